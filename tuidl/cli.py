@@ -1,0 +1,76 @@
+"""The ``tuidl`` command line.
+
+``tuidl [PRESET]`` opens the dashboard; ``tuidl run``, ``tuidl check``,
+``tuidl runs`` and ``tuidl export`` work without the TUI. Bad input prints a
+message (no traceback) and exits with code 2. Nothing here imports TensorFlow,
+Keras or Textual at module scope.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tuidl import __version__
+
+SUBCOMMANDS = ("run", "check", "runs", "export")
+"""Sub-command names; each is ``tuidl.commands.<name>``."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="tuidl",
+        description="A terminal experiment dashboard for deep learning: assemble a Keras model, "
+                    "train it in the background and watch it learn.",
+        epilog="Run 'tuidl COMMAND --help' for a command's options. Without a command, tuidl opens "
+               "the dashboard on PRESET (default: digits-mlp).",
+    )
+    p.add_argument("--version", action="version", version=f"tuidl {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            mod = importlib.import_module(f"tuidl.commands.{name}")
+        except ModuleNotFoundError:
+            continue
+        mod.add_parser(sub)
+    return p
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tuidl", description="Open the tuidl dashboard.")
+    p.add_argument("preset", nargs="?", default="digits-mlp",
+                   help="experiment preset name or .toml file (default: digits-mlp)")
+    p.add_argument("--runs-dir", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a spec key by dotted path, e.g. fit.epochs=5 (repeatable)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tuidl`` script; returns the exit code."""
+    from tuidl.core.errors import TuidlError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]) or (
+            not argv[:1] == [] and argv[0] in ("-h", "--help", "--version")):
+        args = _parser().parse_args(argv)
+        try:
+            return int(importlib.import_module(f"tuidl.commands.{args.command}").main(args) or 0)
+        except TuidlError as e:
+            print(f"tuidl: {e}", file=sys.stderr)
+            return e.exit_code
+        except KeyboardInterrupt:
+            return 130
+    args = _app_parser().parse_args(argv)
+    try:
+        from tuidl.core.presets import load_experiment
+
+        exp = load_experiment(args.preset, args.overrides)
+    except TuidlError as e:
+        print(f"tuidl: {e}", file=sys.stderr)
+        return e.exit_code
+    from tuidl.ui.app import run_app
+
+    return run_app(exp, runs_dir=args.runs_dir)

@@ -1,0 +1,83 @@
+"""Errors that tuidl shows to a person: a title, a message and a hint.
+
+Every error that can reach the UI or the command line derives from
+:class:`TuidlError`. The CLI prints ``str(err)`` (never a traceback) and exits
+with :attr:`TuidlError.exit_code`; the UI shows ``title``, ``message`` and
+``hint`` in an error modal.
+"""
+
+from __future__ import annotations
+
+
+class TuidlError(Exception):
+    """Base class of all errors meant for a person.
+
+    Args:
+        message: what is wrong, naming the file, field or layer and the value.
+        title: a short heading ("Invalid experiment file").
+        hint: what to do about it; may be empty.
+    """
+
+    kind = "error"
+    default_title = "Error"
+    exit_code = 2
+
+    def __init__(self, message: str, *, title: str | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.title = title or self.default_title
+        self.hint = hint
+
+    def __str__(self) -> str:
+        text = f"{self.title}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain dict for pipes and ``run.json``: kind, title, message, hint."""
+        return {"kind": self.kind, "title": self.title, "message": self.message, "hint": self.hint}
+
+
+class SpecError(TuidlError):
+    """An experiment file or override is invalid (bad field, value or TOML)."""
+
+    kind = "spec"
+    default_title = "Invalid experiment"
+
+
+class PresetError(TuidlError):
+    """A preset name is unknown or a preset file is invalid."""
+
+    kind = "preset"
+    default_title = "Unknown preset"
+
+
+class DataError(TuidlError):
+    """A dataset cannot be loaded (missing, corrupt or unsuitable file)."""
+
+    kind = "data"
+    default_title = "Data problem"
+
+
+class BuildError(TuidlError):
+    """Keras refused to build or compile the model described by the spec."""
+
+    kind = "build"
+    default_title = "Cannot build model"
+
+
+class TrainError(TuidlError):
+    """Training failed after it started."""
+
+    kind = "train"
+    default_title = "Training failed"
+    exit_code = 1
+
+
+class EngineError(TuidlError):
+    """The engine process died or stopped answering."""
+
+    kind = "engine"
+    default_title = "Engine problem"
+    exit_code = 1

@@ -1,0 +1,511 @@
+"""The experiment spec: data + model + compile + fit, stored as TOML.
+
+An :class:`Experiment` is plain, validated data (pydantic). Its TOML form is
+what a person reads and hand-edits::
+
+    name = "digits-mlp"
+
+    [data]
+    name = "digits"
+    validation_split = 0.2
+
+    [[model.layers]]
+    class_name = "Dense"
+    config = { units = 64, activation = "relu", kernel_initializer = "he-normal" }
+
+    [compile]
+    optimizer = "adam"                       # a preset name, or { class_name, config }
+    loss = "sparse_categorical_crossentropy"
+    metrics = ["accuracy"]
+
+    [fit]
+    epochs = 10
+    batch_size = 32
+    seed = 0
+
+Layer items use Keras's own ``{class_name, config}`` form with Keras argument
+names. Initializers, regularizers and optimizers are given by preset name (see
+:mod:`tuidl.core.presets`) or inline as ``{class_name, config}``; only the
+engine turns them into Keras objects. The input shape is not part of the spec:
+it comes from the data.
+
+Errors are :class:`~tuidl.core.errors.SpecError` whose message names the file,
+the field path (``model.layers[2].config.units``), the bad value and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+
+from tuidl.core.catalog import LAYERS
+from tuidl.core.errors import SpecError
+
+LOSSES: tuple[str, ...] = (
+    "mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
+    "categorical_crossentropy", "sparse_categorical_crossentropy",
+    "binary_focal_crossentropy", "hinge", "squared_hinge", "categorical_hinge",
+    "kl_divergence", "log_cosh", "poisson",
+)
+"""Keras loss function names (``keras.losses``) accepted as a plain string."""
+
+LOSS_CLASSES: dict[str, str] = {
+    "mean_squared_error": "MeanSquaredError",
+    "mean_absolute_error": "MeanAbsoluteError",
+    "huber": "Huber",
+    "binary_crossentropy": "BinaryCrossentropy",
+    "categorical_crossentropy": "CategoricalCrossentropy",
+    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
+    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
+    "hinge": "Hinge",
+    "squared_hinge": "SquaredHinge",
+    "categorical_hinge": "CategoricalHinge",
+    "kl_divergence": "KLDivergence",
+    "log_cosh": "LogCosh",
+    "poisson": "Poisson",
+}
+"""Loss name -> Keras loss class name."""
+
+METRICS: tuple[str, ...] = (
+    "accuracy", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
+    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
+    "mean_squared_error", "mean_absolute_error", "root_mean_squared_error", "auc",
+    "precision", "recall",
+)
+"""Metric names tuidl passes to ``model.compile(metrics=...)``."""
+
+
+class KerasRef(BaseModel):
+    """A Keras object in serialized form: ``{class_name, config}``.
+
+    This is what ``keras.saving.serialize_keras_object`` writes, minus
+    ``module`` and ``registered_name``; the engine rebuilds it with Keras's own
+    ``get``/``deserialize_keras_object`` in safe mode.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    class_name: str = Field(min_length=1)
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+Component = Union[str, KerasRef]
+"""A preset name (``"he-normal"``) or an inline :class:`KerasRef`."""
+
+
+class DataSpec(BaseModel):
+    """Where the data comes from and how it is split.
+
+    Attributes:
+        name: dataset id (``digits`` by default; see ``tuidl.engine.data``).
+        validation_split: fraction of samples held out for validation, in [0, 1).
+        path: file or folder for the user's own data, relative to the preset file.
+        target: the label column of a CSV file.
+        options: source-specific settings (noise, n_samples, scaling, ...).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="digits", min_length=1)
+    validation_split: float = Field(default=0.2, ge=0.0, lt=1.0)
+    path: str | None = None
+    target: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class LayerSpec(BaseModel):
+    """One layer in Keras's serialized shape: ``class_name`` + ``config``.
+
+    ``config`` uses Keras argument names. ``name`` inside config is optional;
+    the engine names layers explicitly (``dense_1`` style by position) when it
+    is missing.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    class_name: str
+    config: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("class_name")
+    @classmethod
+    def _known_layer(cls, v: str) -> str:
+        if v not in LAYERS:
+            raise ValueError(f"unknown layer class {v!r}; allowed: {', '.join(LAYERS)}")
+        return v
+
+
+class ModelSpec(BaseModel):
+    """The model: an ordered list of layers (a Keras ``Sequential``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    layers: list[LayerSpec] = Field(default_factory=list)
+
+
+class CompileSpec(BaseModel):
+    """Arguments of ``model.compile``.
+
+    Attributes:
+        optimizer: optimizer preset name or ``{class_name, config}``.
+        loss: Keras loss name (see :data:`LOSSES`) or ``{class_name, config}``.
+        metrics: metric names (see :data:`METRICS`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    optimizer: Component = "adam"
+    loss: Component = "sparse_categorical_crossentropy"
+    metrics: list[str] = Field(default_factory=lambda: ["accuracy"])
+
+    @field_validator("loss")
+    @classmethod
+    def _known_loss(cls, v: Component) -> Component:
+        if isinstance(v, str) and v not in LOSSES:
+            raise ValueError(f"unknown loss {v!r}; allowed: {', '.join(LOSSES)}")
+        if isinstance(v, KerasRef) and v.class_name not in LOSS_CLASSES.values():
+            raise ValueError(
+                f"unknown loss class {v.class_name!r}; allowed: {', '.join(LOSS_CLASSES.values())}")
+        return v
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, v: list[str]) -> list[str]:
+        for m in v:
+            if m not in METRICS:
+                raise ValueError(f"unknown metric {m!r}; allowed: {', '.join(METRICS)}")
+        return v
+
+
+class FitSpec(BaseModel):
+    """Arguments of ``model.fit``.
+
+    Attributes:
+        epochs: number of passes over the training data, >= 1.
+        batch_size: samples per gradient step, >= 1.
+        seed: seeds ``keras.utils.set_random_seed`` and the data split.
+        callbacks: extra Keras callbacks as ``{class_name, config}``
+            (EarlyStopping, ReduceLROnPlateau, TerminateOnNaN).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    epochs: int = Field(default=10, ge=1, le=100_000)
+    batch_size: int = Field(default=32, ge=1, le=1_000_000)
+    seed: int = Field(default=0, ge=0)
+    callbacks: list[KerasRef] = Field(default_factory=list)
+
+
+class Experiment(BaseModel):
+    """A whole experiment: what to train on what, and how.
+
+    Attributes:
+        name: a short name; used in run ids (letters, digits, ``-``, ``_``, ``.``).
+        description: free text shown in the UI.
+        data, model, compile, fit: the four sections.
+
+    ``source`` (not saved) is the file it was loaded from; relative data paths
+    are resolved against its folder.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(default="experiment", min_length=1, max_length=80)
+    description: str = ""
+    data: DataSpec = Field(default_factory=DataSpec)
+    model: ModelSpec = Field(default_factory=ModelSpec)
+    compile: CompileSpec = Field(default_factory=CompileSpec)
+    fit: FitSpec = Field(default_factory=FitSpec)
+    _source: Path | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", v):
+            raise ValueError("a name of letters, digits, '.', '-' and '_' (starting with a letter or digit)")
+        return v
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the saved content is equal (the source file is ignored)."""
+        return isinstance(other, Experiment) and self.model_dump() == other.model_dump()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @property
+    def source(self) -> Path | None:
+        """The file this experiment was loaded from, if any."""
+        return self._source
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TOML-ready dict (``None`` values dropped, as TOML has no null)."""
+        return _drop_none(self.model_dump(mode="python"))
+
+    def to_toml(self) -> str:
+        """Serialize as TOML text in the hand-editable layout of the module docstring.
+
+        Sections are ``[data]``, ``[[model.layers]]`` (each ``config`` an inline
+        table), ``[compile]`` and ``[fit]``; :func:`loads` reads it back to an
+        equal experiment.
+        """
+        return dumps_toml(self.to_dict())
+
+    def save(self, path: str | Path) -> Path:
+        """Write the experiment to ``path`` as TOML, atomically.
+
+        Raises:
+            SpecError: when the file cannot be written.
+        """
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(self.to_toml(), encoding="utf-8")
+            tmp.replace(path)
+        except OSError as e:
+            raise SpecError(f"{path}: cannot write: {e.strerror}", title="Cannot save experiment") from e
+        return path
+
+    def with_overrides(self, overrides: list[str] | dict[str, Any]) -> "Experiment":
+        """A copy with dotted-path overrides applied and validated.
+
+        Args:
+            overrides: ``["fit.batch_size=64", "model.layers[0].config.units=8"]``
+                (values parsed as TOML, else taken as strings) or a dict
+                ``{path: value}``.
+
+        Raises:
+            SpecError: unknown path, bad syntax or an invalid value.
+        """
+        items = overrides.items() if isinstance(overrides, dict) else [parse_override(o) for o in overrides]
+        data = self.model_dump(mode="python")
+        for key, value in items:
+            _set_path(data, key, value)
+        exp = from_dict(data, origin="--set")
+        exp._source = self._source
+        return exp
+
+
+def _toml_value(v: Any) -> str:
+    """One TOML value; tables are written inline (``{ a = 1, b = "x" }``)."""
+    import tomli_w
+
+    if isinstance(v, dict):
+        if not v:
+            return "{}"
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return tomli_w.dumps({"v": v})[len("v = "):].rstrip("\n")
+
+
+def _toml_key(k: str) -> str:
+    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)
+
+
+def dumps_toml(data: dict[str, Any]) -> str:
+    """Write an experiment dict as TOML: top-level scalars, then one section per table.
+
+    ``model.layers`` becomes ``[[model.layers]]`` blocks. Nested tables below a
+    section are written inline so that each layer reads as one block.
+    """
+    lines: list[str] = []
+    for k, v in data.items():
+        if not isinstance(v, dict):
+            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
+    for k, v in data.items():
+        if not isinstance(v, dict):
+            continue
+        if k == "model":
+            extra = {kk: vv for kk, vv in v.items() if kk != "layers"}
+            if extra:
+                lines += ["", "[model]"] + [f"{_toml_key(a)} = {_toml_value(b)}" for a, b in extra.items()]
+            for layer in v.get("layers", []):
+                lines += ["", "[[model.layers]]"]
+                lines += [f"{_toml_key(a)} = {_toml_value(b)}" for a, b in layer.items()]
+            continue
+        lines += ["", f"[{_toml_key(k)}]"]
+        lines += [f"{_toml_key(a)} = {_toml_value(b)}" for a, b in v.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _drop_none(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
+    if isinstance(obj, (list, tuple)):
+        return [_drop_none(v) for v in obj]
+    return obj
+
+
+def format_loc(loc: tuple[Any, ...] | list[Any]) -> str:
+    """``('model', 'layers', 2, 'config', 'units')`` -> ``model.layers[2].config.units``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("str", "KerasRef", "function-after[_known_loss(), union[str,KerasRef]]"):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _pydantic_problems(err: ValidationError) -> list[tuple[str, Any, str]]:
+    """(path, value, message) per pydantic error, one per field path."""
+    seen: dict[str, tuple[str, Any, str]] = {}
+    for e in err.errors(include_url=False):
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "KerasRef")))]
+        path = format_loc(loc)
+        msg = e["msg"]
+        if e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        if path not in seen or e["type"] != "string_type":
+            seen.setdefault(path, (path, e.get("input"), msg))
+    return list(seen.values())
+
+
+def _layer_problems(exp: Experiment) -> list[tuple[str, Any, str]]:
+    problems = []
+    for i, layer in enumerate(exp.model.layers):
+        info = LAYERS[layer.class_name]
+        for name, value in layer.config.items():
+            arg = info.arg(name)
+            if arg is None:
+                continue  # other Keras arguments are passed through and checked by Keras
+            allowed = arg.check(value)
+            if allowed is not None:
+                problems.append((f"model.layers[{i}].config.{name}", value,
+                                 f"{layer.class_name}.{name} must be {allowed}"))
+    return problems
+
+
+def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
+    """Validate a dict (as read from TOML) into an :class:`Experiment`.
+
+    Args:
+        data: the parsed document.
+        origin: the file name or source, used in messages.
+
+    Raises:
+        SpecError: listing every problem as ``origin: path = value: what is allowed``.
+    """
+    try:
+        exp = Experiment.model_validate(data)
+    except ValidationError as e:
+        raise _spec_error(origin, _pydantic_problems(e)) from None
+    problems = _layer_problems(exp)
+    if problems:
+        raise _spec_error(origin, problems)
+    return exp
+
+
+def _spec_error(origin: str, problems: list[tuple[str, Any, str]]) -> SpecError:
+    lines = []
+    for path, value, msg in problems:
+        shown = "" if value is None or isinstance(value, dict) and len(repr(value)) > 60 else f" = {value!r}"
+        lines.append(f"{path or '(top level)'}{shown}: {msg}")
+    head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+    return SpecError(f"{origin}: {head}", hint="fix the field in the file (or the --set value) and try again")
+
+
+def loads(text: str, origin: str = "<string>") -> Experiment:
+    """Parse TOML text into an :class:`Experiment`.
+
+    Raises:
+        SpecError: TOML syntax error (with line and column) or invalid fields.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(f"{origin}: not valid TOML: {e}", hint="check quotes, brackets and '=' on that line") from None
+    return from_dict(data, origin=origin)
+
+
+def load(path: str | Path) -> Experiment:
+    """Load an experiment TOML file.
+
+    Raises:
+        SpecError: the file is missing, unreadable, not TOML, or invalid.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no such file", title="Experiment not found") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise SpecError(f"{path}: cannot read: {e}") from None
+    exp = loads(text, origin=str(path))
+    exp._source = path.resolve()
+    return exp
+
+
+_PATH_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[-?\d+\])*)")
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``"fit.epochs=3"`` into ``("fit.epochs", 3)``.
+
+    The value is parsed as a TOML value (numbers, booleans, ``"strings"``,
+    arrays, inline tables); anything that is not valid TOML is taken as a bare
+    string, so ``compile.optimizer=sgd`` works.
+
+    Raises:
+        SpecError: no ``=`` or an empty key.
+    """
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise SpecError(f"--set {text!r}: expected KEY=VALUE, e.g. fit.batch_size=64")
+    raw = raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def _set_path(data: dict[str, Any], key: str, value: Any) -> None:
+    parts = key.split(".")
+    node: Any = data
+    trail = ""
+    for n, part in enumerate(parts):
+        m = _PATH_RE.fullmatch(part)
+        if not m:
+            raise SpecError(f"--set {key}: {part!r} is not a field name")
+        name, idx = m.group(1), [int(i) for i in re.findall(r"-?\d+", m.group(2))]
+        last = n == len(parts) - 1 and not idx
+        trail += ("." if trail else "") + name
+        if not isinstance(node, dict):
+            raise SpecError(f"--set {key}: {trail} is not a section")
+        if last:
+            node[name] = copy.deepcopy(value)
+            return
+        if name not in node or node[name] is None:
+            if n == 0 and name not in Experiment.model_fields:
+                raise SpecError(f"--set {key}: unknown section {name!r}; allowed: "
+                                + ", ".join(Experiment.model_fields))
+            node[name] = {}
+        node = node[name]
+        for j, i in enumerate(idx):
+            if not isinstance(node, list) or not -len(node) <= i < len(node):
+                size = len(node) if isinstance(node, list) else 0
+                raise SpecError(f"--set {key}: {trail}[{i}] does not exist ({trail} has {size} items)")
+            trail += f"[{i}]"
+            if n == len(parts) - 1 and j == len(idx) - 1:
+                node[i] = copy.deepcopy(value)
+                return
+            node = node[i]
+
+
+def approx_equal(a: Any, b: Any, rel: float = 1e-6) -> bool:
+    """Structural equality with floats compared relatively (float32 round trips)."""
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return math.isclose(float(a), float(b), rel_tol=rel, abs_tol=1e-12)
+        except (TypeError, ValueError):
+            return False
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(approx_equal(a[k], b[k], rel) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(approx_equal(x, y, rel) for x, y in zip(a, b))
+    return a == b
