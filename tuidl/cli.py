@@ -52,9 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     from tuidl.core.errors import TuidlError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    first = next((a for a in argv if not a.startswith("-")), None)
-    if first in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]) or (
-            not argv[:1] == [] and argv[0] in ("-h", "--help", "--version")):
+    if argv[:1] and argv[0] in (*SUBCOMMANDS, "-h", "--help", "--version"):
         args = _parser().parse_args(argv)
         try:
             return int(importlib.import_module(f"tuidl.commands.{args.command}").main(args) or 0)
