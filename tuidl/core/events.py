@@ -211,3 +211,16 @@ class RunFailed(Event):
     hint: str = ""
     epochs_done: int = 0
     request_id: int = 0
+
+
+@dataclass(frozen=True)
+class EngineExited(Event):
+    """The engine process ended (on purpose or not).
+
+    Attributes:
+        exitcode: the process's exit code (negative: killed by that signal).
+        expected: ``True`` after a Shutdown request.
+    """
+
+    exitcode: int | None
+    expected: bool = False
