@@ -1,0 +1,428 @@
+"""Metric series of a run, and what a chart needs before it draws them.
+
+Everything here is plain numpy: no Textual, no Keras.
+
+* :class:`RunHistory` stores one run's per-epoch and per-batch logs as
+  growing float64 columns (amortised O(1) append) and hands out
+  ``(x, y)`` series by metric key, with x as epoch, global step or wall time.
+* :func:`smooth_ema` is TensorBoard's debiased exponential moving average
+  (the "Smoothing" slider of TensorBoard's scalar dashboard).
+* :func:`decimate_minmax` bounds drawing cost by the chart width: it keeps,
+  per pixel column, the first, last, lowest and highest point, so the drawn
+  envelope of a long series is the same as the full series'.
+* :func:`prepare_series` chains them: finite split (non-finite x positions are
+  returned to be marked), smoothing, log10 (non-positive values counted), and
+  decimation — in that order, as TensorBoard smooths raw values before scaling.
+* :func:`outlier_range` is the "ignore outliers in chart scaling" y range.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Mapping
+
+import numpy as np
+
+XAxis = Literal["epoch", "step", "time"]
+Source = Literal["epoch", "batch"]
+
+X_AXES: tuple[str, ...] = ("epoch", "step", "time")
+"""The x axes a series can use: epoch number, global step (batches), wall time (seconds since start)."""
+
+_RESERVED = ("epoch", "step", "time", "seconds")
+
+
+def _as_float(values: Any, name: str) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{name}: cannot convert to float64 numbers ({e})") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D series, got shape {arr.shape}")
+    return arr
+
+
+def smooth_ema(ys: Iterable[float] | np.ndarray, weight: float) -> np.ndarray:
+    """TensorBoard's debiased exponential moving average.
+
+    Follows ``resmoothDataset`` in TensorBoard's ``vz_line_chart2``
+    (tensorboard/components/vz_line_chart2/line-chart.ts)::
+
+        last = 0; n = 0
+        for y in ys:
+            if not finite(y): out = y                 # passes through, accumulator untouched
+            else:
+                last = last * w + (1 - w) * y; n += 1
+                out = last / (1 - w**n)               # debias: the EMA started at 0
+
+    As in TensorBoard, a constant series is returned unchanged (no rounding
+    drift), and ``weight == 0`` returns the input.
+
+    Args:
+        ys: the values, shape ``(n,)``, any float dtype.
+        weight: the smoothing weight ``w`` in ``[0, 1)``; TensorBoard's slider
+            goes to 0.999, tuidl's to 0.99.
+
+    Returns:
+        float64 array of shape ``(n,)``; non-finite inputs stay where they were.
+
+    Raises:
+        ValueError: ``weight`` outside ``[0, 1)`` or ``ys`` not a 1-D numeric series.
+    """
+    y = _as_float(ys, "ys")
+    w = float(weight)
+    if not (0.0 <= w < 1.0) or math.isnan(w):
+        raise ValueError(f"smoothing weight {weight!r} is outside [0, 1); use e.g. 0.6 or 0.9")
+    out = y.copy()
+    finite = np.isfinite(y)
+    vals = y[finite]
+    if w == 0.0 or vals.size == 0 or np.all(vals == vals[0]):
+        return out
+    # last_k = w*last_{k-1} + (1-w)*y_k is the IIR filter b=[1-w], a=[1,-w].
+    from scipy.signal import lfilter
+
+    last = lfilter([1.0 - w], [1.0, -w], vals)
+    # Debias: divide by 1 - w**n. Past n where w**n < 1e-17 the divisor is 1.0 in float64;
+    # computing w**n there would only walk into slow subnormal numbers.
+    k = vals.size if w == 0.0 else min(vals.size, int(math.log(1e-17) / math.log(w)) + 1)
+    last[:k] /= 1.0 - np.power(w, np.arange(1, k + 1, dtype=np.float64))
+    out[finite] = last
+    return out
+
+
+def _sorted_by_x(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if xs.size > 1 and np.any(xs[1:] < xs[:-1]):
+        order = np.argsort(xs, kind="stable")
+        return xs[order], ys[order]
+    return xs, ys
+
+
+def decimate_minmax(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.ndarray,
+                    n_columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keep, per pixel column, the first, last, minimum and maximum point.
+
+    The x range ``[xs.min(), xs.max()]`` is cut into ``n_columns`` equal
+    columns; inside each column the points at the first and last x and those
+    with the lowest and highest y are kept (in x order, without duplicates).
+    Lines drawn through the kept points reach every column's extremes, so every
+    local minimum and maximum visible at that width survives. O(n) numpy work
+    (one ``argmin``/``argmax`` per column slice), plus a sort when ``xs`` is not ascending.
+
+    Args:
+        xs: x values, shape ``(n,)``, finite; sorted ascending or not.
+        ys: y values, shape ``(n,)``, finite (split non-finite points off first,
+            e.g. with :func:`prepare_series`).
+        n_columns: the number of pixel columns (>= 1), e.g. the plot width in
+            cells times the sub-cell resolution of the marker.
+
+    Returns:
+        ``(xs, ys)`` float64 arrays of at most ``4 * n_columns`` points, in x
+        order; the input (as float64 arrays, sorted by x) when ``n <= 4 * n_columns``.
+
+    Raises:
+        ValueError: shapes differ or ``n_columns < 1``.
+    """
+    x = _as_float(xs, "xs")
+    y = _as_float(ys, "ys")
+    if x.shape != y.shape:
+        raise ValueError(f"xs and ys differ in length: {x.size} vs {y.size}")
+    n_columns = int(n_columns)
+    if n_columns < 1:
+        raise ValueError(f"n_columns must be >= 1, got {n_columns}")
+    x, y = _sorted_by_x(x, y)
+    n = x.size
+    if n <= 4 * n_columns:
+        return x, y
+    x0, x1 = x[0], x[-1]
+    span = x1 - x0
+    if span <= 0:
+        starts = np.array([0])
+    else:
+        # x is sorted, so each column is one contiguous slice: find its bounds by bisection.
+        edges = x0 + span * (np.arange(1, n_columns) / n_columns)
+        bounds = np.searchsorted(x, edges, side="left")
+        starts = np.unique(np.r_[0, bounds[bounds < n]])
+    ends = np.r_[starts[1:], n]
+    keep = np.zeros(n, dtype=bool)
+    keep[starts] = True
+    keep[ends - 1] = True
+    # one argmin/argmax per column: Python loops over columns only (<= a few thousand),
+    # the numpy work over all points is O(n).
+    for a, b in zip(starts.tolist(), ends.tolist()):
+        seg = y[a:b]
+        keep[a + int(seg.argmin())] = True
+        keep[a + int(seg.argmax())] = True
+    return x[keep], y[keep]
+
+
+@dataclass(frozen=True)
+class PreparedSeries:
+    """A series ready for a plot library that only draws what it is given.
+
+    Attributes:
+        xs: finite x values, float64, ascending.
+        ys: finite y values, float64, smoothed and log10-scaled when asked.
+        nonfinite_xs: x positions (float64, ascending) where the raw y was NaN
+            or +-inf, to be marked on the chart.
+        nonpositive_count: points dropped because their (smoothed) value was
+            <= 0 under a log y axis.
+        n_raw: number of raw points before anything was dropped or decimated.
+        log_y: whether ``ys`` are log10 values.
+        last: the last finite plotted y value in data units (not log10), or ``None``.
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    nonfinite_xs: np.ndarray
+    nonpositive_count: int = 0
+    n_raw: int = 0
+    log_y: bool = False
+    last: float | None = None
+
+
+def prepare_series(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.ndarray, *,
+                   log_y: bool = False, smoothing: float = 0.0, n_columns: int | None = None,
+                   y_range: tuple[float, float] | None = None) -> PreparedSeries:
+    """Finite split, smoothing, log10 and decimation of one series, in that order.
+
+    Args:
+        xs, ys: raw series, shape ``(n,)`` each (NaN/inf allowed in ``ys``;
+            points whose x is not finite are dropped).
+        log_y: plot ``log10(y)``; values <= 0 are dropped and counted in
+            ``nonpositive_count`` — never an error.
+        smoothing: :func:`smooth_ema` weight in ``[0, 1)``.
+        n_columns: decimate to this many pixel columns (:func:`decimate_minmax`);
+            ``None`` keeps every point.
+        y_range: ``(lo, hi)`` in data units: only points inside are plotted
+            (a fixed y range); out-of-range points are not counted as errors.
+
+    Returns:
+        A :class:`PreparedSeries`.
+
+    Raises:
+        ValueError: shapes differ, or ``smoothing`` outside ``[0, 1)``.
+    """
+    x = _as_float(xs, "xs")
+    y = _as_float(ys, "ys")
+    if x.shape != y.shape:
+        raise ValueError(f"xs and ys differ in length: {x.size} vs {y.size}")
+    n_raw = int(x.size)
+    xok = np.isfinite(x)
+    if not xok.all():
+        x, y = x[xok], y[xok]
+    x, y = _sorted_by_x(x, y)
+    if smoothing:
+        y = smooth_ema(y, smoothing)
+    finite = np.isfinite(y)
+    nonfinite_xs = x[~finite]
+    x, y = x[finite], y[finite]
+    last = float(y[-1]) if y.size else None
+    if y_range is not None:
+        lo, hi = float(y_range[0]), float(y_range[1])
+        inside = (y >= lo) & (y <= hi)
+        x, y = x[inside], y[inside]
+    nonpositive = 0
+    if log_y:
+        pos = y > 0
+        nonpositive = int(y.size - np.count_nonzero(pos))
+        x = x[pos]
+        y = np.log10(y[pos])
+    if n_columns is not None and x.size:
+        x, y = decimate_minmax(x, y, n_columns)
+    return PreparedSeries(x, y, nonfinite_xs, nonpositive, n_raw, bool(log_y), last)
+
+
+def outlier_range(ys: Iterable[float] | np.ndarray, low: float = 5.0, high: float = 95.0,
+                  pad: float = 0.1) -> tuple[float, float] | None:
+    """A y range that ignores outliers: the ``low``..``high`` percentiles, padded.
+
+    Like TensorBoard's "Ignore outliers in chart scaling" and tbtui's 5th–95th
+    percentile clipping. The range is widened by ``pad`` times its span on each
+    side (or by 1 % of the value, or 1, when the span is 0).
+
+    Args:
+        ys: values, any shape; non-finite ones are ignored.
+        low, high: percentiles in ``[0, 100]``, ``low < high``.
+        pad: fraction of the span added on each side.
+
+    Returns:
+        ``(lo, hi)`` with ``lo < hi``, or ``None`` when there is no finite value.
+
+    Raises:
+        ValueError: percentiles out of order or range.
+    """
+    if not (0.0 <= low < high <= 100.0):
+        raise ValueError(f"percentiles must satisfy 0 <= low < high <= 100, got {low}, {high}")
+    y = np.asarray(ys, dtype=np.float64).ravel()
+    y = y[np.isfinite(y)]
+    if y.size == 0:
+        return None
+    lo, hi = (float(v) for v in np.percentile(y, [low, high]))
+    span = hi - lo
+    if span <= 0:
+        d = abs(lo) * 0.01 or 1.0
+        return lo - d, hi + d
+    return lo - pad * span, hi + pad * span
+
+
+class _Column:
+    """A float64 array that grows by doubling (amortised O(1) append)."""
+
+    __slots__ = ("data", "n")
+
+    def __init__(self, n_before: int = 0, capacity: int = 64) -> None:
+        self.data = np.full(max(capacity, 2 * n_before, 1), np.nan)
+        self.n = n_before
+
+    def set(self, i: int, value: float) -> None:
+        if i >= self.data.size:
+            new = np.full(max(2 * self.data.size, i + 1), np.nan)
+            new[: self.n] = self.data[: self.n]
+            self.data = new
+        self.data[i] = value
+        self.n = max(self.n, i + 1)
+
+    def view(self, n: int) -> np.ndarray:
+        if n > self.data.size:
+            self.set(n - 1, np.nan)
+        return self.data[:n]
+
+
+def _float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+class _Table:
+    """Rows of ``{key: float}`` stored column-wise; missing cells are NaN."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.cols: dict[str, _Column] = {}
+
+    def append(self, row: Mapping[str, Any]) -> None:
+        i = self.n
+        for k, v in row.items():
+            col = self.cols.get(k)
+            if col is None:
+                col = self.cols[k] = _Column(0, capacity=max(64, 2 * i))
+            col.set(i, _float(v))
+        self.n = i + 1
+
+    def column(self, key: str) -> np.ndarray:
+        col = self.cols.get(key)
+        if col is None:
+            return np.full(self.n, np.nan)
+        return col.view(self.n)
+
+
+@dataclass
+class RunHistory:
+    """One run's logged metrics, per epoch and per batch.
+
+    Per-epoch rows hold the epoch number, global step, wall time (seconds since
+    the run started) and every Keras log key (``loss``, ``val_loss``,
+    ``accuracy`` ...). Per-batch rows hold the global step, wall time and the
+    batch logs. Appends are amortised O(1) (columns double in size);
+    :meth:`series` returns views without copying, so a chart may hold millions
+    of batch points.
+
+    Attributes:
+        name: the run's display name (for legends).
+    """
+
+    name: str = ""
+    _epochs: _Table = field(default_factory=_Table, repr=False)
+    _batches: _Table = field(default_factory=_Table, repr=False)
+
+    def add_epoch(self, epoch: int, logs: Mapping[str, Any], step: int | None = None,
+                  seconds: float | None = None) -> None:
+        """Append one finished epoch (0-based ``epoch``; ``step``: global steps
+        done; ``seconds``: wall time since the run started). Values that are
+        not numbers are stored as NaN."""
+        row: dict[str, Any] = {k: v for k, v in logs.items() if k not in _RESERVED}
+        row["epoch"] = epoch
+        row["step"] = math.nan if step is None else step
+        row["time"] = math.nan if seconds is None else seconds
+        self._epochs.append(row)
+
+    def add_batch(self, step: int, logs: Mapping[str, Any], seconds: float | None = None) -> None:
+        """Append one batch's logs (``step``: 0-based global step)."""
+        row: dict[str, Any] = {k: v for k, v in logs.items() if k not in _RESERVED}
+        row["step"] = step
+        row["time"] = math.nan if seconds is None else seconds
+        self._batches.append(row)
+
+    @classmethod
+    def from_records(cls, records: Iterable[Mapping[str, Any]], name: str = "") -> "RunHistory":
+        """Build from ``metrics.jsonl`` records (``{"epoch", "step", "time", <logs>}``;
+        ``"seconds"`` is accepted for ``"time"``)."""
+        h = cls(name=name)
+        for i, rec in enumerate(records):
+            h.add_epoch(int(rec.get("epoch", i)), rec, rec.get("step"),
+                        rec.get("time", rec.get("seconds")))
+        return h
+
+    @property
+    def epochs_done(self) -> int:
+        """Number of epoch rows."""
+        return self._epochs.n
+
+    @property
+    def batches_logged(self) -> int:
+        """Number of batch rows."""
+        return self._batches.n
+
+    def keys(self, source: Source = "epoch") -> list[str]:
+        """Metric keys logged (sorted; without epoch/step/time)."""
+        table = self._epochs if source == "epoch" else self._batches
+        return sorted(k for k in table.cols if k not in _RESERVED)
+
+    def series(self, key: str, x: XAxis = "epoch",
+               source: Source = "epoch") -> tuple[np.ndarray, np.ndarray]:
+        """``(xs, ys)`` float64 arrays of one metric.
+
+        Args:
+            key: a log key, e.g. ``"val_loss"``; unknown keys give all-NaN ys.
+            x: ``"epoch"`` (1-based epoch count, as Keras prints it),
+               ``"step"`` (global steps) or ``"time"`` (seconds since start).
+            source: ``"epoch"`` rows or ``"batch"`` rows (no epoch axis there:
+               ``x="epoch"`` gives fractional epochs only if ``steps_per_epoch``
+               is known, so it falls back to the step).
+
+        Raises:
+            ValueError: ``x`` or ``source`` not one of the allowed names.
+        """
+        if x not in X_AXES:
+            raise ValueError(f"x axis {x!r} is not one of {', '.join(X_AXES)}")
+        if source not in ("epoch", "batch"):
+            raise ValueError(f"source {source!r} is not 'epoch' or 'batch'")
+        table = self._epochs if source == "epoch" else self._batches
+        if source == "epoch" and x == "epoch":
+            xs = table.column("epoch") + 1.0
+        elif source == "batch" and x == "epoch":
+            xs = table.column("step")
+        else:
+            xs = table.column(x)
+        return xs, table.column(key)
+
+    def last(self, key: str) -> float | None:
+        """The last epoch value of ``key`` (may be NaN), or ``None`` when never logged."""
+        if key not in self._epochs.cols or not self._epochs.n:
+            return None
+        return float(self._epochs.column(key)[-1])
+
+    def best(self, key: str, mode: Literal["min", "max"] = "min") -> tuple[int, float] | None:
+        """``(epoch_index, value)`` of the best finite epoch value of ``key``, or ``None``."""
+        if key not in self._epochs.cols:
+            return None
+        y = self._epochs.column(key)
+        ok = np.isfinite(y)
+        if not ok.any():
+            return None
+        masked = np.where(ok, y, np.inf if mode == "min" else -np.inf)
+        i = int(np.argmin(masked) if mode == "min" else np.argmax(masked))
+        return int(self._epochs.column("epoch")[i]), float(y[i])
