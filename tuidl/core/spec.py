@@ -43,7 +43,8 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo,
+                      field_validator, model_serializer)
 
 from tuidl.core.catalog import LAYERS
 from tuidl.core.errors import SpecError
@@ -99,23 +100,179 @@ Component = Union[str, KerasRef]
 """A preset name (``"he-normal"``) or an inline :class:`KerasRef`."""
 
 
-class DataSpec(BaseModel):
-    """Where the data comes from and how it is split.
+PLAYGROUND_CLASSIFICATION: tuple[str, ...] = ("circle", "xor", "gauss", "spiral")
+"""TF Playground's 2-D classification sets (``src/dataset.ts``)."""
+
+PLAYGROUND_REGRESSION: tuple[str, ...] = ("plane", "multi-gauss")
+"""TF Playground's 2-D regression sets (``reg-plane``, ``reg-gauss`` there)."""
+
+PLAYGROUND_FEATURES: tuple[str, ...] = (
+    "x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2")
+"""Input features of the 2-D sets, in TF Playground's order (X₁, X₂, X₁², X₂², X₁X₂, sin X₁, sin X₂)."""
+
+DATASETS: dict[str, str] = {
+    "circle": "TF Playground circle: a disc of one class inside a ring of the other (2-D)",
+    "xor": "TF Playground exclusive or: class = sign(x1*x2) (2-D)",
+    "gauss": "TF Playground two Gaussian blobs (2-D)",
+    "spiral": "TF Playground two interleaved spirals (2-D)",
+    "plane": "TF Playground plane: target = (x1 + x2) / 10 (2-D regression)",
+    "multi-gauss": "TF Playground six signed Gaussian bumps (2-D regression)",
+    "digits": "scikit-learn digits: 1797 8x8 grey images, 10 classes",
+    "iris": "scikit-learn iris: 150 flowers, 4 measurements, 3 species",
+    "wine": "scikit-learn wine: 178 wines, 13 chemical measurements, 3 cultivars",
+    "breast_cancer": "scikit-learn breast cancer (Wisconsin): 569 cases, 30 features, 2 classes",
+    "diabetes": "scikit-learn diabetes: 442 patients, 10 features, disease progression (regression)",
+    "mnist": "Keras MNIST: 70000 28x28 grey handwritten digits, 10 classes (cached file)",
+    "fashion_mnist": "Keras Fashion-MNIST: 70000 28x28 grey clothing images, 10 classes (cached files)",
+    "cifar10": "Keras CIFAR-10: 60000 32x32 colour images, 10 classes (cached files)",
+    "cifar100": "Keras CIFAR-100: 60000 32x32 colour images, 100 (or 20 coarse) classes (cached files)",
+    "boston_housing": "Keras Boston housing: 506 districts, 13 features, median price (regression, cached file)",
+    "california_housing": "Keras California housing: 20640 districts, 8 features, median price (regression, cached file)",
+    "imdb": "Keras IMDB reviews: 50000 word-index sequences, positive/negative (cached file)",
+    "csv": "your CSV file: data.path, label column data.target",
+    "npz": "your NPZ file: arrays x/y or x_train/y_train(/x_test/y_test)",
+    "npy": "your pair of NPY files: data.path (features) and data.target (labels), or a folder with x.npy and y.npy",
+    "images": "your image folder: one subfolder per class",
+}
+"""Dataset ids accepted as ``data.name`` -> one line for the UI (loaders live in ``tuidl.engine.data``)."""
+
+FILE_SOURCES: tuple[str, ...] = ("csv", "npz", "npy", "images")
+"""Dataset ids that read the user's own files from ``data.path``."""
+
+
+class DataOptions(BaseModel):
+    """Source-specific and preprocessing settings (``[data] options = {...}``).
+
+    Every field defaults to ``None``, meaning "the source's default" (given per
+    field), so a saved file lists only what was set. Options that do not apply
+    to the chosen source are ignored and listed as such in the data panel.
 
     Attributes:
-        name: dataset id (``digits`` by default; see ``tuidl.engine.data``).
+        n_samples: 2-D sets: points generated (TF Playground: 500 for
+            classification, 1200 for regression), 10 to 1 000 000.
+        noise: 2-D sets: noise as a fraction 0–0.5 (Playground's slider 0–50 %).
+        features: 2-D sets: input features, from :data:`PLAYGROUND_FEATURES`
+            (default ``["x1", "x2"]``).
+        subset: use at most this many samples (taken after a seeded shuffle,
+            before the validation split); the test split is capped alike.
+        scaling: ``"none"`` (default), ``"minmax"`` (to [0, 1]) or
+            ``"standardize"`` (zero mean, unit variance); statistics come from
+            the training split only.
+        target_scaling: regression only: ``"none"`` (default), ``"minmax"`` or
+            ``"standardize"`` of the target, fitted on the training split.
+        class_weight: ``"balanced"``: weights ``n / (k * count_c)`` for
+            ``model.fit(class_weight=...)`` (scikit-learn's formula); default none.
+        task: ``"classification"`` or ``"regression"`` for CSV/NPZ/NPY labels
+            (default: guessed from the label values).
+        remap_labels: map the sorted distinct labels to 0..k-1 (for 1-based or
+            gappy labels); default false.
+        columns: CSV: feature columns to use (default: all but the target).
+        impute: CSV: fill missing cells with the column's ``"mean"``,
+            ``"median"`` or ``"most_frequent"`` value, or ``"drop"`` such rows;
+            default: refuse them.
+        image_size: image folder: ``[height, width]`` images are resized to
+            (default ``[64, 64]``).
+        color_mode: image folder: ``"rgb"`` (default) or ``"grayscale"``.
+        num_words: imdb: keep the most frequent words (default 10000).
+        maxlen: imdb: pad/truncate reviews to this many words (default 200).
+        label_mode: cifar100: ``"fine"`` (100 classes, default) or ``"coarse"`` (20).
+        version: california_housing: ``"large"`` (20640 rows, default) or ``"small"`` (600).
+        download: Keras datasets: try to download a missing file (default true).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    n_samples: int | None = Field(default=None, ge=10, le=1_000_000)
+    noise: float | None = Field(default=None, ge=0.0, le=0.5)
+    features: list[str] | None = Field(default=None, min_length=1)
+    subset: int | None = Field(default=None, ge=1)
+    scaling: Literal["none", "minmax", "standardize"] | None = None
+    target_scaling: Literal["none", "minmax", "standardize"] | None = None
+    class_weight: Literal["none", "balanced"] | None = None
+    task: Literal["classification", "regression"] | None = None
+    remap_labels: bool | None = None
+    columns: list[str] | None = Field(default=None, min_length=1)
+    impute: Literal["mean", "median", "most_frequent", "drop"] | None = None
+    image_size: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    color_mode: Literal["rgb", "grayscale"] | None = None
+    num_words: int | None = Field(default=None, ge=10, le=1_000_000)
+    maxlen: int | None = Field(default=None, ge=1, le=100_000)
+    label_mode: Literal["fine", "coarse"] | None = None
+    version: Literal["large", "small"] | None = None
+    download: bool | None = None
+
+    @field_validator("features")
+    @classmethod
+    def _known_features(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        for f in v:
+            if f not in PLAYGROUND_FEATURES:
+                raise ValueError(f"unknown feature {f!r}; allowed: {', '.join(PLAYGROUND_FEATURES)}")
+        if len(set(v)) != len(v):
+            raise ValueError("each feature at most once")
+        return v
+
+    @field_validator("image_size")
+    @classmethod
+    def _image_size(cls, v: list[int] | None) -> list[int] | None:
+        if v is not None and not all(4 <= s <= 2048 for s in v):
+            raise ValueError("[height, width], each from 4 to 2048 pixels")
+        return v
+
+
+class DataSpec(BaseModel):
+    """Where the data comes from, how it is split and preprocessed.
+
+    Attributes:
+        name: dataset id, one of :data:`DATASETS` (``digits`` by default).
         validation_split: fraction of samples held out for validation, in [0, 1).
-        path: file or folder for the user's own data, relative to the preset file.
-        target: the label column of a CSV file.
-        options: source-specific settings (noise, n_samples, scaling, ...).
+        path: file or folder for the user's own data (``csv``, ``npz``, ``npy``,
+            ``images``), relative to the preset file's folder.
+        target: the label column of a CSV file; for ``npy`` the labels file.
+        options: source-specific settings and preprocessing (:class:`DataOptions`).
     """
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(default="digits", min_length=1)
     validation_split: float = Field(default=0.2, ge=0.0, lt=1.0)
-    path: str | None = None
-    target: str | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
+    path: str | None = Field(default=None, validate_default=True)
+    target: str | None = Field(default=None, validate_default=True)
+    options: DataOptions = Field(default_factory=DataOptions)
+
+    @field_validator("name")
+    @classmethod
+    def _known_dataset(cls, v: str) -> str:
+        if v not in DATASETS:
+            raise ValueError(f"unknown dataset; allowed: {', '.join(DATASETS)}")
+        return v
+
+    @field_validator("path")
+    @classmethod
+    def _path_for_files(cls, v: str | None, info: ValidationInfo) -> str | None:
+        name = info.data.get("name")
+        if name in FILE_SOURCES and not v:
+            what = "folder" if name == "images" else "file"
+            raise ValueError(f"data.name = {name!r} reads your {what}: set data.path "
+                             "(relative to the experiment file)")
+        return v
+
+    @field_validator("target")
+    @classmethod
+    def _target_for_csv(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("name") == "csv" and not v:
+            raise ValueError("data.name = 'csv' needs the label column's name in data.target")
+        return v
+
+    @model_serializer(mode="wrap")
+    def _drop_empty_options(self, handler: Any) -> Any:
+        out = handler(self)
+        if isinstance(out, dict) and isinstance(out.get("options"), dict):
+            opts = {k: v for k, v in out["options"].items() if v is not None}
+            if opts:
+                out["options"] = opts
+            else:
+                out.pop("options")
+        return out
 
 
 class LayerSpec(BaseModel):
