@@ -3,8 +3,9 @@
 Each :class:`LayerInfo` names a Keras layer class (``keras.layers.<class_name>``)
 and the arguments a person edits, with Keras's defaults, valid ranges and
 choices. The spec validates layer configs against it (types and ranges only;
-shape problems are found by the engine), and the builder screen draws its
-editor from it.
+shape problems are found by :mod:`tuidl.core.checks`), and the builder screen
+draws its editors from it. The same dataclasses describe the optimizers,
+learning-rate schedules, callbacks and losses the builder offers.
 
 Defaults are those of Keras 3 (``keras/src/layers/...``), except where Keras
 has no default (``Dense.units``, ``Dropout.rate``): there the catalog gives a
@@ -18,7 +19,8 @@ from typing import Any, Literal
 
 ArgKind = Literal[
     "int", "float", "bool", "choice", "activation", "int_or_pair", "shape",
-    "initializer", "regularizer", "optional_int_or_pair",
+    "initializer", "regularizer", "optional_int_or_pair", "float_list", "int_list",
+    "optional_float",
 ]
 
 ACTIVATIONS: tuple[str, ...] = (
@@ -71,6 +73,9 @@ class ArgInfo:
             "int_or_pair": "an integer or a pair of integers",
             "optional_int_or_pair": "an integer, a pair of integers, or unset",
             "shape": "a list of positive integers (-1 allowed once)",
+            "float_list": "a list of numbers",
+            "int_list": "a list of integers",
+            "optional_float": "a number or unset",
         }[self.kind]
         bounds = []
         if self.minimum is not None:
@@ -83,7 +88,7 @@ class ArgInfo:
         """Return ``None`` when ``value`` is allowed, else what is allowed."""
         k = self.kind
         if value is None:
-            return None if (k in ("initializer", "regularizer", "optional_int_or_pair")
+            return None if (k in ("initializer", "regularizer", "optional_int_or_pair", "optional_float")
                             or (k == "activation") or self.default is None) else self.allowed()
         if k == "bool":
             return None if isinstance(value, bool) else self.allowed()
@@ -101,7 +106,15 @@ class ArgInfo:
             if isinstance(value, bool) or not isinstance(value, int):
                 return self.allowed()
             return None if self._in_range(value) else self.allowed()
-        if k == "float":
+        if k in ("float_list", "int_list"):
+            if not isinstance(value, (list, tuple)) or not value:
+                return self.allowed()
+            want = int if k == "int_list" else (int, float)
+            for v in value:
+                if isinstance(v, bool) or not isinstance(v, want) or v != v or not self._in_range(v):
+                    return self.allowed()
+            return None
+        if k in ("float", "optional_float"):
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 return self.allowed()
             if value != value or value in (float("inf"), float("-inf")):
@@ -149,12 +162,16 @@ class LayerInfo:
         category: group shown in the catalog ("Core", "Convolution", ...).
         args: the editable arguments, in editor order.
         description: one line for the catalog.
+        input_ranks: ranks (without the batch axis) of the inputs the layer
+            accepts, e.g. ``(3,)`` for Conv2D's ``(height, width, channels)``;
+            ``None`` means any rank (>= 1).
     """
 
     class_name: str
     category: str
     args: tuple[ArgInfo, ...] = field(default_factory=tuple)
     description: str = ""
+    input_ranks: tuple[int, ...] | None = None
 
     def arg(self, name: str) -> ArgInfo | None:
         """The :class:`ArgInfo` named ``name``, or ``None``."""
@@ -174,7 +191,8 @@ class LayerInfo:
 
 
 def _init(name: str, default: str) -> ArgInfo:
-    return ArgInfo(name, "initializer", default, help=f"initializer for the {name.split('_')[0]} weights")
+    what = name.rsplit("_", 1)[0].replace("_", " ")
+    return ArgInfo(name, "initializer", default, help=f"initializer for the {what} weights")
 
 
 def _reg(name: str) -> ArgInfo:
@@ -192,19 +210,49 @@ _ACT = ArgInfo("activation", "activation", None, help="applied to the output; un
 _USE_BIAS = ArgInfo("use_bias", "bool", True, help="add a bias vector")
 _RATE = ArgInfo("rate", "float", 0.5, 0.0, 1.0, exclusive_max=True, required=True,
                 help="fraction of inputs dropped while training, in [0, 1)")
-_POOL = (
-    ArgInfo("pool_size", "int_or_pair", 2, 1, required=True, help="window size"),
-    ArgInfo("strides", "optional_int_or_pair", None, 1, help="step; unset = pool_size"),
-    ArgInfo("padding", "choice", "valid", choices=("valid", "same")),
-)
-_RNN = (
-    ArgInfo("units", "int", 32, 1, required=True, help="size of the hidden state"),
-    ArgInfo("activation", "activation", "tanh"),
-    ArgInfo("return_sequences", "bool", False, help="output the whole sequence, not only the last step"),
-    ArgInfo("dropout", "float", 0.0, 0.0, 1.0, exclusive_max=True),
-    ArgInfo("recurrent_dropout", "float", 0.0, 0.0, 1.0, exclusive_max=True),
-    *_WEIGHTED,
-)
+
+
+def _pool(required: bool) -> tuple[ArgInfo, ...]:
+    return (
+        ArgInfo("pool_size", "int_or_pair", 2, 1, required=required, help="window size"),
+        ArgInfo("strides", "optional_int_or_pair", None, 1, help="step; unset = pool_size"),
+        ArgInfo("padding", "choice", "valid", choices=("valid", "same"),
+                help="valid: no padding; same: pad so that output = ceil(input / strides)"),
+    )
+
+
+def _rnn(gated: bool) -> tuple[ArgInfo, ...]:
+    return (
+        ArgInfo("units", "int", 32, 1, required=True, help="size of the hidden state"),
+        ArgInfo("activation", "activation", "tanh", help="activation of the output / candidate state"),
+        *((ArgInfo("recurrent_activation", "activation", "sigmoid", help="activation of the gates"),)
+          if gated else ()),
+        _USE_BIAS,
+        ArgInfo("return_sequences", "bool", False, help="output the whole sequence, not only the last step"),
+        ArgInfo("dropout", "float", 0.0, 0.0, 1.0, exclusive_max=True, help="dropout on the inputs, [0, 1)"),
+        ArgInfo("recurrent_dropout", "float", 0.0, 0.0, 1.0, exclusive_max=True,
+                help="dropout on the recurrent state, [0, 1)"),
+        *_WEIGHTED[:2],
+        _init("recurrent_initializer", "orthogonal"),
+        *_WEIGHTED[2:],
+        _reg("recurrent_regularizer"),
+    )
+
+
+def _conv(rank: int) -> tuple[ArgInfo, ...]:
+    size = "int" if rank == 1 else "int_or_pair"
+    pads = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
+    return (
+        ArgInfo("filters", "int", 32, 1, required=True, help="number of output channels"),
+        ArgInfo("kernel_size", size, 3, 1, required=True, help="window size" + ("" if rank == 1 else
+                                                                               " (n or h,w)")),
+        ArgInfo("strides", size, 1, 1, help="step of the window"),
+        ArgInfo("padding", "choice", "valid", choices=pads,
+                help="valid: no padding; same: keep the size (stride 1)"
+                     + ("; causal: no look-ahead" if rank == 1 else "")),
+        ArgInfo("dilation_rate", size, 1, 1, help="spacing between kernel taps"),
+        _ACT, _USE_BIAS, *_WEIGHTED)
+
 
 LAYERS: dict[str, LayerInfo] = {
     info.class_name: info
@@ -215,51 +263,226 @@ LAYERS: dict[str, LayerInfo] = {
         LayerInfo("Activation", "Core", (
             ArgInfo("activation", "activation", "relu", required=True),), "apply an activation"),
         LayerInfo("Embedding", "Core", (
-            ArgInfo("input_dim", "int", 1000, 1, required=True, help="vocabulary size"),
+            ArgInfo("input_dim", "int", 1000, 1, required=True, help="vocabulary size (largest id + 1)"),
             ArgInfo("output_dim", "int", 32, 1, required=True, help="embedding size"),
-            ArgInfo("mask_zero", "bool", False),
+            ArgInfo("mask_zero", "bool", False, help="treat id 0 as padding"),
             _init("embeddings_initializer", "random-uniform"),
-            _reg("embeddings_regularizer")), "integer ids -> dense vectors"),
-        LayerInfo("Conv1D", "Convolution", (
-            ArgInfo("filters", "int", 32, 1, required=True),
-            ArgInfo("kernel_size", "int_or_pair", 3, 1, required=True),
-            ArgInfo("strides", "int_or_pair", 1, 1),
-            ArgInfo("padding", "choice", "valid", choices=("valid", "same", "causal")),
-            _ACT, _USE_BIAS, *_WEIGHTED), "1-D convolution over (steps, channels)"),
-        LayerInfo("Conv2D", "Convolution", (
-            ArgInfo("filters", "int", 32, 1, required=True),
-            ArgInfo("kernel_size", "int_or_pair", 3, 1, required=True),
-            ArgInfo("strides", "int_or_pair", 1, 1),
-            ArgInfo("padding", "choice", "valid", choices=("valid", "same")),
-            _ACT, _USE_BIAS, *_WEIGHTED), "2-D convolution over (height, width, channels)"),
-        LayerInfo("MaxPooling2D", "Pooling", _POOL, "max over each window"),
-        LayerInfo("AveragePooling2D", "Pooling", _POOL, "mean over each window"),
-        LayerInfo("GlobalAveragePooling2D", "Pooling", (), "mean over height and width"),
+            _reg("embeddings_regularizer")), "integer ids -> dense vectors", input_ranks=(1,)),
+        LayerInfo("Conv1D", "Convolution", _conv(1), "1-D convolution over (steps, channels)",
+                  input_ranks=(2,)),
+        LayerInfo("Conv2D", "Convolution", _conv(2), "2-D convolution over (height, width, channels)",
+                  input_ranks=(3,)),
+        LayerInfo("MaxPooling2D", "Pooling", _pool(False), "max over each window", input_ranks=(3,)),
+        LayerInfo("AveragePooling2D", "Pooling", _pool(True), "mean over each window", input_ranks=(3,)),
+        LayerInfo("GlobalAveragePooling2D", "Pooling", (
+            ArgInfo("keepdims", "bool", False, help="keep (1, 1, channels) instead of (channels,)"),),
+            "mean over height and width", input_ranks=(3,)),
         LayerInfo("Flatten", "Reshaping", (), "(batch, ...) -> (batch, n)"),
         LayerInfo("Reshape", "Reshaping", (
             ArgInfo("target_shape", "shape", [8, 8, 1], required=True,
-                    help="output shape without the batch axis"),), "change the shape"),
+                    help="output shape without the batch axis, e.g. 8,8,1"),), "change the shape"),
         LayerInfo("Dropout", "Regularization", (_RATE,), "randomly zero inputs while training"),
-        LayerInfo("SpatialDropout2D", "Regularization", (_RATE,), "drop whole feature maps"),
+        LayerInfo("SpatialDropout2D", "Regularization", (_RATE,), "drop whole feature maps",
+                  input_ranks=(3,)),
         LayerInfo("GaussianNoise", "Regularization", (
-            ArgInfo("stddev", "float", 0.1, 0.0, required=True),), "add N(0, stddev) noise while training"),
+            ArgInfo("stddev", "float", 0.1, 0.0, required=True, help="noise standard deviation, >= 0"),),
+            "add N(0, stddev) noise while training"),
         LayerInfo("BatchNormalization", "Normalization", (
-            ArgInfo("momentum", "float", 0.99, 0.0, 1.0),
-            ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True),
-            ArgInfo("center", "bool", True), ArgInfo("scale", "bool", True)),
+            ArgInfo("momentum", "float", 0.99, 0.0, 1.0, help="of the moving mean and variance, [0, 1]"),
+            ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
+            ArgInfo("center", "bool", True, help="learn an offset (beta)"),
+            ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
          "normalize over the batch"),
         LayerInfo("LayerNormalization", "Normalization", (
-            ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True),
-            ArgInfo("center", "bool", True), ArgInfo("scale", "bool", True)),
+            ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
+            ArgInfo("center", "bool", True, help="learn an offset (beta)"),
+            ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
          "normalize over the features"),
         LayerInfo("LeakyReLU", "Activation", (
-            ArgInfo("negative_slope", "float", 0.3, 0.0),), "x if x > 0 else negative_slope * x"),
-        LayerInfo("PReLU", "Activation", (), "leaky ReLU with a learned slope"),
-        LayerInfo("SimpleRNN", "Recurrent", _RNN, "fully connected recurrent layer"),
-        LayerInfo("LSTM", "Recurrent", _RNN, "long short-term memory"),
-        LayerInfo("GRU", "Recurrent", _RNN, "gated recurrent unit"),
+            ArgInfo("negative_slope", "float", 0.3, 0.0, help="slope for x < 0, >= 0"),),
+            "x if x > 0 else negative_slope * x"),
+        LayerInfo("PReLU", "Activation", (), "leaky ReLU with a learned slope per unit"),
+        LayerInfo("SimpleRNN", "Recurrent", _rnn(False), "fully connected recurrent layer",
+                  input_ranks=(2,)),
+        LayerInfo("LSTM", "Recurrent", _rnn(True), "long short-term memory", input_ranks=(2,)),
+        LayerInfo("GRU", "Recurrent", (*_rnn(True), ArgInfo(
+            "reset_after", "bool", True, help="apply the reset gate after the matrix product (Keras 3 default)")),
+            "gated recurrent unit", input_ranks=(2,)),
     )
 }
-"""All layers tuidl offers, by Keras class name."""
+"""All layers tuidl offers, by Keras class name (20 classes of ``keras.layers``)."""
 
 COMPONENT_ARG_KINDS = ("initializer", "regularizer")
+"""Argument kinds whose values are component presets (name or ``{class_name, config}``)."""
+
+CONSTANT_INITIALIZERS = frozenset({"Zeros", "Ones", "Constant"})
+"""Initializer classes that give every unit the same weights (symmetry is never broken)."""
+
+
+# --- compile and fit -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClassInfo:
+    """A Keras class (optimizer, schedule, loss, callback) and its editable arguments.
+
+    Attributes:
+        class_name: Keras class name (``keras.optimizers.Adam``).
+        args: editable constructor arguments, with Keras's defaults.
+        description: one line for pickers.
+    """
+
+    class_name: str
+    args: tuple[ArgInfo, ...] = ()
+    description: str = ""
+
+    def arg(self, name: str) -> ArgInfo | None:
+        """The :class:`ArgInfo` named ``name``, or ``None``."""
+        return next((a for a in self.args if a.name == name), None)
+
+
+_LR = ArgInfo("learning_rate", "float", 0.001, 0.0, help="step size (or a schedule below)")
+_WD = ArgInfo("weight_decay", "optional_float", None, 0.0, help="decoupled weight decay; unset = none")
+_CLIP = ArgInfo("clipnorm", "optional_float", None, 0.0, exclusive_min=True,
+                help="clip each gradient to this norm; unset = no clipping")
+_EPS = ArgInfo("epsilon", "float", 1e-7, 0.0, exclusive_min=True, help="numerical stability term")
+_B1 = ArgInfo("beta_1", "float", 0.9, 0.0, 1.0, exclusive_max=True, help="decay of the 1st moment, [0, 1)")
+_B2 = ArgInfo("beta_2", "float", 0.999, 0.0, 1.0, exclusive_max=True, help="decay of the 2nd moment, [0, 1)")
+
+OPTIMIZERS: dict[str, ClassInfo] = {
+    c.class_name: c for c in (
+        ClassInfo("SGD", (ArgInfo("learning_rate", "float", 0.01, 0.0, help="step size"),
+                          ArgInfo("momentum", "float", 0.0, 0.0, help="velocity decay, >= 0"),
+                          ArgInfo("nesterov", "bool", False, help="Nesterov momentum"), _WD, _CLIP),
+                  "stochastic gradient descent"),
+        ClassInfo("RMSprop", (_LR, ArgInfo("rho", "float", 0.9, 0.0, 1.0, help="decay of the squared-gradient mean"),
+                              ArgInfo("momentum", "float", 0.0, 0.0), _EPS,
+                              ArgInfo("centered", "bool", False), _WD, _CLIP), "RMSprop"),
+        ClassInfo("Adam", (_LR, _B1, _B2, _EPS, ArgInfo("amsgrad", "bool", False), _WD, _CLIP),
+                  "Adam (Kingma & Ba 2014)"),
+        ClassInfo("AdamW", (_LR, ArgInfo("weight_decay", "float", 0.004, 0.0, help="decoupled weight decay"),
+                            _B1, _B2, _EPS, ArgInfo("amsgrad", "bool", False), _CLIP),
+                  "Adam with decoupled weight decay (Loshchilov & Hutter 2017)"),
+        ClassInfo("Adagrad", (_LR, ArgInfo("initial_accumulator_value", "float", 0.1, 0.0), _EPS, _WD, _CLIP),
+                  "Adagrad"),
+        ClassInfo("Nadam", (_LR, _B1, _B2, _EPS, _WD, _CLIP), "Adam with Nesterov momentum"),
+    )
+}
+"""Optimizer classes of ``keras.optimizers`` the UI edits, with Keras's defaults."""
+
+SCHEDULES: dict[str, ClassInfo] = {
+    c.class_name: c for c in (
+        ClassInfo("ExponentialDecay", (
+            ArgInfo("initial_learning_rate", "float", 0.001, 0.0, required=True),
+            ArgInfo("decay_steps", "int", 1000, 1, required=True, help="steps (batches) per decay"),
+            ArgInfo("decay_rate", "float", 0.96, 0.0, exclusive_min=True, required=True,
+                    help="factor per decay_steps"),
+            ArgInfo("staircase", "bool", False, help="decay in steps, not smoothly")),
+            "lr * decay_rate ^ (step / decay_steps)"),
+        ClassInfo("CosineDecay", (
+            ArgInfo("initial_learning_rate", "float", 0.001, 0.0, required=True),
+            ArgInfo("decay_steps", "int", 1000, 1, required=True, help="steps (batches) to decay over"),
+            ArgInfo("alpha", "float", 0.0, 0.0, 1.0, help="final lr as a fraction of the initial one"),
+            ArgInfo("warmup_target", "optional_float", None, 0.0, help="lr reached after warmup; unset = none"),
+            ArgInfo("warmup_steps", "int", 0, 0, help="linear warmup steps")),
+            "cosine from the initial lr down to alpha * lr (Loshchilov & Hutter 2016)"),
+        ClassInfo("PiecewiseConstantDecay", (
+            ArgInfo("boundaries", "int_list", [1000, 2000], 0, required=True,
+                    help="steps where the lr changes, increasing"),
+            ArgInfo("values", "float_list", [0.001, 0.0005, 0.0001], 0.0, required=True,
+                    help="one more lr than boundaries")),
+            "constant lr between step boundaries"),
+    )
+}
+"""Learning-rate schedules of ``keras.optimizers.schedules``; stored as the optimizer's
+``learning_rate = {class_name, config}`` (Keras's serialized form)."""
+
+_MONITORS = ("val_loss", "loss", "val_accuracy", "accuracy")
+CALLBACKS: dict[str, ClassInfo] = {
+    c.class_name: c for c in (
+        ClassInfo("EarlyStopping", (
+            ArgInfo("monitor", "choice", "val_loss", choices=_MONITORS, help="the log to watch"),
+            ArgInfo("patience", "int", 0, 0, help="epochs without improvement before stopping"),
+            ArgInfo("min_delta", "float", 0.0, 0.0, help="smallest change that counts as improvement"),
+            ArgInfo("restore_best_weights", "bool", False, help="end with the best epoch's weights")),
+            "stop when the monitored log stops improving"),
+        ClassInfo("ReduceLROnPlateau", (
+            ArgInfo("monitor", "choice", "val_loss", choices=_MONITORS, help="the log to watch"),
+            ArgInfo("factor", "float", 0.1, 0.0, 1.0, exclusive_min=True, exclusive_max=True,
+                    help="new lr = lr * factor, in (0, 1)"),
+            ArgInfo("patience", "int", 10, 0, help="epochs without improvement before reducing"),
+            ArgInfo("min_delta", "float", 0.0001, 0.0),
+            ArgInfo("min_lr", "float", 0.0, 0.0, help="lower bound of the lr")),
+            "reduce the lr when the monitored log stops improving"),
+        ClassInfo("TerminateOnNaN", (), "stop at once when the loss becomes NaN or inf"),
+    )
+}
+"""Callbacks of ``keras.callbacks`` offered in ``fit.callbacks`` (``{class_name, config}``)."""
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    """What a loss expects.
+
+    Attributes:
+        name: Keras loss function name (``sparse_categorical_crossentropy``).
+        class_name: Keras loss class (``SparseCategoricalCrossentropy``).
+        task: ``classification`` or ``regression``.
+        labels: label format: ``sparse`` (integer class ids, shape (n,)),
+            ``onehot`` (shape (n, classes)), ``binary`` (0/1, one output unit),
+            ``signed`` (-1/1 or 0/1 for hinge), ``real`` (regression targets).
+        from_logits: whether the loss takes ``from_logits``.
+        label: short display name.
+    """
+
+    name: str
+    class_name: str
+    task: str
+    labels: str
+    from_logits: bool
+    label: str
+
+
+LOSS_INFO: dict[str, LossInfo] = {
+    i.name: i for i in (
+        LossInfo("mean_squared_error", "MeanSquaredError", "regression", "real", False, "MSE"),
+        LossInfo("mean_absolute_error", "MeanAbsoluteError", "regression", "real", False, "MAE"),
+        LossInfo("huber", "Huber", "regression", "real", False, "Huber"),
+        LossInfo("binary_crossentropy", "BinaryCrossentropy", "classification", "binary", True,
+                 "BinaryCrossentropy"),
+        LossInfo("categorical_crossentropy", "CategoricalCrossentropy", "classification", "onehot", True,
+                 "CategoricalCrossentropy"),
+        LossInfo("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "classification",
+                 "sparse", True, "SparseCategoricalCrossentropy"),
+        LossInfo("binary_focal_crossentropy", "BinaryFocalCrossentropy", "classification", "binary", True,
+                 "BinaryFocalCrossentropy"),
+        LossInfo("hinge", "Hinge", "classification", "signed", False, "Hinge"),
+    )
+}
+"""The losses the builder offers (issue list), with their label format."""
+
+LOSS_BY_CLASS: dict[str, LossInfo] = {i.class_name: i for i in LOSS_INFO.values()}
+"""Same as :data:`LOSS_INFO`, keyed by Keras class name."""
+
+
+def loss_info(loss: Any) -> tuple[LossInfo | None, bool]:
+    """``(info, from_logits)`` for a loss given as a name or ``{class_name, config}``.
+
+    ``info`` is ``None`` for losses outside :data:`LOSS_INFO`. Accepts a
+    pydantic ``KerasRef`` too (anything with ``class_name`` and ``config``).
+    """
+    if isinstance(loss, str):
+        return LOSS_INFO.get(loss), False
+    if hasattr(loss, "class_name"):
+        cls, cfg = loss.class_name, loss.config
+    elif isinstance(loss, dict):
+        cls, cfg = loss.get("class_name"), loss.get("config") or {}
+    else:
+        return None, False
+    return LOSS_BY_CLASS.get(cls), bool(cfg.get("from_logits", False))
+
+
+METRIC_CHOICES: tuple[str, ...] = (
+    "accuracy", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
+    "mean_absolute_error", "mean_squared_error", "root_mean_squared_error", "auc",
+)
+"""Metrics offered as switches in the builder (a subset of ``tuidl.core.spec.METRICS``)."""

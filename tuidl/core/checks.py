@@ -1,0 +1,657 @@
+"""Pre-flight checks: find mistakes in an experiment before any training, without Keras.
+
+Two parts:
+
+* :func:`infer_shapes` follows a tensor through the layers (no batch axis) and
+  counts parameters, with the formulas of Keras 3 (``compute_output_shape`` and
+  ``build`` of each layer class in ``keras/src/layers``). It stops at the first
+  layer that cannot take its input and reports why.
+* :func:`check` applies every rule to an experiment and a :class:`DataInfo`
+  (what the data looks like) and returns :class:`~tuidl.core.events.Finding`
+  objects. Each finding names the layer by position (1-based, as the builder
+  shows it) and name, the values involved and the fix. ``error`` findings block
+  training, ``warning`` findings do not.
+
+Rules (the error/warning split follows issue 3):
+
+errors
+    no layers; an argument outside its range or a required one missing; an
+    unknown component preset; learning rate negative or not finite (also inside
+    a schedule); a layer that cannot take its input's rank (Conv2D on a flat
+    tensor, ...); a kernel or pool window larger than its input; a Reshape whose
+    size does not match; a classifier whose output is not one vector per sample
+    (Dense head on a 4-D tensor); output units vs number of classes; softmax on
+    one unit; softmax with binary crossentropy; ``from_logits`` not matching the
+    output activation; integer labels with categorical crossentropy and one-hot
+    labels with sparse categorical crossentropy; a classification loss on
+    regression targets.
+warnings
+    zeros / constant kernel initializer on a hidden layer; relu (or another
+    non-negative activation) on a regression output; learning rate 0; sigmoid
+    with categorical crossentropy; EarlyStopping / ReduceLROnPlateau watching a
+    ``val_`` log without validation data.
+
+Nothing here imports Keras or Textual; the engine (:mod:`tuidl.engine.checks`)
+adds Keras's own build messages and prefers the shapes Keras computed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+from tuidl.core.catalog import (
+    CALLBACKS, CONSTANT_INITIALIZERS, LAYERS, OPTIMIZERS, SCHEDULES, loss_info,
+)
+from tuidl.core.errors import TuidlError
+from tuidl.core.events import Finding
+from tuidl.core.presets import COMPONENT_KEYS, resolve_component
+from tuidl.core.spec import Experiment, LayerSpec
+
+ERROR = "error"
+WARNING = "warning"
+
+Shape = tuple[int | None, ...]
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What the model will be fed, as far as the checks need it.
+
+    Attributes:
+        input_shape: shape of one sample as the model receives it (no batch
+            axis), e.g. ``(64,)`` or ``(8, 8, 1)``.
+        task: ``"classification"`` or ``"regression"``.
+        n_classes: number of classes (``None`` for regression).
+        label_shape: shape of one label without the batch axis: ``()`` for
+            integer class ids, ``(k,)`` for one-hot rows or ``k`` targets.
+        integer_labels: labels have an integer dtype.
+        n_val: number of validation samples (0 when there is no validation data).
+    """
+
+    input_shape: Shape
+    task: str = "classification"
+    n_classes: int | None = None
+    label_shape: tuple[int, ...] = ()
+    integer_labels: bool = True
+    n_val: int = 1
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """One layer's output as computed by :func:`infer_shapes`.
+
+    Attributes:
+        output_shape: without the batch axis, or ``None`` when unknown (this or
+            an earlier layer failed).
+        params: number of weights (trainable + not).
+        trainable_params: number of trainable weights.
+        problem: why the layer cannot take its input (``None`` when it can).
+        hint: how to fix ``problem``.
+    """
+
+    output_shape: Shape | None
+    params: int = 0
+    trainable_params: int = 0
+    problem: str | None = None
+    hint: str = ""
+
+
+# --- naming ---------------------------------------------------------------------------------
+
+def snake_case(class_name: str) -> str:
+    """Keras's ``to_snake_case``: ``MaxPooling2D`` -> ``max_pooling2d``, ``LSTM`` -> ``lstm``."""
+    name = re.sub(r"\W+", "", class_name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def layer_names(layers: Sequence[LayerSpec]) -> list[str]:
+    """Names the layers get: ``config["name"]`` when set, else ``<snake_case>_<k>``.
+
+    ``k`` counts layers of the same class from 1 (``conv2d_1``, ``conv2d_2``,
+    ``dense_1``), so names do not depend on what else Keras created in the
+    process. The engine uses the same names (pass them as ``name=``).
+    """
+    counts: dict[str, int] = {}
+    out = []
+    for layer in layers:
+        base = snake_case(layer.class_name)
+        counts[base] = counts.get(base, 0) + 1
+        given = layer.config.get("name")
+        out.append(given if isinstance(given, str) and given else f"{base}_{counts[base]}")
+    return out
+
+
+def where(index: int, name: str, class_name: str) -> str:
+    """``"layer 3 conv2d_2 (Conv2D)"`` — how a finding names a layer (1-based position)."""
+    return f"layer {index + 1} {name} ({class_name})"
+
+
+def fmt_shape(shape: Shape | None) -> str:
+    """``(8, 8, 1)`` -> ``"(None, 8, 8, 1)"`` — the batch axis shown as Keras shows it."""
+    if shape is None:
+        return "?"
+    return "(" + ", ".join(["None", *("None" if d is None else str(d) for d in shape)]) + ")"
+
+
+# --- shape inference ------------------------------------------------------------------------
+
+def _pair(v: Any, n: int) -> tuple[int, ...]:
+    if isinstance(v, (list, tuple)):
+        return tuple(int(x) for x in v) if len(v) == n else tuple(int(v[0]) for _ in range(n))
+    return tuple(int(v) for _ in range(n))
+
+
+def _get(layer: LayerSpec, name: str) -> Any:
+    if name in layer.config and layer.config[name] is not None:
+        return layer.config[name]
+    arg = LAYERS[layer.class_name].arg(name)
+    return None if arg is None else arg.default
+
+
+def _conv_len(n: int | None, k: int, s: int, d: int, padding: str) -> int | None:
+    """Output length of a convolution (keras ``compute_conv_output_shape``)."""
+    if n is None:
+        return None
+    if padding == "valid":
+        return (n - d * (k - 1) - 1) // s + 1
+    return (n - 1) // s + 1  # same, causal
+
+
+def _pool_len(n: int | None, p: int, s: int, padding: str) -> int | None:
+    """Output length of a pooling window (keras ``compute_pooling_output_shape``)."""
+    if n is None:
+        return None
+    if padding == "valid":
+        return (n - p) // s + 1
+    return (n - 1) // s + 1
+
+
+def _rank_hint(class_name: str, shape: Shape) -> str:
+    n = math.prod(d for d in shape if d is not None)
+    if class_name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                      "SpatialDropout2D"):
+        if len(shape) == 1:
+            side = math.isqrt(n)
+            if side * side == n:
+                return (f"add Reshape with target_shape = [{side}, {side}, 1] before it "
+                        f"({n} = {side}x{side}x1), or remove the Flatten before it")
+            return f"add Reshape to (height, width, channels) with height*width*channels = {n} before it"
+        if len(shape) == 2:
+            return f"add Reshape with target_shape = [{shape[0]}, {shape[1]}, 1] before it"
+        return "it needs a (height, width, channels) input: add Reshape before it"
+    if class_name in ("Conv1D", "SimpleRNN", "LSTM", "GRU"):
+        if len(shape) == 1:
+            return f"add Reshape with target_shape = [{n}, 1] before it (a sequence of {n} steps)"
+        if len(shape) == 3:
+            return (f"add Reshape with target_shape = [{shape[0]}, {(shape[1] or 0) * (shape[2] or 0)}] "
+                    "before it (rows as time steps)")
+        return "it needs a (steps, features) input: add Reshape before it"
+    return "add Reshape before it"
+
+
+_RANK_NAMES = {1: "(features,)", 2: "(steps, features)", 3: "(height, width, channels)"}
+
+
+def infer_layer(layer: LayerSpec, shape: Shape) -> Inferred:
+    """Output shape and parameter count of one layer on an input of ``shape`` (no batch axis).
+
+    Formulas follow Keras 3's ``compute_output_shape`` and ``build``; for
+    example Conv2D has ``kh*kw*(channels/groups)*filters + filters`` weights and
+    GRU (``reset_after=True``) ``3*units*(features + units) + 6*units``.
+    """
+    cls = layer.class_name
+    info = LAYERS[cls]
+    rank = len(shape)
+    if rank == 0:
+        return Inferred(None, problem="gets a scalar per sample", hint="add Reshape before it")
+    if info.input_ranks is not None and rank not in info.input_ranks:
+        want = " or ".join(_RANK_NAMES.get(r, f"rank {r}") for r in info.input_ranks)
+        flat = " flat" if rank == 1 else ""
+        return Inferred(None, problem=f"needs a {want} input but gets the{flat} tensor {fmt_shape(shape)}",
+                        hint=_rank_hint(cls, shape))
+    last = shape[-1] or 0
+    bias = bool(_get(layer, "use_bias")) if info.arg("use_bias") else False
+
+    if cls == "Dense":
+        units = int(_get(layer, "units"))
+        p = last * units + (units if bias else 0)
+        return Inferred((*shape[:-1], units), p, p)
+    if cls in ("Conv1D", "Conv2D"):
+        n = 1 if cls == "Conv1D" else 2
+        filters = int(_get(layer, "filters"))
+        k = _pair(_get(layer, "kernel_size"), n)
+        s = _pair(_get(layer, "strides"), n)
+        d = _pair(_get(layer, "dilation_rate"), n)
+        padding = _get(layer, "padding")
+        out = tuple(_conv_len(shape[i], k[i], s[i], d[i], padding) for i in range(n))
+        if any(o is not None and o < 1 for o in out):
+            ks = "x".join(map(str, k))
+            span = "" if all(x == 1 for x in d) else f" (dilated span {'x'.join(str(d[i] * (k[i] - 1) + 1) for i in range(n))})"
+            return Inferred(None, problem=(f"kernel_size {ks}{span} is larger than its input "
+                                           f"{'x'.join(str(x) for x in shape[:n])} with padding 'valid'"),
+                            hint="use a smaller kernel_size, padding = 'same', or fewer pooling layers before it")
+        p = math.prod(k) * last * filters + (filters if bias else 0)
+        return Inferred((*out, filters), p, p)
+    if cls in ("MaxPooling2D", "AveragePooling2D"):
+        ps = _pair(_get(layer, "pool_size"), 2)
+        st = _get(layer, "strides")
+        ss = ps if st is None else _pair(st, 2)
+        padding = _get(layer, "padding")
+        out = tuple(_pool_len(shape[i], ps[i], ss[i], padding) for i in range(2))
+        if any(o is not None and o < 1 for o in out):
+            return Inferred(None, problem=(f"pool_size {ps[0]}x{ps[1]} is larger than its input "
+                                           f"{shape[0]}x{shape[1]} with padding 'valid'"),
+                            hint="use a smaller pool_size, padding = 'same', or remove this pooling layer")
+        return Inferred((*out, shape[2]), 0, 0)
+    if cls == "GlobalAveragePooling2D":
+        return Inferred((1, 1, shape[2]) if _get(layer, "keepdims") else (shape[2],), 0, 0)
+    if cls == "Flatten":
+        if any(d is None for d in shape):
+            return Inferred((None,), 0, 0)
+        return Inferred((math.prod(shape),), 0, 0)  # type: ignore[arg-type]
+    if cls == "Reshape":
+        target = list(_get(layer, "target_shape"))
+        n = math.prod(d for d in shape if d is not None)
+        known = math.prod(t for t in target if t != -1)
+        if -1 in target:
+            if known == 0 or n % known:
+                return Inferred(None, problem=(f"cannot reshape {fmt_shape(shape)} ({n} values) to "
+                                               f"{target}: {n} is not a multiple of {known}"),
+                                hint=f"choose a target_shape whose sizes multiply to {n}")
+            target[target.index(-1)] = n // known
+        elif known != n:
+            return Inferred(None, problem=(f"cannot reshape {fmt_shape(shape)} ({n} values) to "
+                                           f"target_shape {target} ({known} values)"),
+                            hint=f"choose a target_shape whose sizes multiply to {n}, or use -1 for one axis")
+        return Inferred(tuple(target), 0, 0)
+    if cls in ("Dropout", "SpatialDropout2D", "GaussianNoise", "Activation", "LeakyReLU"):
+        return Inferred(shape, 0, 0)
+    if cls == "PReLU":
+        p = math.prod(d or 0 for d in shape)
+        return Inferred(shape, p, p)
+    if cls == "BatchNormalization":
+        c = last
+        tr = c * (int(bool(_get(layer, "center"))) + int(bool(_get(layer, "scale"))))
+        return Inferred(shape, tr + 2 * c, tr)
+    if cls == "LayerNormalization":
+        tr = last * (int(bool(_get(layer, "center"))) + int(bool(_get(layer, "scale"))))
+        return Inferred(shape, tr, tr)
+    if cls == "Embedding":
+        p = int(_get(layer, "input_dim")) * int(_get(layer, "output_dim"))
+        return Inferred((*shape, int(_get(layer, "output_dim"))), p, p)
+    if cls in ("SimpleRNN", "LSTM", "GRU"):
+        u = int(_get(layer, "units"))
+        gates = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cls]
+        p = gates * u * (last + u)
+        if bias:
+            p += gates * u * (2 if cls == "GRU" and _get(layer, "reset_after") else 1)
+        out = (shape[0], u) if _get(layer, "return_sequences") else (u,)
+        return Inferred(out, p, p)
+    return Inferred(shape, 0, 0)  # pragma: no cover - every catalog class is handled above
+
+
+def infer_shapes(layers: Sequence[LayerSpec], input_shape: Shape) -> list[Inferred]:
+    """Follow ``input_shape`` (no batch axis) through ``layers``.
+
+    Returns one :class:`Inferred` per layer. After the first layer with a
+    ``problem`` the remaining layers have ``output_shape=None``. Arguments out
+    of range are not diagnosed here (see :func:`check`); a layer whose
+    arguments cannot be read gets a ``problem`` instead of raising.
+    """
+    out: list[Inferred] = []
+    shape: Shape | None = tuple(input_shape)
+    for layer in layers:
+        if shape is None:
+            out.append(Inferred(None))
+            continue
+        try:
+            r = infer_layer(layer, shape)
+        except (TypeError, ValueError, KeyError) as e:
+            r = Inferred(None, problem=f"has arguments that cannot be used: {e}", hint="fix the arguments")
+        out.append(r)
+        shape = r.output_shape
+    return out
+
+
+# --- the rules ------------------------------------------------------------------------------
+
+_IDENTITY = frozenset({"Dropout", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape"})
+_PROB_ACTS = frozenset({"softmax", "sigmoid", "log_softmax"})
+_NONNEG_ACTS = frozenset({"relu", "relu6", "softplus", "sigmoid", "softmax", "exponential",
+                          "hard_sigmoid"})
+
+
+def output_activation(layers: Sequence[LayerSpec]) -> tuple[int | None, str]:
+    """``(index, activation)`` of the layer that decides the output's activation.
+
+    Layers that do not change values (Dropout, Flatten, Reshape ...) are
+    skipped from the end. A layer without an ``activation`` setting counts as
+    ``linear`` (LeakyReLU -> ``leaky_relu``, PReLU -> ``prelu``).
+    """
+    for i in range(len(layers) - 1, -1, -1):
+        layer = layers[i]
+        if layer.class_name in _IDENTITY:
+            continue
+        if layer.class_name == "LeakyReLU":
+            return i, "leaky_relu"
+        if layer.class_name == "PReLU":
+            return i, "prelu"
+        if LAYERS[layer.class_name].arg("activation") is None:
+            return i, "linear"
+        return i, _get(layer, "activation") or "linear"
+    return None, "linear"
+
+
+class _Collector:
+    def __init__(self, names: Sequence[str], layers: Sequence[LayerSpec]) -> None:
+        self.names = names
+        self.layers = layers
+        self.items: list[Finding] = []
+
+    def at(self, i: int) -> str:
+        return where(i, self.names[i], self.layers[i].class_name)
+
+    def add(self, severity: str, message: str, hint: str = "", layer: int | None = None,
+            field: str = "") -> None:
+        self.items.append(Finding(severity, message, hint, layer, field))
+
+
+def _resolve(family: str, value: Any, field: str) -> dict[str, Any] | None:
+    return resolve_component(family, value, field)  # type: ignore[arg-type]
+
+
+def _check_args(c: _Collector) -> None:
+    for i, layer in enumerate(c.layers):
+        info = LAYERS[layer.class_name]
+        for arg in info.args:
+            field = f"model.layers[{i}].config.{arg.name}"
+            if arg.name not in layer.config:
+                if arg.required and arg.default is not None:
+                    c.add(ERROR, f"{c.at(i)}: {arg.name} is not set (Keras needs it)",
+                          f"set {arg.name}, e.g. {arg.name} = {arg.default!r}", i, field)
+                continue
+            value = layer.config[arg.name]
+            allowed = arg.check(value)
+            if allowed is not None:
+                c.add(ERROR, f"{c.at(i)}: {arg.name} = {value!r} is out of range",
+                      f"allowed: {allowed}", i, field)
+        for key, family in COMPONENT_KEYS.items():
+            if key in layer.config and isinstance(layer.config[key], str):
+                try:
+                    _resolve(family, layer.config[key], f"model.layers[{i}].config.{key}")
+                except TuidlError as e:
+                    c.add(ERROR, f"{c.at(i)}: {key} = {layer.config[key]!r} is not a known {family[:-1]} preset",
+                          e.hint or e.message, i, f"model.layers[{i}].config.{key}")
+
+
+def _lr_values(lr: Any) -> Iterable[tuple[str, Any]]:
+    if isinstance(lr, dict):
+        cfg = lr.get("config") or {}
+        if "initial_learning_rate" in cfg:
+            yield "learning_rate.config.initial_learning_rate", cfg["initial_learning_rate"]
+        if "warmup_target" in cfg and cfg["warmup_target"] is not None:
+            yield "learning_rate.config.warmup_target", cfg["warmup_target"]
+        for j, v in enumerate(cfg.get("values") or ()):
+            yield f"learning_rate.config.values[{j}]", v
+    else:
+        yield "learning_rate", lr
+
+
+def _check_optimizer(c: _Collector, exp: Experiment) -> None:
+    try:
+        ref = _resolve("optimizers", exp.compile.optimizer, "compile.optimizer")
+    except TuidlError as e:
+        c.add(ERROR, f"compile.optimizer = {exp.compile.optimizer!r} is not a known optimizer preset",
+              e.hint or e.message, None, "compile.optimizer")
+        return
+    if ref is None:
+        return
+    cfg = ref.get("config") or {}
+    info = OPTIMIZERS.get(ref["class_name"])
+    lr = cfg.get("learning_rate", info.arg("learning_rate").default if info and info.arg("learning_rate") else 0.001)
+    for path, v in _lr_values(lr):
+        field = f"compile.optimizer.config.{path}"
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            c.add(ERROR, f"optimizer {ref['class_name']}: {path} = {v!r} is not a finite number",
+                  "set a learning rate such as 0.001", None, field)
+        elif v < 0:
+            c.add(ERROR, f"optimizer {ref['class_name']}: {path} = {v!r} is negative",
+                  "a learning rate must be > 0, e.g. 0.001", None, field)
+        elif v == 0:
+            c.add(WARNING, f"optimizer {ref['class_name']}: {path} = 0, so the weights never change",
+                  "set a learning rate > 0, e.g. 0.001", None, field)
+    if isinstance(lr, dict):
+        sched = SCHEDULES.get(lr.get("class_name", ""))
+        scfg = lr.get("config") or {}
+        if sched is None:
+            c.add(ERROR, f"optimizer {ref['class_name']}: unknown learning-rate schedule {lr.get('class_name')!r}",
+                  "allowed: " + ", ".join(SCHEDULES), None, "compile.optimizer.config.learning_rate")
+        else:
+            for a in sched.args:
+                if a.name in scfg and a.name not in ("initial_learning_rate", "values"):
+                    allowed = a.check(scfg[a.name])
+                    if allowed is not None:
+                        c.add(ERROR, f"schedule {sched.class_name}: {a.name} = {scfg[a.name]!r} is out of range",
+                              f"allowed: {allowed}", None,
+                              f"compile.optimizer.config.learning_rate.config.{a.name}")
+            if sched.class_name == "PiecewiseConstantDecay":
+                b, v = list(scfg.get("boundaries") or []), list(scfg.get("values") or [])
+                if len(v) != len(b) + 1:
+                    c.add(ERROR, f"schedule PiecewiseConstantDecay: {len(b)} boundaries need {len(b) + 1} values, "
+                                 f"got {len(v)}", "give one more value than boundaries", None,
+                          "compile.optimizer.config.learning_rate.config.values")
+                elif any(x >= y for x, y in zip(b, b[1:])):
+                    c.add(ERROR, f"schedule PiecewiseConstantDecay: boundaries {b} are not increasing",
+                          "list the step boundaries in increasing order", None,
+                          "compile.optimizer.config.learning_rate.config.boundaries")
+    if info is not None:
+        for a in info.args:
+            if a.name != "learning_rate" and a.name in cfg:
+                allowed = a.check(cfg[a.name])
+                if allowed is not None:
+                    c.add(ERROR, f"optimizer {info.class_name}: {a.name} = {cfg[a.name]!r} is out of range",
+                          f"allowed: {allowed}", None, f"compile.optimizer.config.{a.name}")
+
+
+def _check_callbacks(c: _Collector, exp: Experiment, data: DataInfo | None) -> None:
+    val = exp.data.validation_split > 0 and (data is None or data.n_val > 0)
+    for j, cb in enumerate(exp.fit.callbacks):
+        info = CALLBACKS.get(cb.class_name)
+        field = f"fit.callbacks[{j}]"
+        if info is None:
+            c.add(ERROR, f"fit.callbacks[{j}]: unknown callback {cb.class_name!r}",
+                  "allowed: " + ", ".join(CALLBACKS), None, field)
+            continue
+        for a in info.args:
+            if a.name in cb.config and a.kind != "choice":
+                allowed = a.check(cb.config[a.name])
+                if allowed is not None:
+                    c.add(ERROR, f"{cb.class_name}: {a.name} = {cb.config[a.name]!r} is out of range",
+                          f"allowed: {allowed}", None, f"{field}.config.{a.name}")
+        monitor = cb.config.get("monitor", "val_loss")
+        if isinstance(monitor, str) and monitor.startswith("val_") and not val:
+            c.add(WARNING, f"{cb.class_name} watches {monitor!r} but there is no validation data "
+                           f"(data.validation_split = {exp.data.validation_split})",
+                  f"set data.validation_split > 0 or monitor = {monitor[4:]!r}", None, f"{field}.config.monitor")
+
+
+def _check_inits(c: _Collector) -> None:
+    weighted = [i for i, l in enumerate(c.layers) if "kernel_initializer" in LAYERS[l.class_name].accepts]
+    hidden = weighted[:-1]
+    for i in hidden:
+        value = c.layers[i].config.get("kernel_initializer")
+        if value is None:
+            continue
+        try:
+            ref = _resolve("initializers", value, f"model.layers[{i}].config.kernel_initializer")
+        except TuidlError:
+            continue  # reported by _check_args
+        if ref and ref["class_name"] in CONSTANT_INITIALIZERS:
+            shown = value if isinstance(value, str) else ref["class_name"]
+            c.add(WARNING, f"{c.at(i)}: kernel_initializer = {shown!r} gives every unit the same weights, "
+                           "so they all learn the same thing (symmetry is never broken)",
+                  "use a random initializer such as 'glorot-uniform' or 'he-normal'", i,
+                  f"model.layers[{i}].config.kernel_initializer")
+
+
+def _check_head(c: _Collector, exp: Experiment, data: DataInfo, shapes: Sequence[Shape | None]) -> None:
+    layers = c.layers
+    out_shape = shapes[-1]
+    linfo, logits = loss_info(exp.compile.loss)
+    loss_name = exp.compile.loss if isinstance(exp.compile.loss, str) else exp.compile.loss.class_name
+    act_i, act = output_activation(layers)
+    last = len(layers) - 1
+    if out_shape is None:
+        return
+    label_rank = len(data.label_shape)
+    # a classifier whose output is not one vector per sample
+    if data.task == "classification" and len(out_shape) > 1:
+        dense = None  # the earliest Dense of the trailing run of multi-axis outputs
+        for i in range(last, -1, -1):
+            shp = shapes[i]
+            if shp is None or len(shp) < 2:
+                break
+            if layers[i].class_name == "Dense":
+                dense = i
+        in_shape = (shapes[dense - 1] if dense > 0 else data.input_shape) if dense is not None else None
+        if dense is not None and in_shape is not None and len(in_shape) >= 2:
+            c.add(ERROR, f"{c.at(dense)} gets a {len(in_shape) + 1}-D tensor {fmt_shape(in_shape)}, so the model "
+                         f"outputs {fmt_shape(out_shape)} instead of one prediction per sample",
+                  f"add Flatten or GlobalAveragePooling2D before layer {dense + 1}", dense,
+                  f"model.layers[{dense}]")
+        else:
+            c.add(ERROR, f"the model outputs {fmt_shape(out_shape)}, not one prediction per sample",
+                  "add Flatten or GlobalAveragePooling2D and a Dense output layer at the end", last,
+                  f"model.layers[{last}]")
+        return
+    units = out_shape[-1]
+    head = act_i if act_i is not None else last
+    ufield = f"model.layers[{head}].config.units" if "units" in layers[head].config else f"model.layers[{head}]"
+    if data.task == "regression":
+        if linfo is not None and linfo.task == "classification":
+            c.add(ERROR, f"loss {loss_name} is for classification but the data has real-valued targets",
+                  "use mean_squared_error, mean_absolute_error or huber", None, "compile.loss")
+        want = data.label_shape[-1] if data.label_shape else 1
+        if units is not None and units != want:
+            c.add(ERROR, f"output {c.at(head)} has {units} units but the targets have {want} value(s) per sample",
+                  f"set units = {want}", head, ufield)
+        if act in _NONNEG_ACTS:
+            c.add(WARNING, f"output {c.at(head)} uses activation {act!r}, which cannot predict negative targets "
+                           "(and relu stops learning once its input goes below 0)",
+                  "use activation 'linear' (unset) on a regression output", head,
+                  f"model.layers[{head}].config.activation")
+        return
+    # classification
+    n = data.n_classes
+    if linfo is None:
+        return
+    if linfo.task == "regression":
+        c.add(WARNING, f"loss {loss_name} is a regression loss but the data has {n} classes",
+              "use sparse_categorical_crossentropy (integer labels) for classification", None, "compile.loss")
+        return
+    # label format vs loss
+    if linfo.labels == "onehot" and label_rank == 0:
+        c.add(ERROR, f"loss {loss_name} needs one-hot labels but the labels are integer class ids "
+                     f"(shape (None,))", "use sparse_categorical_crossentropy, or one-hot encode the labels",
+              None, "compile.loss")
+    elif linfo.labels == "sparse" and label_rank == 1 and (data.label_shape[0] or 0) > 1:
+        c.add(ERROR, f"loss {loss_name} needs integer class ids but the labels are one-hot rows "
+                     f"{fmt_shape(data.label_shape)}", "use categorical_crossentropy with one-hot labels",
+              None, "compile.loss")
+    binary = linfo.labels in ("binary", "signed")
+    if binary and n is not None and n > 2:
+        c.add(ERROR, f"loss {loss_name} is for two classes but the data has {n} classes",
+              "use sparse_categorical_crossentropy with a softmax output of "
+              f"{n} units", None, "compile.loss")
+    elif binary:
+        if units is not None and units != 1 and not (label_rank == 1 and data.label_shape[0] == units):
+            c.add(ERROR, f"output {c.at(head)} has {units} units but {loss_name} on two classes needs 1",
+                  "set units = 1 with activation 'sigmoid'", head, ufield)
+    elif n is not None and units is not None and units != n:
+        c.add(ERROR, f"output {c.at(head)} has {units} units but the data has {n} classes",
+              f"set units = {n}", head, ufield)
+    # output activation vs loss
+    afield = f"model.layers[{head}].config.activation"
+    if act == "softmax" and units == 1:
+        c.add(ERROR, f"output {c.at(head)} applies softmax to 1 unit, which always outputs 1.0",
+              "use activation 'sigmoid' for one unit, or as many units as classes with softmax", head, afield)
+    elif act == "softmax" and linfo.labels == "binary":
+        c.add(ERROR, f"output {c.at(head)} uses softmax with {loss_name}",
+              "use activation 'sigmoid' with binary crossentropy, or sparse_categorical_crossentropy with softmax",
+              head, afield)
+    elif act == "sigmoid" and linfo.labels in ("sparse", "onehot") and (units or 0) > 1:
+        c.add(WARNING, f"output {c.at(head)} uses sigmoid with {loss_name}: the class scores do not sum to 1",
+              "use activation 'softmax'", head, afield)
+    if linfo.from_logits:
+        if logits and act in _PROB_ACTS:
+            c.add(ERROR, f"loss {loss_name} has from_logits = true but output {c.at(head)} already applies "
+                         f"{act!r}, so it would be applied twice",
+                  f"set from_logits = false, or remove the {act} activation (linear output)", head,
+                  "compile.loss.config.from_logits")
+        elif not logits and act not in _PROB_ACTS:
+            want = "sigmoid" if linfo.labels == "binary" else "softmax"
+            c.add(ERROR, f"output {c.at(head)} has activation {act!r}, so its outputs are not probabilities, "
+                         f"but loss {loss_name} has from_logits = false",
+                  f"set activation '{want}' on the output layer, or set from_logits = true in the loss",
+                  head, afield)
+    elif linfo.labels == "signed" and act in ("softmax",):
+        c.add(WARNING, f"output {c.at(head)} uses softmax with {loss_name}",
+              "use activation 'tanh' or 'linear' with hinge", head, afield)
+
+
+def check(exp: Experiment, data: DataInfo | None,
+          shapes: Sequence[Shape | None] | None = None,
+          names: Sequence[str] | None = None) -> list[Finding]:
+    """Run every pre-flight rule on ``exp``.
+
+    Args:
+        exp: the experiment.
+        data: what the data looks like; ``None`` skips the rules that need it
+            (shapes, classes, labels).
+        shapes: per-layer output shapes computed by Keras (the engine's
+            ``LayerRow.output_shape``); when ``None`` they are inferred here
+            from ``data.input_shape``.
+        names: layer names as Keras has them; default :func:`layer_names`.
+
+    Returns:
+        findings, errors first, each naming the layer (1-based position and
+        name), the values and the fix. Never raises for a bad experiment.
+    """
+    layers = exp.model.layers
+    names = list(names) if names is not None and len(names) == len(layers) else layer_names(layers)
+    c = _Collector(names, layers)
+    if not layers:
+        c.add(ERROR, "the model has no layers", "add layers, ending with an output layer (e.g. Dense)",
+              None, "model.layers")
+    _check_args(c)
+    _check_optimizer(c, exp)
+    _check_callbacks(c, exp, data)
+    _check_inits(c)
+    args_ok = not any(f.severity == ERROR for f in c.items)
+    if data is not None and layers and args_ok:
+        inferred = infer_shapes(layers, data.input_shape)
+        for i, r in enumerate(inferred):
+            if r.problem:
+                c.add(ERROR, f"{c.at(i)} {r.problem}", r.hint, i, f"model.layers[{i}]")
+        if shapes is None or len(shapes) != len(layers):
+            shapes = [r.output_shape for r in inferred]
+        if all(s is not None for s in shapes):
+            _check_head(c, exp, data, shapes)
+    return sorted(c.items, key=lambda f: (f.severity != ERROR,))
+
+
+def has_errors(findings: Iterable[Finding]) -> bool:
+    """True when any finding is an error (training must not start)."""
+    return any(f.severity == ERROR for f in findings)
+
+
+def format_finding(f: Finding) -> str:
+    """One finding as text: ``error: <message>\\n  fix: <hint>``."""
+    text = f"{f.severity}: {f.message}"
+    if f.hint:
+        text += f"\n  fix: {f.hint}"
+    return text
