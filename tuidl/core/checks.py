@@ -109,24 +109,34 @@ def snake_case(class_name: str) -> str:
 
 
 def layer_names(layers: Sequence[LayerSpec]) -> list[str]:
-    """Names the layers get: ``config["name"]`` when set, else ``<snake_case>_<k>``.
+    """Names the layers get in the engine (``tuidl.engine.build.layer_names``).
 
-    ``k`` counts layers of the same class from 1 (``conv2d_1``, ``conv2d_2``,
-    ``dense_1``), so names do not depend on what else Keras created in the
-    process. The engine uses the same names (pass them as ``name=``).
+    A layer whose config has ``name`` keeps it; the others are named
+    ``<snake_case(class_name)>`` for the first of their class, then ``_1``,
+    ``_2``, ... by position (Keras's own scheme), skipping names used
+    explicitly elsewhere.
     """
+    explicit = {str(l.config["name"]) for l in layers if l.config.get("name")}
     counts: dict[str, int] = {}
     out = []
     for layer in layers:
-        base = snake_case(layer.class_name)
-        counts[base] = counts.get(base, 0) + 1
         given = layer.config.get("name")
-        out.append(given if isinstance(given, str) and given else f"{base}_{counts[base]}")
+        if given:
+            out.append(str(given))
+            continue
+        base = snake_case(layer.class_name)
+        while True:
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            name = base if n == 0 else f"{base}_{n}"
+            if name not in explicit:
+                break
+        out.append(name)
     return out
 
 
 def where(index: int, name: str, class_name: str) -> str:
-    """``"layer 3 conv2d_2 (Conv2D)"`` — how a finding names a layer (1-based position)."""
+    """``"layer 3 conv2d_1 (Conv2D)"`` — how a finding names a layer (1-based position)."""
     return f"layer {index + 1} {name} ({class_name})"
 
 

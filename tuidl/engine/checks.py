@@ -1,0 +1,64 @@
+"""Pre-flight checks on the engine side: the pure rules of :mod:`tuidl.core.checks` fed with real data.
+
+:func:`tuidl.engine.build.summarize` calls :func:`preflight` after it has
+tried to build the model; Keras's own build message (if any) is already a
+finding there, next to the layer it concerns. This module adds every rule of
+``tuidl.core.checks``, using the shapes Keras computed when the whole model
+built, and shape inference otherwise. Nothing here imports Keras.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from tuidl.core.checks import DataInfo, check
+from tuidl.core.events import Finding, LayerRow
+from tuidl.core.spec import Experiment
+
+if TYPE_CHECKING:  # pragma: no cover
+    from tuidl.engine.data import Dataset
+
+
+def data_info(exp: Experiment, dataset: "Dataset") -> DataInfo:
+    """What the model of ``exp`` is fed from ``dataset``.
+
+    The input shape is the dataset's sample shape fitted to the first layer
+    (``tuidl.engine.data.fit_to_model``: images are flattened for a Dense
+    first layer); labels are described by ``y_train``'s shape and dtype.
+    """
+    from tuidl.engine.data import fit_to_model
+
+    first = exp.model.layers[0].class_name if exp.model.layers else None
+    x = fit_to_model(dataset.x_train[:1], first)
+    y = dataset.y_train
+    return DataInfo(
+        input_shape=tuple(int(d) for d in x.shape[1:]),
+        task=dataset.task,
+        n_classes=dataset.n_classes,
+        label_shape=tuple(int(d) for d in y.shape[1:]),
+        integer_labels=y.dtype.kind in "iub",
+        n_val=int(len(dataset.x_val)),
+    )
+
+
+def preflight(exp: Experiment, dataset: "Dataset | None",
+              rows: Sequence[LayerRow] | None) -> list[Finding]:
+    """Every pre-flight finding for ``exp`` on ``dataset``.
+
+    Args:
+        exp: the experiment (preset names allowed).
+        dataset: the loaded data, or ``None`` when it could not be loaded
+            (then only the rules that need no data run).
+        rows: the engine's layer rows; when they cover every layer their
+            output shapes and names are used, otherwise (``None`` or a partial
+            tuple because the build failed) shapes are inferred.
+
+    Returns:
+        Findings, errors first (see :func:`tuidl.core.checks.check`). The
+        "no layers" finding is left to the engine's own build message.
+    """
+    data = data_info(exp, dataset) if dataset is not None else None
+    complete = rows is not None and len(rows) == len(exp.model.layers) and len(rows) > 0
+    shapes = [r.output_shape for r in rows] if complete else None  # type: ignore[union-attr]
+    names = [r.name for r in rows] if complete else None  # type: ignore[union-attr]
+    return [f for f in check(exp, data, shapes, names) if f.field != "model.layers"]
