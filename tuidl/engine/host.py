@@ -1,0 +1,300 @@
+"""The engine process: imports TensorFlow, serves summarize/train requests, streams events.
+
+Started by :class:`tuidl.engine.client.EngineClient` with multiprocessing's
+``spawn`` method; :func:`serve` is its whole life:
+
+1. Before TensorFlow is imported: ``TF_CPP_MIN_LOG_LEVEL=1`` (unless set) and
+   file descriptors 1 and 2 are redirected (``os.dup2``) into a pipe, so
+   TensorFlow's C++ logs, absl and Python warnings never reach the terminal.
+   A thread reads that pipe and writes each line to the engine log file, to
+   the current run's ``engine.log`` and, as a ``LogLine`` event, to the UI.
+2. TensorFlow and Keras are imported; ``EngineReady`` reports versions,
+   devices and the import time.
+3. A reader thread takes requests: ``Stop`` acts at once (sets the running
+   run's stop flag, so it works while training); ``Summarize`` and ``Train``
+   are queued and run one at a time on the main thread; ``Shutdown`` (or the
+   UI's end of the pipe closing) stops any run and ends the process.
+
+All sends go through one lock (``Connection.send`` is not thread-safe).
+Module scope imports only the standard library and ``tuidl.core``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from tuidl.core.errors import TuidlError
+from tuidl.core.events import EngineReady, Event, LogLine, RunFailed
+from tuidl.core.protocol import Request, Shutdown, Stop, Summarize, Train
+
+log = logging.getLogger("tuidl.engine")
+
+_SYNC = "\x00tuidl-log-sync"
+
+
+class _Host:
+    """State of the engine process (one instance per process)."""
+
+    def __init__(self, conn: Any, log_path: str | None) -> None:
+        self.conn = conn
+        self.send_lock = threading.Lock()
+        self.work: queue.Queue[Any] = queue.Queue()
+        self.controls: list[Any] = []  # Control of the queued and running Train requests
+        self.controls_lock = threading.Lock()
+        self.shutdown = threading.Event()
+        self.ready = threading.Event()
+        self.log_file: BinaryIO | None = open(log_path, "ab") if log_path else None
+        self.run_log: BinaryIO | None = None
+        self.log_lock = threading.Lock()
+        self.synced = threading.Event()
+        self.data_cache: dict[str, Any] = {}
+
+    # -- sending -------------------------------------------------------------
+    def send(self, ev: Event) -> None:
+        """Send one event; a closed pipe (UI gone) means shut down."""
+        with self.send_lock:
+            try:
+                self.conn.send(ev)
+            except (OSError, EOFError, ValueError):
+                self.shutdown.set()
+                self._stop_all()
+                self.work.put(None)
+
+    # -- log capture ---------------------------------------------------------
+    def capture_output(self) -> None:
+        """Redirect fds 1 and 2 into a pipe read by a forwarding thread."""
+        r, w = os.pipe()
+        os.dup2(w, 1)
+        os.dup2(w, 2)
+        os.close(w)
+        sys.stdout = open(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        sys.stderr = open(2, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        threading.Thread(target=self._forward, args=(r,), name="tuidl-engine-log", daemon=True).start()
+
+    def _forward(self, fd: int) -> None:
+        buf = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            for raw in lines:
+                if raw == _SYNC.encode():
+                    self.synced.set()
+                    continue
+                self._log_line(raw)
+
+    def _log_line(self, raw: bytes) -> None:
+        with self.log_lock:
+            for f in (self.log_file, self.run_log):
+                if f is not None:
+                    try:
+                        f.write(raw + b"\n")
+                        f.flush()
+                    except (OSError, ValueError):
+                        pass
+        text = raw.decode("utf-8", "replace").rstrip("\r")
+        if text:
+            self.send(LogLine(text))
+
+    def sync_log(self, timeout: float = 1.0) -> None:
+        """Wait until everything written to fd 2 so far has been forwarded."""
+        self.synced.clear()
+        try:
+            sys.stderr.flush()
+            os.write(2, (_SYNC + "\n").encode())
+        except OSError:
+            return
+        self.synced.wait(timeout)
+
+    def set_run_log(self, run_dir: Path | None) -> None:
+        """Tee forwarded lines into ``<run_dir>/engine.log`` (``None``: stop teeing)."""
+        if run_dir is None:
+            self.sync_log()
+        with self.log_lock:
+            if self.run_log is not None:
+                self.run_log.close()
+                self.run_log = None
+            if run_dir is not None:
+                self.run_log = open(Path(run_dir) / "engine.log", "ab")
+
+    # -- requests ------------------------------------------------------------
+    def _stop_all(self) -> None:
+        with self.controls_lock:
+            for c in self.controls:
+                c.stop()
+
+    def read_requests(self) -> None:
+        """Reader thread: act on Stop/Shutdown at once, queue the rest."""
+        from tuidl.engine.train import Control
+
+        while not self.shutdown.is_set():
+            try:
+                req: Request = self.conn.recv()
+            except (EOFError, OSError):
+                req = Shutdown()  # the UI is gone
+            except Exception as e:  # unpicklable request
+                log.error("bad request: %r", e)
+                continue
+            if isinstance(req, Stop):
+                self._stop_all()
+            elif isinstance(req, Shutdown):
+                self.shutdown.set()
+                self._stop_all()
+                self.work.put(None)
+                if not self.ready.is_set():  # still importing TensorFlow: nothing to save
+                    self._exit(0)
+                return
+            elif isinstance(req, Train):
+                control = Control()
+                with self.controls_lock:
+                    self.controls.append(control)
+                self.work.put((req, control))
+            else:
+                self.work.put((req, None))
+
+    def _exit(self, code: int) -> None:
+        with self.log_lock:
+            for f in (self.run_log, self.log_file):
+                if f is not None:
+                    try:
+                        f.flush()
+                    except (OSError, ValueError):
+                        pass
+        os._exit(code)
+
+    def dataset(self, spec: Any, seed: int, base_dir: str | None) -> Any:
+        """Load data through ``tuidl.engine.data.load_data``; built-in sets are cached."""
+        from tuidl.engine.data import load_data
+
+        key = f"{spec.model_dump_json()}|{seed}|{base_dir}"
+        if spec.path is None and key in self.data_cache:
+            return self.data_cache[key]
+        ds = load_data(spec, seed, Path(base_dir) if base_dir else None)
+        if spec.path is None:
+            self.data_cache = {key: ds}
+        return ds
+
+    def summarize(self, req: Summarize) -> None:
+        from tuidl.core.spec import from_dict
+        from tuidl.engine.build import summarize
+
+        try:
+            exp = from_dict(req.spec, origin="experiment")
+            ds = self.dataset(exp.data, exp.fit.seed, req.base_dir)
+            self.send(summarize(exp, ds, req.request_id))
+        except TuidlError as e:
+            d = e.to_dict()
+            self.send(RunFailed("", d["kind"], d["title"], d["message"], d["hint"], request_id=req.request_id))
+        except Exception as e:
+            log.exception("summarize failed")
+            self.send(RunFailed("", "build", "Cannot summarize", f"{type(e).__name__}: {e}",
+                                request_id=req.request_id))
+
+    def train(self, req: Train, control: Any) -> None:
+        import keras
+
+        from tuidl.core.spec import from_dict
+        from tuidl.engine.train import train
+
+        try:
+            try:
+                exp = from_dict(req.spec, origin="experiment")
+            except TuidlError as e:
+                d = e.to_dict()
+                self.send(RunFailed("", d["kind"], d["title"], d["message"], d["hint"]))
+                return
+            if control.stop_requested.is_set():
+                return  # stopped before it began
+            keras.backend.clear_session()  # free the previous run's graphs and name counters
+            train(exp, self.send, control, req.runs_dir, req.base_dir, on_run_dir=self.set_run_log)
+        except Exception as e:  # train() reports its own failures; this is a last resort
+            log.exception("train request failed")
+            self.send(RunFailed("", "engine", "Engine problem", f"{type(e).__name__}: {e}"))
+        finally:
+            if self.run_log is not None:
+                self.set_run_log(None)
+            with self.controls_lock:
+                if control in self.controls:
+                    self.controls.remove(control)
+
+    def serve_forever(self) -> None:
+        while not self.shutdown.is_set():
+            item = self.work.get()
+            if item is None or self.shutdown.is_set():
+                break
+            req, control = item
+            if isinstance(req, Summarize):
+                self.summarize(req)
+            elif isinstance(req, Train):
+                self.train(req, control)
+            else:
+                log.warning("unknown request %r", type(req).__name__)
+
+
+def _import_tensorflow() -> EngineReady:
+    t0 = time.perf_counter()
+    import numpy
+    import tensorflow as tf
+    import keras
+
+    seconds = time.perf_counter() - t0
+    devices = []
+    try:
+        devices = [d.name.replace("/device:", "") for d in tf.config.list_logical_devices()]
+    except Exception as e:  # a broken driver must not stop the engine
+        log.warning("cannot list devices: %s", e)
+    versions = {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": numpy.__version__,
+                "python": sys.version.split()[0], "backend": keras.backend.backend()}
+    return EngineReady(versions, tuple(devices), round(seconds, 3))
+
+
+def serve(conn: Any, log_path: str | None = None) -> None:
+    """Run the engine process until Shutdown or until the UI's end of ``conn`` closes.
+
+    Args:
+        conn: this process's end of a duplex ``multiprocessing.Pipe``; receives
+            :mod:`tuidl.core.protocol` requests, sends :mod:`tuidl.core.events`.
+        log_path: file to append the whole engine log to, or ``None``.
+
+    Never returns normally: ends the process with ``os._exit(0)`` after
+    flushing the logs (TensorFlow's own teardown can hang).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the UI's to handle
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
+    host = _Host(conn, log_path)
+    host.capture_output()
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.captureWarnings(True)
+    threading.Thread(target=host.read_requests, name="tuidl-engine-requests", daemon=True).start()
+    log.info("engine %d: importing TensorFlow", os.getpid())
+    try:
+        ready = _import_tensorflow()
+    except Exception as e:
+        log.exception("cannot import TensorFlow")
+        host.send(RunFailed("", "engine", "Cannot load TensorFlow", f"{type(e).__name__}: {e}",
+                            hint="check the TensorFlow installation (see the engine log)"))
+        host.sync_log()
+        host._exit(1)
+        return
+    log.info("engine ready in %.1f s: %s on %s", ready.seconds, ready.versions, ", ".join(ready.devices))
+    host.ready.set()
+    host.send(ready)
+    try:
+        host.serve_forever()
+    finally:
+        host.sync_log(0.5)
+        host._exit(0)

@@ -1,0 +1,380 @@
+"""The one training code path: used by the engine process, ``tuidl run`` and the Python API.
+
+:func:`train` loads the data, seeds Keras, builds and compiles the model,
+writes the run folder (see :mod:`tuidl.core.runs`) and calls ``model.fit``
+with a streaming callback that emits the events of :mod:`tuidl.core.events`:
+
+``RunStarted`` -> ``BatchProgress``* (throttled, <= 20 per second, always the
+first batch) and ``EpochEnded`` (every epoch, never throttled) -> one of
+``RunFinished`` (completed / stopped), ``RunDiverged`` or ``RunFailed``.
+
+Stopping is cooperative: ``control.stop_requested`` (a ``threading.Event``) is
+checked after every batch and sets ``model.stop_training``, so a stop takes
+effect within one batch; the unfinished epoch is dropped (its validation pass
+is cut short) and the finished ones are kept.
+
+Per-batch cost: on the TensorFlow backend Keras's ``CallbackList`` already
+turns batch logs into Python floats before callbacks see them, so the
+callback does only a clock read, a flag check and a finiteness check per
+batch; events are built only when emitted.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from tuidl.core.errors import TrainError, TuidlError
+from tuidl.core.events import (BatchProgress, EpochEnded, Event, RunDiverged, RunFailed, RunFinished,
+                               RunStarted, Summary)
+from tuidl.core.presets import resolved
+from tuidl.core.runs import RunWriter, new_run_id
+from tuidl.core.spec import Experiment
+
+log = logging.getLogger("tuidl.engine")
+log.setLevel(logging.INFO)
+
+BATCH_EVENT_INTERVAL = 0.05
+"""Seconds between two ``BatchProgress`` events (<= 20 per second)."""
+
+DIVERGENCE_KEYS = ("loss", "val_loss")
+"""Logs whose non-finite value means the run diverged."""
+
+FIT_CALLBACKS = ("EarlyStopping", "ReduceLROnPlateau", "TerminateOnNaN")
+"""Keras callbacks allowed in ``fit.callbacks``."""
+
+
+class Control:
+    """Shared between the trainer and whoever may stop it (another thread).
+
+    Attributes:
+        stop_requested: set it (``stop()``) to stop after the current batch.
+    """
+
+    def __init__(self) -> None:
+        self.stop_requested = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the run to stop after the batch in progress."""
+        self.stop_requested.set()
+
+
+@dataclass
+class RunResult:
+    """What :func:`train` returns.
+
+    Attributes:
+        run_id: the run's id ("" when it failed before the run folder existed).
+        run_dir: the run's folder (``None`` likewise).
+        status: ``completed``, ``stopped``, ``failed`` or ``diverged``.
+        epochs_done: finished epochs (kept in ``metrics.jsonl``).
+        history: one dict of logs per finished epoch (floats).
+        error: ``{kind, title, message, hint}`` when failed, else ``None``.
+        seconds: wall time of the whole run, seconds.
+        model_path: ``model.keras`` when saved.
+    """
+
+    run_id: str
+    run_dir: Path | None
+    status: str
+    epochs_done: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    seconds: float = 0.0
+    model_path: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        """``True`` for completed or stopped runs."""
+        return self.status in ("completed", "stopped")
+
+
+def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
+    """Log values as Python floats (tensors/numpy converted; others dropped)."""
+    out = {}
+    for k, v in (logs or {}).items():
+        try:
+            out[k] = float(v)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+class _Stream:
+    """State of one run's streaming callback (the Keras class wraps it).
+
+    Kept apart from Keras so that the hot path is plain Python attributes.
+    """
+
+    def __init__(self, run_id: str, epochs: int, steps: int, emit: Callable[[Event], Any],
+                 control: Control, writer: RunWriter, t0: float) -> None:
+        self.run_id, self.epochs, self.steps = run_id, epochs, steps
+        self.emit, self.stop_flag, self.writer, self.t0 = emit, control.stop_requested, writer, t0
+        self.last_emit = -1.0
+        self.epoch = 0
+        self.aborted = False  # stop/diverge mid-epoch: drop the unfinished epoch
+        self.stopped = False
+        self.diverged: tuple[int, int, str, str] | None = None
+        self.history: list[dict[str, float]] = []
+
+
+def _callback_class() -> type:
+    """The Keras callback class (created on first use so Keras loads lazily)."""
+    global _CALLBACK
+    if _CALLBACK is not None:
+        return _CALLBACK
+    import keras
+
+    class StreamingCallback(keras.callbacks.Callback):
+        """Streams tuidl events from ``model.fit`` and applies stop requests."""
+
+        def __init__(self, state: _Stream) -> None:
+            super().__init__()
+            self.s = state
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.s.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            s = self.s
+            if s.stop_flag.is_set():
+                s.stopped = s.aborted = True
+                self.model.stop_training = True
+            loss = logs.get("loss") if logs else None
+            if loss is not None and not math.isfinite(loss):
+                s.diverged = (s.epoch, batch, "loss", str(float(loss)))
+                s.aborted = True
+                self.model.stop_training = True
+                return
+            now = time.monotonic()
+            if now - s.last_emit >= BATCH_EVENT_INTERVAL or s.last_emit < 0:
+                s.last_emit = now
+                s.emit(BatchProgress(s.run_id, s.epoch, batch, s.steps, s.epoch * s.steps + batch,
+                                     _floats(logs)))
+
+        def on_test_batch_end(self, batch, logs=None):
+            if self.s.aborted:  # cut the validation pass of an unfinished epoch short
+                self.model.stop_evaluating = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            s = self.s
+            if s.aborted:
+                return
+            values = _floats(logs)
+            if "learning_rate" not in values:
+                try:
+                    values["learning_rate"] = float(self.model.optimizer.learning_rate)
+                except (AttributeError, TypeError, ValueError):
+                    pass
+            for key in DIVERGENCE_KEYS:
+                v = values.get(key)
+                if v is not None and not math.isfinite(v):
+                    s.diverged = (epoch, s.steps - 1, key, str(v))
+                    self.model.stop_training = True
+                    return
+            seconds = time.time() - s.t0
+            step = (epoch + 1) * s.steps
+            s.writer.epoch({"epoch": epoch, "step": step, "time": round(seconds, 4), **values})
+            s.history.append(values)
+            s.emit(EpochEnded(s.run_id, epoch, values, seconds, step))
+            if s.stop_flag.is_set():  # asked during validation: this epoch is complete, stop now
+                s.stopped = True
+                self.model.stop_training = True
+
+    _CALLBACK = StreamingCallback
+    return StreamingCallback
+
+
+_CALLBACK: type | None = None
+
+
+def fit_callbacks(exp: Experiment) -> list[Any]:
+    """Keras callbacks from ``fit.callbacks`` (``{class_name, config}``, allow-listed).
+
+    Raises:
+        TrainError-free; BuildError naming ``fit.callbacks[i]`` when Keras rejects one.
+    """
+    import keras
+
+    from tuidl.core.errors import BuildError
+    from tuidl.engine.build import keras_message
+
+    out = []
+    for i, ref in enumerate(exp.fit.callbacks):
+        if ref.class_name not in FIT_CALLBACKS:
+            raise BuildError(f"fit.callbacks[{i}].class_name = {ref.class_name!r}: not allowed; "
+                             f"allowed: {', '.join(FIT_CALLBACKS)}")
+        try:
+            out.append(getattr(keras.callbacks, ref.class_name)(**ref.config))
+        except Exception as e:
+            raise BuildError(f"fit.callbacks[{i}] ({ref.class_name}): {keras_message(e)}") from None
+    return out
+
+
+class _RunLog:
+    """In-process runs (CLI, API): send Python logging and warnings to ``<run>/engine.log``."""
+
+    def __init__(self, path: Path) -> None:
+        self.handler = logging.FileHandler(path, encoding="utf-8")
+        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self.root = logging.getLogger()
+
+    def __enter__(self) -> "_RunLog":
+        self.root.addHandler(self.handler)
+        logging.captureWarnings(True)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.captureWarnings(False)
+        self.root.removeHandler(self.handler)
+        self.handler.close()
+
+
+def _error_dict(e: BaseException) -> dict[str, str]:
+    if isinstance(e, TuidlError):
+        return e.to_dict()
+    from tuidl.engine.build import keras_message
+
+    return TrainError(f"{type(e).__name__}: {keras_message(e)}",
+                      hint="see engine.log in the run folder for details").to_dict()
+
+
+def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: Control | None = None,
+          runs_dir: str | Path = "runs", base_dir: str | Path | None = None,
+          extra_callbacks: Iterable[Any] = (), on_run_dir: Callable[[Path], Any] | None = None
+          ) -> RunResult:
+    """Train ``exp`` and write its run folder, streaming events to ``emit``. Never raises for bad input.
+
+    Args:
+        exp: the experiment (preset names are resolved; ``spec.toml`` stores them inline).
+        emit: called with each event, on the training thread; must be quick.
+        control: a :class:`Control` whose ``stop_requested`` stops the run
+            after the current batch (status ``stopped``).
+        runs_dir: the runs folder; the run is ``<runs_dir>/<run_id>/``.
+        base_dir: folder that relative data paths are resolved against
+            (default: the folder of ``exp.source``).
+        extra_callbacks: more Keras callbacks for ``model.fit`` (e.g. TensorBoard).
+        on_run_dir: called with the run folder once it exists. When given, the
+            caller owns ``engine.log`` (the engine process tees its captured
+            output there); otherwise Python logging and warnings of the run are
+            written to ``<run>/engine.log``.
+
+    Returns:
+        A :class:`RunResult`. Failures (bad preset, data, build, Keras errors)
+        are reported as ``RunFailed`` and ``status="failed"``; a non-finite
+        ``loss`` gives ``RunDiverged`` and ``status="diverged"``.
+
+    Raises:
+        KeyboardInterrupt: re-raised after the run is marked ``stopped``.
+    """
+    emit = emit or (lambda ev: None)
+    control = control or Control()
+    t0 = time.time()
+    try:
+        spec = resolved(exp)
+    except TuidlError as e:
+        err = e.to_dict()
+        emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
+        return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
+    run_id = new_run_id(exp.name, t0)
+    writer = RunWriter(Path(runs_dir), run_id)
+    writer.start(spec.to_toml(), {"name": exp.name, "epochs": exp.fit.epochs,
+                                  "batch_size": exp.fit.batch_size, "seed": exp.fit.seed})
+    if on_run_dir is not None:
+        on_run_dir(writer.dir)
+        return _train(exp, spec, emit, control, writer, base_dir, extra_callbacks, t0)
+    with _RunLog(writer.dir / "engine.log"):
+        return _train(exp, spec, emit, control, writer, base_dir, extra_callbacks, t0)
+
+
+def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], control: Control,
+           writer: RunWriter, base_dir: str | Path | None, extra_callbacks: Iterable[Any],
+           t0: float) -> RunResult:
+    run_id = writer.run_id
+    state: _Stream | None = None
+    model = None
+    try:
+        log.info("run %s: loading data %r", run_id, exp.data.name)
+        import keras
+
+        from tuidl.engine.build import build_model, compile_model, layer_rows
+        from tuidl.engine.data import fit_to_model, load_data
+
+        if base_dir is None and exp.source is not None:
+            base_dir = exp.source.parent
+        ds = load_data(exp.data, exp.fit.seed, Path(base_dir) if base_dir is not None else None)
+        first = exp.model.layers[0].class_name if exp.model.layers else None
+        x_train, x_val = fit_to_model(ds.x_train, first), fit_to_model(ds.x_val, first)
+        keras.utils.set_random_seed(exp.fit.seed)
+        model = compile_model(build_model(spec, tuple(x_train.shape[1:])), spec)
+        callbacks = fit_callbacks(spec)
+        rows = tuple(layer_rows(model))
+        trainable = sum(r.trainable_params for r in rows)
+        total = int(model.count_params())
+        summary = Summary(0, tuple(int(d) for d in x_train.shape[1:]), rows, total, trainable,
+                          total - trainable, ds.describe(), ())
+        steps = max(1, math.ceil(len(x_train) / exp.fit.batch_size))
+        writer.info.update({"params": total, "trainable_params": trainable, "dataset": ds.describe(),
+                            "steps_per_epoch": steps, "epochs_done": 0})
+        writer.write_info()
+        log.info("run %s: %s, %d params, x_train %s, x_val %s, %d steps per epoch", run_id,
+                 exp.name, total, x_train.shape, x_val.shape, steps)
+        state = _Stream(run_id, exp.fit.epochs, steps, emit, control, writer, time.time())
+        emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, steps, summary))
+        cb = _callback_class()(state)
+        model.fit(x_train, ds.y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
+                  validation_data=(x_val, ds.y_val) if len(x_val) else None, shuffle=True,
+                  callbacks=[cb, *callbacks, *extra_callbacks])
+    except KeyboardInterrupt:
+        done = len(state.history) if state else 0
+        writer.finish("stopped", None, epochs_done=done)
+        log.info("run %s: interrupted after %d epochs", run_id, done)
+        raise
+    except Exception as e:  # report, never raise: failures are events
+        err = _error_dict(e)
+        done = len(state.history) if state else 0
+        log.error("run %s failed: %s", run_id, err["message"],
+                  exc_info=not isinstance(e, TuidlError))
+        writer.finish("failed", err, epochs_done=done)
+        emit(RunFailed(run_id, err["kind"], err["title"], err["message"], err["hint"], done))
+        return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err,
+                         time.time() - t0)
+    seconds = time.time() - t0
+    done = len(state.history)
+    if state.diverged is not None:
+        epoch, batch, metric, value = state.diverged
+        writer.finish("diverged", {"kind": "diverged", "title": "Training diverged",
+                                   "message": f"{metric} became {value} in epoch {epoch + 1}, batch {batch + 1}",
+                                   "hint": "lower the learning rate or use a smaller initializer"},
+                      epochs_done=done)
+        log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch, batch)
+        emit(RunDiverged(run_id, epoch, batch, metric, value, done))
+        return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
+    status = "completed" if done >= exp.fit.epochs else "stopped"
+    writer.finish(status, None, epochs_done=done)
+    model_path = None
+    if done >= 1:
+        model_path = _save(model, writer)
+    log.info("run %s %s after %d epochs in %.1f s", run_id, status, done, seconds)
+    emit(RunFinished(run_id, status, done, seconds))
+    return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
+
+
+def _save(model: Any, writer: RunWriter) -> Path | None:
+    """Save ``model.keras`` (via a temporary file, so a kill leaves no half file)."""
+    path = writer.dir / "model.keras"
+    tmp = writer.dir / "model.tmp.keras"
+    try:
+        model.save(tmp)
+        tmp.replace(path)
+    except Exception as e:
+        log.error("run %s: cannot save model.keras: %s", writer.run_id, e)
+        return None
+    writer.info["model"] = path.name
+    writer.write_info()
+    return path
