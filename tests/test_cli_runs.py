@@ -1,0 +1,97 @@
+"""``tuidl runs``: table, JSON, filters, CSV export and errors."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tuidl.cli import main
+from tuidl.core.runs import set_tags, write_finished_run
+from tuidl.core.spec import Experiment
+
+
+@pytest.fixture
+def runs(tmp_path):
+    spec = Experiment(name="digits-mlp").to_toml()
+    sgd = Experiment(name="digits-mlp").with_overrides({"compile.optimizer": "sgd"}).to_toml()
+    write_finished_run(tmp_path, spec, [
+        {"epoch": 0, "loss": 1.2, "val_loss": 1.0, "val_accuracy": 0.6, "step": 10, "time": 0.4},
+        {"epoch": 1, "loss": 0.8, "val_loss": 0.7, "val_accuracy": 0.8, "step": 20, "time": 0.8},
+    ], run_id="20240101-000000-none-aaaa", info={"name": "none", "params": 4810,
+                                                 "started": "2024-01-01T00:00:00+00:00"})
+    write_finished_run(tmp_path, sgd, [
+        {"epoch": 0, "loss": 1.1, "val_loss": 0.5, "val_accuracy": 0.9, "step": 10, "time": 0.5},
+    ], run_id="20240102-000000-l2-bbbb", status="stopped",
+        info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"})
+    set_tags(tmp_path / "20240102-000000-l2-bbbb", ["reg"])
+    return tmp_path
+
+
+def test_json_lists_runs_newest_first(runs, capsys):
+    assert main(["runs", "--runs-dir", str(runs), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [r["run_id"] for r in data] == ["20240102-000000-l2-bbbb", "20240101-000000-none-aaaa"]
+    first, second = data
+    assert first["name"] == "l2" and first["status"] == "stopped" and first["optimizer"] == "sgd"
+    assert first["tags"] == ["reg"] and first["best_val_loss"] == 0.5
+    assert second["best_val_loss"] == 0.7 and second["metric"] == "val_accuracy"
+    assert second["best_metric"] == 0.8 and second["epochs_done"] == 2 and second["params"] == 4810
+    assert second["dataset"] == "digits" and second["started"].startswith("2024-01-01")
+    assert set(first) >= {"run_id", "dir", "name", "dataset", "params", "optimizer", "status",
+                          "epochs_done", "best_val_loss", "best_metric", "duration", "started", "tags"}
+
+
+def test_table_filter_status_sort(runs, capsys):
+    assert main(["runs", "--runs-dir", str(runs)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split()[:3] == ["RUN", "NAME", "DATASET"]
+    assert "l2" in out[1] and "none" in out[2] and "4,810" in out[1]
+    assert main(["runs", "--runs-dir", str(runs), "--json", "--status", "completed"]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["none"]
+    assert main(["runs", "--runs-dir", str(runs), "--json", "--filter", "reg"]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["l2"]
+    assert main(["runs", "--runs-dir", str(runs), "--json", "--sort", "best_val_loss", "--reverse"]) == 0
+    assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["none", "l2"]
+
+
+def test_csv_export_of_named_runs(runs, tmp_path, capsys):
+    out = tmp_path / "m.csv"
+    assert main(["runs", "--runs-dir", str(runs), "--csv", str(out), "20240101", "l2"]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["name"] for r in rows] == ["l2", "none", "none"]  # listing order: newest first
+    assert rows[0]["val_loss"] == "0.5"
+    assert "wrote 3 rows" in capsys.readouterr().err
+
+
+def test_bad_input_exits_2_with_a_message(runs, tmp_path, capsys):
+    assert main(["runs", "--runs-dir", str(tmp_path / "nope")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["runs", "--runs-dir", str(runs), "--status", "done"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown status" in err and "completed" in err
+    assert main(["runs", "--runs-dir", str(runs), "zzz"]) == 2
+    assert "no run 'zzz'" in capsys.readouterr().err
+    assert main(["runs", "--runs-dir", str(runs), "2024"]) == 2
+    assert "matches 2 runs" in capsys.readouterr().err
+
+
+def test_empty_runs_dir(tmp_path, capsys):
+    assert main(["runs", "--runs-dir", str(tmp_path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_runs_command_in_a_fresh_process_stays_light(runs):
+    code = ("import sys, tuidl.cli; rc = tuidl.cli.main(['runs', '--json']); "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules "
+            "and 'textual' not in sys.modules, 'heavy import'; sys.exit(rc)")
+    env = {**os.environ, "TUIDL_RUNS_DIR": str(runs),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert len(json.loads(p.stdout)) == 2
