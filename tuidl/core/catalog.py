@@ -14,6 +14,7 @@ sensible starting value, marked ``required=True``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -486,3 +487,123 @@ METRIC_CHOICES: tuple[str, ...] = (
     "mean_absolute_error", "mean_squared_error", "root_mean_squared_error", "auc",
 )
 """Metrics offered as switches in the builder (a subset of ``tuidl.core.spec.METRICS``)."""
+
+INITIALIZER_CLASSES: tuple[str, ...] = (
+    "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform",
+    "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Orthogonal",
+    "Zeros", "Ones", "Constant", "Identity",
+)
+"""Classes of ``keras.initializers`` a person may give inline as ``Class(key=value, ...)``."""
+
+REGULARIZER_CLASSES: tuple[str, ...] = ("L1", "L2", "L1L2", "OrthogonalRegularizer")
+"""Classes of ``keras.regularizers`` a person may give inline."""
+
+
+# --- text forms for editors ------------------------------------------------------------------
+
+def format_arg(arg: ArgInfo, value: Any) -> str:
+    """The text an editor shows for ``value`` (``[3, 3]`` -> ``"3, 3"``, ``None`` -> ``""``)."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_fmt_num(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _fmt_num(value)
+    if isinstance(value, dict):
+        return format_ref(value)
+    return str(value)
+
+
+def _fmt_num(v: Any) -> str:
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def parse_arg(arg: ArgInfo, text: str) -> Any:
+    """Parse an editor's text into a value for ``arg`` and check it.
+
+    ``""`` is "unset" (``None``) where the argument allows it; pairs, shapes and
+    lists are comma-separated (``"3, 3"``; a single number stays a number for
+    ``int_or_pair``).
+
+    Raises:
+        ValueError: naming the argument, the text and what is allowed.
+    """
+    text = text.strip()
+    k = arg.kind
+    value: Any
+    try:
+        if text == "":
+            value = None
+        elif k == "int":
+            value = int(text)
+        elif k in ("float", "optional_float"):
+            value = float(text)
+        elif k == "bool":
+            value = {"true": True, "false": False}[text.lower()]
+        elif k in ("int_or_pair", "optional_int_or_pair", "shape", "int_list"):
+            parts = [int(p) for p in re.split(r"[\s,x]+", text.strip("()[] ")) if p]
+            value = parts[0] if len(parts) == 1 and k in ("int_or_pair", "optional_int_or_pair") else parts
+        elif k == "float_list":
+            value = [float(p) for p in re.split(r"[\s,]+", text.strip("()[] ")) if p]
+        else:
+            value = text
+    except (ValueError, KeyError):
+        raise ValueError(f"{arg.name} = {text!r}: must be {arg.allowed()}") from None
+    if value is None and arg.required:
+        raise ValueError(f"{arg.name} is required: {arg.allowed()}")
+    problem = arg.check(value)
+    if problem is not None:
+        raise ValueError(f"{arg.name} = {text!r}: must be {problem}")
+    return value
+
+
+_REF_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\((.*)\))?\s*$", re.S)
+
+
+def parse_ref(text: str, allowed: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Parse ``"RandomNormal(mean=0.0, stddev=0.02)"`` into ``{class_name, config}``.
+
+    Argument values are TOML values (numbers, ``true``/``false``, ``"text"``).
+
+    Raises:
+        ValueError: bad syntax, or a class outside ``allowed`` (when given).
+    """
+    import tomllib
+
+    m = _REF_RE.match(text)
+    if not m:
+        raise ValueError(f"{text!r}: expected Class(key=value, ...), e.g. RandomNormal(stddev=0.02)")
+    cls, body = m.group(1), (m.group(2) or "").strip()
+    if allowed and cls not in allowed:
+        raise ValueError(f"{cls!r} is not one of: {', '.join(allowed)}")
+    config: dict[str, Any] = {}
+    if body:
+        try:
+            config = tomllib.loads("v = {" + body.replace("=", " = ") + "}")["v"]
+        except tomllib.TOMLDecodeError:
+            raise ValueError(f"{text!r}: arguments must be key=value pairs with numbers, true/false "
+                             'or "text", e.g. RandomNormal(stddev=0.02)') from None
+    return {"class_name": cls, "config": config}
+
+
+def format_ref(ref: Any) -> str:
+    """``{class_name: "L2", config: {l2: 0.01}}`` -> ``"L2(l2=0.01)"`` (inverse of :func:`parse_ref`)."""
+    if hasattr(ref, "class_name"):
+        cls, cfg = ref.class_name, ref.config
+    else:
+        cls, cfg = ref.get("class_name", "?"), ref.get("config") or {}
+    if not cfg:
+        return f"{cls}()"
+    parts = []
+    for key, v in cfg.items():
+        if isinstance(v, bool):
+            parts.append(f"{key}={'true' if v else 'false'}")
+        elif isinstance(v, str):
+            parts.append(f'{key}="{v}"')
+        else:
+            parts.append(f"{key}={v!r}")
+    return f"{cls}({', '.join(parts)})"

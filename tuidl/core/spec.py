@@ -342,15 +342,28 @@ class FitSpec(BaseModel):
         epochs: number of passes over the training data, >= 1.
         batch_size: samples per gradient step, >= 1.
         seed: seeds ``keras.utils.set_random_seed`` and the data split.
-        callbacks: extra Keras callbacks as ``{class_name, config}``
-            (EarlyStopping, ReduceLROnPlateau, TerminateOnNaN).
+        callbacks: extra Keras callbacks as ``{class_name, config}``, built by
+            the engine as ``keras.callbacks.<class_name>(**config)``:
+            ``EarlyStopping`` (monitor, patience, min_delta,
+            restore_best_weights), ``ReduceLROnPlateau`` (monitor, factor,
+            patience, min_delta, min_lr), ``TerminateOnNaN``. Default: one
+            ``TerminateOnNaN`` (write ``callbacks = []`` to turn it off).
+            Argument lists and defaults: ``tuidl.core.catalog.CALLBACKS``.
+
+    Learning-rate schedules live in the optimizer, in Keras's serialized form:
+    ``compile.optimizer = { class_name = "Adam", config = { learning_rate =
+    { class_name = "ExponentialDecay", config = { initial_learning_rate = 0.001,
+    decay_steps = 100, decay_rate = 0.9 } } } }`` (``keras.optimizers.get``
+    builds the schedule); ``from_logits`` lives in the loss:
+    ``compile.loss = { class_name = "SparseCategoricalCrossentropy", config =
+    { from_logits = true } }``.
     """
 
     model_config = ConfigDict(extra="forbid")
     epochs: int = Field(default=10, ge=1, le=100_000)
     batch_size: int = Field(default=32, ge=1, le=1_000_000)
     seed: int = Field(default=0, ge=0)
-    callbacks: list[KerasRef] = Field(default_factory=list)
+    callbacks: list[KerasRef] = Field(default_factory=lambda: [KerasRef(class_name="TerminateOnNaN")])
 
 
 class Experiment(BaseModel):
