@@ -665,3 +665,35 @@ def format_finding(f: Finding) -> str:
     if f.hint:
         text += f"\n  fix: {f.hint}"
     return text
+
+
+def estimate_summary(exp: Experiment, data: DataInfo, request_id: int = 0) -> "Summary":
+    """A :class:`~tuidl.core.events.Summary` computed here, without Keras.
+
+    Shapes and parameter counts come from :func:`infer_shapes` (the formulas of
+    Keras 3; ``tests/engine`` compares them with ``model.summary()`` for every
+    catalog layer) and findings from :func:`check`. Used as a fast path while
+    the engine is loading, and as the summary source of UI tests.
+    """
+    from tuidl.core.events import LayerRow, Summary
+
+    layers = exp.model.layers
+    names = layer_names(layers)
+    rows: list[LayerRow] = []
+    try:
+        inferred = infer_shapes(layers, data.input_shape) if not any(
+            f.severity == ERROR and f.layer is not None for f in check(exp, None)) else []
+    except Exception:  # noqa: BLE001 - an estimate must never raise
+        inferred = []
+    for i, r in enumerate(inferred):
+        if r.output_shape is None:
+            break
+        rows.append(LayerRow(i, names[i], layers[i].class_name, tuple(r.output_shape), r.params,
+                             r.trainable_params))
+    total = sum(r.params for r in rows)
+    trainable = sum(r.trainable_params for r in rows)
+    return Summary(request_id=request_id, input_shape=tuple(data.input_shape), rows=tuple(rows),
+                   total_params=total, trainable_params=trainable, non_trainable_params=total - trainable,
+                   data={"task": data.task, "n_classes": data.n_classes,
+                         "model_input_shape": list(data.input_shape)},
+                   findings=tuple(check(exp, data)))

@@ -55,6 +55,11 @@ class History(Generic[T]):
         self._future.clear()
         self._current = state
 
+    def replace(self, state: T) -> None:
+        """Change the current state in place (no new undo step): coalesces typing in one field."""
+        self._current = state
+        self._future.clear()
+
     def undo(self) -> T | None:
         """Go back one state; ``None`` when there is none."""
         if not self._past:

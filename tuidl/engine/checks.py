@@ -62,3 +62,24 @@ def preflight(exp: Experiment, dataset: "Dataset | None",
     shapes = [r.output_shape for r in rows] if complete else None  # type: ignore[union-attr]
     names = [r.name for r in rows] if complete else None  # type: ignore[union-attr]
     return [f for f in check(exp, data, shapes, names) if f.field != "model.layers"]
+
+
+def raise_on_errors(exp: Experiment, dataset: "Dataset", rows: Sequence[LayerRow]) -> list[Finding]:
+    """Stop a run before training when a pre-flight check finds an error (issue 3: errors block training).
+
+    Returns:
+        the warnings (training goes on with them).
+
+    Raises:
+        BuildError: listing every error finding with its fix.
+    """
+    from tuidl.core.checks import ERROR, format_finding
+    from tuidl.core.errors import BuildError
+
+    findings = preflight(exp, dataset, rows)
+    errors = [f for f in findings if f.severity == ERROR]
+    if errors:
+        text = "\n".join(format_finding(f) for f in errors)
+        raise BuildError(f"{len(errors)} pre-flight error(s):\n{text}", title="Pre-flight check failed",
+                         hint="fix these in the builder (b) or the preset file; `tuidl check` lists them")
+    return [f for f in findings if f.severity != ERROR]

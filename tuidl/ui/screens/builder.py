@@ -1,0 +1,589 @@
+"""The builder screen: assemble a model layer by layer, set compile and fit, see shapes and findings live.
+
+Keyboard first (every key is a :class:`~textual.binding.Binding` with an id,
+shown in the footer and the command palette; letters act while the layer list
+has focus):
+
+====================  ==========================================================
+``a``                 add a layer after the cursor, from the searchable catalog
+``x`` / ``delete``    remove the layer under the cursor
+``d``                 duplicate it
+``K`` / ``J``         move it up / down
+``e`` / ``enter``     edit it (focus the editor; ``escape`` comes back)
+``ctrl+z/ctrl+y``     undo / redo (every edit; typing in one field is one step)
+``c`` / ``m``         compile & fit settings / model
+``ctrl+s``            save as a named user preset;  ``ctrl+o`` open a preset
+``E``                 export as a standalone Keras script
+``escape``            done: return the edited experiment
+====================  ==========================================================
+
+Live summary: after each edit (debounced by :attr:`BuilderScreen.DEBOUNCE` s,
+so typing never waits) the screen asks for a
+:class:`~tuidl.core.events.Summary` — shapes, params and pre-flight findings —
+and shows it when it comes back, dropping answers to older requests. Who
+answers:
+
+1. ``summary_source`` given to the constructor (tests, fast paths): called as
+   ``summary_source(exp, request_id)``; it may return the Summary at once,
+   return an awaitable of it, or return ``None`` and deliver later with
+   :meth:`BuilderScreen.deliver_summary`.
+2. else ``app.request_summary(exp) -> request_id`` when the App has it (the
+   tuidl App sends a ``Summarize`` to the engine and forwards the Summary to
+   :meth:`deliver_summary`; a failure to :meth:`deliver_failure`);
+3. else the screen posts :class:`BuilderScreen.SummaryRequested` to the App.
+
+Argument ranges are checked here at once (no engine needed); everything else
+comes from the engine. The screen is dismissed with the edited
+:class:`~tuidl.core.spec.Experiment` (``escape``), which the App makes current.
+"""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Union
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
+
+from tuidl.core.catalog import LAYERS
+from tuidl.core.checks import ERROR, check, format_finding, layer_names
+from tuidl.core.errors import TuidlError
+from tuidl.core.events import Finding, RunFailed, Summary
+from tuidl.core.spec import Experiment, LayerSpec, from_dict
+from tuidl.core.undo import History
+from tuidl.ui.widgets.arg_form import ArgForm
+from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker
+from tuidl.ui.widgets.layer_list import LayerList
+from tuidl.ui.widgets.training_form import TrainingForm
+
+__all__ = ["BuilderScreen", "SummarySource"]
+
+SummarySource = Callable[[Experiment, int], Union[Summary, Awaitable[Summary], None]]
+"""``(experiment, request_id) -> Summary | awaitable | None`` (see the module docstring)."""
+
+
+def _preset_names() -> dict[str, list[str]]:
+    from tuidl.core.presets import FAMILIES, components
+
+    out: dict[str, list[str]] = {}
+    for family in FAMILIES:
+        try:
+            out[family] = list(components(family))
+        except TuidlError:
+            out[family] = []
+    return out
+
+
+class BuilderScreen(Screen[Experiment | None]):
+    """Edit an experiment's model, compile and fit settings.
+
+    Args:
+        exp: the experiment to start from (not modified; edits make copies).
+        summary_source: who computes summaries (see the module docstring).
+        presets: component preset names by family; default: read from disk.
+    """
+
+    DEBOUNCE = 0.15
+    """Seconds of quiet after an edit before a summary is requested."""
+
+    DEFAULT_CSS = """
+    BuilderScreen #model-pane { height: 1fr; }
+    BuilderScreen #left { width: 3fr; }
+    BuilderScreen #editor { width: 2fr; min-width: 36; border-left: solid $primary; padding: 0 1; }
+    BuilderScreen #editor-title { text-style: bold; }
+    BuilderScreen #totals { height: 1; padding: 0 1; background: $boost; }
+    BuilderScreen #findings { height: auto; max-height: 7; border-top: solid $primary; padding: 0 1; }
+    BuilderScreen #training-scroll { padding: 0 1; }
+    BuilderScreen TabbedContent, BuilderScreen ContentSwitcher, BuilderScreen TabPane { height: 1fr; }
+    BuilderScreen TabPane { padding: 0; }
+    """
+
+    BINDINGS = [
+        Binding("a", "add", "Add", id="builder.add", tooltip="Add a layer after the cursor"),
+        Binding("x,delete", "remove", "Remove", id="builder.remove", tooltip="Remove the layer under the cursor"),
+        Binding("d", "duplicate", "Dup", id="builder.duplicate", tooltip="Duplicate the layer under the cursor"),
+        Binding("K", "move(-1)", "Up", id="builder.move_up", tooltip="Move the layer up"),
+        Binding("J", "move(1)", "Down", id="builder.move_down", tooltip="Move the layer down"),
+        Binding("e", "edit", "Edit", id="builder.edit", tooltip="Edit the layer's arguments"),
+        Binding("ctrl+z", "undo", "Undo", id="builder.undo", tooltip="Undo the last edit"),
+        Binding("ctrl+y", "redo", "Redo", id="builder.redo", tooltip="Redo the last undone edit"),
+        Binding("c", "show_tab('tab-training')", "Compile/fit", id="builder.settings",
+                tooltip="Optimizer, schedule, loss, metrics, fit and callbacks"),
+        Binding("m", "show_tab('tab-model')", "Model", id="builder.model", tooltip="The layers", show=False),
+        Binding("ctrl+s", "save", "Save", id="builder.save", tooltip="Save as a named user preset"),
+        Binding("ctrl+o", "open", "Open", id="builder.open", tooltip="Open an experiment preset"),
+        Binding("E", "export", "Export", id="builder.export", tooltip="Write a standalone Keras script"),
+        Binding("escape", "done", "Done", id="builder.done", tooltip="Back (the edited experiment is kept)"),
+    ]
+
+    class SummaryRequested(Message):
+        """Asks the App for a Summary of ``exp``; answer with :meth:`BuilderScreen.deliver_summary`."""
+
+        def __init__(self, exp: Experiment, request_id: int) -> None:
+            super().__init__()
+            self.exp = exp
+            self.request_id = request_id
+
+    def __init__(self, exp: Experiment, summary_source: SummarySource | None = None,
+                 presets: dict[str, list[str]] | None = None) -> None:
+        super().__init__(id="builder")
+        self.history: History[Experiment] = History(exp)
+        self.summary_source = summary_source
+        self.presets = presets if presets is not None else _preset_names()
+        self.summary: Summary | None = None
+        """The last Summary shown (for the current experiment, or an older one while waiting)."""
+        self.findings: tuple[Finding, ...] = ()
+        """Findings shown now."""
+        self.pending_id: int | None = None
+        """The request whose answer is awaited (older answers are dropped)."""
+        self._next_id = 0
+        self._timer: Timer | None = None
+        self._last_key: str | None = None
+        self._editor_for: tuple[int, str] | None = None
+
+    # -- state ---------------------------------------------------------------------------
+    @property
+    def exp(self) -> Experiment:
+        """The experiment as edited so far."""
+        return self.history.current
+
+    @property
+    def cursor(self) -> int:
+        """Index of the layer under the cursor (0 when there are none)."""
+        table = self.query_one(LayerList)
+        return max(0, min(table.cursor_row, len(self.exp.model.layers) - 1))
+
+    # -- composition ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with TabbedContent(initial="tab-model"):
+            with TabPane("Model", id="tab-model"):
+                with Horizontal(id="model-pane"):
+                    with Vertical(id="left"):
+                        yield LayerList(id="layers")
+                        yield Static("", id="totals")
+                    with VerticalScroll(id="editor"):
+                        yield Static("", id="editor-title")
+                        yield Vertical(id="editor-body")
+                yield Static("", id="findings")
+            with TabPane("Compile & fit", id="tab-training"):
+                with VerticalScroll(id="training-scroll"):
+                    yield TrainingForm(self.exp, self.presets.get("optimizers", []), id="training")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = "tuidl builder"
+        self.sub_title = self.exp.name
+        self._refresh_all(cursor=0)
+        self.query_one(LayerList).focus()
+        self._request_summary()
+
+    # -- editing -------------------------------------------------------------------------
+    def _layers(self) -> list[dict[str, Any]]:
+        return [l.model_dump(mode="python") for l in self.exp.model.layers]
+
+    def _with_layers(self, layers: list[dict[str, Any]]) -> Experiment:
+        data = self.exp.model_dump(mode="python")
+        data["model"]["layers"] = layers
+        exp = Experiment.model_validate(data)
+        exp._source = self.exp.source
+        return exp
+
+    def apply(self, exp: Experiment, key: str | None = None, cursor: int | None = None,
+              rebuild_editor: bool = True) -> None:
+        """Make ``exp`` current (one undo step; edits with the same ``key`` in a row coalesce)."""
+        if key is not None and key == self._last_key:
+            self.history.replace(exp)
+        else:
+            self.history.push(exp)
+        self._last_key = key
+        self._after_change(cursor, rebuild_editor)
+
+    def _after_change(self, cursor: int | None, rebuild_editor: bool = True) -> None:
+        self.sub_title = self.exp.name
+        if rebuild_editor:
+            self._editor_for = None
+        self._refresh_all(cursor)
+        if rebuild_editor:
+            self.query_one(TrainingForm).exp = self.exp
+            self.query_one(TrainingForm).refresh(recompose=True)
+        self._schedule_summary()
+
+    def _refresh_all(self, cursor: int | None = None) -> None:
+        self.findings = self._current_findings()
+        self.query_one(LayerList).show(self.exp.model.layers, self._rows(), self.findings, cursor)
+        self._show_totals()
+        self._show_findings()
+        self._show_editor()
+
+    _shown_exp: Experiment | None = None
+    _pending_exp: Experiment | None = None
+
+    def _summary_current(self) -> bool:
+        """The Summary shown was computed for exactly the current experiment."""
+        return self.summary is not None and self._shown_exp == self.exp
+
+    def _same_layout(self) -> bool:
+        """The last Summary's layers have the classes of the current ones (its rows still line up)."""
+        return (self.summary is not None and self._shown_exp is not None
+                and [l.class_name for l in self._shown_exp.model.layers]
+                == [l.class_name for l in self.exp.model.layers])
+
+    def _rows(self) -> Any:
+        if self._summary_current() or self._same_layout():
+            return self.summary.rows  # type: ignore[union-attr]
+        return None
+
+    def _current_findings(self) -> tuple[Finding, ...]:
+        if self._summary_current():
+            return tuple(self.summary.findings)  # type: ignore[union-attr]
+        local = tuple(check(self.exp, None))
+        if any(f.severity == ERROR for f in local) or not self._same_layout():
+            return local
+        return tuple(self.summary.findings)  # type: ignore[union-attr]
+
+    # -- operations (actions) --------------------------------------------------------------
+    def _list_has_focus(self) -> bool:
+        return isinstance(self.focused, LayerList)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Layer operations only on the Model tab; undo/redo dimmed when there is nothing to do."""
+        if action in ("remove", "duplicate", "move", "edit") and not self.exp.model.layers:
+            return None
+        if action == "undo":
+            return True if self.history.can_undo else None
+        if action == "redo":
+            return True if self.history.can_redo else None
+        return True
+
+    def action_add(self) -> None:
+        """Pick a layer class from the catalog and insert it after the cursor."""
+        def chosen(class_name: str | None) -> None:
+            if class_name:
+                self.add_layer(class_name)
+        self._show_tab("tab-model")
+        self.app.push_screen(CatalogPicker(), chosen)
+
+    def add_layer(self, class_name: str, at: int | None = None) -> None:
+        """Insert a ``class_name`` layer (Keras defaults, required arguments filled) after ``at``."""
+        layers = self._layers()
+        pos = (self.cursor + 1 if layers else 0) if at is None else at
+        layers.insert(pos, {"class_name": class_name, "config": LAYERS[class_name].default_config()})
+        self.apply(self._with_layers(layers), cursor=pos)
+
+    def action_remove(self) -> None:
+        """Remove the layer under the cursor."""
+        layers = self._layers()
+        if not layers:
+            return
+        i = self.cursor
+        del layers[i]
+        self.apply(self._with_layers(layers), cursor=min(i, len(layers) - 1) if layers else 0)
+
+    def action_duplicate(self) -> None:
+        """Insert a copy of the layer under the cursor after it (an explicit name is dropped)."""
+        layers = self._layers()
+        if not layers:
+            return
+        i = self.cursor
+        copy = {"class_name": layers[i]["class_name"],
+                "config": {k: v for k, v in layers[i]["config"].items() if k != "name"}}
+        layers.insert(i + 1, copy)
+        self.apply(self._with_layers(layers), cursor=i + 1)
+
+    def action_move(self, delta: int) -> None:
+        """Move the layer under the cursor by ``delta`` (-1 up, +1 down)."""
+        layers = self._layers()
+        i = self.cursor
+        j = i + delta
+        if not layers or not 0 <= j < len(layers):
+            return
+        layers[i], layers[j] = layers[j], layers[i]
+        self.apply(self._with_layers(layers), cursor=j)
+
+    def action_edit(self) -> None:
+        """Focus the first field of the layer editor."""
+        self._show_tab("tab-model")
+        fields = [w for w in self.query("#editor-body ArgForm .arg-field") if w.focusable and w.display]
+        if fields:
+            fields[0].focus()
+
+    def action_undo(self) -> None:
+        """Undo the last edit."""
+        if self.history.undo() is not None:
+            self._last_key = None
+            self._after_change(None)
+
+    def action_redo(self) -> None:
+        """Redo the last undone edit."""
+        if self.history.redo() is not None:
+            self._last_key = None
+            self._after_change(None)
+
+    def action_show_tab(self, tab: str) -> None:
+        """Show the Model or the Compile & fit tab."""
+        self._show_tab(tab)
+        if tab == "tab-model":
+            self.query_one(LayerList).focus()
+
+    def _show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_done(self) -> None:
+        """Leave the editor (back to the list), or leave the builder with the edited experiment."""
+        if self.query_one(TabbedContent).active != "tab-model" or not self._list_has_focus():
+            self.action_show_tab("tab-model")
+            return
+        self.dismiss(self.exp)
+
+    def action_save(self) -> None:
+        """Save the experiment as a user preset under a name asked for."""
+        from tuidl.core.presets import save_user_preset
+
+        def validate(name: str) -> str | None:
+            try:
+                Experiment(name=name)
+            except Exception:  # noqa: BLE001 - pydantic says why; we say it shorter
+                return "a name of letters, digits, '.', '-' and '_' (starting with a letter or digit)"
+            return None
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                renamed = self.exp.model_copy(update={"name": name})
+                renamed._source = self.exp.source
+                path = save_user_preset(renamed, name)
+            except TuidlError as e:
+                self.notify(e.message, title=e.title, severity="error")
+                return
+            if name != self.exp.name:
+                self.apply(renamed)
+            self.notify(f"saved preset {name!r} to {path}", title="Saved")
+
+        self.app.push_screen(NamePrompt("Save as preset (name):", self.exp.name, validate), chosen)
+
+    def action_open(self) -> None:
+        """Open an experiment preset (undoable)."""
+        from tuidl.core.presets import experiment_presets, load_experiment
+
+        try:
+            presets = experiment_presets()
+        except TuidlError as e:
+            self.notify(e.message, title=e.title, severity="error")
+            return
+        items = [(p.name, "built-in" if p.builtin else str(p.path)) for p in presets.values()]
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                exp = load_experiment(name)
+            except TuidlError as e:
+                self.notify(e.message, title=e.title, severity="error", timeout=10)
+                return
+            self.apply(exp, cursor=0)
+            self.notify(f"opened {name}")
+
+        self.app.push_screen(PresetPicker(items), chosen)
+
+    def action_export(self) -> None:
+        """Write the experiment as a standalone Python/Keras script (asks for the file)."""
+        def chosen(path: str | None) -> None:
+            if path:
+                self._export(Path(path).expanduser(), self.exp)
+
+        self.app.push_screen(NamePrompt("Export as Python script (file):", f"{self.exp.name}.py"), chosen)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, path: Path, exp: Experiment) -> None:
+        from tuidl.export import write_script
+
+        try:
+            write_script(exp, path)
+        except TuidlError as e:
+            self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error")
+            return
+        self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported")
+
+    # -- the editor ----------------------------------------------------------------------
+    def _show_editor(self) -> None:
+        layers = self.exp.model.layers
+        title = self.query_one("#editor-title", Static)
+        if not layers:
+            self._editor_for = None
+            title.update("No layers yet. Press [b]a[/b] to add one.")
+            self.query_one("#editor-body").remove_children()
+            return
+        i = self.cursor
+        layer = layers[i]
+        key = (i, layer.class_name)
+        name = layer_names(layers)[i]
+        title.update(Text.assemble(f"layer {i + 1} ", (layer.class_name, "bold"), f" {name}\n",
+                                   (LAYERS[layer.class_name].description, "dim")))
+        if self._editor_for == key:
+            return
+        self._editor_for = key
+        body = self.query_one("#editor-body")
+        body.remove_children()
+        info = LAYERS[layer.class_name]
+        if info.args:
+            body.mount(ArgForm(info.args, layer.config, components=self.presets, apply_all=True,
+                               form_id=f"layer-{i}"))
+        else:
+            body.mount(Static("(no arguments)", classes="dim"))
+
+    @on(DataTable.RowHighlighted, "#layers")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_editor()
+        self._last_key = None
+
+    @on(DataTable.RowSelected, "#layers")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_edit()
+
+    @on(ArgForm.Changed)
+    def _layer_arg_changed(self, event: ArgForm.Changed) -> None:
+        if not event.form_id.startswith("layer-"):
+            return
+        event.stop()
+        i = int(event.form_id.split("-", 1)[1])
+        layers = self._layers()
+        if i >= len(layers):
+            return
+        cfg = layers[i]["config"]
+        if event.value is None:
+            cfg.pop(event.name, None)
+        else:
+            cfg[event.name] = event.value
+        self.apply(self._with_layers(layers), key=f"layer{i}.{event.name}", cursor=i, rebuild_editor=False)
+
+    @on(ArgForm.ApplyToAll)
+    def _apply_all(self, event: ArgForm.ApplyToAll) -> None:
+        event.stop()
+        layers = self._layers()
+        n = 0
+        for layer in layers:
+            if event.name in LAYERS[layer["class_name"]].accepts:
+                n += 1
+                if event.value is None:
+                    layer["config"].pop(event.name, None)
+                else:
+                    layer["config"][event.name] = event.value
+        self.apply(self._with_layers(layers), cursor=self.cursor)
+        shown = event.value if isinstance(event.value, str) or event.value is None else event.value["class_name"]
+        self.notify(f"{event.name} = {shown or 'default'} on {n} layers")
+
+    @on(TrainingForm.Changed)
+    def _training_changed(self, event: TrainingForm.Changed) -> None:
+        event.stop()
+        self.apply(event.exp, key=event.key, rebuild_editor=False)
+
+    # -- summary -------------------------------------------------------------------------
+    def _schedule_summary(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.DEBOUNCE, self._request_summary, name="builder-summary")
+
+    def _request_summary(self) -> None:
+        """Ask for a Summary of the current experiment (unless its arguments are already wrong)."""
+        self._timer = None
+        exp = self.exp
+        local = check(exp, None)
+        if any(f.severity == ERROR and f.field.startswith("model.layers[") and ".config." in f.field
+               for f in local):
+            self.pending_id = None  # the engine would only repeat these; show them now
+            self._refresh_all()
+            return
+        if self.summary_source is not None:
+            self._next_id += 1
+            rid = self._next_id
+            self.pending_id = rid
+            self._pending_exp = exp
+            result = self.summary_source(exp, rid)
+            if inspect.isawaitable(result):
+                self._await_summary(result)
+            elif isinstance(result, Summary):
+                self.deliver_summary(result)
+            return
+        request = getattr(self.app, "request_summary", None)
+        if callable(request):
+            self.pending_id = request(exp)
+            self._pending_exp = exp
+            return
+        self._next_id += 1
+        self.pending_id = self._next_id
+        self._pending_exp = exp
+        self.app.post_message(self.SummaryRequested(exp, self._next_id))
+
+    @work(exclusive=True, group="summary", exit_on_error=False)
+    async def _await_summary(self, result: Awaitable[Summary]) -> None:
+        summary = await result
+        self.deliver_summary(summary)
+
+    def deliver_summary(self, summary: Summary) -> bool:
+        """Show ``summary`` if it answers the latest request; returns whether it was shown."""
+        if self.pending_id is None or summary.request_id != self.pending_id:
+            return False
+        self.summary = summary
+        self._shown_exp = self._pending_exp
+        self.pending_id = None
+        if self.is_mounted:
+            self._refresh_all()
+        return True
+
+    def deliver_failure(self, failure: RunFailed) -> bool:
+        """The engine could not summarize (e.g. the data cannot be loaded): show why."""
+        if self.pending_id is None or failure.request_id != self.pending_id:
+            return False
+        self.summary = Summary(request_id=failure.request_id, findings=(
+            Finding("error", f"{failure.title}: {failure.message}", failure.hint),))
+        self._shown_exp = self._pending_exp
+        self.pending_id = None
+        self._refresh_all()
+        return True
+
+    def _show_totals(self) -> None:
+        totals = self.query_one("#totals", Static)
+        if self._summary_current() and self.summary is not None:
+            s = self.summary
+            n_err = sum(f.severity == ERROR for f in self.findings)
+            shape = "x".join(str(d) for d in s.input_shape) if s.input_shape else "?"
+            totals.update(Text.assemble(
+                f"input ({shape})  total ", (f"{s.total_params:,}", "bold"),
+                f" params · trainable {s.trainable_params:,} · non-trainable {s.non_trainable_params:,}",
+                ("  ✗ training blocked" if n_err else "", "bold red")))
+        else:
+            totals.update(Text("computing shapes…", style="dim"))
+
+    def _show_findings(self) -> None:
+        box = self.query_one("#findings", Static)
+        if not self.findings:
+            box.update(Text("✓ no problems found", style="green") if self._shown_exp == self.exp else "")
+            return
+        text = Text()
+        for f in self.findings:
+            style = "bold red" if f.severity == ERROR else "yellow"
+            text.append("✗ " if f.severity == ERROR else "! ", style=style)
+            text.append(f.message)
+            if f.hint:
+                text.append(f"  → {f.hint}", style="dim")
+            text.append("\n")
+        box.update(text)
+
+    @property
+    def blocked(self) -> bool:
+        """True when an error finding blocks training."""
+        return any(f.severity == ERROR for f in self.findings)
+
+    def findings_text(self) -> str:
+        """All findings shown, as plain text (for tests and logs)."""
+        return "\n".join(format_finding(f) for f in self.findings)

@@ -1,0 +1,162 @@
+"""Modal pickers of the builder: the searchable layer catalog, experiment presets, a name prompt.
+
+Each is a :class:`~textual.screen.ModalScreen` that is dismissed with the
+choice (``None`` on ``escape``): type to filter, ``up``/``down`` to move,
+``enter`` to choose.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList
+from textual.widgets.option_list import Option
+
+from tuidl.core.catalog import LAYERS
+
+__all__ = ["CatalogPicker", "NamePrompt", "PresetPicker", "SearchPicker"]
+
+
+class SearchPicker(ModalScreen[str | None]):
+    """Pick one of ``items`` (``(value, label, detail)``) with a search field.
+
+    The search matches the value, label and detail, case-insensitively, every
+    word anywhere.
+    """
+
+    DEFAULT_CSS = """
+    SearchPicker { align: center middle; }
+    SearchPicker > Vertical { width: 70; max-width: 95%; height: auto; max-height: 90%;
+                              border: round $accent; background: $surface; padding: 0 1; }
+    SearchPicker OptionList { height: auto; max-height: 18; }
+    SearchPicker Input { margin: 0 0 1 0; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel"),
+        Binding("down", "down", "Down", show=False),
+        Binding("up", "up", "Up", show=False),
+    ]
+
+    def __init__(self, title: str, items: Sequence[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.title_text = title
+        self.items = list(items)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield Input(placeholder="type to search", id="search", compact=True)
+            yield OptionList(*self._options(""), id="options")
+
+    def _options(self, query: str) -> list[Option]:
+        words = query.lower().split()
+        out = []
+        for value, label, detail in self.items:
+            hay = f"{value} {label} {detail}".lower()
+            if all(w in hay for w in words):
+                out.append(Option(Text.assemble((label, "bold"), "  ", (detail, "dim")), id=value))
+        return out
+
+    def on_mount(self) -> None:
+        self.query_one("#search", Input).focus()
+        ol = self.query_one(OptionList)
+        if ol.option_count:
+            ol.highlighted = 0
+
+    @on(Input.Changed, "#search")
+    def _filter(self, event: Input.Changed) -> None:
+        ol = self.query_one(OptionList)
+        ol.clear_options()
+        ol.add_options(self._options(event.value))
+        if ol.option_count:
+            ol.highlighted = 0
+
+    @on(Input.Submitted, "#search")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        ol = self.query_one(OptionList)
+        if ol.highlighted is not None and ol.option_count:
+            self.dismiss(ol.get_option_at_index(ol.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(event.option.id)
+
+    def action_down(self) -> None:
+        """Move the highlight down."""
+        self.query_one(OptionList).action_cursor_down()
+
+    def action_up(self) -> None:
+        """Move the highlight up."""
+        self.query_one(OptionList).action_cursor_up()
+
+    def action_cancel(self) -> None:
+        """Close without a choice."""
+        self.dismiss(None)
+
+
+class CatalogPicker(SearchPicker):
+    """The layer catalog: every Keras layer class tuidl offers, searchable."""
+
+    def __init__(self) -> None:
+        super().__init__("Add layer after the cursor (type to search, enter to add, escape to cancel)",
+                         [(name, name, f"{info.category} · {info.description}") for name, info in LAYERS.items()])
+
+
+class PresetPicker(SearchPicker):
+    """Experiment presets (built-in and the user's) by name."""
+
+    def __init__(self, presets: Sequence[tuple[str, str]]) -> None:
+        super().__init__("Open experiment preset (enter to open, escape to cancel)",
+                         [(name, name, where) for name, where in presets])
+
+
+class NamePrompt(ModalScreen[str | None]):
+    """Ask for a name (save as preset); dismissed with the text, ``None`` on escape."""
+
+    DEFAULT_CSS = """
+    NamePrompt { align: center middle; }
+    NamePrompt > Vertical { width: 60; max-width: 95%; height: auto; border: round $accent;
+                            background: $surface; padding: 0 1; }
+    NamePrompt #name-error { color: $error; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="prompt.cancel")]
+
+    def __init__(self, title: str, value: str = "", validate: object = None) -> None:
+        super().__init__()
+        self.title_text = title
+        self.value = value
+        self._validate = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.title_text)
+            yield Input(self.value, id="name", compact=True)
+            yield Label("", id="name-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    @on(Input.Submitted, "#name")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if callable(self._validate):
+            problem = self._validate(text)
+            if problem:
+                self.query_one("#name-error", Label).update(str(problem))
+                return
+        self.dismiss(text)
+
+    def action_cancel(self) -> None:
+        """Close without a name."""
+        self.dismiss(None)
