@@ -34,7 +34,6 @@ from typing import Any, Callable
 import numpy as np
 
 from tuidl.core.errors import DataError
-from tuidl.core.events import Finding
 from tuidl.core.spec import DATASETS, FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_REGRESSION, DataSpec
 from tuidl.engine.datasets import files, keras_cache, playground, toy
 from tuidl.engine.datasets.base import Raw
@@ -255,13 +254,18 @@ def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int
 # ------------------------------------------------------------------ labels
 
 def check_labels(y: np.ndarray, where: str, y_test: np.ndarray | None = None,
-                 remap: bool = False) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+                 remap: bool = False, n_classes: int | None = None
+                 ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """Check that class ids are ``0..k-1``; optionally remap the distinct values to that range.
 
     Args:
         y, y_test: integer labels (train pool, optional test split).
         where: the file and array/column for messages.
         remap: map the sorted distinct values (of both) to ``0..k-1``.
+        n_classes: the source's known number of classes (Keras datasets): then
+            only the range ``0..n_classes-1`` is checked (a small file may
+            lack some classes); without it, ``k`` = the largest label + 1 and
+            every class in between must occur.
 
     Returns:
         ``(y, y_test, class_names)``; names are the original values.
@@ -281,6 +285,12 @@ def check_labels(y: np.ndarray, where: str, y_test: np.ndarray | None = None,
         f = np.vectorize(lut.__getitem__, otypes=[np.int32])
         return f(y) if len(y) else y, (f(y_test) if y_test is not None and len(y_test) else y_test), names
     k = int(values[-1]) + 1
+    if n_classes is not None and values[0] >= 0 and k <= n_classes:
+        return y, y_test, [str(i) for i in range(n_classes)]
+    if n_classes is not None:
+        stray = ", ".join(f"{int(v)} ({c} samples)" for v, c in zip(values, counts) if not 0 <= v < n_classes)
+        raise DataError(f"{where}: labels {stray} are outside 0..{n_classes - 1} ({n_classes} classes)",
+                        title="Labels out of range", hint="the file does not match the dataset; replace it")
     if values[0] >= 0 and len(values) == k:
         return y, y_test, [str(i) for i in range(k)]
     mapping = ", ".join(f"{int(v)} -> {i}" for i, v in enumerate(values[:6])) + (", ..." if len(values) > 6 else "")
@@ -304,12 +314,9 @@ def check_labels(y: np.ndarray, where: str, y_test: np.ndarray | None = None,
 CATEGORICAL_LOSSES = frozenset({"categorical_crossentropy", "categorical_hinge", "kl_divergence",
                                 "CategoricalCrossentropy", "CategoricalHinge", "KLDivergence",
                                 "categorical_focal_crossentropy", "CategoricalFocalCrossentropy"})
+"""Losses that want one-hot label rows (names and class names)."""
 SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"})
-BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy", "hinge", "squared_hinge",
-                           "BinaryCrossentropy", "BinaryFocalCrossentropy", "Hinge", "SquaredHinge"})
-REGRESSION_LOSSES = frozenset({"mean_squared_error", "mean_absolute_error", "huber", "log_cosh", "poisson",
-                               "MeanSquaredError", "MeanAbsoluteError", "Huber", "LogCosh", "Poisson",
-                               "mse", "mae"})
+"""Losses that want integer class ids."""
 
 
 def _loss_key(loss: Any) -> str:
@@ -364,61 +371,6 @@ def class_weights(y: np.ndarray, n_classes: int) -> dict[int, float]:
     counts = np.bincount(y.astype(np.int64), minlength=n_classes)[:n_classes]
     n, k = int(counts.sum()), n_classes
     return {c: (float(n / (k * counts[c])) if counts[c] else 1.0) for c in range(k)}
-
-
-def check_output(ds: Dataset, output_units: int | None, loss_name: Any,
-                 layer_index: int | None = None, layer_name: str = "") -> list[Finding]:
-    """Pre-flight checks of the model's last layer against the labels and the loss.
-
-    Args:
-        ds: the loaded data.
-        output_units: size of the last layer's output (``None`` if unknown).
-        loss_name: the compile loss (name, class name or ``{class_name, config}``).
-        layer_index, layer_name: the last layer, for messages and the finding.
-
-    Returns:
-        Findings (``error`` blocks training): too few output units for the
-        classes, a categorical loss with a mismatched width, a
-        classification loss on a regression target, a regression model with
-        several outputs.
-    """
-    key = _loss_key(loss_name)
-    where = f"layer {layer_index} ({layer_name})" if layer_index is not None else "the last layer"
-    field = f"model.layers[{layer_index}].config.units" if layer_index is not None else ""
-    out: list[Finding] = []
-
-    def add(sev: str, msg: str, hint: str, fld: str = field) -> None:
-        out.append(Finding(sev, msg, hint, layer_index, fld))
-
-    if ds.task == "regression":
-        if key in CATEGORICAL_LOSSES or key in SPARSE_LOSSES or key in BINARY_LOSSES:
-            add("error", f"compile.loss = {key!r} is a classification loss, but {ds.name} is a regression "
-                         "target", "use mean_squared_error, mean_absolute_error or huber", "compile.loss")
-        if output_units not in (None, 1):
-            add("error", f"{where} has {output_units} outputs; {ds.name} has one regression target",
-                "give the last layer 1 unit with a linear activation")
-        return out
-    k = ds.n_classes or 0
-    if output_units is None:
-        return out
-    if key in SPARSE_LOSSES:
-        if output_units < k:
-            add("error", f"{where} has {output_units} units but labels go up to {k - 1} ({k} classes)",
-                f"set units = {k}")
-        elif output_units > k:
-            add("warning", f"{where} has {output_units} units for {k} classes; {output_units - k} are never "
-                           "a target", f"set units = {k}")
-    elif key in CATEGORICAL_LOSSES:
-        if output_units != k:
-            add("error", f"{where} has {output_units} units; one-hot labels for {k} classes have {k}",
-                f"set units = {k}")
-    elif key in BINARY_LOSSES or key in REGRESSION_LOSSES:
-        want = 1 if k == 2 else k
-        if output_units != want:
-            add("error", f"{where} has {output_units} units; {key} on {k} classes wants {want}",
-                f"set units = {want}" + (" with a sigmoid activation" if want == 1 and key in BINARY_LOSSES
-                                         else ""))
-    return out
 
 
 # ------------------------------------------------------------------ tf.data
@@ -569,8 +521,9 @@ def load_data(spec: DataSpec, seed: int = 0, base_dir: Path | None = None) -> Da
     y_all, y_test = raw.y, raw.y_test
     if raw.task == "classification":
         if raw.check_labels:
+            known = len(class_names) if class_names and not o.remap_labels else None
             y_all, y_test, names = check_labels(np.asarray(y_all), raw.source or spec.name, y_test,
-                                                remap=bool(o.remap_labels))
+                                                remap=bool(o.remap_labels), n_classes=known)
             if o.remap_labels:
                 notes.append("labels remapped: " + ", ".join(f"{v} -> {i}" for i, v in enumerate(names[:10]))
                              + (" ..." if len(names) > 10 else ""))
