@@ -312,6 +312,18 @@ class _Table:
             col.set(i, _float(v))
         self.n = i + 1
 
+    def extend(self, cols: Mapping[str, np.ndarray], k: int) -> None:
+        i0, i1 = self.n, self.n + k
+        for key, v in cols.items():
+            col = self.cols.get(key)
+            if col is None:
+                col = self.cols[key] = _Column(0, capacity=max(64, 2 * i1))
+            if i1 > col.data.size:
+                col.set(i1 - 1, math.nan)
+            col.data[i0:i1] = v
+            col.n = i1
+        self.n = i1
+
     def column(self, key: str) -> np.ndarray:
         col = self.cols.get(key)
         if col is None:
@@ -355,6 +367,28 @@ class RunHistory:
         row["step"] = step
         row["time"] = math.nan if seconds is None else seconds
         self._batches.append(row)
+
+    def add_batches(self, steps: Any, logs: Mapping[str, Any], seconds: Any = None) -> None:
+        """Append many batches at once (vectorised; e.g. loading a saved batch log).
+
+        Args:
+            steps: global steps, shape ``(k,)``.
+            logs: ``{key: values of shape (k,)}``.
+            seconds: wall times, shape ``(k,)``, or ``None``.
+
+        Raises:
+            ValueError: arrays of different lengths.
+        """
+        st = _as_float(steps, "steps")
+        cols = {"step": st, "time": np.full(st.size, np.nan) if seconds is None
+                else _as_float(seconds, "seconds")}
+        for k, v in logs.items():
+            if k not in _RESERVED:
+                cols[k] = _as_float(v, k)
+        for k, v in cols.items():
+            if v.size != st.size:
+                raise ValueError(f"add_batches: {k} has {v.size} values, steps has {st.size}")
+        self._batches.extend(cols, st.size)
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]], name: str = "") -> "RunHistory":

@@ -1,0 +1,324 @@
+"""Pilot tests of the runs screen: list, filter, sort, select and overlay, diff, rename, tag,
+delete, exports, live updates, chart controls and tiny terminals."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from textual.app import App
+from textual.widgets import DataTable, Input
+from textual_plotext import PlotextPlot
+
+from tuidl.core.runs import RunWriter, write_finished_run
+from tuidl.core.spec import Experiment
+from tuidl.ui.screens.runs import ConfirmModal, InputModal, RunsScreen
+from tuidl.ui.widgets.compare_chart import CompareChart
+
+
+def _spec(**over) -> str:
+    return Experiment(name="digits-mlp").with_overrides(over).to_toml() if over else \
+        Experiment(name="digits-mlp").to_toml()
+
+
+def _recs(vals, acc):
+    return [{"epoch": i, "loss": v * 1.2, "val_loss": v, "accuracy": a - 0.05, "val_accuracy": a,
+             "step": (i + 1) * 45, "time": (i + 1) * 0.25} for i, (v, a) in enumerate(zip(vals, acc))]
+
+
+@pytest.fixture
+def runs_dir(tmp_path):
+    root = tmp_path / "runs"
+    root.mkdir()
+    write_finished_run(root, _spec(), _recs([1.0, 0.6, 0.5, 0.55], [0.6, 0.8, 0.85, 0.84]),
+                       run_id="20240101-000000-none-0001",
+                       info={"name": "none", "params": 4810, "started": "2024-01-01T00:00:00+00:00"})
+    write_finished_run(root, _spec(**{"fit.batch_size": 64}),
+                       _recs([0.9, 0.5, 0.4, 0.35], [0.7, 0.85, 0.9, 0.92]),
+                       run_id="20240102-000000-l2-0002",
+                       info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"})
+    write_finished_run(root, _spec(**{"compile.optimizer": "sgd"}),
+                       _recs([2.0, float("nan")], [0.2, 0.1]), run_id="20240103-000000-sgd-0003",
+                       status="diverged",
+                       info={"name": "sgd", "params": 4810, "started": "2024-01-03T00:00:00+00:00"})
+    return root
+
+
+class Host(App):
+    def __init__(self, runs_dir: Path, export_dir: Path, poll: float = 0.05) -> None:
+        super().__init__()
+        self.runs_dir_ = runs_dir
+        self.export_dir = export_dir
+        self.poll = poll
+        self.result: object = "unset"
+
+    def on_mount(self) -> None:
+        def done(result: object) -> None:
+            self.result = result
+
+        self.push_screen(RunsScreen(self.runs_dir_, export_dir=self.export_dir,
+                                    poll_interval=self.poll), done)
+
+
+async def wait_for(pilot, cond, timeout: float = 10.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = cond()
+        if v:
+            return v
+        await pilot.pause()
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def names(screen: RunsScreen) -> list[str]:
+    return [r.name for r in screen.shown]
+
+
+async def test_lists_runs_newest_first_with_summary_columns(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        assert names(screen) == ["sgd", "l2", "none"]
+        row = screen.table.get_row("20240102-000000-l2-0002")
+        assert row[1] == "l2" and row[2] == "digits" and row[3] == "4,810"
+        assert row[5] == "completed" and row[7] == "0.35" and row[8] == "accuracy 0.92"
+        assert screen.table.get_row("20240103-000000-sgd-0003")[5] == "diverged"
+
+
+async def test_filter_by_text_and_status_and_sort(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        await pilot.press("slash")
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"sgd")  # typed into the filter, not taken as key bindings
+        await wait_for(pilot, lambda: screen.table.row_count == 1)
+        assert names(screen) == ["sgd"] and app.screen is screen
+        await pilot.press("backspace", "backspace", "backspace", "enter")
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        assert isinstance(app.focused, DataTable)
+        await pilot.press("f", "f")  # status filter: all -> running -> completed
+        assert screen.status_filter == "completed" and names(screen) == ["l2", "none"]
+        for _ in range(5):
+            await pilot.press("f")  # ... stopped, failed, diverged, all
+            if screen.status_filter == "all":
+                break
+        assert screen.status_filter == "all"
+        screen.sort_by("best_val_loss")
+        await pilot.pause()
+        assert names(screen) == ["l2", "none", "sgd"]
+        screen.sort_by("best_val_loss")  # same column again: reversed
+        assert names(screen) == ["sgd", "none", "l2"]
+        await pilot.press("o")  # next column after best_val_loss: best_metric, ascending
+        assert screen.sort_column == "best_metric" and names(screen) == ["sgd", "none", "l2"]
+        await pilot.press("O")
+        assert names(screen) == ["l2", "none", "sgd"]
+
+
+async def test_select_overlay_and_chart_controls(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        await pilot.press("space", "space")  # sgd, then l2 (cursor moves down)
+        chart = screen.query_one(CompareChart)
+        assert [r.name for r in chart.runs] == ["sgd", "l2"]
+        assert chart.runs[0].markers != chart.runs[1].markers and chart.runs[0].color != chart.runs[1].color
+        assert screen.table.get_row("20240103-000000-sgd-0003")[0] == "●"
+        assert screen.table.get_row("20240102-000000-l2-0002")[0] == "◆"
+        # the sgd run's NaN val_loss is marked, not silently dropped
+        assert any("non-finite" in n for n in chart.last_notes)
+        await pilot.press("l")
+        assert chart.log_y
+        await pilot.press("s", "s", "s")
+        assert chart.smoothing == pytest.approx(0.8)
+        await pilot.press("v")
+        assert chart.show == "val"
+        await pilot.press("m")
+        assert chart.metric == "accuracy"
+        await pilot.press("m")
+        assert chart.metric == "loss"
+        await pilot.press("x")
+        assert chart.x_axis == "step"
+        await pilot.press("x", "x")
+        assert chart.x_axis == "epoch"
+        # value cursor reads out every run at an x
+        await pilot.press("full_stop")
+        assert chart.cursor_x == 1.0
+        await pilot.press("full_stop")
+        assert chart.cursor_x == 2.0
+        text = chart.readout()
+        assert "epoch 2" in text and "sgd" in text and "l2" in text and "val nan" in text
+        # zoom and pan
+        await pilot.press("plus")
+        assert chart.x_window is not None and chart.x_window[1] - chart.x_window[0] < 3
+        w0 = chart.x_window
+        await pilot.press("right_square_bracket")
+        assert chart.x_window[0] > w0[0]
+        await pilot.press("0")
+        assert chart.x_window is None
+        # y range: ignore outliers, then fixed via a modal
+        await pilot.press("y")
+        assert chart.y_mode == "outliers"
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, InputModal))
+        await pilot.press(*"0.1 2", "enter")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert chart.y_mode == "fixed" and chart.y_fixed == (0.1, 2.0)
+        # the plot was drawn with the curves (not only the summary line)
+        assert not chart.has_class("-small") and chart.draws > 0
+        # unselect
+        screen.table.move_cursor(row=0)
+        await pilot.press("space")
+        assert [r.name for r in chart.runs] == ["l2"]
+
+
+async def test_compare_table_shows_only_differing_settings_and_the_winner(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        await pilot.press("a")  # select all shown
+        await pilot.press("c")
+        diff = screen.query_one("#runs-diff", DataTable)
+        await wait_for(pilot, lambda: diff.row_count > 0)
+        header, rows = screen.compare_rows()
+        settings = {r[0]: r[1:] for r in rows}
+        # order of selection: sgd, l2, none (table order when selected)
+        assert header[1:] == ["● sgd", "◆ l2", "▲ none"]
+        assert settings["compile.optimizer"] == ["sgd", "adam", "adam"]
+        assert settings["fit.batch_size"] == ["32", "64", "32"]
+        assert "fit.epochs" not in settings and "data.name" not in settings
+        assert settings["best val_loss"] == ["2", "0.35 ★", "0.5"]
+        assert settings["best val_accuracy"] == ["0.2", "0.92 ★", "0.85"]
+        assert diff.row_count == len(rows)
+        await pilot.press("c")
+        assert screen.query_one("#runs-bottom").current == "runs-chart"
+
+
+async def test_rename_tag_and_delete_with_confirmation(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        # cursor on "sgd"
+        await pilot.press("r")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        modal.query_one(Input).value = "adam-vs-sgd"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "adam-vs-sgd" in names(screen))
+        await pilot.press("g")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        modal.query_one(Input).value = "baseline, sgd"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.shown and screen.shown[0].tags == ("baseline", "sgd"))
+        # delete: cancelled first, then confirmed
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert (runs_dir / "20240103-000000-sgd-0003").is_dir()
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.table.row_count == 2)
+        assert not (runs_dir / "20240103-000000-sgd-0003").exists()
+        assert names(screen) == ["l2", "none"]
+
+
+async def test_live_run_appears_and_updates(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path, poll=0.05)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        w = RunWriter(runs_dir, "20990101-000000-live-0004")
+        w.start(_spec(), {"name": "live", "started": "2099-01-01T00:00:00+00:00"})
+        await wait_for(pilot, lambda: screen.table.row_count == 4, what="new run listed")
+        assert names(screen)[0] == "live" and screen.shown[0].status == "running"
+        screen.table.move_cursor(row=0)
+        await pilot.press("space")
+        chart = screen.query_one(CompareChart)
+        for i in range(3):
+            w.epoch({"epoch": i, "loss": 1.0 / (i + 1), "val_loss": 1.5 / (i + 1), "time": i})
+            await wait_for(pilot, lambda: screen.shown[0].epochs_done == i + 1, what=f"epoch {i}")
+            await wait_for(pilot, lambda: chart.runs[0].history.epochs_done == i + 1)
+        w.finish("completed")
+        await wait_for(pilot, lambda: screen.shown[0].status == "completed")
+        assert screen.table.get_row("20990101-000000-live-0004")[5] == "completed"
+
+
+async def test_open_run_dismisses_with_its_experiment(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        await pilot.press("down")  # l2
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.result != "unset")
+        assert isinstance(app.result, Experiment)
+        assert app.result.fit.batch_size == 64 and app.result.name == "digits-mlp"
+
+
+async def test_exports_csv_and_svg(runs_dir, tmp_path):
+    out = tmp_path / "exports"
+    out.mkdir()
+    app = Host(runs_dir, out)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        await pilot.press("space", "space")
+        await pilot.press("e")
+        csv_path = await wait_for(pilot, lambda: screen.last_export)
+        rows = list(csv.DictReader(csv_path.open()))
+        assert {r["name"] for r in rows} == {"sgd", "l2"} and len(rows) == 6
+        await pilot.press("p")
+        svg = await wait_for(pilot, lambda: screen.last_export if screen.last_export.suffix == ".svg" else None)
+        text = svg.read_text()
+        assert text.startswith("<svg") and "digits" in text and "sgd" in text
+
+
+@pytest.mark.parametrize("size", [(40, 12), (24, 8)])
+async def test_tiny_terminal_never_raises_and_summarises(runs_dir, tmp_path, size):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        await pilot.press("space", "space", "l", "s", "m", "x", "plus", "full_stop")
+        chart = screen.query_one(CompareChart)
+        await pilot.pause()
+        assert chart.has_class("-small")
+        assert chart.summary_text().startswith("best val_")
+
+
+async def test_chart_with_a_million_points_decimates(tmp_path):
+    from tuidl.core.history import RunHistory
+    from tuidl.ui.widgets.compare_chart import ChartRun
+
+    class ChartApp(App):
+        def compose(self):
+            yield CompareChart()
+
+    n = 1_000_000
+    ys = np.exp(-np.arange(n) / 2e5) + 0.01 * np.random.default_rng(0).random(n)
+    ys[123_456] = np.nan
+    big = RunHistory(name="long")
+    big.add_batches(np.arange(n), {"loss": ys}, seconds=np.arange(n) * 1e-3)
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(CompareChart)
+        chart.source = "batch"
+        chart.x_axis = "step"
+        chart.show = "train"
+        chart.set_runs([ChartRun("a", "long", big, 0)])
+        await pilot.pause()
+        assert "1 non-finite marked x" in chart.last_notes
+        assert chart.extent() == (0.0, n - 1.0)
+        drawn = chart.last_points
+        assert 0 < drawn <= 4 * 2 * 100  # decimated to the plot's pixel columns

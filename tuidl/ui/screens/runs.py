@@ -1,0 +1,696 @@
+"""The runs screen: browse every run in the runs dir, compare the selected ones.
+
+Top: a filter line (text filter, status filter) and a :class:`DataTable` of
+runs (name, dataset, params, optimizer, status, epochs, best ``val_loss``,
+best metric, duration, start time). The table is refreshed from disk by a
+timer (:class:`~tuidl.core.runs.RunIndex`: only changed files are read), so a
+headless ``tuidl run`` in another terminal appears and updates live.
+
+Bottom: the selected runs (``space``) overlaid on a
+:class:`~tuidl.ui.widgets.compare_chart.CompareChart`, or (``c``) a compare
+table: only the settings that differ between the selected runs ("diff only")
+and their results side by side, the best marked with ``★``.
+
+Opening a run (``enter``) dismisses the screen with the run's
+:class:`~tuidl.core.spec.Experiment` (loaded from its ``spec.toml``), for the
+builder to change and re-run; ``escape`` dismisses it with ``None``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Input, Label, Static
+
+from tuidl.core.errors import TuidlError
+from tuidl.core.history import X_AXES
+from tuidl.core.runs import (
+    STATUSES, RunError, RunFollower, RunIndex, RunSummary, config_diff, delete_run, export_csv,
+    filter_runs, metric_mode, read_spec_dict, rename_run, set_tags, sort_runs,
+)
+from tuidl.ui.widgets.compare_chart import (
+    SMOOTHING_STEPS, SHOWS, Y_MODES, ChartRun, CompareChart, MARKERS, fmt_value,
+)
+
+__all__ = ["RunsScreen", "ConfirmModal", "InputModal", "COLUMNS"]
+
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("sel", " "), ("name", "name"), ("dataset", "dataset"), ("params", "params"),
+    ("optimizer", "optimizer"), ("status", "status"), ("epochs_done", "epochs"),
+    ("best_val_loss", "best val_loss"), ("best_metric", "best metric"),
+    ("duration", "duration"), ("started_ts", "started"),
+)
+"""(key, header) of the runs table; every key but ``sel`` is a sort column."""
+
+STATUS_FILTERS: tuple[str, ...] = ("all", *STATUSES)
+
+
+def _duration(seconds: float | None) -> str:
+    from tuidl.commands.runs import format_duration
+
+    return format_duration(seconds)
+
+
+def _cell(r: RunSummary, key: str) -> str:
+    if key == "name":
+        return r.name + (f" [{', '.join(r.tags)}]" if r.tags else "")
+    if key == "dataset":
+        return r.dataset or "-"
+    if key == "params":
+        return f"{r.params:,}" if r.params is not None else "-"
+    if key == "optimizer":
+        return r.optimizer or "-"
+    if key == "status":
+        return r.status
+    if key == "epochs_done":
+        return f"{r.epochs_done}/{r.epochs_planned}" if r.epochs_planned else str(r.epochs_done)
+    if key == "best_val_loss":
+        return fmt_value(r.best_val_loss)
+    if key == "best_metric":
+        return f"{r.metric.removeprefix('val_')} {fmt_value(r.best_metric)}" if r.metric else "-"
+    if key == "duration":
+        return _duration(r.duration)
+    if key == "started_ts":
+        return (r.started or "-").replace("T", " ")[:16]
+    raise KeyError(key)
+
+
+class InputModal(ModalScreen[str | None]):
+    """Asks for one line of text; Enter gives it, Escape gives ``None``."""
+
+    DEFAULT_CSS = """
+    InputModal { align: center middle; }
+    InputModal > Vertical { width: 70; max-width: 95%; height: auto; border: thick $accent;
+                            background: $surface; padding: 0 1; }
+    InputModal Label { margin-bottom: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="input.cancel")]
+
+    def __init__(self, prompt: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.prompt, markup=False)
+            yield Input(self.value, placeholder=self.placeholder, id="modal-input")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        """Close without a value."""
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Asks yes or no: ``y`` / the Yes button confirm, ``n`` / Escape cancel."""
+
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical { width: 70; max-width: 95%; height: auto; border: thick $error;
+                              background: $surface; padding: 0 1; }
+    ConfirmModal Horizontal { height: auto; margin-top: 1; }
+    ConfirmModal Button { margin-right: 2; }
+    """
+    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+                Binding("n,escape", "answer(False)", "No", id="confirm.no")]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.message, markup=False)
+            with Horizontal():
+                yield Button("Yes (y)", id="confirm-yes", variant="error")
+                yield Button("No (n)", id="confirm-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)
+
+
+class RunsScreen(Screen["Any"]):
+    """Browse, filter, manage and compare runs.
+
+    Args:
+        runs_dir: the runs folder.
+        export_dir: where CSV and SVG exports go (default: the current directory).
+        poll_interval: seconds between re-reads of the runs dir (live follow).
+
+    Dismisses with the opened run's :class:`~tuidl.core.spec.Experiment`, or
+    ``None`` when closed.
+    """
+
+    DEFAULT_CSS = """
+    RunsScreen { layout: vertical; }
+    RunsScreen #runs-filterbar { height: 1; }
+    RunsScreen #runs-filter { width: 1fr; height: 1; border: none; padding: 0 1; }
+    RunsScreen #runs-status { width: auto; height: 1; padding: 0 1; color: $text-muted; }
+    RunsScreen #runs-table { height: 2fr; min-height: 4; }
+    RunsScreen #runs-bottom { height: 3fr; min-height: 1; }
+    RunsScreen #runs-diff { height: 1fr; }
+    RunsScreen #runs-info { height: 1; color: $text-muted; padding: 0 1; }
+    """
+
+    BINDINGS = [
+        Binding("escape,q", "close", "Back", id="runs.close"),
+        Binding("space", "toggle_select", "Select", id="runs.select"),
+        Binding("enter", "open_run", "Open", id="runs.open", show=False),
+        Binding("m", "cycle_metric", "Metric", id="runs.metric"),
+        Binding("x", "cycle_x", "X axis", id="runs.x_axis"),
+        Binding("s", "cycle_smoothing(1)", "Smooth", id="runs.smoothing"),
+        Binding("S", "cycle_smoothing(-1)", "Smooth less", id="runs.smoothing_down", show=False),
+        Binding("l", "toggle_log", "Log y", id="runs.log_y"),
+        Binding("y", "cycle_y_range", "Y range", id="runs.y_range"),
+        Binding("v", "cycle_show", "Val/train", id="runs.show"),
+        Binding("c", "toggle_compare", "Diff", id="runs.compare"),
+        Binding("slash", "focus_filter", "Filter", id="runs.filter"),
+        Binding("f", "cycle_status", "Status filter", id="runs.status"),
+        Binding("o", "cycle_sort(1)", "Sort", id="runs.sort"),
+        Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse", show=False),
+        Binding("r", "rename", "Rename", id="runs.rename", show=False),
+        Binding("g", "tag", "Tag", id="runs.tag", show=False),
+        Binding("delete,d", "delete", "Delete", id="runs.delete", show=False),
+        Binding("e", "export_csv", "Export CSV", id="runs.export_csv", show=False),
+        Binding("p", "screenshot", "Screenshot SVG", id="runs.screenshot", show=False),
+        Binding("comma", "chart('cursor', -1)", "Cursor ←", id="runs.cursor_left", show=False),
+        Binding("full_stop", "chart('cursor', 1)", "Cursor →", id="runs.cursor_right", show=False),
+        Binding("plus,equals_sign", "chart('zoom', 0.5)", "Zoom in", id="runs.zoom_in", show=False),
+        Binding("minus", "chart('zoom', 2.0)", "Zoom out", id="runs.zoom_out", show=False),
+        Binding("left_square_bracket", "chart('pan', -0.25)", "Pan ←", id="runs.pan_left", show=False),
+        Binding("right_square_bracket", "chart('pan', 0.25)", "Pan →", id="runs.pan_right", show=False),
+        Binding("0", "chart('reset_zoom')", "Reset zoom", id="runs.reset_zoom", show=False),
+        Binding("a", "select_all", "Select all shown", id="runs.select_all", show=False),
+    ]
+
+    def __init__(self, runs_dir: Path | str, *, export_dir: Path | str | None = None,
+                 poll_interval: float = 1.0) -> None:
+        super().__init__()
+        self.runs_dir = Path(runs_dir)
+        self.export_dir = Path(export_dir) if export_dir is not None else Path.cwd()
+        self.poll_interval = poll_interval
+        self.index = RunIndex(self.runs_dir)
+        self.all_runs: list[RunSummary] = []
+        self.shown: list[RunSummary] = []
+        self.selected: dict[str, int] = {}
+        """Selected run id -> style index (stable colour and marker while selected)."""
+        self.followers: dict[str, RunFollower] = {}
+        self.filter_text = ""
+        self.status_filter = "all"
+        self.sort_column = "started_ts"
+        self.sort_reverse = True
+        self.polls = 0
+
+    # -- layout --------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="runs-filterbar"):
+            yield Input(placeholder="/ filter runs by name, dataset, optimizer, tag…", id="runs-filter")
+            yield Label("", id="runs-status")
+        table: DataTable[str] = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield table
+        with ContentSwitcher(initial="runs-chart", id="runs-bottom"):
+            yield CompareChart(id="runs-chart")
+            diff: DataTable[str] = DataTable(id="runs-diff", cursor_type="row")
+            yield diff
+        yield Static("", id="runs-info", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one("#runs-table", DataTable)
+        for key, header in COLUMNS:
+            table.add_column(header, key=key)
+        self.reload()
+        table.focus()
+        self.set_interval(self.poll_interval, self.poll, name="runs-poll")
+
+    @property
+    def chart(self) -> CompareChart:
+        return self.query_one("#runs-chart", CompareChart)
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#runs-table", DataTable)
+
+    # -- data ----------------------------------------------------------------------------
+    def poll(self) -> None:
+        """Timer: re-read the runs dir and the selected runs' new epochs."""
+        self.polls += 1
+        self.reload()
+        grew = False
+        for f in self.followers.values():
+            if f.poll():
+                grew = True
+        if grew:
+            self.chart.refresh_data()
+            self._update_diff()
+
+    def reload(self) -> None:
+        """Re-read the runs dir (changed files only) and update the table."""
+        self.all_runs = self.index.refresh()
+        ids = {r.run_id for r in self.all_runs}
+        for gone in [k for k in self.selected if k not in ids]:
+            self.selected.pop(gone)
+            self.followers.pop(gone, None)
+            self._update_chart_runs()
+        self._apply_view()
+
+    def _apply_view(self) -> None:
+        statuses = None if self.status_filter == "all" else {self.status_filter}
+        runs = filter_runs(self.all_runs, self.filter_text, statuses)
+        runs = sort_runs(runs, self.sort_column, reverse=self.sort_reverse)
+        self._fill_table(runs)
+        self.shown = runs
+        arrow = "↓" if self.sort_reverse else "↑"
+        header = dict(COLUMNS)[self.sort_column]
+        self.query_one("#runs-status", Label).update(
+            f"{len(runs)}/{len(self.all_runs)} runs · status: {self.status_filter} · "
+            f"sort: {header} {arrow} · {len(self.selected)} selected")
+
+    def _row(self, r: RunSummary) -> list[str]:
+        sel = ""
+        if r.run_id in self.selected:
+            sel = MARKERS[self.selected[r.run_id] % len(MARKERS)][0]
+        return [sel, *(_cell(r, k) for k, _ in COLUMNS[1:])]
+
+    def _fill_table(self, runs: list[RunSummary]) -> None:
+        table = self.table
+        new_keys = [r.run_id for r in runs]
+        old_keys = [rk.value for rk in table.rows]
+        if new_keys == old_keys:
+            for r in runs:
+                for (key, _), value in zip(COLUMNS, self._row(r)):
+                    if table.get_cell(r.run_id, key) != value:
+                        table.update_cell(r.run_id, key, value)
+            return
+        cursor_key = self.current_run_id()
+        table.clear()
+        for r in runs:
+            table.add_row(*self._row(r), key=r.run_id)
+        if cursor_key in new_keys:
+            table.move_cursor(row=new_keys.index(cursor_key), animate=False)
+
+    def current_run(self) -> RunSummary | None:
+        """The run under the table's cursor."""
+        key = self.current_run_id()
+        return next((r for r in self.shown if r.run_id == key), None)
+
+    def current_run_id(self) -> str | None:
+        table = self.table
+        if not table.row_count:
+            return None
+        try:
+            return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # noqa: BLE001 - cursor outside the rows while the table changes
+            return None
+
+    def _targets(self) -> list[RunSummary]:
+        """Selected runs, or the run under the cursor when none is selected."""
+        if self.selected:
+            return [r for r in self.all_runs if r.run_id in self.selected]
+        cur = self.current_run()
+        return [cur] if cur else []
+
+    # -- selection and chart -------------------------------------------------------------
+    def action_toggle_select(self) -> None:
+        """Select or unselect the run under the cursor (selected runs are charted)."""
+        r = self.current_run()
+        if r is None:
+            return
+        self.set_selected(r.run_id, r.run_id not in self.selected)
+        self.table.action_cursor_down()
+
+    def action_select_all(self) -> None:
+        """Select every run shown (after filters)."""
+        for r in self.shown:
+            self.set_selected(r.run_id, True)
+
+    def set_selected(self, run_id: str, on: bool) -> None:
+        """Select (chart) or unselect a run by id."""
+        if on and run_id not in self.selected:
+            used = set(self.selected.values())
+            self.selected[run_id] = next(i for i in range(len(used) + 1) if i not in used)
+            run = next(r for r in self.all_runs if r.run_id == run_id)
+            f = RunFollower(run.dir, name=run.name)
+            f.poll()
+            self.followers[run_id] = f
+        elif not on and run_id in self.selected:
+            self.selected.pop(run_id)
+            self.followers.pop(run_id, None)
+        self._update_chart_runs()
+        self._apply_view()
+
+    def _update_chart_runs(self) -> None:
+        names = {r.run_id: r.name for r in self.all_runs}
+        runs = [ChartRun(k, names.get(k, k), self.followers[k].history, style)
+                for k, style in self.selected.items() if k in self.followers]
+        self.chart.set_runs(runs)
+        self._update_diff()
+        self._update_info()
+
+    def _update_info(self) -> None:
+        c = self.chart
+        text = (f"metric {c.metric} · x {c.x_axis} · smoothing {c.smoothing:g} · "
+                f"{'log' if c.log_y else 'linear'} y · y {c.y_mode} · {c.show}")
+        self.query_one("#runs-info", Static).update(text)
+
+    @on(CompareChart.Changed)
+    def _chart_changed(self) -> None:
+        self._update_info()
+
+    def action_chart(self, action: str, *args: Any) -> None:
+        """Run a chart action (cursor, zoom, pan, reset_zoom) whatever has focus."""
+        getattr(self.chart, f"action_{action}")(*args)
+
+    def action_cycle_metric(self) -> None:
+        """Show the next logged metric (loss, accuracy, …)."""
+        names = self.chart.metrics()
+        if names:
+            c = self.chart
+            c.metric = names[(names.index(c.metric) + 1) % len(names)] if c.metric in names else names[0]
+        self._update_info()
+
+    def action_cycle_x(self) -> None:
+        """X axis: epoch → step → wall time."""
+        c = self.chart
+        c.x_axis = X_AXES[(X_AXES.index(c.x_axis) + 1) % len(X_AXES)]
+        self._update_info()
+
+    def action_cycle_smoothing(self, step: int) -> None:
+        """Next (or previous) smoothing weight: 0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99."""
+        c = self.chart
+        i = min(range(len(SMOOTHING_STEPS)), key=lambda j: abs(SMOOTHING_STEPS[j] - c.smoothing))
+        c.smoothing = SMOOTHING_STEPS[(i + step) % len(SMOOTHING_STEPS)]
+        self._update_info()
+
+    def action_toggle_log(self) -> None:
+        """Log / linear y axis."""
+        self.chart.log_y = not self.chart.log_y
+        self._update_info()
+
+    def action_cycle_show(self) -> None:
+        """Curves: validation and training → validation only → training only."""
+        c = self.chart
+        c.show = SHOWS[(SHOWS.index(c.show) + 1) % len(SHOWS)]
+        self._update_info()
+
+    def action_cycle_y_range(self) -> None:
+        """Y range: auto → ignore outliers → fixed (asks for LO HI)."""
+        c = self.chart
+        nxt = Y_MODES[(Y_MODES.index(c.y_mode) + 1) % len(Y_MODES)]
+        if nxt != "fixed":
+            c.y_mode = nxt
+            self._update_info()
+            return
+
+        def got(text: str | None) -> None:
+            if text is None:
+                c.y_mode = "auto"
+            else:
+                try:
+                    lo, hi = (float(v) for v in text.replace(",", " ").split())
+                    if not lo < hi:
+                        raise ValueError
+                except ValueError:
+                    self.notify(f"fixed y range {text!r}: give two numbers LO HI with LO < HI",
+                                severity="error")
+                    c.y_mode = "auto"
+                else:
+                    c.y_fixed = (lo, hi)
+                    c.y_mode = "fixed"
+            self._update_info()
+
+        cur = f"{c.y_fixed[0]:g} {c.y_fixed[1]:g}" if c.y_fixed else ""
+        self.app.push_screen(InputModal("Fixed y range (data units): LO HI", cur, "0 1.5"), got)
+
+    # -- compare table -------------------------------------------------------------------
+    def action_toggle_compare(self) -> None:
+        """Switch the bottom pane between the chart and the compare table."""
+        sw = self.query_one("#runs-bottom", ContentSwitcher)
+        sw.current = "runs-diff" if sw.current == "runs-chart" else "runs-chart"
+        self._update_diff()
+
+    def compare_rows(self) -> tuple[list[str], list[list[str]]]:
+        """Header and rows of the compare table: differing settings, then results.
+
+        The best ``val_loss`` and best metric are marked ``★``.
+        """
+        runs = [r for r in self.all_runs if r.run_id in self.selected]
+        header = ["setting", *(f"{MARKERS[self.selected[r.run_id] % len(MARKERS)][0]} {r.name}" for r in runs)]
+        rows: list[list[str]] = []
+        if not runs:
+            return header, rows
+        specs = [read_spec_dict(r.dir) for r in runs]
+        for key, values in config_diff(specs):
+            rows.append([key, *("—" if v is None else str(v) for v in values)])
+        if len(runs) > 1 and not rows:
+            rows.append(["(settings)", *("identical" for _ in runs)])
+
+        def starred(vals: list[float | None], mode: str) -> list[str]:
+            have = [v for v in vals if v is not None]
+            best = (min(have) if mode == "min" else max(have)) if have else None
+            return [fmt_value(v) + (" ★" if v is not None and v == best and len(runs) > 1 else "")
+                    for v in vals]
+
+        rows.append(["status", *(r.status for r in runs)])
+        rows.append(["epochs", *(str(r.epochs_done) for r in runs)])
+        rows.append(["best val_loss", *starred([r.best_val_loss for r in runs], "min")])
+        metrics = {r.metric for r in runs if r.metric}
+        if len(metrics) == 1:
+            m = metrics.pop()
+            rows.append([f"best {m}", *starred([r.best_metric for r in runs], metric_mode(m))])
+        else:
+            rows.append(["best metric", *(f"{r.metric} {fmt_value(r.best_metric)}" if r.metric else "-"
+                                          for r in runs)])
+        rows.append(["params", *(f"{r.params:,}" if r.params is not None else "-" for r in runs)])
+        rows.append(["duration", *(_duration(r.duration) for r in runs)])
+        return header, rows
+
+    def _update_diff(self) -> None:
+        diff = self.query_one("#runs-diff", DataTable)
+        if self.query_one("#runs-bottom", ContentSwitcher).current != "runs-diff":
+            return
+        header, rows = self.compare_rows()
+        diff.clear(columns=True)
+        diff.add_columns(*header)
+        if not rows:
+            diff.add_row("select runs with space", *([""] * (len(header) - 1)))
+        for row in rows:
+            diff.add_row(*row)
+
+    # -- filter and sort -----------------------------------------------------------------
+    def action_focus_filter(self) -> None:
+        """Focus the text filter."""
+        self.query_one("#runs-filter", Input).focus()
+
+    @on(Input.Changed, "#runs-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value
+        self._apply_view()
+
+    @on(Input.Submitted, "#runs-filter")
+    def _filter_submitted(self) -> None:
+        self.table.focus()
+
+    def action_cycle_status(self) -> None:
+        """Status filter: all → running → completed → stopped → failed → diverged."""
+        i = STATUS_FILTERS.index(self.status_filter)
+        self.status_filter = STATUS_FILTERS[(i + 1) % len(STATUS_FILTERS)]
+        self._apply_view()
+
+    def sort_by(self, column: str, reverse: bool | None = None) -> None:
+        """Sort the table by a column key of :data:`COLUMNS` (toggle direction when repeated)."""
+        if column == "sel":
+            return
+        if reverse is None:
+            reverse = (not self.sort_reverse) if column == self.sort_column else False
+        self.sort_column, self.sort_reverse = column, reverse
+        self._apply_view()
+
+    def action_cycle_sort(self, step: int) -> None:
+        """Sort by the next column."""
+        keys = [k for k, _ in COLUMNS[1:]]
+        i = keys.index(self.sort_column) if self.sort_column in keys else -1
+        self.sort_by(keys[(i + step) % len(keys)], reverse=False)
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self.sort_by(self.sort_column, not self.sort_reverse)
+
+    @on(DataTable.HeaderSelected, "#runs-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        self.sort_by(str(event.column_key.value))
+
+    # -- open, rename, tag, delete -------------------------------------------------------
+    @on(DataTable.RowSelected, "#runs-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_run()
+
+    def action_open_run(self) -> None:
+        """Dismiss with the run's experiment (its ``spec.toml``) for the builder."""
+        r = self.current_run()
+        if r is None:
+            return
+        from tuidl.core.spec import load
+
+        try:
+            exp = load(r.dir / "spec.toml")
+        except TuidlError as e:
+            self._error(e)
+            return
+        self.dismiss(exp)
+
+    def action_close(self) -> None:
+        """Close the runs screen."""
+        self.dismiss(None)
+
+    def _error(self, e: TuidlError) -> None:
+        try:
+            from tuidl.ui.screens.error_modal import ErrorModal
+        except ImportError:  # pragma: no cover - the modal is part of the app
+            self.notify(str(e), severity="error")
+            return
+        self.app.push_screen(ErrorModal(e.title, e.message, e.hint))
+
+    def action_rename(self) -> None:
+        """Give the run under the cursor a display name (the folder keeps its id)."""
+        r = self.current_run()
+        if r is None:
+            return
+
+        def done(name: str | None) -> None:
+            if name is None:
+                return
+            try:
+                rename_run(r.dir, name)
+            except TuidlError as e:
+                self._error(e)
+            self.reload()
+            if r.run_id in self.followers:
+                self._rename_follower(r.run_id)
+
+        self.app.push_screen(InputModal(f"Rename run {r.run_id} (empty: experiment name)", r.name), done)
+
+    def _rename_follower(self, run_id: str) -> None:
+        name = next((x.name for x in self.all_runs if x.run_id == run_id), run_id)
+        self.followers[run_id].history.name = name
+        self._update_chart_runs()
+
+    def action_tag(self) -> None:
+        """Set the tags of the selected runs (or the run under the cursor)."""
+        targets = self._targets()
+        if not targets:
+            return
+        current = " ".join(targets[0].tags) if len(targets) == 1 else ""
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            for r in targets:
+                try:
+                    set_tags(r.dir, text)
+                except TuidlError as e:
+                    self._error(e)
+                    break
+            self.reload()
+
+        what = targets[0].name if len(targets) == 1 else f"{len(targets)} runs"
+        self.app.push_screen(InputModal(f"Tags for {what} (space or comma separated)", current), done)
+
+    def action_delete(self) -> None:
+        """Delete the selected runs (or the run under the cursor), after a confirmation."""
+        targets = self._targets()
+        if not targets:
+            return
+        names = ", ".join(r.name for r in targets[:5]) + (" …" if len(targets) > 5 else "")
+
+        def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            failed: list[str] = []
+            for r in targets:
+                try:
+                    delete_run(r.dir)
+                except RunError as e:
+                    failed.append(e.message)
+                self.selected.pop(r.run_id, None)
+                self.followers.pop(r.run_id, None)
+            self._update_chart_runs()
+            self.reload()
+            if failed:
+                self.notify("; ".join(failed), title="Not deleted", severity="error")
+            else:
+                self.notify(f"deleted {len(targets)} run(s)")
+
+        self.app.push_screen(ConfirmModal(
+            f"Delete {len(targets)} run(s) and all their files?\n{names}\nThis cannot be undone."), done)
+
+    # -- exports -------------------------------------------------------------------------
+    def _stamp(self) -> str:
+        return time.strftime("%Y%m%d-%H%M%S")
+
+    def action_export_csv(self, path: str | None = None) -> None:
+        """Write the selected runs' (or the cursor run's) per-epoch metrics to a CSV file."""
+        targets = self._targets()
+        if not targets:
+            self.notify("select runs with space first", severity="warning")
+            return
+        dest = Path(path) if path else self.export_dir / f"tuidl-runs-{self._stamp()}.csv"
+        try:
+            n = export_csv([r.dir for r in targets], dest)
+        except TuidlError as e:
+            self._error(e)
+            return
+        self.last_export = dest
+        self.notify(f"wrote {n} rows of {len(targets)} run(s) to {dest}", title="CSV exported")
+
+    def action_screenshot(self) -> None:
+        """Save an SVG screenshot of the screen."""
+        name = f"tuidl-runs-{self._stamp()}.svg"
+        try:
+            path = self.app.save_screenshot(filename=name, path=str(self.export_dir))
+        except OSError as e:
+            self._error(RunError(f"{self.export_dir / name}: cannot write: {e.strerror}",
+                                 title="Screenshot failed"))
+            return
+        self.last_export = Path(path)
+        self.notify(f"saved {path}", title="Screenshot")
+
+    last_export: Path | None = None
+    """The file the last export wrote (for tests and the status line)."""
+
+
+def push_runs_screen(app: Any, runs_dir: Path | str,
+                     on_open: Callable[[Any], None] | None = None) -> None:
+    """Push a :class:`RunsScreen`; ``on_open(experiment)`` is called when a run is opened."""
+
+    def done(result: Any) -> None:
+        if result is not None and on_open is not None:
+            on_open(result)
+
+    app.push_screen(RunsScreen(runs_dir), done)

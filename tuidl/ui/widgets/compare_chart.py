@@ -1,0 +1,480 @@
+"""Several runs' curves overlaid on one chart, with TensorBoard-like controls.
+
+Each run has its own colour (Okabe–Ito, colour-blind safe) AND its own marker
+shape, so runs stay apart with ``NO_COLOR``; validation curves are drawn as a
+solid braille line with the run's filled marker (``●``) at each point, training
+curves as a line of the run's open marker (``○``). The legend names the runs.
+
+tuidl prepares every series before the plot library sees it
+(:func:`tuidl.core.history.prepare_series`): points outside the zoom window
+are cut, then non-finite values are split off (and marked with a red ``x`` on
+the top edge at the x where they appeared), the debiased EMA smoothing is
+applied, log10 is taken (values <= 0 counted and reported in the title), and
+the series is decimated to the plot's pixel columns. So a redraw costs
+O(points) numpy work plus plotting a few hundred points, whatever the length
+of the runs.
+
+Controls (keys bound on the widget while it has focus; the runs screen also
+binds the letters):
+
+* ``left``/``right`` move the value cursor (its readout lists every run's
+  value at the cursor's x); ``+``/``-`` zoom the x axis around the cursor;
+  ``shift+left``/``shift+right`` (or ``[`` / ``]``) pan; ``0`` resets zoom.
+
+Below :attr:`CompareChart.MIN_SIZE` the chart becomes a one-line text summary.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from tuidl.core.history import RunHistory, X_AXES, outlier_range, prepare_series
+
+__all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value"]
+
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (86, 180, 233), (230, 159, 0), (0, 158, 115), (204, 121, 167),
+    (240, 228, 66), (0, 114, 178), (213, 94, 0), (200, 200, 200),
+)
+"""Run colours: the Okabe–Ito colour-blind-safe palette (Okabe & Ito, 2008), grey last."""
+
+MARKERS: tuple[tuple[str, str], ...] = (
+    ("●", "○"), ("◆", "◇"), ("▲", "△"), ("■", "□"), ("★", "☆"), ("✚", "+"), ("◉", "◎"), ("✖", "x"),
+)
+"""Per-run (validation, training) marker pairs: filled for validation, open for training."""
+
+YMode = Literal["auto", "outliers", "fixed"]
+Show = Literal["both", "val", "train"]
+Y_MODES: tuple[str, ...] = ("auto", "outliers", "fixed")
+SHOWS: tuple[str, ...] = ("both", "val", "train")
+SMOOTHING_STEPS: tuple[float, ...] = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
+"""Smoothing weights the ``s`` key cycles through (TensorBoard's slider goes 0–0.999)."""
+
+
+def fmt_value(v: float | None) -> str:
+    """A metric value in at most 4 significant digits; ``"-"`` for ``None``."""
+    if v is None:
+        return "-"
+    if not math.isfinite(v):
+        return str(v)
+    return f"{v:.4g}"
+
+
+@dataclass
+class ChartRun:
+    """One run on the chart.
+
+    Attributes:
+        run_id: stable id (keys the style).
+        name: legend name.
+        history: its metrics.
+        style: index into :data:`PALETTE` and :data:`MARKERS` (wraps around).
+    """
+
+    run_id: str
+    name: str
+    history: RunHistory
+    style: int = 0
+
+    @property
+    def color(self) -> tuple[int, int, int]:
+        return PALETTE[self.style % len(PALETTE)]
+
+    @property
+    def markers(self) -> tuple[str, str]:
+        return MARKERS[self.style % len(MARKERS)]
+
+
+def metric_names(histories: list[RunHistory], source: str = "epoch") -> list[str]:
+    """Base metric names over several runs: ``val_x`` and ``x`` both give ``x``; ``loss`` first."""
+    names: set[str] = set()
+    for h in histories:
+        for k in h.keys(source):  # type: ignore[arg-type]
+            names.add(k[4:] if k.startswith("val_") else k)
+    return sorted(names, key=lambda k: (k != "loss", k))
+
+
+class CompareChart(Widget, can_focus=True):
+    """Overlaid metric curves of several runs.
+
+    Attributes down: set :meth:`set_runs`, and the reactives ``metric``,
+    ``x_axis``, ``smoothing``, ``log_y``, ``y_mode`` (with ``y_fixed``),
+    ``show``; :meth:`refresh_data` after the histories grew.
+
+    Posts :class:`CompareChart.Changed` when its own keys changed the view
+    (zoom, pan, cursor), so a screen can update a status line.
+    """
+
+    DEFAULT_CSS = """
+    CompareChart { height: 1fr; min-height: 1; }
+    CompareChart PlotextPlot { height: 1fr; }
+    CompareChart #compare-readout { height: 1; color: $text-muted; }
+    CompareChart #compare-legend { height: auto; max-height: 2; }
+    CompareChart #compare-summary { height: 1; display: none; }
+    CompareChart.-small PlotextPlot, CompareChart.-small #compare-readout,
+    CompareChart.-small #compare-legend { display: none; }
+    CompareChart.-small #compare-summary { display: block; }
+    CompareChart:focus #compare-readout { color: $text; }
+    """
+
+    BINDINGS = [
+        Binding("left", "cursor(-1)", "Cursor ←", show=False, id="chart.cursor_left"),
+        Binding("right", "cursor(1)", "Cursor →", show=False, id="chart.cursor_right"),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", show=False, id="chart.zoom_in"),
+        Binding("minus", "zoom(2.0)", "Zoom out", show=False, id="chart.zoom_out"),
+        Binding("shift+left,left_square_bracket", "pan(-0.25)", "Pan ←", show=False, id="chart.pan_left"),
+        Binding("shift+right,right_square_bracket", "pan(0.25)", "Pan →", show=False, id="chart.pan_right"),
+        Binding("0", "reset_zoom", "Reset zoom", show=False, id="chart.reset_zoom"),
+    ]
+
+    MIN_SIZE = (30, 8)
+    """Below (width, height) cells the chart is a one-line summary."""
+
+    metric: reactive[str] = reactive("loss")
+    x_axis: reactive[str] = reactive("epoch")
+    smoothing: reactive[float] = reactive(0.0)
+    log_y: reactive[bool] = reactive(False)
+    y_mode: reactive[str] = reactive("auto")
+    y_fixed: reactive[tuple[float, float] | None] = reactive(None)
+    show: reactive[str] = reactive("both")
+    source: reactive[str] = reactive("epoch")
+
+    class Changed(Message):
+        """The view changed by the chart's own keys (zoom, pan, cursor)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.runs: list[ChartRun] = []
+        self.x_window: tuple[float, float] | None = None
+        """Zoomed x range, or ``None`` for everything."""
+        self.cursor_x: float | None = None
+        """The value cursor's x, or ``None`` (hidden)."""
+        self.draws = 0
+        self.last_notes: list[str] = []
+        """What the last draw reported: non-finite counts, hidden values, etc."""
+        self.last_points = 0
+        self.legend: list[tuple[str, tuple[int, int, int] | str]] = []
+        """``(text, colour)`` legend entries of the last draw."""
+        """Points handed to the plot library by the last draw (after decimation)."""
+        self._extent: tuple[float, float] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="compare-legend")
+        yield PlotextPlot()
+        yield Static("", id="compare-readout", markup=False)
+        yield Static("", id="compare-summary", markup=False)
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    # -- data ----------------------------------------------------------------------------
+    def set_runs(self, runs: list[ChartRun]) -> None:
+        """Replace the runs shown (their order is the legend order)."""
+        self.runs = list(runs)
+        names = self.metrics()
+        if names and self.metric not in names:
+            self.set_reactive(CompareChart.metric, names[0])
+        self.refresh_data()
+
+    def refresh_data(self) -> None:
+        """Redraw after the histories changed (new epochs)."""
+        self._draw()
+
+    def metrics(self) -> list[str]:
+        """Base metric names the runs logged (``loss`` first)."""
+        return metric_names([r.history for r in self.runs], self.source)
+
+    def _keys(self) -> list[tuple[str, str]]:
+        """``(kind, log key)`` pairs to draw for the current metric and ``show``."""
+        m = self.metric
+        out = []
+        if self.show in ("both", "val"):
+            out.append(("val", f"val_{m}"))
+        if self.show in ("both", "train"):
+            out.append(("train", m))
+        return out
+
+    # -- reactives -----------------------------------------------------------------------
+    def _redraw(self) -> None:
+        self._draw()
+
+    watch_metric = watch_smoothing = watch_log_y = watch_y_mode = watch_y_fixed = _redraw
+    watch_show = watch_source = _redraw
+
+    def watch_x_axis(self) -> None:
+        self.x_window = None
+        self.cursor_x = None
+        self._draw()
+
+    def validate_smoothing(self, v: float) -> float:
+        return min(0.99, max(0.0, float(v)))
+
+    def validate_x_axis(self, v: str) -> str:
+        if v not in X_AXES:
+            raise ValueError(f"x axis {v!r} is not one of {', '.join(X_AXES)}")
+        return v
+
+    def validate_y_mode(self, v: str) -> str:
+        if v not in Y_MODES:
+            raise ValueError(f"y range {v!r} is not one of {', '.join(Y_MODES)}")
+        return v
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    # -- zoom, pan, cursor ---------------------------------------------------------------
+    def extent(self) -> tuple[float, float] | None:
+        """The full x range of the current series, or ``None`` when empty."""
+        lo, hi = math.inf, -math.inf
+        for r in self.runs:
+            for _, key in self._keys():
+                xs, ys = r.history.series(key, x=self.x_axis, source=self.source)  # type: ignore[arg-type]
+                ok = np.isfinite(xs)
+                if ok.any():
+                    lo, hi = min(lo, float(xs[ok].min())), max(hi, float(xs[ok].max()))
+        return (lo, hi) if lo <= hi else None
+
+    def action_zoom(self, factor: float) -> None:
+        """Zoom the x window by ``factor`` (0.5 in, 2 out) around the cursor or the centre."""
+        ext = self.extent()
+        if ext is None:
+            return
+        lo, hi = self.x_window or ext
+        centre = self.cursor_x if self.cursor_x is not None else (lo + hi) / 2
+        half = (hi - lo) / 2 * factor
+        min_half = max((ext[1] - ext[0]) / 1000, 1e-9)
+        half = max(half, min_half)
+        if 2 * half >= ext[1] - ext[0]:
+            self.x_window = None
+        else:
+            lo = max(ext[0], centre - half)
+            hi = min(ext[1], lo + 2 * half)
+            self.x_window = (hi - 2 * half, hi)
+        self._changed()
+
+    def action_pan(self, fraction: float) -> None:
+        """Move the zoomed window by ``fraction`` of its width (no-op when not zoomed)."""
+        ext = self.extent()
+        if ext is None or self.x_window is None:
+            return
+        lo, hi = self.x_window
+        d = (hi - lo) * fraction
+        d = min(max(d, ext[0] - lo), ext[1] - hi)
+        self.x_window = (lo + d, hi + d)
+        if self.cursor_x is not None:
+            self.cursor_x = min(max(self.cursor_x + d, self.x_window[0]), self.x_window[1])
+        self._changed()
+
+    def action_reset_zoom(self) -> None:
+        """Show the whole x range."""
+        self.x_window = None
+        self._changed()
+
+    def _cursor_points(self) -> np.ndarray:
+        pts: list[np.ndarray] = []
+        for r in self.runs:
+            for _, key in self._keys():
+                xs, ys = r.history.series(key, x=self.x_axis, source=self.source)  # type: ignore[arg-type]
+                pts.append(xs[np.isfinite(xs) & ~np.isnan(ys)])
+        allx = np.unique(np.concatenate(pts)) if pts else np.empty(0)
+        if self.x_window is not None and allx.size:
+            lo, hi = self.x_window
+            inside = allx[(allx >= lo) & (allx <= hi)]
+            allx = inside if inside.size else allx
+        return allx
+
+    def action_cursor(self, step: int) -> None:
+        """Move the value cursor to the next/previous logged x (``step`` = +-1)."""
+        xs = self._cursor_points()
+        if not xs.size:
+            return
+        if self.cursor_x is None:
+            self.cursor_x = float(xs[0] if step > 0 else xs[-1])
+        else:
+            i = int(np.searchsorted(xs, self.cursor_x))
+            if step > 0:
+                j = i + 1 if i < xs.size and xs[i] == self.cursor_x else i
+            else:
+                j = i - 1
+            self.cursor_x = float(xs[min(max(j, 0), xs.size - 1)])
+        self._changed()
+
+    def _changed(self) -> None:
+        self._draw()
+        self.post_message(self.Changed())
+
+    def readout(self) -> str:
+        """Every run's values at the cursor's x (nearest logged point at or before it)."""
+        if self.cursor_x is None:
+            return "←/→ cursor · +/- zoom · [ ] pan · 0 reset"
+        x = self.cursor_x
+        parts = [f"{self.x_axis} {x:g}:"]
+        for r in self.runs:
+            vals = []
+            for kind, key in self._keys():
+                xs, ys = r.history.series(key, x=self.x_axis, source=self.source)  # type: ignore[arg-type]
+                if self.smoothing:
+                    from tuidl.core.history import smooth_ema
+
+                    ys = smooth_ema(ys, self.smoothing)
+                i = int(np.searchsorted(xs, x, side="right")) - 1
+                if 0 <= i < xs.size and not np.isnan(xs[i]):
+                    vals.append(f"{kind} {fmt_value(float(ys[i]))}")
+            parts.append(f"{r.markers[0]} {r.name} " + (" ".join(vals) if vals else "-"))
+        return "  ".join(parts)
+
+    def legend_text(self) -> Text:
+        """The legend of the last draw: each run's marker and name in its colour."""
+        t = Text(no_wrap=False, overflow="fold")
+        for i, (label, colour) in enumerate(self.legend):
+            if i:
+                t.append("  ")
+            style = f"rgb({colour[0]},{colour[1]},{colour[2]})" if isinstance(colour, tuple) else colour
+            t.append(label, style=style)
+        return t
+
+    # -- summary -------------------------------------------------------------------------
+    def summary_text(self) -> str:
+        """One line: the best value of the current metric per run (validation when logged)."""
+        if not self.runs:
+            return "no runs selected"
+        key = f"val_{self.metric}"
+        if not any(key in r.history.keys(self.source) for r in self.runs):  # type: ignore[arg-type]
+            key = self.metric
+        from tuidl.core.runs import metric_mode
+
+        mode = metric_mode(key)
+        parts = []
+        for r in self.runs:
+            best = r.history.best(key, "min" if mode == "min" else "max")
+            parts.append(f"{r.markers[0]} {r.name} {fmt_value(best[1]) if best else '-'}")
+        return f"best {key}: " + " · ".join(parts)
+
+    # -- drawing -------------------------------------------------------------------------
+    def _draw(self) -> None:
+        if not self.is_mounted:
+            return
+        w, h = self.size
+        small = w < self.MIN_SIZE[0] or h < self.MIN_SIZE[1]
+        self.set_class(small, "-small")
+        self.query_one("#compare-summary", Static).update(self.summary_text())
+        if small:
+            return
+        self.draws += 1
+        plot = self.query_one(PlotextPlot)
+        self.build_plot(plot.plt, max(10, w - 12) * 2)
+        self.query_one("#compare-readout", Static).update(self.readout())
+        self.query_one("#compare-legend", Static).update(self.legend_text())
+        plot.refresh()
+
+    def build_plot(self, plt, n_columns: int) -> None:
+        """Fill a plotext figure with the current view.
+
+        Args:
+            plt: a plotext ``Plot`` (``PlotextPlot.plt``).
+            n_columns: pixel columns to decimate to (braille: 2 per cell).
+        """
+        plt.clear_data()
+        plt.clear_figure()
+        window = self.x_window
+        nonfinite = 0
+        hidden = 0
+        bad_x: list[float] = []
+        all_y: list[np.ndarray] = []
+        drawn: list[tuple[ChartRun, str, np.ndarray, np.ndarray]] = []
+        legend: list[tuple[str, tuple[int, int, int] | str]] = []
+        fixed = self.y_fixed if self.y_mode == "fixed" else None
+        for r in self.runs:
+            for kind, key in self._keys():
+                xs, ys = r.history.series(key, x=self.x_axis, source=self.source)  # type: ignore[arg-type]
+                if not xs.size or np.isnan(ys).all():
+                    continue
+                if window is not None:
+                    # keep one point on each side so lines run to the edges
+                    i0 = max(0, int(np.searchsorted(xs, window[0])) - 1)
+                    i1 = int(np.searchsorted(xs, window[1], side="right")) + 1
+                    xs, ys = xs[i0:i1], ys[i0:i1]
+                p = prepare_series(xs, ys, log_y=self.log_y, smoothing=self.smoothing,
+                                   n_columns=n_columns, y_range=fixed)
+                nonfinite += p.nonfinite_xs.size
+                bad_x.extend(p.nonfinite_xs.tolist())
+                hidden += p.nonpositive_count
+                if p.xs.size:
+                    drawn.append((r, kind, p.xs, p.ys))
+                    all_y.append(p.ys)
+        for r, kind, xs, ys in drawn:
+            fill, hollow = r.markers
+            x, y = xs.tolist(), ys.tolist()
+            label = f"{r.name} {'val' if kind == 'val' else 'train'}"
+            # No plotext labels: its legend code fails on a labelled series with no point
+            # inside the canvas (zoom, fixed range); tuidl draws its own legend line.
+            if kind == "val":
+                plt.plot(x, y, marker="braille", color=r.color)
+                if len(x) <= n_columns // 4:
+                    plt.scatter(x, y, marker=fill, color=r.color)
+                else:
+                    plt.scatter(x[-1:], y[-1:], marker=fill, color=r.color)
+                legend.append((f"{fill} {label}", r.color))
+            else:
+                plt.plot(x, y, marker=hollow, color=r.color)
+                legend.append((f"{hollow} {label}", r.color))
+        lo_hi = None
+        if all_y:
+            ys_all = np.concatenate(all_y)
+            if self.y_mode == "outliers":
+                lo_hi = outlier_range(ys_all)
+            elif fixed is not None:
+                lo_hi = ((math.log10(fixed[0]) if fixed[0] > 0 else float(ys_all.min()),
+                          math.log10(fixed[1]) if fixed[1] > 0 else float(ys_all.max()))
+                         if self.log_y else (float(fixed[0]), float(fixed[1])))
+            else:
+                lo_hi = (float(ys_all.min()), float(ys_all.max()))
+            if lo_hi is not None:
+                lo, hi = lo_hi
+                if hi <= lo:
+                    d = abs(lo) * 0.05 or 1.0
+                    lo, hi = lo - d, hi + d
+                lo_hi = (lo, hi)
+                plt.ylim(lo, hi)
+                if self.log_y:
+                    ticks = np.linspace(lo, hi, 5).tolist()
+                    plt.yticks(ticks, [f"{10 ** t:.3g}" for t in ticks])
+        if window is not None:
+            plt.xlim(*window)
+        if bad_x and lo_hi is not None:
+            plt.scatter(bad_x, [lo_hi[1]] * len(bad_x), marker="x", color="red")
+            legend.append((f"x non-finite ({nonfinite})", "red"))
+        if self.cursor_x is not None and lo_hi is not None:
+            plt.vline(self.cursor_x, "gray")
+        notes = []
+        if self.smoothing:
+            notes.append(f"smoothing {self.smoothing:g}")
+        if self.log_y:
+            notes.append("log y")
+        if self.y_mode != "auto":
+            notes.append(f"y {self.y_mode}" + (f" {fixed[0]:g}..{fixed[1]:g}" if fixed else ""))
+        if window is not None:
+            notes.append(f"zoom {window[0]:.4g}..{window[1]:.4g}")
+        if nonfinite:
+            notes.append(f"{nonfinite} non-finite marked x")
+        if hidden:
+            notes.append(f"{hidden} values <= 0 hidden (log)")
+        if not drawn:
+            notes.append("no data for this metric" if self.runs else "select runs with space")
+        self.last_notes = notes
+        self.legend = legend
+        self.last_points = sum(len(d[2]) for d in drawn)
+        plt.title(" · ".join([self.metric, *notes]))
+        plt.xlabel({"epoch": "epoch", "step": "step", "time": "wall time (s)"}[self.x_axis])
