@@ -45,8 +45,7 @@ BATCH_EVENT_INTERVAL = 0.05
 DIVERGENCE_KEYS = ("loss", "val_loss")
 """Logs whose non-finite value means the run diverged."""
 
-FIT_CALLBACKS = ("EarlyStopping", "ReduceLROnPlateau", "TerminateOnNaN")
-"""Keras callbacks allowed in ``fit.callbacks``."""
+
 
 
 class Control:
@@ -142,9 +141,6 @@ def _callback_class() -> type:
 
         def on_train_batch_end(self, batch, logs=None):
             s = self.s
-            if s.stop_flag.is_set():
-                s.stopped = s.aborted = True
-                self.model.stop_training = True
             loss = logs.get("loss") if logs else None
             if loss is not None and not math.isfinite(loss):
                 s.diverged = (s.epoch, batch, "loss", str(float(loss)))
@@ -156,6 +152,9 @@ def _callback_class() -> type:
                 s.last_emit = now
                 s.emit(BatchProgress(s.run_id, s.epoch, batch, s.steps, s.epoch * s.steps + batch,
                                      _floats(logs)))
+            if s.stop_flag.is_set():  # after emit: a stop asked while emitting counts now
+                s.stopped = s.aborted = True
+                self.model.stop_training = True
 
         def on_test_batch_end(self, batch, logs=None):
             if self.s.aborted:  # cut the validation pass of an unfinished epoch short
@@ -196,19 +195,27 @@ _CALLBACK: type | None = None
 def fit_callbacks(exp: Experiment) -> list[Any]:
     """Keras callbacks from ``fit.callbacks`` (``{class_name, config}``, allow-listed).
 
+    ``TerminateOnNaN`` is not instantiated: the streaming callback already stops
+    at the first non-finite loss and records the run as ``diverged`` (Keras's
+    version would also print to stdout).
+
     Raises:
-        TrainError-free; BuildError naming ``fit.callbacks[i]`` when Keras rejects one.
+        BuildError: naming ``fit.callbacks[i]`` when the class is not allowed
+            (see ``tuidl.core.catalog.CALLBACKS``) or Keras rejects its config.
     """
     import keras
 
+    from tuidl.core.catalog import CALLBACKS
     from tuidl.core.errors import BuildError
     from tuidl.engine.build import keras_message
 
     out = []
     for i, ref in enumerate(exp.fit.callbacks):
-        if ref.class_name not in FIT_CALLBACKS:
+        if ref.class_name not in CALLBACKS:
             raise BuildError(f"fit.callbacks[{i}].class_name = {ref.class_name!r}: not allowed; "
-                             f"allowed: {', '.join(FIT_CALLBACKS)}")
+                             f"allowed: {', '.join(CALLBACKS)}")
+        if ref.class_name == "TerminateOnNaN":
+            continue
         try:
             out.append(getattr(keras.callbacks, ref.class_name)(**ref.config))
         except Exception as e:
@@ -314,6 +321,9 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         model = compile_model(build_model(spec, tuple(x_train.shape[1:])), spec)
         callbacks = fit_callbacks(spec)
         rows = tuple(layer_rows(model))
+        from tuidl.engine.checks import raise_on_errors
+
+        raise_on_errors(exp, ds, rows)  # pre-flight errors block training (issue 3)
         trainable = sum(r.trainable_params for r in rows)
         total = int(model.count_params())
         summary = Summary(0, tuple(int(d) for d in x_train.shape[1:]), rows, total, trainable,

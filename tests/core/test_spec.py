@@ -1,0 +1,170 @@
+"""Experiment spec: TOML round trips and one error test per validation rule.
+
+Every error must be a SpecError/PresetError whose message names the field path
+and the bad value (and never a traceback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tuidl.core.errors import PresetError, SpecError, TuidlError
+from tuidl.core.presets import check_references, experiment_presets, load_experiment, resolved
+from tuidl.core.spec import Experiment, KerasRef, approx_equal, from_dict, load, loads, parse_override
+
+
+@pytest.fixture
+def mlp() -> Experiment:
+    return load_experiment("digits-mlp")
+
+
+# -- round trips -------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(experiment_presets()))
+def test_save_then_load_gives_same_experiment(name: str, tmp_path: Path) -> None:
+    exp = load_experiment(name)
+    path = exp.save(tmp_path / f"{name}.toml")
+    again = load(path)
+    assert again == exp
+    assert again.to_toml() == exp.to_toml()
+
+
+@pytest.mark.parametrize("name", sorted(experiment_presets()))
+def test_resolved_round_trip(name: str, tmp_path: Path) -> None:
+    r = resolved(load_experiment(name))
+    again = load(r.save(tmp_path / "spec.toml"))
+    assert approx_equal(again.model_dump(), r.model_dump())
+    # resolved specs carry no preset names any more
+    assert not isinstance(again.compile.optimizer, str)
+    for layer in again.model.layers:
+        for key in ("kernel_initializer", "kernel_regularizer"):
+            assert not isinstance(layer.config.get(key), str)
+
+
+def test_round_trip_of_inline_components_and_odd_values(tmp_path: Path) -> None:
+    exp = from_dict({
+        "name": "odd.name_1",
+        "description": 'quotes " and \\ and ünïcode',
+        "model": {"layers": [
+            {"class_name": "Dense", "config": {"units": 3, "kernel_regularizer":
+                                               {"class_name": "L1L2", "config": {"l1": 1e-5, "l2": 0.25}}}},
+        ]},
+        "compile": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.1, "nesterov": True}},
+                    "loss": {"class_name": "Huber", "config": {"delta": 2.0}}, "metrics": []},
+        "fit": {"epochs": 1, "batch_size": 7, "seed": 3, "callbacks": []},
+    })
+    again = loads(exp.to_toml())
+    assert again == exp
+    assert again.compile.optimizer == KerasRef(class_name="SGD", config={"learning_rate": 0.1, "nesterov": True})
+
+
+# -- one error test per validation rule ----------------------------------------
+
+def _error(fn) -> TuidlError:
+    with pytest.raises(TuidlError) as info:
+        fn()
+    return info.value
+
+
+def test_bad_toml_names_file_and_line(tmp_path: Path) -> None:
+    p = tmp_path / "broken.toml"
+    p.write_text('name = "x"\n[fit\nepochs = 1\n', encoding="utf-8")
+    e = _error(lambda: load(p))
+    assert isinstance(e, SpecError)
+    assert "broken.toml" in e.message and "line 2" in e.message
+
+
+def test_missing_file() -> None:
+    e = _error(lambda: load("does-not-exist.toml"))
+    assert "does-not-exist.toml" in e.message and "no such file" in e.message
+
+
+def test_unknown_field(tmp_path: Path) -> None:
+    p = tmp_path / "x.toml"
+    p.write_text('[fit]\nepochz = 3\n', encoding="utf-8")
+    e = _error(lambda: load(p))
+    assert "x.toml" in e.message and "fit.epochz" in e.message and "3" in e.message
+    assert "unknown field" in e.message
+
+
+def test_unknown_layer_class(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides({"model.layers[1].class_name": "Dense3"}))
+    assert "model.layers[1].class_name" in e.message and "'Dense3'" in e.message
+    assert "Conv2D" in e.message  # lists what is allowed
+
+
+def test_units_below_one(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides({"model.layers[1].config.units": 0}))
+    assert "model.layers[1].config.units = 0" in e.message and ">= 1" in e.message
+
+
+def test_dropout_rate_of_one_or_more() -> None:
+    e = _error(lambda: from_dict({"model": {"layers": [{"class_name": "Dropout", "config": {"rate": 1.0}}]}},
+                                 origin="d.toml"))
+    assert "d.toml" in e.message and "model.layers[0].config.rate = 1.0" in e.message and "< 1" in e.message
+
+
+def test_unknown_loss(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides(["compile.loss=foo"]))
+    assert "compile.loss = 'foo'" in e.message and "sparse_categorical_crossentropy" in e.message
+
+
+def test_unknown_metric(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides(['compile.metrics=["acc2"]']))
+    assert "compile.metrics" in e.message and "'acc2'" in e.message and "accuracy" in e.message
+
+
+def test_unknown_optimizer_preset(mlp: Experiment) -> None:
+    e = _error(lambda: check_references(mlp.with_overrides(["compile.optimizer=adamx"])))
+    assert "compile.optimizer = 'adamx'" in e.message and "sgd-momentum" in e.message
+
+
+def test_unknown_initializer_preset(mlp: Experiment) -> None:
+    e = _error(lambda: check_references(mlp.with_overrides(["model.layers[1].config.kernel_initializer=foo"])))
+    assert "model.layers[1].config.kernel_initializer = 'foo'" in e.message and "he-normal" in e.message
+
+
+def test_unknown_experiment_preset() -> None:
+    e = _error(lambda: load_experiment("no-such-preset"))
+    assert isinstance(e, PresetError) and "'no-such-preset'" in e.message and "digits-mlp" in e.message
+
+
+@pytest.mark.parametrize("override, expected", [
+    ("model.layers[9].config.units=3", "model.layers[9] does not exist"),
+    ("fitt.epochs=3", "unknown section 'fitt'"),
+    ("fit.epochs", "expected KEY=VALUE"),
+    ("fit..epochs=3", "is not a field name"),
+])
+def test_bad_set_path(mlp: Experiment, override: str, expected: str) -> None:
+    e = _error(lambda: mlp.with_overrides([override]))
+    assert expected in e.message
+
+
+def test_bad_set_value(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides(["fit.epochs=abc"]))
+    assert "fit.epochs = 'abc'" in e.message and "integer" in e.message
+
+
+def test_epochs_below_one(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides(["fit.epochs=0"]))
+    assert "fit.epochs = 0" in e.message and ">= 1" in e.message.replace("greater than or equal to", ">=")
+
+
+@pytest.mark.parametrize("value", ["1.5", "1.0", "-0.1"])
+def test_validation_split_out_of_range(mlp: Experiment, value: str) -> None:
+    e = _error(lambda: mlp.with_overrides([f"data.validation_split={value}"]))
+    assert f"data.validation_split = {value}" in e.message
+
+
+def test_several_problems_are_all_listed() -> None:
+    e = _error(lambda: from_dict({"fit": {"epochs": 0, "batch_size": 0}}, origin="two.toml"))
+    assert "2 problems" in e.message and "fit.epochs" in e.message and "fit.batch_size" in e.message
+
+
+def test_parse_override_values() -> None:
+    assert parse_override("fit.batch_size=64") == ("fit.batch_size", 64)
+    assert parse_override("compile.optimizer=sgd") == ("compile.optimizer", "sgd")
+    assert parse_override('compile.metrics=["accuracy"]') == ("compile.metrics", ["accuracy"])
+    assert parse_override("data.validation_split = 0.25") == ("data.validation_split", 0.25)

@@ -1,0 +1,75 @@
+"""``tuidl run`` end to end, in a fresh process as a person would run it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _tuidl(*args: str, cwd: Path, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env or {})}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # tuidl run must keep the terminal clean by itself
+    return subprocess.run([sys.executable, "-m", "tuidl", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_run_with_set_writes_run_folder(tmp_path: Path):
+    runs = tmp_path / "out"
+    p = _tuidl("run", "digits-mlp", "--epochs", "2", "--set", "fit.batch_size=64", "--set", "compile.optimizer=sgd",
+               "--runs-dir", str(runs), cwd=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    out = p.stdout
+    assert "epoch 1/2" in out and "epoch 2/2" in out and "val_loss" in out and "loss" in out
+    assert "2 epochs x 23 batches" in out  # ceil(1438 / 64)
+    assert "Traceback" not in p.stdout + p.stderr
+    # TensorFlow's C++/absl logs do not reach the terminal
+    assert "I0000" not in p.stderr and "absl" not in p.stderr and p.stderr.strip() == ""
+    (run_dir,) = list(runs.iterdir())
+    assert str(run_dir) in out
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "completed" and info["epochs_done"] == 2
+    spec = (run_dir / "spec.toml").read_text()
+    assert "batch_size = 64" in spec and 'class_name = "SGD"' in spec and "epochs = 2" in spec
+    assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == 2
+    assert (run_dir / "model.keras").is_file()
+    assert "completed after 2 epochs" in (run_dir / "engine.log").read_text()
+
+
+def test_runs_dir_from_environment(tmp_path: Path):
+    runs = tmp_path / "env-runs"
+    p = _tuidl("run", "digits-mlp", "--epochs", "1", cwd=tmp_path, env={"TUIDL_RUNS_DIR": str(runs)})
+    assert p.returncode == 0, p.stderr
+    assert len(list(runs.iterdir())) == 1 and not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--set", "fit.batch_size=zero"], "fit.batch_size = 'zero'"),
+    (["--set", "fit.nope=1"], "fit.nope = 1: unknown field"),
+    (["--set", "nonsense"], "expected KEY=VALUE"),
+    (["--epochs", "0"], "fit.epochs = 0"),
+    (["--set", "compile.optimizer=adamx"], "compile.optimizer = 'adamx'"),
+])
+def test_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str], expected: str):
+    p = _tuidl("run", "digits-mlp", *args, "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path, timeout=60)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert expected in p.stderr and "Traceback" not in p.stdout + p.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_unknown_preset_exits_2(tmp_path: Path):
+    p = _tuidl("run", "no-such-preset", cwd=tmp_path, timeout=60)
+    assert p.returncode == 2 and "no-such-preset" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_diverged_run_exits_1(tmp_path: Path):
+    p = _tuidl("run", "digits-mlp", "--epochs", "2", "--set",
+               'compile.optimizer={class_name="SGD",config={learning_rate=1e6}}',
+               "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path)
+    assert p.returncode == 1, p.stdout + p.stderr
+    assert "diverged" in p.stderr and "Traceback" not in p.stdout + p.stderr
+    assert "Invalid loss" not in p.stdout  # Keras's TerminateOnNaN print stays out of stdout

@@ -1,0 +1,212 @@
+"""``tuidl run PRESET``: train an experiment without the TUI.
+
+Uses the same :func:`tuidl.engine.train.train` as the dashboard's engine and
+writes the same run folder. Prints a progress bar (redrawn in place on a
+terminal) and one line per epoch, then the run folder.
+
+Exit codes: 0 completed, 130 stopped by Ctrl-C (finished epochs kept),
+1 failed or diverged, 2 bad input (unknown preset, invalid file or ``--set``, data
+that cannot be loaded, a model Keras cannot build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator, TextIO
+
+BAR_WIDTH = 24
+
+BAD_INPUT_KINDS = ("spec", "preset", "data", "build")
+"""Error kinds found before training starts: exit code 2 (bad input), not 1."""
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``run`` on the ``tuidl`` sub-command parser."""
+    p = sub.add_parser(
+        "run", help="train an experiment headless (no TUI)",
+        description="Train an experiment preset or .toml file without the TUI, through the same "
+                    "training code as the dashboard, and write runs/<run-id>/.",
+        epilog="Exit codes: 0 completed, 130 stopped (Ctrl-C), 1 failed or diverged, 2 bad input.")
+    p.add_argument("preset", help="experiment preset name (e.g. digits-mlp) or .toml file")
+    p.add_argument("--epochs", type=int, metavar="N", help="number of epochs (same as --set fit.epochs=N)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a spec key by dotted path, e.g. fit.batch_size=64 (repeatable)")
+    p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+class Progress:
+    """Prints training events: an in-place bar on a terminal, one line per epoch.
+
+    Args:
+        out: where to write (stdout).
+        tty: redraw the bar in place (``\\r``); without a terminal no bar is drawn.
+    """
+
+    def __init__(self, out: TextIO, tty: bool) -> None:
+        self.out, self.tty = out, tty
+        self.epochs = 0
+        self.bar_shown = False
+        self.t_epoch = time.monotonic()
+
+    def _clear_bar(self) -> None:
+        if self.bar_shown:
+            self.out.write("\r\x1b[2K")
+            self.bar_shown = False
+
+    def __call__(self, ev: Any) -> None:
+        from tuidl.core.events import BatchProgress, EpochEnded, RunStarted
+
+        if isinstance(ev, RunStarted):
+            self.epochs = ev.epochs
+            s = ev.summary
+            params = f", {s.total_params:,} params" if s is not None else ""
+            self.out.write(f"run {ev.run_id}: {ev.epochs} epochs x {ev.steps_per_epoch} batches{params}\n")
+            self.out.flush()
+            self.t_epoch = time.monotonic()
+        elif isinstance(ev, BatchProgress) and self.tty:
+            frac = (ev.batch + 1) / max(1, ev.steps)
+            fill = int(round(frac * BAR_WIDTH))
+            loss = ev.logs.get("loss")
+            text = (f"epoch {ev.epoch + 1}/{self.epochs} [{'#' * fill}{'.' * (BAR_WIDTH - fill)}] "
+                    f"{ev.batch + 1}/{ev.steps}" + (f" loss {_fmt(loss)}" if loss is not None else ""))
+            self.out.write("\r\x1b[2K" + text)
+            self.out.flush()
+            self.bar_shown = True
+        elif isinstance(ev, EpochEnded):
+            self._clear_bar()
+            now = time.monotonic()
+            logs = ev.logs
+            parts = [f"epoch {ev.epoch + 1}/{self.epochs}"]
+            for key in ("loss", "val_loss"):
+                if key in logs:
+                    parts.append(f"{key} {_fmt(logs[key])}")
+            for key, v in logs.items():
+                if key not in ("loss", "val_loss", "learning_rate"):
+                    parts.append(f"{key} {_fmt(v)}")
+            parts.append(f"{now - self.t_epoch:.2f}s")
+            self.t_epoch = now
+            self.out.write("  ".join(parts) + "\n")
+            self.out.flush()
+
+    def end(self) -> None:
+        """Remove a half-drawn bar."""
+        self._clear_bar()
+        self.out.flush()
+
+
+@contextlib.contextmanager
+def capture_native_stderr() -> Iterator[BinaryIO]:
+    """Send file descriptor 2 (TensorFlow's C++ and absl logs) to a temporary file.
+
+    Python's ``sys.stderr`` keeps writing to the terminal (through a duplicate
+    of the original descriptor), so tuidl's own messages and tracebacks still
+    show. Yields the temporary file; its content is the captured log.
+    """
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 at all
+        with tempfile.TemporaryFile() as f:
+            yield f
+        return
+    old_stderr = sys.stderr
+    with tempfile.TemporaryFile() as f:
+        try:
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
+        os.dup2(f.fileno(), 2)
+        sys.stderr = open(saved, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+        try:
+            yield f
+        finally:
+            try:
+                sys.stderr.flush()
+            except (OSError, ValueError):
+                pass
+            os.dup2(saved, 2)
+            os.close(saved)
+            sys.stderr = old_stderr
+
+
+def _append_log(captured: BinaryIO, run_dir: Path | None) -> None:
+    """Append the captured native log to ``<run_dir>/engine.log``."""
+    if run_dir is None:
+        return
+    captured.flush()
+    captured.seek(0)
+    data = captured.read()
+    if data:
+        with open(Path(run_dir) / "engine.log", "ab") as f:
+            f.write(data)
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run ``tuidl run``; returns the exit code.
+
+    Raises:
+        TuidlError: bad preset, file or override (the CLI prints it, exit 2).
+    """
+    from tuidl.core.presets import load_experiment
+    from tuidl.core.runs import runs_dir
+
+    overrides = list(args.overrides)
+    if args.epochs is not None:
+        overrides.append(f"fit.epochs={args.epochs}")
+    exp = load_experiment(args.preset, overrides)  # TuidlError -> message, exit 2
+    root = runs_dir(args.runs_dir)
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with capture_native_stderr() as captured:
+        code, run_dir = _run(exp, root)
+        _append_log(captured, run_dir)
+    return code
+
+
+def _run(exp: Any, root: Path) -> tuple[int, Path | None]:
+    """Train with progress output; returns (exit code, run folder)."""
+    from tuidl.engine.train import Control, train
+
+    out = sys.stdout
+    progress = Progress(out, out.isatty())
+    control = Control()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if control.stop_requested.is_set():
+            raise KeyboardInterrupt
+        control.stop()
+        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = train(exp, progress, control, runs_dir=root)
+    finally:
+        signal.signal(signal.SIGINT, old)
+        progress.end()
+    where = result.run_dir if result.run_dir is not None else "(no run folder)"
+    if result.status == "completed":
+        print(f"completed {result.epochs_done} epochs in {result.seconds:.1f}s: {where}")
+        return 0, result.run_dir
+    if result.status == "stopped":
+        print(f"stopped after {result.epochs_done} epochs: {where}")
+        return (130 if control.stop_requested.is_set() else 0), result.run_dir
+    if result.status == "diverged":
+        print(f"diverged after {result.epochs_done} finished epochs (loss became non-finite): {where}",
+              file=sys.stderr)
+        return 1, result.run_dir
+    err = result.error or {}
+    print(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}", file=sys.stderr)
+    if err.get("hint"):
+        print(f"  hint: {err['hint']}", file=sys.stderr)
+    print(f"run folder: {where}", file=sys.stderr)
+    return (2 if err.get("kind") in BAD_INPUT_KINDS else 1), result.run_dir
