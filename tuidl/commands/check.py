@@ -1,0 +1,125 @@
+"""``tuidl check PRESET... [--set KEY=VALUE ...]``: pre-flight checks without training.
+
+For each experiment (a preset name, a ``.toml`` file, or a folder of them) it
+loads the data, builds the model with Keras (in this process, through
+:func:`tuidl.engine.build.summarize`), prints the summary table — each layer's
+output shape and parameter count, as ``model.summary()`` — and every finding
+with its fix.
+
+Exit codes: 0 when no experiment has an error (warnings allowed), 2 otherwise
+(also for a file that cannot be read or data that cannot be loaded).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator, TextIO
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``check`` on the ``tuidl`` sub-command parser."""
+    p = sub.add_parser(
+        "check", help="pre-flight checks: summary table and every problem, without training",
+        description="Build each experiment's model, print its summary (output shape and parameters per "
+                    "layer) and every pre-flight finding with its fix.",
+        epilog="Exit codes: 0 no errors (warnings allowed), 2 at least one error.")
+    p.add_argument("presets", nargs="+", metavar="PRESET",
+                   help="experiment preset name, .toml file, or folder of .toml files")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a spec key by dotted path, e.g. model.layers[0].config.units=8 (repeatable)")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Keep TensorFlow's C++ logs (file descriptor 2) off the terminal."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    try:
+        from tuidl.commands.run import capture_native_stderr
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with capture_native_stderr():
+        yield
+
+
+def _targets(items: list[str]) -> list[str]:
+    out: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.glob("*.toml"))
+            out.extend(found or [item])
+        else:
+            out.append(item)
+    return out
+
+
+def summary_table(summary: Any) -> str:
+    """The summary as text: one row per layer (name, class, output shape, params) and totals."""
+    from tuidl.core.checks import fmt_shape
+
+    rows = [("#", "Layer (type)", "Output Shape", "Param #")]
+    for r in summary.rows:
+        rows.append((str(r.index + 1), f"{r.name} ({r.class_name})", fmt_shape(r.output_shape), f"{r.params:,}"))
+    w = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [f"{a:>{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}" for a, b, c, d in rows]
+    lines.insert(1, "-" * len(lines[0]))
+    lines.append("-" * len(lines[0]))
+    lines.append(f"Total params: {summary.total_params:,}  (trainable {summary.trainable_params:,}, "
+                 f"non-trainable {summary.non_trainable_params:,})")
+    return "\n".join(lines)
+
+
+def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
+    """Check one experiment and print the result; returns ``True`` when it has no error."""
+    from tuidl.core.checks import ERROR, format_finding
+    from tuidl.core.errors import TuidlError
+    from tuidl.core.presets import load_experiment
+
+    try:
+        exp = load_experiment(target, overrides)
+    except TuidlError as e:
+        print(f"{target}: error: {e}", file=out)
+        return False
+    try:
+        from tuidl.engine.data import load_data
+
+        base = exp.source.parent if exp.source else None
+        ds = load_data(exp.data, exp.fit.seed, base)
+    except TuidlError as e:
+        print(f"{target}: error: {e}", file=out)
+        return False
+    with _quiet():
+        from tuidl.engine.build import summarize
+
+        summary = summarize(exp, ds)
+    shape = "x".join(str(d) for d in summary.input_shape)
+    print(f"{exp.name} ({target}) · data {exp.data.name}: {len(ds.x_train)} train / {len(ds.x_val)} validation "
+          f"samples · model input ({shape})", file=out)
+    if summary.rows:
+        print(summary_table(summary), file=out)
+    errors = [f for f in summary.findings if f.severity == ERROR]
+    warnings = [f for f in summary.findings if f.severity != ERROR]
+    for f in errors + warnings:
+        print(format_finding(f), file=out)
+    if not summary.findings:
+        print("ok: no problems found", file=out)
+    else:
+        print(f"{len(errors)} error(s), {len(warnings)} warning(s)"
+              + (": training is blocked until the errors are fixed" if errors else ""), file=out)
+    return not errors
+
+
+def main(args: Any) -> int:
+    """Run ``tuidl check``; returns 0 (no errors) or 2."""
+    ok = True
+    targets = _targets(args.presets)
+    for n, target in enumerate(targets):
+        if n:
+            print()
+        ok = check_one(target, args.overrides, sys.stdout) and ok
+        sys.stdout.flush()
+    return 0 if ok else 2

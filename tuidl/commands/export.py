@@ -1,0 +1,38 @@
+"""``tuidl export PRESET [-o FILE] [--set KEY=VALUE ...]``: write a standalone Keras script.
+
+The script (see :mod:`tuidl.export`) loads the data, builds the same model
+(same layers, same parameter count), compiles and fits it with plain Keras.
+Exit codes: 0 written, 2 bad input (unknown preset, invalid file or value,
+file not writable).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``export`` on the ``tuidl`` sub-command parser."""
+    p = sub.add_parser(
+        "export", help="write an experiment as a standalone Python/Keras script",
+        description="Write the experiment as a Python script (data loading, model, compile, fit) that "
+                    "runs with plain Keras, without tuidl.",
+        epilog="Run the script with `python FILE [--epochs N]`.")
+    p.add_argument("preset", help="experiment preset name or .toml file")
+    p.add_argument("-o", "--output", metavar="FILE", help="script to write (default: <name>.py here)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a spec key by dotted path before exporting (repeatable)")
+
+
+def main(args: Any) -> int:
+    """Run ``tuidl export``; returns 0, or raises a TuidlError (exit 2)."""
+    from tuidl.core.presets import load_experiment
+    from tuidl.export import write_script
+
+    exp = load_experiment(args.preset, args.overrides)
+    path = write_script(exp, Path(args.output) if args.output else Path(f"{exp.name}.py"))
+    extra = path.with_suffix(".npz")
+    print(f"wrote {path}" + (f" (data: {extra})" if extra.exists() and exp.data.name else ""))
+    print(f"run it with: python {path} --epochs 1")
+    return 0

@@ -1,0 +1,303 @@
+"""Export an experiment as a standalone Python script that runs with plain Keras 3.
+
+The script has four parts, each readable on its own: ``load_data`` (the
+dataset and its validation split), ``build_model`` (a ``keras.Sequential``
+with every layer written out as its Keras class, component presets resolved
+to explicit initializer/regularizer objects), ``compile`` (optimizer object,
+learning-rate schedule, loss object, metrics) and ``fit`` (batch size,
+epochs, callbacks). It needs only numpy and Keras (plus scikit-learn for its
+bundled datasets) — not tuidl.
+
+Data: the scikit-learn sets (``digits``, ``iris``, ``wine``,
+``breast_cancer``, ``diabetes``) and Keras's image sets (``mnist``,
+``fashion_mnist``, ``cifar10``, ``cifar100``) are loaded by code in the
+script. Every other source (TF Playground sets, the user's CSV/NPZ/NPY/image
+files, other Keras sets) is written once by tuidl's own pipeline into a
+``<script>.npz`` file next to the script, which the script reads.
+
+``python script.py --epochs N`` (or ``EPOCHS=N``) overrides the epochs; the
+script prints ``params: <count>`` after building the model, which equals
+``model.count_params()`` of tuidl's engine for the same experiment.
+
+Nothing here imports Keras or TensorFlow.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from tuidl import __version__
+from tuidl.core.catalog import loss_info
+from tuidl.core.checks import layer_names
+from tuidl.core.errors import SpecError, TuidlError
+from tuidl.core.presets import COMPONENT_KEYS, resolved
+from tuidl.core.spec import LOSS_CLASSES, Experiment
+
+__all__ = ["script_text", "write_script", "INLINE_SOURCES"]
+
+_SKLEARN = {"digits": "load_digits", "iris": "load_iris", "wine": "load_wine",
+            "breast_cancer": "load_breast_cancer", "diabetes": "load_diabetes"}
+_KERAS_IMAGES = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
+INLINE_SOURCES = frozenset(_SKLEARN) | _KERAS_IMAGES
+"""Data sources the script loads by itself; others are shipped as ``<script>.npz``."""
+
+_FLAT_INPUT_LAYERS = frozenset({"Dense", "Dropout", "GaussianNoise", "BatchNormalization",
+                                "LayerNormalization", "Activation", "LeakyReLU", "PReLU"})
+
+
+def _flat_first(exp: Experiment) -> bool:
+    try:
+        from tuidl.engine.data import FLAT_INPUT_LAYERS  # numpy only; the engine's own rule
+    except ImportError:  # pragma: no cover
+        FLAT_INPUT_LAYERS = _FLAT_INPUT_LAYERS
+    return bool(exp.model.layers) and exp.model.layers[0].class_name in FLAT_INPUT_LAYERS
+
+
+def _py(value: Any) -> str:
+    """A Python literal for a TOML-ish value (lists, numbers, bools, strings, dicts)."""
+    return repr(value)
+
+
+def _obj(module: str, ref: dict[str, Any] | None) -> str:
+    """``{class_name, config}`` -> ``keras.<module>.<Class>(k=v, ...)``; nested refs too."""
+    if ref is None:
+        return "None"
+    args = ", ".join(f"{k}={_value(k, v)}" for k, v in (ref.get("config") or {}).items())
+    return f"keras.{module}.{ref['class_name']}({args})"
+
+
+def _value(key: str, v: Any) -> str:
+    if key == "learning_rate" and isinstance(v, dict):
+        return _obj("optimizers.schedules", v)
+    return _py(v)
+
+
+def _layer_code(class_name: str, config: dict[str, Any], name: str) -> str:
+    parts = []
+    for k, v in config.items():
+        if k == "name":
+            continue
+        family = COMPONENT_KEYS.get(k)
+        if family is not None and isinstance(v, dict):
+            parts.append(f"{k}={_obj(family, v)}")
+        else:
+            parts.append(f"{k}={_py(v)}")
+    parts.append(f"name={name!r}")
+    return f"keras.layers.{class_name}({', '.join(parts)})"
+
+
+def _labels_code(exp: Experiment) -> str:
+    """Code that turns integer class ids into what the loss wants (as tuidl's pipeline does)."""
+    info, _ = loss_info(exp.compile.loss)
+    if info is None or info.task != "classification":
+        return "    return y\n"
+    if info.labels == "sparse":
+        return "    return y.astype(\"int32\")\n"
+    if info.labels == "onehot":
+        return "    return keras.utils.to_categorical(y, n_classes).astype(\"float32\")\n"
+    return ("    if n_classes > 2:\n"
+            "        return keras.utils.to_categorical(y, n_classes).astype(\"float32\")\n"
+            "    return y.astype(\"float32\").reshape(-1, 1)\n")
+
+
+def _data_code(exp: Experiment, npz_name: str | None) -> str:
+    d = exp.data
+    opts = d.options.model_dump(exclude_none=True) if hasattr(d.options, "model_dump") else dict(d.options or {})
+    if npz_name is not None:
+        return textwrap.dedent(f'''\
+            def load_data(seed):
+                """The arrays tuidl's pipeline made for data.name = {d.name!r} (saved next to this script)."""
+                with np.load(Path(__file__).with_name({npz_name!r})) as f:
+                    k = int(f["n_classes"])
+                    return f["x_train"], f["y_train"], f["x_val"], f["y_val"], {{"n_classes": k if k >= 0 else None}}
+            ''')
+    if d.name in _SKLEARN:
+        fn = _SKLEARN[d.name]
+        if d.name == "digits":
+            xcode = "x = (ds.images.astype(\"float32\") / 16.0).reshape(-1, 8, 8, 1)  # 8x8 grey, [0, 1]"
+        else:
+            xcode = "x = ds.data.astype(\"float32\")"
+        ycode = ("y = ds.target.astype(\"float32\")" if d.name == "diabetes"
+                 else "y = ds.target.astype(\"int32\")")
+        n_classes = "None" if d.name == "diabetes" else "int(y.max()) + 1"
+        load = f"""\
+            from sklearn.datasets import {fn}
+
+            ds = {fn}()  # scikit-learn's bundled copy: no download
+            {xcode}
+            {ycode}"""
+    else:
+        load = f"""\
+            (x, y), (x_test, y_test) = keras.datasets.{d.name}.load_data()  # downloads on first use
+            x = x.astype("float32") / 255.0
+            if x.ndim == 3:
+                x = x[..., None]  # (H, W) -> (H, W, 1)
+            y = y.reshape(-1).astype("int32")"""
+        n_classes = "int(y.max()) + 1"
+    subset = opts.get("subset")
+    scaling = opts.get("scaling")
+    body = textwrap.dedent(load) + "\n"
+    body += f"n_classes = {n_classes}\n"
+    body += textwrap.dedent(f"""\
+        idx = np.random.default_rng(seed).permutation(len(x))
+        """)
+    if subset:
+        body += f"idx = idx[:{int(subset)}]\n"
+    body += textwrap.dedent(f"""\
+        n_val = int(round(len(idx) * VALIDATION_SPLIT))
+        tr, va = idx[: len(idx) - n_val], idx[len(idx) - n_val:]
+        x_train, y_train, x_val, y_val = x[tr], y[tr], x[va], y[va]
+        """)
+    if scaling == "minmax":
+        body += textwrap.dedent("""\
+            lo, hi = x_train.min(axis=0), x_train.max(axis=0)
+            span = np.where(hi > lo, hi - lo, 1.0)
+            x_train, x_val = (x_train - lo) / span, (x_val - lo) / span
+            """)
+    elif scaling == "standardize":
+        body += textwrap.dedent("""\
+            mean, std = x_train.mean(axis=0), x_train.std(axis=0)
+            std = np.where(std > 0, std, 1.0)
+            x_train, x_val = (x_train - mean) / std, (x_val - mean) / std
+            """)
+    body += 'return x_train, y_train, x_val, y_val, {"n_classes": n_classes}\n'
+    return ('def load_data(seed):\n'
+            f'    """data.name = {d.name!r}: load, shuffle with the seed, hold out VALIDATION_SPLIT."""\n'
+            + textwrap.indent(body, "    "))
+
+
+def script_text(exp: Experiment, npz_name: str | None = None) -> str:
+    """The Python source of the standalone script for ``exp``.
+
+    Args:
+        exp: the experiment (preset names are resolved here).
+        npz_name: file name (next to the script) of the saved arrays, for data
+            sources not in :data:`INLINE_SOURCES`; ``None`` loads inline.
+
+    Raises:
+        SpecError: an unknown component preset name.
+    """
+    r = resolved(exp)
+    names = layer_names(r.model.layers)
+    layers = ",\n".join(f"        {_layer_code(l.class_name, l.config, n)}"
+                        for l, n in zip(r.model.layers, names))
+    opt = r.compile.optimizer
+    opt_ref = opt.model_dump() if hasattr(opt, "model_dump") else opt
+    loss = r.compile.loss
+    if isinstance(loss, str):
+        loss_code = f"keras.losses.{LOSS_CLASSES[loss]}()"
+    else:
+        loss_code = _obj("losses", loss.model_dump())
+    callbacks = ", ".join(_obj("callbacks", cb.model_dump()) for cb in r.fit.callbacks)
+    flatten = ("    # the first layer wants flat input: (n, H, W, C) -> (n, H*W*C)\n"
+               "    x_train, x_val = x_train.reshape(len(x_train), -1), x_val.reshape(len(x_val), -1)\n"
+               if _flat_first(r) else "")
+    source = str(exp.source.name) if exp.source else "the tuidl builder"
+    doc = (exp.description or "").replace('"""', "'''")
+    return f'''#!/usr/bin/env python
+"""{exp.name}: {doc}
+
+Exported by tuidl {__version__} from {source}. Needs only numpy and Keras 3
+(scikit-learn for its bundled datasets):
+
+    python {exp.name}.py [--epochs N]      # or EPOCHS=N python {exp.name}.py
+"""
+
+import argparse
+import os
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import keras  # noqa: E402
+
+SEED = {r.fit.seed}
+VALIDATION_SPLIT = {r.data.validation_split!r}
+EPOCHS = {r.fit.epochs}
+BATCH_SIZE = {r.fit.batch_size}
+
+
+{_data_code(r, npz_name)}
+
+def fit_labels(y, n_classes):
+    """Labels in the form the loss expects."""
+    if n_classes is None:
+        return y
+{_labels_code(r)}
+
+def build_model(input_shape):
+    """The model: keras.Sequential with every layer written out."""
+    return keras.Sequential([
+        keras.Input(shape=input_shape, name="input"),
+{layers},
+    ], name={exp.name!r})
+
+
+def main():
+    parser = argparse.ArgumentParser(description={exp.name!r} + ": train the exported model")
+    parser.add_argument("--epochs", type=int, default=int(os.environ.get("EPOCHS", EPOCHS)))
+    args = parser.parse_args()
+
+    keras.utils.set_random_seed(SEED)
+    x_train, y_train, x_val, y_val, info = load_data(SEED)
+{flatten}    y_train, y_val = fit_labels(y_train, info["n_classes"]), fit_labels(y_val, info["n_classes"])
+
+    model = build_model(x_train.shape[1:])
+    model.compile(
+        optimizer={_obj("optimizers", opt_ref)},
+        loss={loss_code},
+        metrics={list(r.compile.metrics)!r},
+    )
+    model.summary()
+    print(f"params: {{model.count_params()}}", flush=True)
+    model.fit(
+        x_train, y_train,
+        batch_size=BATCH_SIZE,
+        epochs=args.epochs,
+        validation_data=(x_val, y_val) if len(x_val) else None,
+        callbacks=[{callbacks}],
+        verbose=2,
+    )
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def write_script(exp: Experiment, path: str | Path) -> Path:
+    """Write the standalone script for ``exp`` to ``path`` (and ``<path>.npz`` when needed).
+
+    For data sources outside :data:`INLINE_SOURCES` the data are loaded here
+    with tuidl's pipeline (numpy only, no Keras) and saved as
+    ``x_train, y_train, x_val, y_val, n_classes``.
+
+    Raises:
+        SpecError: unknown preset names, or the file cannot be written.
+        DataError: the data cannot be loaded (only for ``.npz`` sources).
+    """
+    path = Path(path)
+    npz_name = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if exp.data.name not in INLINE_SOURCES:
+            import numpy as np
+
+            from tuidl.engine.data import load_data
+
+            base = exp.source.parent if exp.source else None
+            ds = load_data(exp.data, exp.fit.seed, base)
+            npz = path.with_suffix(".npz")
+            np.savez_compressed(npz, x_train=ds.x_train, y_train=ds.y_train, x_val=ds.x_val, y_val=ds.y_val,
+                                n_classes=np.int64(ds.n_classes if ds.n_classes is not None else -1))
+            npz_name = npz.name
+        text = script_text(exp, npz_name)
+        path.write_text(text, encoding="utf-8")
+    except TuidlError:
+        raise
+    except OSError as e:
+        raise SpecError(f"{path}: cannot write the script: {e.strerror or e}", title="Export failed") from None
+    return path
