@@ -226,3 +226,17 @@ def test_run_history_from_records_with_strings():
     assert h.epochs_done == 2
     xs, ys = h.series("loss", x="step")
     assert xs.tolist() == [5.0, 10.0] and math.isnan(ys[1])
+
+
+def test_incremental_ema_equals_full_smoothing_as_the_series_grows():
+    from tuidl.core.history import IncrementalEMA
+
+    rng = np.random.default_rng(3)
+    ys = rng.normal(size=3000) + 5
+    ys[[7, 1500, 2999]] = [np.nan, np.inf, np.nan]
+    inc = IncrementalEMA(0.95)
+    for n in (1, 2, 10, 11, 700, 2999, 3000):
+        np.testing.assert_allclose(inc.update(ys[:n]), smooth_ema(ys[:n], 0.95), rtol=1e-10,
+                                   equal_nan=True)
+    # a shorter series (a restarted file) starts over
+    np.testing.assert_allclose(inc.update(ys[:5]), smooth_ema(ys[:5], 0.95), equal_nan=True)

@@ -91,6 +91,67 @@ def smooth_ema(ys: Iterable[float] | np.ndarray, weight: float) -> np.ndarray:
     return out
 
 
+class IncrementalEMA:
+    """:func:`smooth_ema` of a series that only grows, smoothing only the new values.
+
+    Keeps the filter state (``scipy.signal.lfilter``'s ``zi``) and the count of
+    finite values, so calling :meth:`update` after ``k`` appended values costs
+    O(k), not O(n). When the series is shorter than before, or the weight
+    changed, it starts over. The result equals ``smooth_ema(ys, weight)``
+    (tested), except that a constant series is smoothed (to the same constant,
+    up to rounding) rather than passed through.
+
+    Args:
+        weight: smoothing weight in ``[0, 1)``.
+
+    Raises:
+        ValueError: weight outside ``[0, 1)``.
+    """
+
+    def __init__(self, weight: float) -> None:
+        w = float(weight)
+        if not (0.0 <= w < 1.0):
+            raise ValueError(f"smoothing weight {weight!r} is outside [0, 1)")
+        self.weight = w
+        self._out = np.empty(0)
+        self._n = 0
+        self._count = 0
+        self._zi = np.zeros(1)
+
+    def update(self, ys: np.ndarray) -> np.ndarray:
+        """The smoothed series for ``ys`` (whose first values are those seen before).
+
+        Returns a float64 array of ``len(ys)`` (a view of an internal buffer: copy it to keep it).
+        """
+        from scipy.signal import lfilter
+
+        y = _as_float(ys, "ys")
+        n = y.size
+        if n < self._n:
+            self.__init__(self.weight)  # type: ignore[misc]
+        if n > self._out.size:
+            grown = np.empty(max(n, 2 * self._out.size))
+            grown[: self._n] = self._out[: self._n]
+            self._out = grown
+        new = y[self._n:]
+        out = self._out[self._n:n]
+        out[:] = new
+        w = self.weight
+        finite = np.isfinite(new)
+        vals = new[finite]
+        if vals.size and w > 0.0:
+            last, self._zi = lfilter([1.0 - w], [1.0, -w], vals, zi=self._zi)
+            k = np.arange(self._count + 1, self._count + vals.size + 1, dtype=np.float64)
+            cut = int(math.log(1e-17) / math.log(w)) + 1
+            m = int(np.count_nonzero(k <= cut))
+            if m:
+                last[:m] /= 1.0 - np.power(w, k[:m])
+            out[finite] = last
+            self._count += vals.size
+        self._n = n
+        return self._out[:n]
+
+
 def _sorted_by_x(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if xs.size > 1 and np.any(xs[1:] < xs[:-1]):
         order = np.argsort(xs, kind="stable")
@@ -215,8 +276,11 @@ def prepare_series(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.nd
     if smoothing:
         y = smooth_ema(y, smoothing)
     finite = np.isfinite(y)
-    nonfinite_xs = x[~finite]
-    x, y = x[finite], y[finite]
+    if finite.all():
+        nonfinite_xs = np.empty(0)
+    else:
+        nonfinite_xs = x[~finite]
+        x, y = x[finite], y[finite]
     last = float(y[-1]) if y.size else None
     if y_range is not None:
         lo, hi = float(y_range[0]), float(y_range[1])
@@ -226,10 +290,14 @@ def prepare_series(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.nd
     if log_y:
         pos = y > 0
         nonpositive = int(y.size - np.count_nonzero(pos))
-        x = x[pos]
-        y = np.log10(y[pos])
+        if nonpositive:
+            x, y = x[pos], y[pos]
     if n_columns is not None and x.size:
         x, y = decimate_minmax(x, y, n_columns)
+    if log_y:
+        # log10 is increasing, so each column's min and max are the same points before and
+        # after it: decimating first takes the log of a few hundred points, not of millions.
+        y = np.log10(y)
     return PreparedSeries(x, y, nonfinite_xs, nonpositive, n_raw, bool(log_y), last)
 
 

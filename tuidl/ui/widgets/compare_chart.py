@@ -3,13 +3,14 @@
 Each run has its own colour (Okabe–Ito, colour-blind safe) AND its own marker
 shape, so runs stay apart with ``NO_COLOR``; validation curves are drawn as a
 solid braille line with the run's filled marker (``●``) at each point, training
-curves as a line of the run's open marker (``○``). The legend names the runs.
+curves as a dotted line of ``·`` with the run's open marker (``○``). A legend line
+above the plot names the runs.
 
 tuidl prepares every series before the plot library sees it
 (:func:`tuidl.core.history.prepare_series`): points outside the zoom window
-are cut, then non-finite values are split off (and marked with a red ``x`` on
-the top edge at the x where they appeared), the debiased EMA smoothing is
-applied, log10 is taken (values <= 0 counted and reported in the title), and
+are cut (after smoothing, which runs over the whole run, incrementally), then
+non-finite values are split off (and marked with a red ``x`` on the top edge at
+the x where they appeared), log10 is taken (values <= 0 counted and reported in the title), and
 the series is decimated to the plot's pixel columns. So a redraw costs
 O(points) numpy work plus plotting a few hundred points, whatever the length
 of the runs.
@@ -40,7 +41,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tuidl.core.history import RunHistory, X_AXES, outlier_range, prepare_series
+from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, outlier_range, prepare_series
 
 __all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value"]
 
@@ -168,7 +169,7 @@ class CompareChart(Widget, can_focus=True):
         self.legend: list[tuple[str, tuple[int, int, int] | str]] = []
         """``(text, colour)`` legend entries of the last draw."""
         """Points handed to the plot library by the last draw (after decimation)."""
-        self._extent: tuple[float, float] | None = None
+        self._ema: dict[tuple[str, int, str, str], IncrementalEMA] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("", id="compare-legend")
@@ -183,6 +184,8 @@ class CompareChart(Widget, can_focus=True):
     def set_runs(self, runs: list[ChartRun]) -> None:
         """Replace the runs shown (their order is the legend order)."""
         self.runs = list(runs)
+        live = {(r.run_id, id(r.history)) for r in self.runs}
+        self._ema = {k: v for k, v in self._ema.items() if k[:2] in live}
         names = self.metrics()
         if names and self.metric not in names:
             self.set_reactive(CompareChart.metric, names[0])
@@ -233,6 +236,21 @@ class CompareChart(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._draw()
+
+    def _series(self, r: ChartRun, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """``(xs, ys)`` of one run's log key, smoothed over the whole run (before any zoom).
+
+        Smoothing is incremental (:class:`~tuidl.core.history.IncrementalEMA`), cached per
+        run, key and weight: a redraw after new epochs or batches smooths only the new values.
+        """
+        xs, ys = r.history.series(key, x=self.x_axis, source=self.source)  # type: ignore[arg-type]
+        if not self.smoothing:
+            return xs, ys
+        ck = (r.run_id, id(r.history), key, self.source)
+        ema = self._ema.get(ck)
+        if ema is None or ema.weight != self.smoothing:
+            ema = self._ema[ck] = IncrementalEMA(self.smoothing)
+        return xs, ema.update(ys)
 
     # -- zoom, pan, cursor ---------------------------------------------------------------
     def extent(self) -> tuple[float, float] | None:
@@ -324,11 +342,7 @@ class CompareChart(Widget, can_focus=True):
         for r in self.runs:
             vals = []
             for kind, key in self._keys():
-                xs, ys = r.history.series(key, x=self.x_axis, source=self.source)  # type: ignore[arg-type]
-                if self.smoothing:
-                    from tuidl.core.history import smooth_ema
-
-                    ys = smooth_ema(ys, self.smoothing)
+                xs, ys = self._series(r, key)
                 i = int(np.searchsorted(xs, x, side="right")) - 1
                 if 0 <= i < xs.size and not np.isnan(xs[i]):
                     vals.append(f"{kind} {fmt_value(float(ys[i]))}")
@@ -398,7 +412,7 @@ class CompareChart(Widget, can_focus=True):
         fixed = self.y_fixed if self.y_mode == "fixed" else None
         for r in self.runs:
             for kind, key in self._keys():
-                xs, ys = r.history.series(key, x=self.x_axis, source=self.source)  # type: ignore[arg-type]
+                xs, ys = self._series(r, key)
                 if not xs.size or np.isnan(ys).all():
                     continue
                 if window is not None:
@@ -406,30 +420,33 @@ class CompareChart(Widget, can_focus=True):
                     i0 = max(0, int(np.searchsorted(xs, window[0])) - 1)
                     i1 = int(np.searchsorted(xs, window[1], side="right")) + 1
                     xs, ys = xs[i0:i1], ys[i0:i1]
-                p = prepare_series(xs, ys, log_y=self.log_y, smoothing=self.smoothing,
-                                   n_columns=n_columns, y_range=fixed)
+                p = prepare_series(xs, ys, log_y=self.log_y, n_columns=n_columns, y_range=fixed)
                 nonfinite += p.nonfinite_xs.size
                 bad_x.extend(p.nonfinite_xs.tolist())
                 hidden += p.nonpositive_count
                 if p.xs.size:
                     drawn.append((r, kind, p.xs, p.ys))
                     all_y.append(p.ys)
-        for r, kind, xs, ys in drawn:
+        # training curves first, so validation curves (what runs are compared by) stay on top
+        for r, kind, xs, ys in sorted(drawn, key=lambda d: d[1] == "val"):
             fill, hollow = r.markers
             x, y = xs.tolist(), ys.tolist()
             label = f"{r.name} {'val' if kind == 'val' else 'train'}"
             # No plotext labels: its legend code fails on a labelled series with no point
             # inside the canvas (zoom, fixed range); tuidl draws its own legend line.
+            # Validation: a solid braille line; training: a dotted line of "·". Each run's
+            # marker (filled for validation, open for training) sits on every point while
+            # they are few, else on the last point only.
+            few = len(x) <= n_columns // 4
+            mx, my = (x, y) if few else (x[-1:], y[-1:])
             if kind == "val":
                 plt.plot(x, y, marker="braille", color=r.color)
-                if len(x) <= n_columns // 4:
-                    plt.scatter(x, y, marker=fill, color=r.color)
-                else:
-                    plt.scatter(x[-1:], y[-1:], marker=fill, color=r.color)
-                legend.append((f"{fill} {label}", r.color))
+                plt.scatter(mx, my, marker=fill, color=r.color)
+                legend.append((f"{fill}⣀ {label}", r.color))
             else:
-                plt.plot(x, y, marker=hollow, color=r.color)
-                legend.append((f"{hollow} {label}", r.color))
+                plt.plot(x, y, marker="·", color=r.color)
+                plt.scatter(mx, my, marker=hollow, color=r.color)
+                legend.append((f"{hollow}· {label}", r.color))
         lo_hi = None
         if all_y:
             ys_all = np.concatenate(all_y)
