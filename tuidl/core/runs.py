@@ -586,14 +586,19 @@ class RunIndex:
         tags = entry.meta.get("tags") or info.get("tags") or ()
         params = info.get("params")
         epochs_done = info.get("epochs_done")
+        dataset = facts.get("dataset")
+        if isinstance(dataset, dict):  # the engine stores the dataset's description dict
+            dataset = dataset.get("name")
+        planned = facts.get("epochs_planned", info.get("epochs"))
         entry.summary = RunSummary(
             run_id=d.name, dir=d,
             name=str(entry.meta.get("display_name") or info.get("name") or d.name),
-            dataset=facts.get("dataset"), optimizer=facts.get("optimizer"),
+            dataset=None if dataset is None else str(dataset),
+            optimizer=None if facts.get("optimizer") is None else str(facts["optimizer"]),
             params=int(params) if isinstance(params, (int, float)) else None,
             status="failed" if stale else status,
             epochs_done=max(msum.epochs, epochs_done if isinstance(epochs_done, int) else 0),
-            epochs_planned=facts.get("epochs_planned") if isinstance(facts.get("epochs_planned"), int) else None,
+            epochs_planned=planned if isinstance(planned, int) else None,
             best_val_loss=msum.best_val_loss, metric=msum.metric, best_metric=msum.best_metric,
             duration=duration, started=info.get("started"), started_ts=started_ts,
             tags=tuple(str(t) for t in tags if str(t)), error=err_text, stale=stale,
