@@ -171,8 +171,8 @@ class RunsScreen(Screen["Any"]):
     RunsScreen #runs-filterbar { height: 1; }
     RunsScreen #runs-filter { width: 1fr; height: 1; border: none; padding: 0 1; }
     RunsScreen #runs-status { width: auto; height: 1; padding: 0 1; color: $text-muted; }
-    RunsScreen #runs-table { height: 2fr; min-height: 4; }
-    RunsScreen #runs-bottom { height: 3fr; min-height: 1; }
+    RunsScreen #runs-table { height: auto; max-height: 40%; min-height: 3; }
+    RunsScreen #runs-bottom { height: 1fr; min-height: 1; }
     RunsScreen #runs-diff { height: 1fr; }
     RunsScreen #runs-info { height: 1; color: $text-muted; padding: 0 1; }
     """
