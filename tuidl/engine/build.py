@@ -207,6 +207,9 @@ def make_optimizer(exp: Experiment) -> "keras.optimizers.Optimizer":
         BuildError: Keras rejects the class or its config (names ``compile.optimizer``).
     """
     ref = resolve_component("optimizers", exp.compile.optimizer, "compile.optimizer")
+    lr = (ref or {}).get("config", {}).get("learning_rate")
+    if isinstance(lr, dict) and "module" not in lr:  # a schedule: Keras finds it only with its module
+        ref["config"]["learning_rate"] = {"module": "keras.optimizers.schedules", "registered_name": None, **lr}
     try:
         return _component("optimizers", ref)
     except Exception as e:
