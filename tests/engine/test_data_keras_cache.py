@@ -225,3 +225,49 @@ def test_imdb_padded_sequences(keras_home: Path) -> None:
     with pytest.raises(DataError) as e:
         load_data(DataSpec(name="imdb", options={"scaling": "minmax"}), seed=0)
     assert "data.options.scaling" in e.value.message
+
+
+def test_missing_file_is_fetched_with_keras_get_file(keras_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import keras
+
+    monkeypatch.setattr(keras_cache, "_reachable", lambda url, timeout=keras_cache.PROBE_TIMEOUT: None)
+    seen: dict = {}
+
+    def fake_get_file(fname, origin, cache_dir, cache_subdir, extract, file_hash):  # noqa: ANN001
+        seen.update(fname=fname, origin=origin, cache_dir=cache_dir, cache_subdir=cache_subdir, hash=file_hash)
+        return str(plant_mnist(Path(cache_dir) / cache_subdir))
+
+    monkeypatch.setattr(keras.utils, "get_file", fake_get_file)
+    d = load_data(DataSpec(name="mnist"), seed=0)
+    assert len(d.x_train) + len(d.x_val) == 30
+    assert seen["fname"] == "mnist.npz" and seen["origin"].endswith("tf-keras-datasets/mnist.npz")
+    assert Path(seen["cache_dir"]) == keras_home.parent and seen["cache_subdir"] == "datasets"
+    assert seen["hash"] == keras_cache.HASHES["mnist.npz"]
+
+    def failing_get_file(*a, **k):  # noqa: ANN002, ANN003
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None -- timed out")
+
+    (keras_home / "mnist.npz").unlink()
+    monkeypatch.setattr(keras.utils, "get_file", failing_get_file)
+    with pytest.raises(DataError) as e:
+        load_data(DataSpec(name="mnist"), seed=0)
+    assert "the download failed" in e.value.message and "timed out" in e.value.message
+
+
+def test_probe_gives_up_on_a_hanging_lookup(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def hang(address, timeout=None, *a, **k):  # noqa: ANN001 - like a DNS lookup that never answers
+        release.wait(30)
+        raise OSError("released")
+
+    monkeypatch.setattr(socket, "create_connection", hang)
+    t0 = time.monotonic()
+    try:
+        why = keras_cache._reachable("https://storage.googleapis.com/x", timeout=0.2)
+    finally:
+        release.set()
+    assert time.monotonic() - t0 < 3
+    assert why == "storage.googleapis.com cannot be reached (no answer within 0.2 s)"

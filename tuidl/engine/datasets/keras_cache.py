@@ -220,14 +220,30 @@ def _missing(name: str, where: Path, url: str, why: str) -> DataError:
 
 
 def _reachable(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
-    """``None`` when a TCP connection to the URL's host opens within ``timeout`` s, else the reason."""
+    """``None`` when a TCP connection to the URL's host opens within ``timeout`` s, else the reason.
+
+    The probe runs in a daemon thread so that a slow DNS lookup (which
+    ``socket`` timeouts do not cover) cannot hold the engine longer either.
+    """
+    import threading
+
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    try:
-        with socket.create_connection((parts.hostname, port), timeout=timeout):
-            return None
-    except OSError as e:
-        return f"{parts.hostname} cannot be reached ({e.strerror or e})"
+    result: list[str | None] = []
+
+    def probe() -> None:
+        try:
+            with socket.create_connection((parts.hostname, port), timeout=timeout):
+                result.append(None)
+        except OSError as e:
+            result.append(f"{parts.hostname} cannot be reached ({e.strerror or e})")
+
+    t = threading.Thread(target=probe, name="tuidl-net-probe", daemon=True)
+    t.start()
+    t.join(timeout + 0.5)
+    if not result:
+        return f"{parts.hostname} cannot be reached (no answer within {timeout:g} s)"
+    return result[0]
 
 
 def fetch(name: str, spec: DataSpec, fname: str, origin: str, where: Path, *,
