@@ -183,3 +183,16 @@ def test_describe_is_small_and_serializable() -> None:
 def test_ignored_options_are_noted() -> None:
     d = load_data(DataSpec(name="iris", options={"noise": 0.1, "maxlen": 10}), seed=0)
     assert any("data.options.noise" in n and "data.options.maxlen" in n for n in d.notes)
+
+
+def test_describe_without_samples_and_tiny_image_regression() -> None:
+    from tuidl.engine.data import Dataset
+
+    x = np.random.default_rng(0).random((5, 40, 40, 3)).astype(np.float32)
+    d = Dataset("npz", x, np.arange(5, dtype=np.float32), x[:0], np.zeros(0, np.float32), "regression",
+                kind="images")
+    info = d.describe()
+    assert len(info["images"]) == 5 and len(info["images"][0]) == 20  # 40 px subsampled by 2
+    assert info["image_labels"][1] == "1" and "baseline_mse" in info
+    small = d.describe(samples=False)
+    assert "images" not in small and small["n_train"] == 5

@@ -101,8 +101,11 @@ class Dataset:
         """Shape of one sample (no batch axis)."""
         return tuple(int(d) for d in self.x_train.shape[1:])
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self, samples: bool = True) -> dict[str, Any]:
         """Plain, JSON- and pickle-friendly dict for the data panel.
+
+        With ``samples=False`` the image/point samples are left out (for
+        ``run.json``, where a few hundred bytes are enough).
 
         Keys: ``name``, ``description``, ``source``, ``task``, ``kind``,
         ``input_shape``, ``x_dtype``, ``y_dtype``, ``n_train``, ``n_val``,
@@ -157,14 +160,15 @@ class Dataset:
                              "mean": float(y.mean()), "std": float(y.std())}
             ref = self.y_val if len(self.y_val) else self.y_train
             out["baseline_mse"] = float(np.mean((ref.astype(np.float64) - y.mean()) ** 2))
-        out.update(self._samples())
+        if samples:
+            out.update(self._samples())
         return out
 
     def _samples(self) -> dict[str, Any]:
         """Images or points for the data panel (see :meth:`describe`)."""
         if self.kind == "images" and self.x_train.ndim == 4 and len(self.x_train):
             idx = _sample_indices(self.y_train if self.task == "classification" else None,
-                                  MAX_SAMPLE_IMAGES)
+                                  MAX_SAMPLE_IMAGES, len(self.x_train))
             imgs = self.x_train[idx].astype(np.float32)
             h, w = imgs.shape[1:3]
             step = max(1, int(np.ceil(max(h, w) / MAX_SAMPLE_SIDE)))
@@ -203,11 +207,10 @@ class Dataset:
         return self.class_names[i] if i < len(self.class_names) else str(i)
 
 
-def _sample_indices(y: np.ndarray | None, k: int) -> list[int]:
-    """Up to ``k`` indices, one per class round-robin (first occurrences) when labels are given."""
-    n = len(y) if y is not None else 0
+def _sample_indices(y: np.ndarray | None, k: int, n: int) -> list[int]:
+    """Up to ``k`` of ``n`` indices, one per class round-robin (first occurrences) when labels are given."""
     if y is None:
-        return list(range(k))
+        return list(range(min(k, n)))
     firsts: dict[int, list[int]] = {}
     for i in range(min(n, 5000)):
         firsts.setdefault(int(y[i]), []).append(i)
