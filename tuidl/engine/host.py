@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tuidl.core.errors import TuidlError
-from tuidl.core.events import EngineReady, Event, LogLine, RunFailed
+from tuidl.core.events import EngineReady, Event, LogLine, RunFailed, RunFinished
 from tuidl.core.protocol import Request, Shutdown, Stop, Summarize, Train
 
 log = logging.getLogger("tuidl.engine")
@@ -216,8 +216,9 @@ class _Host:
                 d = e.to_dict()
                 self.send(RunFailed("", d["kind"], d["title"], d["message"], d["hint"]))
                 return
-            if control.stop_requested.is_set():
-                return  # stopped before it began
+            if control.stop_requested.is_set():  # stopped before it began: no run folder
+                self.send(RunFinished("", "stopped", 0, 0.0))
+                return
             keras.backend.clear_session()  # free the previous run's graphs and name counters
             train(exp, self.send, control, req.runs_dir, req.base_dir, on_run_dir=self.set_run_log)
         except Exception as e:  # train() reports its own failures; this is a last resort

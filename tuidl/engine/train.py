@@ -289,9 +289,16 @@ def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: 
         emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
         return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
     run_id = new_run_id(exp.name, t0)
-    writer = RunWriter(Path(runs_dir), run_id)
-    writer.start(spec.to_toml(), {"name": exp.name, "epochs": exp.fit.epochs,
-                                  "batch_size": exp.fit.batch_size, "seed": exp.fit.seed})
+    try:
+        writer = RunWriter(Path(runs_dir), run_id)
+        writer.start(spec.to_toml(), {"name": exp.name, "epochs": exp.fit.epochs,
+                                      "batch_size": exp.fit.batch_size, "seed": exp.fit.seed})
+    except OSError as e:
+        err = TrainError(f"{Path(runs_dir) / run_id}: cannot write the run folder: {e.strerror or e}",
+                         title="Cannot write the run folder",
+                         hint="check --runs-dir / TUIDL_RUNS_DIR and free disk space").to_dict()
+        emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
+        return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
     if on_run_dir is not None:
         on_run_dir(writer.dir)
         return _train(exp, spec, emit, control, writer, base_dir, extra_callbacks, t0)
@@ -342,7 +349,7 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
                   callbacks=[cb, *callbacks, *extra_callbacks])
     except KeyboardInterrupt:
         done = len(state.history) if state else 0
-        writer.finish("stopped", None, epochs_done=done)
+        _finish(writer, "stopped", None, epochs_done=done)
         log.info("run %s: interrupted after %d epochs", run_id, done)
         raise
     except Exception as e:  # report, never raise: failures are events
@@ -350,7 +357,7 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         done = len(state.history) if state else 0
         log.error("run %s failed: %s", run_id, err["message"],
                   exc_info=not isinstance(e, TuidlError))
-        writer.finish("failed", err, epochs_done=done)
+        _finish(writer, "failed", err, epochs_done=done)
         emit(RunFailed(run_id, err["kind"], err["title"], err["message"], err["hint"], done))
         return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err,
                          time.time() - t0)
@@ -358,7 +365,7 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
     done = len(state.history)
     if state.diverged is not None:
         epoch, batch, metric, value = state.diverged
-        writer.finish("diverged", {"kind": "diverged", "title": "Training diverged",
+        _finish(writer, "diverged", {"kind": "diverged", "title": "Training diverged",
                                    "message": f"{metric} became {value} in epoch {epoch + 1}, batch {batch + 1}",
                                    "hint": "lower the learning rate or use a smaller initializer"},
                       epochs_done=done)
@@ -366,13 +373,21 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
         return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
     status = "completed" if done >= exp.fit.epochs else "stopped"
-    writer.finish(status, None, epochs_done=done)
+    _finish(writer, status, None, epochs_done=done)
     model_path = None
     if done >= 1:
         model_path = _save(model, writer)
     log.info("run %s %s after %d epochs in %.1f s", run_id, status, done, seconds)
     emit(RunFinished(run_id, status, done, seconds))
     return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
+
+
+def _finish(writer: RunWriter, status: str, error: dict[str, Any] | None, **extra: Any) -> None:
+    """``writer.finish`` that logs instead of raising when the disk refuses (the events still go out)."""
+    try:
+        writer.finish(status, error, **extra)
+    except OSError as e:
+        log.error("run %s: cannot write run.json: %s", writer.run_id, e)
 
 
 def _save(model: Any, writer: RunWriter) -> Path | None:
@@ -382,9 +397,9 @@ def _save(model: Any, writer: RunWriter) -> Path | None:
     try:
         model.save(tmp)
         tmp.replace(path)
+        writer.info["model"] = path.name
+        writer.write_info()
     except Exception as e:
         log.error("run %s: cannot save model.keras: %s", writer.run_id, e)
         return None
-    writer.info["model"] = path.name
-    writer.write_info()
     return path
