@@ -85,5 +85,5 @@ def test_as_tf_dataset_trains_a_model() -> None:
     y = (x[:, 0] > 0).astype(np.int32)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy")
-    hist = model.fit(as_tf_dataset(x, y, 16, seed=0), epochs=2, verbose=0)
+    hist = model.fit(as_tf_dataset(x, y, 16, seed=0), epochs=2, verbose=0, shuffle=False)
     assert len(hist.history["loss"]) == 2
