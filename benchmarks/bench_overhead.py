@@ -17,7 +17,7 @@ table shows medians and the ratio tuidl / plain. Target: fit overhead <= 3 %.
 
 Usage::
 
-    python benchmarks/bench_overhead.py [--epochs 20] [--pairs 7]
+    python benchmarks/bench_overhead.py [--epochs 10] [--pairs 15]
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--epochs", type=int, default=20)
-    ap.add_argument("--pairs", type=int, default=7)
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--pairs", type=int, default=15)
     ap.add_argument("--preset", default="digits-mlp")
     args = ap.parse_args(argv)
 

@@ -230,3 +230,12 @@ def test_python_api(runs_dir: Path):
     assert result.ok and result.epochs_done == 1 and result.run_dir.parent == runs_dir
     assert isinstance(seen[0], RunStarted) and isinstance(seen[-1], RunFinished)
     assert len(result.history) == 1 and "val_loss" in result.history[0]
+
+
+def test_unwritable_runs_dir_is_reported(tmp_path: Path):
+    not_a_dir = tmp_path / "runs"
+    not_a_dir.write_text("a file, not a folder")
+    rec = _Recorder()
+    result = train(_mlp(), rec, runs_dir=not_a_dir)
+    assert result.status == "failed" and result.run_dir is None
+    assert isinstance(rec.events[-1], RunFailed) and "cannot write the run folder" in rec.events[-1].message
