@@ -73,3 +73,35 @@ def test_diverged_run_exits_1(tmp_path: Path):
     assert p.returncode == 1, p.stdout + p.stderr
     assert "diverged" in p.stderr and "Traceback" not in p.stdout + p.stderr
     assert "Invalid loss" not in p.stdout  # Keras's TerminateOnNaN print stays out of stdout
+
+
+def test_ctrl_c_stops_and_keeps_finished_epochs(tmp_path: Path):
+    import signal
+    import threading
+
+    runs = tmp_path / "runs"
+    env = {**os.environ}
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "tuidl", "run", "digits-mlp", "--epochs", "500",
+                             "--runs-dir", str(runs)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    guard = threading.Timer(180, proc.kill)  # a hang fails the test instead of blocking the suite
+    guard.start()
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("epoch 2/500"):
+                proc.send_signal(signal.SIGINT)
+                break
+        out, err = proc.communicate(timeout=60)
+    finally:
+        guard.cancel()
+    out = "".join(lines) + out
+    assert proc.returncode == 130, out + err
+    assert "stopped after" in out and "Traceback" not in out + err
+    (run_dir,) = list(runs.iterdir())
+    info = json.loads((run_dir / "run.json").read_text())
+    assert info["status"] == "stopped" and info["epochs_done"] >= 2
+    assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == info["epochs_done"]
+    assert (run_dir / "model.keras").is_file()

@@ -79,7 +79,7 @@ class Progress:
             fill = int(round(frac * BAR_WIDTH))
             loss = ev.logs.get("loss")
             text = (f"epoch {ev.epoch + 1}/{self.epochs} [{'#' * fill}{'.' * (BAR_WIDTH - fill)}] "
-                    f"{ev.batch + 1}/{ev.steps}" + (f" loss {_fmt(loss)}" if loss is not None else ""))
+                    f"{ev.batch + 1}/{ev.steps}" + (f" loss={_fmt(loss)}" if loss is not None else ""))
             self.out.write("\r\x1b[2K" + text)
             self.out.flush()
             self.bar_shown = True
@@ -90,13 +90,13 @@ class Progress:
             parts = [f"epoch {ev.epoch + 1}/{self.epochs}"]
             for key in ("loss", "val_loss"):
                 if key in logs:
-                    parts.append(f"{key} {_fmt(logs[key])}")
+                    parts.append(f"{key}={_fmt(logs[key])}")
             for key, v in logs.items():
                 if key not in ("loss", "val_loss", "learning_rate"):
-                    parts.append(f"{key} {_fmt(v)}")
-            parts.append(f"{now - self.t_epoch:.2f}s")
+                    parts.append(f"{key}={_fmt(v)}")
+            parts.append(f"{now - self.t_epoch:.1f}s")
             self.t_epoch = now
-            self.out.write("  ".join(parts) + "\n")
+            self.out.write(" ".join(parts) + "\n")
             self.out.flush()
 
     def end(self) -> None:
