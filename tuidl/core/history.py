@@ -135,19 +135,26 @@ class IncrementalEMA:
             self._out = grown
         new = y[self._n:]
         out = self._out[self._n:n]
-        out[:] = new
         w = self.weight
         finite = np.isfinite(new)
-        vals = new[finite]
+        all_finite = bool(finite.all())
+        vals = new if all_finite else new[finite]
         if vals.size and w > 0.0:
             last, self._zi = lfilter([1.0 - w], [1.0, -w], vals, zi=self._zi)
-            k = np.arange(self._count + 1, self._count + vals.size + 1, dtype=np.float64)
+            # debias the first values only: past `cut` values 1 - w**k == 1.0 in float64
             cut = int(math.log(1e-17) / math.log(w)) + 1
-            m = int(np.count_nonzero(k <= cut))
+            m = max(0, min(vals.size, cut - self._count))
             if m:
-                last[:m] /= 1.0 - np.power(w, k[:m])
-            out[finite] = last
+                k = np.arange(self._count + 1, self._count + m + 1, dtype=np.float64)
+                last[:m] /= 1.0 - np.power(w, k)
+            if all_finite:
+                out[:] = last
+            else:
+                out[:] = new
+                out[finite] = last
             self._count += vals.size
+        else:
+            out[:] = new
         self._n = n
         return self._out[:n]
 
@@ -192,6 +199,10 @@ def decimate_minmax(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.n
     if n_columns < 1:
         raise ValueError(f"n_columns must be >= 1, got {n_columns}")
     x, y = _sorted_by_x(x, y)
+    return _decimate_sorted(x, y, n_columns)
+
+
+def _decimate_sorted(x: np.ndarray, y: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
     n = x.size
     if n <= 4 * n_columns:
         return x, y
@@ -293,7 +304,9 @@ def prepare_series(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.nd
         if nonpositive:
             x, y = x[pos], y[pos]
     if n_columns is not None and x.size:
-        x, y = decimate_minmax(x, y, n_columns)
+        if int(n_columns) < 1:
+            raise ValueError(f"n_columns must be >= 1, got {n_columns}")
+        x, y = _decimate_sorted(x, y, int(n_columns))  # already sorted above
     if log_y:
         # log10 is increasing, so each column's min and max are the same points before and
         # after it: decimating first takes the log of a few hundred points, not of millions.

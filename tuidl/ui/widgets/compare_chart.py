@@ -413,7 +413,7 @@ class CompareChart(Widget, can_focus=True):
         for r in self.runs:
             for kind, key in self._keys():
                 xs, ys = self._series(r, key)
-                if not xs.size or np.isnan(ys).all():
+                if not xs.size:
                     continue
                 if window is not None:
                     # keep one point on each side so lines run to the edges
