@@ -239,3 +239,16 @@ def test_unwritable_runs_dir_is_reported(tmp_path: Path):
     result = train(_mlp(), rec, runs_dir=not_a_dir)
     assert result.status == "failed" and result.run_dir is None
     assert isinstance(rec.events[-1], RunFailed) and "cannot write the run folder" in rec.events[-1].message
+
+
+@pytest.mark.parametrize("name, overrides", [
+    ("xor-mlp", []),                                   # binary_crossentropy: labels as (n, 1) floats
+    ("diabetes-regression", []),                       # regression targets
+    ("csv-example", []),                               # the user's CSV, path relative to the preset
+    ("digits-mlp", ["compile.loss=categorical_crossentropy"]),  # one-hot labels
+])
+def test_presets_of_other_data_and_losses_train(name: str, overrides: list[str], runs_dir: Path):
+    exp = load_experiment(name, ["fit.epochs=1", *overrides])
+    result = train(exp, None, runs_dir=runs_dir)
+    assert result.status == "completed", result.error
+    assert math.isfinite(result.history[0]["loss"])

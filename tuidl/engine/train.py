@@ -242,6 +242,11 @@ class _RunLog:
         self.handler.close()
 
 
+def _describe(ds: Any) -> dict[str, Any]:
+    """``ds.describe()`` without image/point samples (small enough for run.json and events)."""
+    return ds.describe(samples=False)
+
+
 def _error_dict(e: BaseException) -> dict[str, str]:
     if isinstance(e, TuidlError):
         return e.to_dict()
@@ -317,13 +322,15 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         import keras
 
         from tuidl.engine.build import build_model, compile_model, layer_rows
-        from tuidl.engine.data import fit_to_model, load_data
+        from tuidl.engine.data import fit_to_model, labels_for_loss, load_data
 
         if base_dir is None and exp.source is not None:
             base_dir = exp.source.parent
         ds = load_data(exp.data, exp.fit.seed, Path(base_dir) if base_dir is not None else None)
         first = exp.model.layers[0].class_name if exp.model.layers else None
         x_train, x_val = fit_to_model(ds.x_train, first), fit_to_model(ds.x_val, first)
+        y_train = labels_for_loss(ds.y_train, spec.compile.loss, ds.n_classes)  # one-hot, (n, 1), ids
+        y_val = labels_for_loss(ds.y_val, spec.compile.loss, ds.n_classes)
         keras.utils.set_random_seed(exp.fit.seed)
         model = compile_model(build_model(spec, tuple(x_train.shape[1:])), spec)
         callbacks = fit_callbacks(spec)
@@ -334,9 +341,9 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         trainable = sum(r.trainable_params for r in rows)
         total = int(model.count_params())
         summary = Summary(0, tuple(int(d) for d in x_train.shape[1:]), rows, total, trainable,
-                          total - trainable, ds.describe(), ())
+                          total - trainable, _describe(ds), ())
         steps = max(1, math.ceil(len(x_train) / exp.fit.batch_size))
-        writer.info.update({"params": total, "trainable_params": trainable, "dataset": ds.describe(),
+        writer.info.update({"params": total, "trainable_params": trainable, "dataset": _describe(ds),
                             "steps_per_epoch": steps, "epochs_done": 0})
         writer.write_info()
         log.info("run %s: %s, %d params, x_train %s, x_val %s, %d steps per epoch", run_id,
@@ -344,8 +351,9 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         state = _Stream(run_id, exp.fit.epochs, steps, emit, control, writer, time.time())
         emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, steps, summary))
         cb = _callback_class()(state)
-        model.fit(x_train, ds.y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
-                  validation_data=(x_val, ds.y_val) if len(x_val) else None, shuffle=True,
+        model.fit(x_train, y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
+                  validation_data=(x_val, y_val) if len(x_val) else None, shuffle=True,
+                  class_weight=getattr(ds, "class_weight", None),
                   callbacks=[cb, *callbacks, *extra_callbacks])
     except KeyboardInterrupt:
         done = len(state.history) if state else 0
