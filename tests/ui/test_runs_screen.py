@@ -322,3 +322,18 @@ async def test_chart_with_a_million_points_decimates(tmp_path):
         assert chart.extent() == (0.0, n - 1.0)
         drawn = chart.last_points
         assert 0 < drawn <= 4 * 2 * 100  # decimated to the plot's pixel columns
+
+
+async def test_runs_sharing_a_name_get_distinct_legend_names(runs_dir, tmp_path):
+    write_finished_run(runs_dir, _spec(), _recs([0.8], [0.7]), run_id="20240104-000000-l2-00ab",
+                       info={"name": "l2", "started": "2024-01-04T00:00:00+00:00"})
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 4)
+        screen.set_selected("20240104-000000-l2-00ab", True)
+        screen.set_selected("20240102-000000-l2-0002", True)
+        screen.set_selected("20240101-000000-none-0001", True)
+        chart = screen.query_one(CompareChart)
+        assert sorted(r.name for r in chart.runs) == ["l2#0002", "l2#00ab", "none"]
+        assert screen.compare_rows()[0][1:] == ["● l2#00ab", "◆ l2#0002", "▲ none"]

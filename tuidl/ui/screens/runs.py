@@ -225,6 +225,7 @@ class RunsScreen(Screen["Any"]):
         self.sort_column = "started_ts"
         self.sort_reverse = True
         self.polls = 0
+        self._row_stamps: dict[str, tuple[RunSummary, int | None]] = {}
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -303,10 +304,18 @@ class RunsScreen(Screen["Any"]):
         old_keys = [rk.value for rk in table.rows]
         if new_keys == old_keys:
             for r in runs:
+                # RunIndex hands back the same object for a run whose files did not change
+                # (the stamp holds the object itself, so its id cannot be reused meanwhile)
+                prev = self._row_stamps.get(r.run_id)
+                sel = self.selected.get(r.run_id)
+                if prev is not None and prev[0] is r and prev[1] == sel:
+                    continue
+                self._row_stamps[r.run_id] = (r, sel)
                 for (key, _), value in zip(COLUMNS, self._row(r)):
                     if table.get_cell(r.run_id, key) != value:
                         table.update_cell(r.run_id, key, value)
             return
+        self._row_stamps = {r.run_id: (r, self.selected.get(r.run_id)) for r in runs}
         cursor_key = self.current_run_id()
         table.clear()
         for r in runs:
@@ -364,8 +373,17 @@ class RunsScreen(Screen["Any"]):
         self._update_chart_runs()
         self._apply_view()
 
+    def chart_names(self) -> dict[str, str]:
+        """Legend names of the selected runs: the run name, plus the id's last 4 characters
+        when several selected runs share a name."""
+        runs = [r for r in self.all_runs if r.run_id in self.selected]
+        counts: dict[str, int] = {}
+        for r in runs:
+            counts[r.name] = counts.get(r.name, 0) + 1
+        return {r.run_id: r.name if counts[r.name] == 1 else f"{r.name}#{r.run_id[-4:]}" for r in runs}
+
     def _update_chart_runs(self) -> None:
-        names = {r.run_id: r.name for r in self.all_runs}
+        names = self.chart_names()
         runs = [ChartRun(k, names.get(k, k), self.followers[k].history, style)
                 for k, style in self.selected.items() if k in self.followers]
         self.chart.set_runs(runs)
@@ -460,7 +478,9 @@ class RunsScreen(Screen["Any"]):
         The best ``val_loss`` and best metric are marked ``★``.
         """
         runs = [r for r in self.all_runs if r.run_id in self.selected]
-        header = ["setting", *(f"{MARKERS[self.selected[r.run_id] % len(MARKERS)][0]} {r.name}" for r in runs)]
+        names = self.chart_names()
+        header = ["setting", *(f"{MARKERS[self.selected[r.run_id] % len(MARKERS)][0]} {names[r.run_id]}"
+                               for r in runs)]
         rows: list[list[str]] = []
         if not runs:
             return header, rows
@@ -597,8 +617,7 @@ class RunsScreen(Screen["Any"]):
         self.app.push_screen(InputModal(f"Rename run {r.run_id} (empty: experiment name)", r.name), done)
 
     def _rename_follower(self, run_id: str) -> None:
-        name = next((x.name for x in self.all_runs if x.run_id == run_id), run_id)
-        self.followers[run_id].history.name = name
+        self.followers[run_id].history.name = self.chart_names().get(run_id, run_id)
         self._update_chart_runs()
 
     def action_tag(self) -> None:
