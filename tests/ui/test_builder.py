@@ -111,3 +111,233 @@ async def test_build_digits_cnn_by_keys() -> None:
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.result is not None)
         assert [l.class_name for l in app.result.model.layers] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]
+
+
+def classes(b: BuilderScreen) -> list[str]:
+    return [l.class_name for l in b.exp.model.layers]
+
+
+async def test_remove_move_duplicate_undo_redo_by_keys() -> None:
+    app = Host(load_experiment("digits-cnn"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        assert b.summary.total_params == 13706 and not b.findings
+        start = classes(b)
+        await pilot.press("down", "down", "d")  # duplicate conv2d_1
+        b = await settle(pilot, app)
+        assert classes(b) == start[:3] + ["Conv2D"] + start[3:] and b.cursor == 3
+        assert b.summary.rows[3].params == 32 * 9 * 32 + 32
+        await pilot.press("x")  # remove it again
+        b = await settle(pilot, app)
+        assert classes(b) == start and b.summary.total_params == 13706
+        assert b.cursor == 3  # the row after the removed one
+        await pilot.press("up", "K")  # move conv2d_1 above the first pooling
+        b = await settle(pilot, app)
+        assert classes(b)[:3] == ["Conv2D", "Conv2D", "MaxPooling2D"] and b.cursor == 1
+        assert b.summary.rows[1].params == 16 * 9 * 32 + 32
+        await pilot.press("J")
+        b = await settle(pilot, app)
+        assert classes(b) == start
+        await pilot.press("ctrl+z", "ctrl+z")  # undo the move back down, then the move up
+        b = await settle(pilot, app)
+        assert classes(b) == start
+        await pilot.press("ctrl+z")  # undo the removal: the duplicate is back
+        b = await settle(pilot, app)
+        assert classes(b) == start[:3] + ["Conv2D"] + start[3:]
+        await pilot.press("ctrl+y")
+        b = await settle(pilot, app)
+        assert classes(b) == start
+        # removing the Flatten gives a Dense head on a 4-D tensor: an error finding, shown in the list
+        await pilot.press("down", "down", "x")
+        b = await settle(pilot, app)
+        assert "Flatten" not in classes(b)
+        assert b.blocked and "4-D tensor" in b.findings_text()
+        assert "✗" in str(b.query_one(LayerList).get_row_at(4)[0])
+
+
+async def test_editing_a_field_typing_is_one_undo_step() -> None:
+    app = Host(load_experiment("digits-cnn"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        await pilot.press(*["down"] * 6, "e")  # the output Dense: focus its first field (units)
+        await wait_for(pilot, lambda: getattr(app.screen.focused, "id", "") == "arg-units")
+        await pilot.press("ctrl+u", "5")
+        b = await settle(pilot, app)
+        assert b.exp.model.layers[6].config["units"] == 5
+        assert "has 5 units but the data has 10 classes" in b.findings_text() and b.blocked
+        await pilot.press("0")  # 50: coalesced with the 5 above
+        b = await settle(pilot, app)
+        assert b.summary.rows[6].params == 64 * 50 + 50
+        await pilot.press("backspace")
+        await pilot.press("0")  # "50" -> "5" -> "50"; then make it invalid
+        await pilot.press("ctrl+u", "0")
+        await pilot.pause()
+        form = b.query_one("#editor-body ArgForm")
+        assert "must be an integer >= 1" in form.error_text("units")
+        assert b.exp.model.layers[6].config["units"] == 50  # an invalid value is not applied
+        await pilot.press("ctrl+u", "1", "0", "escape")
+        b = await settle(pilot, app)
+        assert not b.blocked and b.summary.total_params == 13706
+        await pilot.press("ctrl+z")  # one step back: the whole typing in units
+        b = await settle(pilot, app)
+        assert b.exp.model.layers[6].config["units"] == 10
+        assert b.exp == load_experiment("digits-cnn")
+
+
+async def test_apply_initializer_to_all_layers() -> None:
+    app = Host(load_experiment("digits-cnn"), digits_source())
+    async with app.run_test(size=(100, 40)) as pilot:
+        b = await settle(pilot, app)
+        form = b.query_one("#editor-body ArgForm")
+        form.query_one("#arg-kernel_initializer").value = "lecun-normal"
+        b = await settle(pilot, app)
+        await pilot.click("#all-kernel_initializer")
+        b = await settle(pilot, app)
+        inits = [l.config.get("kernel_initializer") for l in b.exp.model.layers
+                 if l.class_name in ("Conv2D", "Dense")]
+        assert inits == ["lecun-normal"] * 4
+        form = b.query_one("#editor-body ArgForm")
+        form.query_one("#arg-kernel_regularizer").value = "__custom__"
+        await pilot.pause()
+        custom = form.query_one("#custom-kernel_regularizer")
+        custom.value = "L1L2(l1=0.01, l2=0.02)"
+        b = await settle(pilot, app)
+        assert b.exp.model.layers[0].config["kernel_regularizer"] == {
+            "class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.02}}
+        custom.value = "Nope(x=1)"
+        await pilot.pause()
+        assert "not one of" in form.error_text("kernel_regularizer")
+
+
+async def test_compile_and_fit_settings() -> None:
+    app = Host(load_experiment("digits-cnn"), digits_source())
+    async with app.run_test(size=(100, 50)) as pilot:
+        b = await settle(pilot, app)
+        await pilot.press("c")
+        await pilot.pause()
+        t = b.query_one("#training")
+        t.query_one("#optimizer-form #arg-learning_rate").value = "0.01"
+        b = await settle(pilot, app)
+        assert b.exp.compile.optimizer.class_name == "Adam"
+        assert b.exp.compile.optimizer.config["learning_rate"] == 0.01
+        t.query_one("#optimizer-form #arg-learning_rate").value = "-1"
+        b = await settle(pilot, app)
+        assert "must be a number >= 0" in t.query_one("#optimizer-form").error_text("learning_rate")
+        t.query_one("#schedule").value = "ExponentialDecay"
+        b = await settle(pilot, app)
+        lr = b.exp.compile.optimizer.config["learning_rate"]
+        assert lr["class_name"] == "ExponentialDecay" and lr["config"]["initial_learning_rate"] == 0.01
+        t = b.query_one("#training")
+        t.query_one("#schedule-form #arg-decay_steps").value = "50"
+        b = await settle(pilot, app)
+        assert b.exp.compile.optimizer.config["learning_rate"]["config"]["decay_steps"] == 50
+        t.query_one("#from-logits").value = True
+        b = await settle(pilot, app)
+        assert b.exp.compile.loss.config == {"from_logits": True}
+        assert "applied twice" in b.findings_text() and b.blocked
+        t.query_one("#from-logits").value = False
+        t.query_one("#fit-form #arg-epochs").value = "3"
+        t.query_one("#fit-form #arg-validation_split").value = "0.25"
+        t.query_one("#cb-EarlyStopping").value = True
+        b = await settle(pilot, app)
+        t.query_one("#cb-form-EarlyStopping #arg-patience").value = "2"
+        t.query_one("#cb-form-EarlyStopping #arg-restore_best_weights").value = True
+        t.query_one("#cb-TerminateOnNaN").value = False
+        b = await settle(pilot, app)
+        assert b.exp.fit.epochs == 3 and b.exp.data.validation_split == 0.25 and not b.blocked
+        cbs = {c.class_name: c.config for c in b.exp.fit.callbacks}
+        assert cbs == {"EarlyStopping": {"patience": 2, "restore_best_weights": True}}  # monitor: Keras default
+        t.query_one("#loss").value = "categorical_crossentropy"
+        b = await settle(pilot, app)
+        assert b.exp.compile.loss == "categorical_crossentropy" and "needs one-hot labels" in b.findings_text()
+        # the experiment round-trips through TOML exactly
+        from tuidl.core.spec import loads
+        assert loads(b.exp.to_toml()) == b.exp
+
+
+async def test_save_and_open_presets(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TUIDL_PRESETS_DIR", str(tmp_path))
+    app = Host(Experiment(name="scratch"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        await add(pilot, app, "flatten")
+        await add(pilot, app, "dense")
+        await set_field(pilot, app, "units", "10")
+        b.query_one("#editor-body #arg-activation").value = "softmax"
+        b = await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
+        await pilot.press("ctrl+u", *"my mlp", "enter")  # a space is not allowed in a name
+        await pilot.pause()
+        assert "letters, digits" in str(app.screen.query_one("#name-error").render())
+        await pilot.press("ctrl+u", *"my-mlp", "enter")
+        await wait_for(pilot, lambda: (tmp_path / "my-mlp.toml").is_file())
+        b = builder(app)
+        saved = load_experiment(str(tmp_path / "my-mlp.toml"))
+        assert saved == b.exp and saved.name == "my-mlp"
+        await pilot.press("ctrl+o")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
+        await pilot.press(*"digits-cnn", "enter")
+        b = await settle(pilot, app)
+        assert b.exp == load_experiment("digits-cnn") and b.summary.total_params == 13706
+        await pilot.press("ctrl+z")  # opening is undoable
+        b = await settle(pilot, app)
+        assert b.exp.name == "my-mlp"
+
+
+async def test_export_key_writes_script(tmp_path) -> None:
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        target = tmp_path / "out.py"
+        await pilot.press("E")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
+        await pilot.press("ctrl+u", *str(target), "enter")
+        await wait_for(pilot, lambda: target.is_file(), timeout=20)
+        assert "keras.layers.Dense(units=64" in target.read_text()
+
+
+async def test_bindings_have_ids_and_safe_keys() -> None:
+    for b in BuilderScreen.BINDINGS:
+        assert b.id, b
+        for key in b.key.split(","):
+            assert "alt+" not in key and key != "ctrl+enter"
+            assert len(key) == 1 or key.startswith("ctrl+") and len(key) == 6 or key in (
+                "delete", "escape") or key.startswith("f"), key
+
+
+async def test_stale_summaries_are_dropped() -> None:
+    pending: list[tuple[Experiment, int]] = []
+    app = Host(load_experiment("digits-cnn"), lambda exp, rid: pending.append((exp, rid)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: len(pending) == 1)
+        b = builder(app)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: len(pending) == 2)
+        old_exp, old_id = pending[0]
+        src = digits_source()
+        assert not b.deliver_summary(src(old_exp, old_id))  # an answer to an older request
+        assert b.summary is None
+        assert b.deliver_summary(src(*pending[1]))
+        # without the first Conv2D, the second sees 1 channel: 32*9*1 + 32 weights instead of 4,640
+        assert b.summary.total_params == 13706 - 160 - 4640 + 320
+
+
+async def test_random_key_sequences_stay_valid_or_report() -> None:
+    """Seeded random add/remove/move/duplicate/undo sequences by keys: never a crash, always a summary."""
+    rng = random.Random(7)
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    queries = ["dense", "dropout", "flatten", "conv2d", "batchnorm", "reshape", "lstm", "maxpool", "gru",
+               "embedding", "prelu", "global"]
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(30):
+            op = rng.choice(["add", "x", "K", "J", "d", "ctrl+z", "ctrl+y", "up", "down"])
+            if op == "add":
+                await add(pilot, app, rng.choice(queries))
+            else:
+                await pilot.press(op)
+            b = await settle(pilot, app)
+            assert b.summary is not None or b.findings
+            n = len(b.exp.model.layers)
+            if n and not b.findings:
+                assert len(b.summary.rows) == n

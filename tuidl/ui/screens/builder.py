@@ -96,10 +96,10 @@ class BuilderScreen(Screen[Experiment | None]):
 
     DEFAULT_CSS = """
     BuilderScreen #model-pane { height: 1fr; }
-    BuilderScreen #left { width: 3fr; }
-    BuilderScreen #editor { width: 2fr; min-width: 36; border-left: solid $primary; padding: 0 1; }
+    BuilderScreen #left { width: 1fr; }
+    BuilderScreen #editor { width: 40; border-left: solid $primary; padding: 0 0 0 1; }
     BuilderScreen #editor-title { text-style: bold; }
-    BuilderScreen #totals { height: 1; padding: 0 1; background: $boost; }
+    BuilderScreen #totals { height: auto; padding: 0 1; background: $boost; }
     BuilderScreen #findings { height: auto; max-height: 7; border-top: solid $primary; padding: 0 1; }
     BuilderScreen #training-scroll { padding: 0 1; }
     BuilderScreen TabbedContent, BuilderScreen ContentSwitcher, BuilderScreen TabPane { height: 1fr; }
@@ -199,7 +199,13 @@ class BuilderScreen(Screen[Experiment | None]):
 
     def apply(self, exp: Experiment, key: str | None = None, cursor: int | None = None,
               rebuild_editor: bool = True) -> None:
-        """Make ``exp`` current (one undo step; edits with the same ``key`` in a row coalesce)."""
+        """Make ``exp`` current (one undo step; edits with the same ``key`` in a row coalesce).
+
+        An ``exp`` equal to the current one is ignored (widgets echo their
+        values when they are mounted).
+        """
+        if exp == self.exp and exp.name == self.exp.name:
+            return
         if key is not None and key == self._last_key:
             self.history.replace(exp)
         else:
@@ -339,6 +345,7 @@ class BuilderScreen(Screen[Experiment | None]):
 
     def action_done(self) -> None:
         """Leave the editor (back to the list), or leave the builder with the edited experiment."""
+        self._last_key = None  # leaving a field ends its undo step
         if self.query_one(TabbedContent).active != "tab-model" or not self._list_has_focus():
             self.action_show_tab("tab-model")
             return
@@ -444,7 +451,6 @@ class BuilderScreen(Screen[Experiment | None]):
     @on(DataTable.RowHighlighted, "#layers")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_editor()
-        self._last_key = None
 
     @on(DataTable.RowSelected, "#layers")
     def _row_selected(self, event: DataTable.RowSelected) -> None:
@@ -558,9 +564,9 @@ class BuilderScreen(Screen[Experiment | None]):
             n_err = sum(f.severity == ERROR for f in self.findings)
             shape = "x".join(str(d) for d in s.input_shape) if s.input_shape else "?"
             totals.update(Text.assemble(
-                f"input ({shape})  total ", (f"{s.total_params:,}", "bold"),
-                f" params · trainable {s.trainable_params:,} · non-trainable {s.non_trainable_params:,}",
-                ("  ✗ training blocked" if n_err else "", "bold red")))
+                (f"{s.total_params:,}", "bold"), " params",
+                f" ({s.trainable_params:,} trainable, {s.non_trainable_params:,} non-trainable)"
+                f" · input {shape}", ("  ✗ blocked" if n_err else "", "bold red")))
         else:
             totals.update(Text("computing shapes…", style="dim"))
 

@@ -51,12 +51,13 @@ class ArgForm(Vertical):
     DEFAULT_CSS = """
     ArgForm { height: auto; }
     ArgForm .arg-row { height: auto; }
-    ArgForm .arg-name { width: 20; padding: 0 1 0 0; }
+    ArgForm .arg-name { width: 21; padding: 0; }
+    ArgForm Switch { height: 1; border: none; padding: 0; width: 8; }
     ArgForm .arg-field { width: 1fr; }
     ArgForm .arg-all { width: 5; min-width: 5; }
-    ArgForm .arg-error { color: $error; height: auto; padding: 0 0 0 20; }
+    ArgForm .arg-error { color: $error; height: auto; padding: 0 0 0 2; }
     ArgForm .arg-error.-empty { display: none; }
-    ArgForm .arg-custom { padding: 0 0 0 20; height: auto; }
+    ArgForm .arg-custom { margin: 0 0 0 21; height: auto; }
     ArgForm .arg-custom.-hidden { display: none; }
     """
 
@@ -140,7 +141,7 @@ class ArgForm(Vertical):
                 current = Select.NULL
             else:
                 current = CUSTOM
-            default = "none" if arg.kind == "regularizer" else f"Keras default ({arg.default})"
+            default = "none" if arg.kind == "regularizer" else "default"
             return Select(options, value=current, allow_blank=True, prompt=default, id=wid,
                           classes="arg-field", compact=True, tooltip=tip)
         return Input(format_arg(arg, value), placeholder=format_arg(arg, arg.default) or "unset",
@@ -219,8 +220,9 @@ class ArgForm(Vertical):
                 else:
                     self._input_changed(Input.Changed(custom, custom.value))
                 return
-        if value != self.values.get(name):
-            self._emit(name, value)
+        current = self.values.get(name)
+        if value != current and not (current is None and value == arg.default):
+            self._emit(name, value)  # (an unset argument's Select shows, and echoes, its default)
 
     @on(Button.Pressed)
     def _apply_all(self, event: Button.Pressed) -> None:

@@ -13,7 +13,6 @@ from typing import Sequence
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tuidl.core.checks import fmt_shape, layer_names
 from tuidl.core.events import Finding, LayerRow
 from tuidl.core.spec import LayerSpec
 
@@ -21,7 +20,7 @@ __all__ = ["LayerList"]
 
 
 def _brief(layer: LayerSpec) -> str:
-    """A few main arguments: ``units=64 relu``, ``16 3x3 same``."""
+    """A few main arguments: ``64 relu``, ``16 3x3 relu`` (the editor shows them all)."""
     c = layer.config
     parts: list[str] = []
     for key in ("units", "filters", "rate", "stddev", "pool_size", "target_shape", "output_dim"):
@@ -31,15 +30,18 @@ def _brief(layer: LayerSpec) -> str:
     if "kernel_size" in c:
         k = c["kernel_size"]
         parts.append("x".join(map(str, k)) if isinstance(k, list) else f"{k}x{k}")
-    if c.get("padding") and c["padding"] != "valid":
-        parts.append(str(c["padding"]))
     if c.get("activation"):
         parts.append(str(c["activation"]))
     return " ".join(parts)
 
 
+def _shape(shape: tuple[int | None, ...]) -> str:
+    """``(8, 8, 16)`` -> ``"8×8×16"`` (the batch axis left out, as the column header says)."""
+    return "×".join("?" if d is None else str(d) for d in shape) or "()"
+
+
 class LayerList(DataTable):
-    """Rows: ``#``, layer class and main arguments, output shape, params.
+    """Rows: ``#``, layer class and main arguments, output shape (no batch axis), params.
 
     Row keys are positions as strings; the cursor row is the layer being edited.
     """
@@ -50,11 +52,12 @@ class LayerList(DataTable):
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
+        self.cell_padding = 0
         self.zebra_stripes = True
-        self.add_column("#", key="n", width=3)
-        self.add_column("layer", key="layer")
-        self.add_column("output", key="shape")
-        self.add_column("params", key="params")
+        self.add_column("#", key="n", width=4)  # ✗ error, ! warning, then the position
+        self.add_column(" layer", key="layer")
+        self.add_column(" output", key="shape")  # without the batch axis
+        self.add_column(" params", key="params")
 
     def show(self, layers: Sequence[LayerSpec], rows: Sequence[LayerRow] | None,
              findings: Sequence[Finding], cursor: int | None = None) -> None:
@@ -69,7 +72,6 @@ class LayerList(DataTable):
         """
         keep = self.cursor_row if cursor is None else cursor
         self.clear()
-        names = layer_names(layers)
         by_index = {r.index: r for r in rows or ()}
         sev: dict[int, str] = {}
         for f in findings:
@@ -79,11 +81,10 @@ class LayerList(DataTable):
             row = by_index.get(i)
             mark = {"error": Text("✗", style="bold red"), "warning": Text("!", style="bold yellow")}.get(
                 sev.get(i, ""), Text(" "))
-            label = Text.assemble(mark, f"{layer.class_name} ", (_brief(layer), "dim"))
-            name = row.name if row is not None and row.class_name == layer.class_name else names[i]
-            label.append(f" {name}", style="italic dim")
-            shape = fmt_shape(row.output_shape) if row is not None else "…" if rows is None else "?"
+            mark.append(f"{i + 1:>3}")
+            label = Text.assemble(f" {layer.class_name} ", (_brief(layer), "dim"))
+            shape = " " + (_shape(row.output_shape) if row is not None else "…" if rows is None else "?")
             params = f"{row.params:,}" if row is not None else ""
-            self.add_row(str(i + 1), label, shape, Text(params, justify="right"), key=str(i))
+            self.add_row(mark, label, shape, Text(params, justify="right"), key=str(i))
         if layers:
             self.move_cursor(row=max(0, min(keep, len(layers) - 1)), animate=False)

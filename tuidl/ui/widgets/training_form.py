@@ -56,7 +56,8 @@ class TrainingForm(Vertical):
     TrainingForm { height: auto; }
     TrainingForm .section { text-style: bold; color: $accent; margin: 1 0 0 0; }
     TrainingForm .row { height: auto; }
-    TrainingForm .row Label { width: 20; }
+    TrainingForm .row Label { width: 21; }
+    TrainingForm .row Switch { height: 1; border: none; padding: 0; width: 8; }
     TrainingForm .row Select { width: 1fr; }
     TrainingForm SelectionList { height: auto; max-height: 10; }
     TrainingForm .cb-args.-off { display: none; }
