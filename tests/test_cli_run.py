@@ -40,11 +40,17 @@ def test_run_with_set_writes_run_folder(tmp_path: Path):
     assert "completed after 2 epochs" in (run_dir / "engine.log").read_text()
 
 
-def test_runs_dir_from_environment(tmp_path: Path):
+def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
     runs = tmp_path / "env-runs"
-    p = _tuidl("run", "digits-mlp", "--epochs", "1", cwd=tmp_path, env={"TUIDL_RUNS_DIR": str(runs)})
+    p = _tuidl("run", "digits-mlp", "--epochs", "1", "--tensorboard", cwd=tmp_path,
+               env={"TUIDL_RUNS_DIR": str(runs)})
     assert p.returncode == 0, p.stderr
-    assert len(list(runs.iterdir())) == 1 and not (tmp_path / "runs").exists()
+    (run_dir,) = list(runs.iterdir())
+    assert not (tmp_path / "runs").exists()
+    from tuidl.engine.tensorboard import tensorboard_available
+
+    if tensorboard_available():  # TensorFlow brings it; the optional extra pins it
+        assert list((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
 
 
 @pytest.mark.parametrize("args, expected", [

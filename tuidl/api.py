@@ -23,7 +23,7 @@ __all__ = ["train"]
 def train(exp_or_name: Experiment | str | os.PathLike[str], runs_dir: str | os.PathLike[str] | None = None,
           overrides: list[str] | dict[str, Any] | None = None,
           on_event: Callable[[Event], Any] | None = None,
-          callbacks: Iterable[Any] = (), control: Any = None) -> Any:
+          callbacks: Iterable[Any] = (), control: Any = None, tensorboard: bool = False) -> Any:
     """Train an experiment and return its :class:`tuidl.engine.train.RunResult`.
 
     Args:
@@ -33,6 +33,8 @@ def train(exp_or_name: Experiment | str | os.PathLike[str], runs_dir: str | os.P
         on_event: called with every event (``RunStarted``, ``EpochEnded``, ...).
         callbacks: extra Keras callbacks passed to ``model.fit``.
         control: a :class:`tuidl.engine.train.Control` to stop the run from another thread.
+        tensorboard: also write TensorBoard event files into ``<run>/tensorboard``
+            (when the ``tensorboard`` package is installed).
 
     Returns:
         The ``RunResult`` (``status``, ``epochs_done``, ``history``, ``run_dir``, ``error``).
@@ -53,4 +55,9 @@ def train(exp_or_name: Experiment | str | os.PathLike[str], runs_dir: str | os.P
         if isinstance(overrides, dict):
             exp = exp.with_overrides(overrides)
     root = Path(runs_dir) if runs_dir is not None else default_runs_dir()
-    return _train(exp, on_event, control, runs_dir=root, extra_callbacks=callbacks)
+    extra = list(callbacks)
+    if tensorboard:
+        from tuidl.engine.tensorboard import tensorboard_callback
+
+        extra.append(tensorboard_callback)
+    return _train(exp, on_event, control, runs_dir=root, extra_callbacks=extra)

@@ -252,3 +252,14 @@ def test_presets_of_other_data_and_losses_train(name: str, overrides: list[str],
     result = train(exp, None, runs_dir=runs_dir)
     assert result.status == "completed", result.error
     assert math.isfinite(result.history[0]["loss"])
+
+
+def test_callback_factories_get_the_run_folder(runs_dir: Path):
+    seen = []
+
+    def factory(run_dir: Path):
+        seen.append(run_dir)
+        return _BatchCounter()
+
+    result = train(_mlp("fit.epochs=1"), None, runs_dir=runs_dir, extra_callbacks=[factory, lambda d: None])
+    assert result.status == "completed" and seen == [result.run_dir]

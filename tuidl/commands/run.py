@@ -39,6 +39,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a spec key by dotted path, e.g. fit.batch_size=64 (repeatable)")
     p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
+    p.add_argument("--tensorboard", action="store_true",
+                   help="also write TensorBoard event files into <run>/tensorboard (needs the tensorboard "
+                        "package; also on with TUIDL_TENSORBOARD=1)")
 
 
 def _fmt(v: float) -> str:
@@ -167,15 +170,28 @@ def main(args: argparse.Namespace) -> int:
     root = runs_dir(args.runs_dir)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    tensorboard = args.tensorboard or os.environ.get("TUIDL_TENSORBOARD", "") not in ("", "0")
+    if tensorboard:
+        from tuidl.engine.tensorboard import tensorboard_available
+
+        if not tensorboard_available():
+            print("tuidl: the tensorboard package is not installed (pip install 'tuidl[tensorboard]'); "
+                  "training without TensorBoard files", file=sys.stderr)
     with capture_native_stderr() as captured:
-        code, run_dir = _run(exp, root)
+        code, run_dir = _run(exp, root, tensorboard)
         _append_log(captured, run_dir)
     return code
 
 
-def _run(exp: Any, root: Path) -> tuple[int, Path | None]:
+def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | None]:
     """Train with progress output; returns (exit code, run folder)."""
     from tuidl.engine.train import Control, train
+
+    extra = []
+    if tensorboard:
+        from tuidl.engine.tensorboard import tensorboard_callback
+
+        extra.append(tensorboard_callback)
 
     out = sys.stdout
     progress = Progress(out, out.isatty())
@@ -189,7 +205,7 @@ def _run(exp: Any, root: Path) -> tuple[int, Path | None]:
 
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = train(exp, progress, control, runs_dir=root)
+        result = train(exp, progress, control, runs_dir=root, extra_callbacks=extra)
     finally:
         signal.signal(signal.SIGINT, old)
         progress.end()

@@ -15,6 +15,9 @@ Started by :class:`tuidl.engine.client.EngineClient` with multiprocessing's
    are queued and run one at a time on the main thread; ``Shutdown`` (or the
    UI's end of the pipe closing) stops any run and ends the process.
 
+With ``TUIDL_TENSORBOARD=1`` in the environment every run also writes
+TensorBoard event files (see :mod:`tuidl.engine.tensorboard`).
+
 All sends go through one lock (``Connection.send`` is not thread-safe).
 Module scope imports only the standard library and ``tuidl.core``.
 """
@@ -220,7 +223,13 @@ class _Host:
                 self.send(RunFinished("", "stopped", 0, 0.0))
                 return
             keras.backend.clear_session()  # free the previous run's graphs and name counters
-            train(exp, self.send, control, req.runs_dir, req.base_dir, on_run_dir=self.set_run_log)
+            extra = []
+            if os.environ.get("TUIDL_TENSORBOARD", "") not in ("", "0"):
+                from tuidl.engine.tensorboard import tensorboard_callback
+
+                extra.append(tensorboard_callback)  # called with the run folder; None if not installed
+            train(exp, self.send, control, req.runs_dir, req.base_dir, extra_callbacks=extra,
+                  on_run_dir=self.set_run_log)
         except Exception as e:  # train() reports its own failures; this is a last resort
             log.exception("train request failed")
             self.send(RunFailed("", "engine", "Engine problem", f"{type(e).__name__}: {e}"))

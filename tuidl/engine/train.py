@@ -242,6 +242,13 @@ class _RunLog:
         self.handler.close()
 
 
+def _is_factory(item: Any) -> bool:
+    """A plain function (not a Keras callback object) in ``extra_callbacks``: called with the run folder."""
+    import keras
+
+    return callable(item) and not isinstance(item, keras.callbacks.Callback)
+
+
 def _describe(ds: Any) -> dict[str, Any]:
     """``ds.describe()`` without image/point samples (small enough for run.json and events)."""
     return ds.describe(samples=False)
@@ -270,7 +277,9 @@ def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: 
         runs_dir: the runs folder; the run is ``<runs_dir>/<run_id>/``.
         base_dir: folder that relative data paths are resolved against
             (default: the folder of ``exp.source``).
-        extra_callbacks: more Keras callbacks for ``model.fit`` (e.g. TensorBoard).
+        extra_callbacks: more Keras callbacks for ``model.fit``; an item that is a
+            function instead is called with the run folder and may return a
+            callback or ``None`` (e.g. ``tuidl.engine.tensorboard.tensorboard_callback``).
         on_run_dir: called with the run folder once it exists. When given, the
             caller owns ``engine.log`` (the engine process tees its captured
             output there); otherwise Python logging and warnings of the run are
@@ -351,10 +360,11 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         state = _Stream(run_id, exp.fit.epochs, steps, emit, control, writer, time.time())
         emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, steps, summary))
         cb = _callback_class()(state)
+        extra = [c for c in (x(writer.dir) if _is_factory(x) else x for x in extra_callbacks) if c is not None]
         model.fit(x_train, y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
                   validation_data=(x_val, y_val) if len(x_val) else None, shuffle=True,
                   class_weight=getattr(ds, "class_weight", None),
-                  callbacks=[cb, *callbacks, *extra_callbacks])
+                  callbacks=[cb, *callbacks, *extra])
     except KeyboardInterrupt:
         done = len(state.history) if state else 0
         _finish(writer, "stopped", None, epochs_done=done)
