@@ -69,10 +69,15 @@ class EngineClient:
 
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe(duplex=True)
-        self._proc = ctx.Process(target=serve, args=(child, self.log_path), name="tuidl-engine", daemon=True)
-        self._proc.start()
-        child.close()
-        self._conn = parent
+        proc = ctx.Process(target=serve, args=(child, self.log_path), name="tuidl-engine", daemon=True)
+        try:
+            proc.start()
+        except BaseException:
+            parent.close()
+            raise
+        finally:
+            child.close()
+        self._proc, self._conn = proc, parent
         self._reader = threading.Thread(target=self._read, name="tuidl-engine-reader", daemon=True)
         self._reader.start()
 
@@ -160,10 +165,11 @@ class EngineClient:
                 proc.join(1.0)
         if self._reader is not None:
             self._reader.join(max(0.1, deadline - time.monotonic()))
-        try:
-            self._conn.close()
-        except OSError:
-            pass
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except OSError:
+                pass
 
     def __enter__(self) -> "EngineClient":
         self.start()
