@@ -1,0 +1,525 @@
+"""The tuidl Textual app: owns the experiment and the engine client.
+
+The UI process never imports TensorFlow or Keras. On mount the App starts an
+engine client (:class:`tuidl.engine.client.EngineClient` by default, which
+spawns the engine process and returns at once) and one thread worker that owns
+the receiving end: it turns each engine event into an
+:class:`~tuidl.ui.messages.EngineEvent` with ``post_message`` (non-blocking,
+safe after exit; never ``call_from_thread``). The App keeps the state (engine
+ready, the run in progress) and passes what to show down to the
+:class:`~tuidl.ui.screens.dashboard.DashboardScreen`.
+
+Keys: ``t`` train, ``s`` stop, ``ctrl+q`` quit (also in the command palette).
+Quitting during a run stops it, shuts the engine down (killing it after
+2.5 s) and marks the run ``stopped`` on disk if the engine could not.
+
+Other screens are added with a :class:`~textual.binding.Binding` (with an
+``id``) in :attr:`TuidlApp.BINDINGS` and an ``action_...`` that pushes the
+screen; the command palette lists every shown binding automatically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Protocol
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.reactive import var
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from tuidl.core import events as ev
+from tuidl.core.errors import TuidlError
+from tuidl.core.protocol import Request, Stop, Summarize, Train
+from tuidl.core.runs import iso, read_metrics, runs_dir as resolve_runs_dir
+from tuidl.core.spec import Experiment
+from tuidl.ui.commands import binding_commands
+from tuidl.ui.messages import EngineEvent, ExperimentChanged
+from tuidl.ui.screens.dashboard import DashboardScreen
+from tuidl.ui.screens.error_modal import ErrorModal
+
+__all__ = ["EngineClientLike", "TuidlApp", "run_app"]
+
+QUIT_ENGINE_TIMEOUT = 2.5
+"""Seconds the engine gets to stop and exit on quit before it is killed (quit <= 3 s)."""
+
+
+class EngineClientLike(Protocol):
+    """What the App needs of an engine client (``tuidl.engine.client.EngineClient``)."""
+
+    def start(self) -> None: ...
+    def send(self, request: Request) -> bool: ...
+    def recv(self, timeout: float | None = None) -> ev.Event | None: ...
+    @property
+    def alive(self) -> bool: ...
+    def close(self, timeout: float = 3.0) -> None: ...
+
+
+def _default_client() -> EngineClientLike:
+    from tuidl.engine.client import EngineClient  # stdlib + core only; the engine imports TF
+
+    return EngineClient()
+
+
+def _pid_alive(pid: Any) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError, TypeError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_run_ended(run_dir: str | Path, status: str, error: dict[str, str] | None = None) -> bool:
+    """Mark a run that the engine could not finish (killed or died) in its ``run.json``.
+
+    Only a run still marked ``running`` is changed: its status becomes
+    ``status`` (``stopped`` or ``failed``), ``ended`` is set, ``epochs_done``
+    counts the finished epochs in ``metrics.jsonl`` (which are kept), and
+    ``error`` is stored. Written atomically (write, then rename).
+
+    Returns:
+        ``True`` when the file was changed.
+    """
+    run_dir = Path(run_dir)
+    path = run_dir / "run.json"
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return False
+    if info.get("status") != "running":
+        return False
+    info.update(status=status, ended=iso(time.time()), error=error,
+                epochs_done=len(read_metrics(run_dir / "metrics.jsonl")))
+    tmp = run_dir / "run.json.tmp"
+    try:
+        tmp.write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        return False
+    return True
+
+
+class TuidlApp(App[int]):
+    """The tuidl dashboard.
+
+    Args:
+        exp: the experiment to show and train.
+        runs_dir: where runs are written (``None``: ``$TUIDL_RUNS_DIR`` or ``./runs``).
+        client_factory: makes an engine client (tests pass a fake); called again
+            for a fresh engine when one dies.
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tuidl"
+    SUB_TITLE = "deep learning dashboard"
+
+    BINDINGS = [
+        Binding("t", "train", "Train", id="train", tooltip="Train the experiment"),
+        Binding("s", "stop", "Stop", id="stop", tooltip="Stop the run after the current batch"),
+        Binding("b", "builder", "Builder", id="builder",
+                tooltip="Assemble the model: layers, compile and fit settings, checks, export"),
+        Binding("r", "runs", "Runs", id="runs",
+                tooltip="Browse and compare runs; opening one loads it into the builder"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
+                tooltip="Stop any run, shut the engine down and quit"),
+    ]
+
+    exp: var[Experiment] = var(None, init=False, always_update=False)  # type: ignore[arg-type]
+    """The experiment shown; setting it shows it and asks the engine for a Summary."""
+
+    def __init__(self, exp: Experiment, runs_dir: str | os.PathLike[str] | None = None, *,
+                 client_factory: Callable[[], EngineClientLike] | None = None) -> None:
+        super().__init__()
+        self.set_reactive(TuidlApp.exp, exp)
+        self.runs_dir = resolve_runs_dir(runs_dir).resolve()
+        self._client_factory = client_factory or _default_client
+        self.client: EngineClientLike | None = None
+        self.generation = 0
+        self.engine_ready = False
+        self.training = False
+        """A Train request was sent and its run has not ended."""
+        self.current_run: ev.RunStarted | None = None
+        """The run in progress (after RunStarted)."""
+        self.last_status: str = ""
+        self._summary_id = 0
+        self._engine_closing = threading.Event()
+        self._client_lock = threading.Lock()
+        self._quitting = False
+        self._started_at = time.time()
+        self._presets = _preset_names()
+        self._dashboard: DashboardScreen | None = None
+
+    # -- screens and commands ------------------------------------------------------------
+    def get_default_screen(self) -> Screen:
+        self._dashboard = DashboardScreen(self._presets)
+        return self._dashboard
+
+    @property
+    def dashboard(self) -> DashboardScreen:
+        """The dashboard screen (the default screen)."""
+        assert self._dashboard is not None, "the app is not running"
+        return self._dashboard
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette: every shown binding with an id (train, stop, ...), then Textual's."""
+        own = list(binding_commands(self, screen))
+        titles = {c.title for c in own}
+        yield from own
+        for cmd in super().get_system_commands(screen):
+            if cmd.title not in titles:
+                yield cmd
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dim ``train`` while a run is in progress and ``stop`` when none is."""
+        if action == "train" and self.training:
+            return None
+        if action == "stop" and not self.training:
+            return None
+        return True
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def on_ready(self) -> None:
+        """The first frame is painted: now start the engine (its spawn never delays that frame)."""
+        self._start_engine()
+        if not self.is_headless and _has_tty():
+            self.set_interval(5.0, self._watch_tty, name="tty-watchdog")
+
+    def _start_engine(self) -> None:
+        """Start a (fresh) engine client and its reader worker, and ask for a Summary."""
+        self.generation += 1
+        self.engine_ready = False
+        client = self._client_factory()
+        with self._client_lock:
+            self.client = client
+        try:
+            client.start()
+        except Exception as e:  # noqa: BLE001 - shown to the person, never a traceback
+            self._set_status("dead", f"engine failed to start: {e}")
+            self.push_screen(ErrorModal("Engine failed to start", str(e),
+                                        "see the log pane; check the TensorFlow install"))
+            return
+        self._set_status("loading", "engine loading… (TensorFlow is importing; the UI works meanwhile)")
+        self._read_engine(client, self.generation)
+        self._request_summary()
+
+    @work(thread=True, group="engine", exclusive=True, exit_on_error=False,
+          name="engine-reader", description="Reads engine events and posts them as messages")
+    def _read_engine(self, client: EngineClientLike, generation: int) -> None:
+        """Own the receiving end: engine events -> EngineEvent messages (post_message only)."""
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self._engine_closing.is_set():
+            try:
+                event = client.recv(0.1)
+            except (EOFError, OSError):
+                event = ev.EngineExited(None, expected=self._engine_closing.is_set())
+            if event is None:
+                continue
+            if not self.post_message(EngineEvent(event, generation)):
+                return  # the app is closing
+            if isinstance(event, ev.EngineExited):
+                return
+
+    def shutdown_engine(self, timeout: float = QUIT_ENGINE_TIMEOUT) -> None:
+        """Stop any run, shut the engine down (kill it after ``timeout`` s), fix up run.json.
+
+        Blocking (up to ``timeout`` + 0.5 s); idempotent; safe from any thread.
+        Finished epochs are kept; a run the engine could not finish is marked
+        ``stopped``.
+        """
+        with self._client_lock:
+            client, self.client = self.client, None
+        self._engine_closing.set()
+        if client is None:
+            return
+        try:
+            if self.training:
+                client.send(Stop())
+            client.close(timeout=timeout)
+        except Exception:  # noqa: BLE001 - quitting must not fail
+            pass
+        self._fix_orphan_runs("stopped", None)
+
+    def _fix_orphan_runs(self, status: str, error: dict[str, str] | None) -> None:
+        """Mark runs this session started that are still ``running`` with a dead engine."""
+        dirs: list[Path] = []
+        if self.current_run is not None:
+            dirs.append(Path(self.current_run.run_dir))
+        try:
+            for d in self.runs_dir.iterdir():
+                if d.is_dir() and d.stat().st_mtime >= self._started_at - 1 and d not in dirs:
+                    dirs.append(d)
+        except OSError:
+            pass
+        for d in dirs:
+            try:
+                info = json.loads((d / "run.json").read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            if info.get("status") == "running" and not _pid_alive(info.get("pid")):
+                mark_run_ended(d, status, error)
+
+    async def action_quit(self) -> None:
+        """Stop any run, shut the engine down, and exit (within about 3 s)."""
+        if self._quitting:
+            return
+        self._quitting = True
+        self._set_status("stopping", "quitting: stopping the engine…")
+        await asyncio.to_thread(self.shutdown_engine)
+        self.exit(0)
+
+    def _watch_tty(self) -> None:
+        """Quit when the terminal is gone (SSH dropped without SIGHUP; Dolphie's watchdog)."""
+        if not _has_tty():
+            self.run_worker(self.action_quit(), group="quit")
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Harlequin's guard (Textual #5325, Textual 8.2.8): no tracebacks after exit().
+        if self._exit:
+            return
+        super()._handle_exception(error)
+
+    # -- experiment ----------------------------------------------------------------------
+    def watch_exp(self, exp: Experiment) -> None:
+        if self._dashboard is not None and self._dashboard.is_mounted:
+            self._dashboard.show_experiment(exp)
+        self._request_summary()
+
+    def on_experiment_changed(self, message: ExperimentChanged) -> None:
+        """Apply a picker's (or another screen's) overrides to the experiment."""
+        try:
+            new = self.exp.with_overrides(message.overrides)
+        except TuidlError as e:
+            self.push_screen(ErrorModal(e.title, e.message, e.hint))
+            return
+        if message.reason:
+            self.dashboard.log_line(f"tuidl: {message.reason}")
+        self.exp = new
+
+    def _base_dir(self) -> str | None:
+        return str(self.exp.source.parent) if self.exp.source else None
+
+    def _send(self, request: Request) -> bool:
+        client = self.client
+        return bool(client is not None and client.send(request))
+
+    def _request_summary(self) -> None:
+        self._summary_id += 1
+        self._send(Summarize(self._summary_id, self.exp.model_dump(), self._base_dir()))
+
+    # -- actions -------------------------------------------------------------------------
+    def action_train(self) -> None:
+        """Train the experiment (one run at a time)."""
+        if self.training:
+            self.notify("a run is in progress; press s to stop it", severity="warning")
+            return
+        if not self._send(Train(self.exp.model_dump(), str(self.runs_dir), self._base_dir())):
+            self.notify("the engine is not running", severity="error")
+            return
+        self.training = True
+        self.refresh_bindings()
+        if self.engine_ready:
+            self._set_status("training", "training: starting…")
+        else:
+            self._set_status("loading", "engine loading… training starts when it is ready")
+        self.dashboard.log_line(f"tuidl: train {self.exp.name} → {self.runs_dir}")
+
+    def action_stop(self) -> None:
+        """Stop the run after the batch in progress (finished epochs are kept)."""
+        if not self.training:
+            self.notify("no run in progress")
+            return
+        self._send(Stop())
+        self._set_status("stopping", "stopping after this batch…")
+
+    # -- engine events -------------------------------------------------------------------
+    def _set_status(self, state: str, text: str) -> None:
+        self.last_status = f"{state}: {text}"
+        if self._dashboard is not None and self._dashboard.is_mounted:
+            self._dashboard.set_status(state, text)
+
+    def _run_ended(self) -> None:
+        self.training = False
+        self.current_run = None
+        self.refresh_bindings()
+
+    def _is_current(self, run_id: str) -> bool:
+        return self.current_run is not None and run_id == self.current_run.run_id
+
+    def on_engine_event(self, message: EngineEvent) -> None:
+        """Turn one engine event into state and display (epochs are never dropped)."""
+        if message.generation != self.generation:
+            return
+        e = message.event
+        if isinstance(e, (ev.Summary, ev.RunFailed)) and e.request_id < 0:
+            self._to_builder(e)  # negative request ids are the builder's (see request_summary)
+            return
+        d = self.dashboard
+        if isinstance(e, ev.BatchProgress):
+            if self._is_current(e.run_id):
+                d.batch(e)
+        elif isinstance(e, ev.EpochEnded):
+            if self._is_current(e.run_id):
+                d.epoch(e)
+                logs = " ".join(f"{k}={v:.4g}" for k, v in e.logs.items() if isinstance(v, float))
+                d.log_line(f"epoch {e.epoch + 1}: {logs}")
+        elif isinstance(e, ev.LogLine):
+            d.log_line(e.text)
+        elif isinstance(e, ev.EngineReady):
+            self.engine_ready = True
+            versions = " ".join(f"{k} {v}" for k, v in e.versions.items())
+            devices = ", ".join(e.devices) or "no devices"
+            d.log_line(f"tuidl: engine ready in {e.seconds:.1f} s: {versions} on {devices}")
+            if self.training and self.current_run is None:
+                self._set_status("training", "training: starting…")
+            else:
+                self._set_status("ready", f"ready · {versions} · {devices} · press t to train")
+        elif isinstance(e, ev.Summary):
+            if e.request_id == self._summary_id:
+                d.show_summary(e)
+        elif isinstance(e, ev.RunStarted):
+            self.current_run = e
+            self.training = True
+            self.refresh_bindings()
+            d.run_started(e)
+            self._set_status("training", f"training {e.run_id} · {e.epochs} epochs × {e.steps_per_epoch} batches")
+        elif isinstance(e, ev.RunFinished):
+            if self.current_run is None or self._is_current(e.run_id):
+                self._run_ended()
+                state = "completed" if e.status == "completed" else "stopped"
+                self._set_status(state, f"{e.status} {e.run_id} · {e.epochs_done} epochs in {e.seconds:.1f} s")
+                d.log_line(f"tuidl: run {e.run_id} {e.status} after {e.epochs_done} epochs")
+        elif isinstance(e, ev.RunDiverged):
+            if self.current_run is None or self._is_current(e.run_id):
+                self._run_ended()
+                self._set_status("diverged", f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "
+                                             f"batch {e.batch + 1}; {e.epochs_done} epochs kept")
+                d.log_line(f"tuidl: run {e.run_id} diverged ({e.metric}={e.value})")
+        elif isinstance(e, ev.RunFailed):
+            self._on_failed(e)
+        elif isinstance(e, ev.EngineExited):
+            self._on_engine_exited(e)
+
+    def _on_failed(self, e: ev.RunFailed) -> None:
+        d = self.dashboard
+        if not e.run_id and e.request_id:
+            # a Summarize failed: show it with the experiment (no run was affected)
+            if e.request_id == self._summary_id:
+                d.show_summary_error(e.title, e.message, e.hint)
+                d.log_line(f"tuidl: summary failed: {e.title}: {e.message}")
+            return
+        if self.current_run is not None and e.run_id and not self._is_current(e.run_id):
+            return
+        self._run_ended()
+        self._set_status("failed", f"failed: {e.title}: {e.message}")
+        d.log_line(f"tuidl: run {e.run_id or '(not started)'} failed: {e.title}: {e.message}")
+        self.push_screen(ErrorModal(e.title, e.message, e.hint))
+
+    def _on_engine_exited(self, e: ev.EngineExited) -> None:
+        if e.expected or self._engine_closing.is_set():
+            return
+        run = self.current_run
+        message = (f"The engine process ended unexpectedly (exit code {e.exitcode})"
+                   + (f" during run {run.run_id}; its finished epochs are kept and it is marked failed."
+                      if run else "."))
+        error = {"kind": "engine", "title": "Engine died", "message": message,
+                 "hint": "see the run's engine.log; a fresh engine has been started"}
+        self._fix_orphan_runs("failed", error)
+        if run is not None:
+            mark_run_ended(run.run_dir, "failed", error)
+        old = self.client
+        self._run_ended()
+        self.dashboard.log_line(f"tuidl: {message} Starting a fresh engine.")
+        self.push_screen(ErrorModal("Engine died", message, error["hint"]))
+        if old is not None:
+            threading.Thread(target=old.close, kwargs={"timeout": 1.0}, daemon=True).start()
+        self._start_engine()
+        self._set_status("dead", f"engine died (exit code {e.exitcode}); a fresh engine is loading…")
+
+    # -- builder (issue 3) ---------------------------------------------------------------
+    _builder_summary_id = 0
+
+    def action_builder(self) -> None:
+        """Open the builder on the experiment; its result becomes the experiment."""
+        from tuidl.ui.screens.builder import BuilderScreen
+
+        def done(exp: Experiment | None) -> None:
+            if exp is not None and exp != self.exp:
+                self.exp = exp
+                self.dashboard.log_line(f"tuidl: experiment edited in the builder ({len(exp.model.layers)} layers)")
+
+        self.push_screen(BuilderScreen(self.exp, presets=self._presets), done)
+
+    def action_runs(self) -> None:
+        """Open the runs browser; opening a run loads its experiment into the builder."""
+        from tuidl.ui.screens.runs import RunsScreen
+
+        def opened(exp: Experiment | None) -> None:
+            if exp is not None:
+                self.exp = exp
+                self.action_builder()
+
+        self.push_screen(RunsScreen(self.runs_dir), opened)
+
+    def request_summary(self, exp: Experiment) -> int:
+        """Ask the engine for ``exp``'s Summary for the builder; returns the (negative) request id.
+
+        The answer (Summary, or RunFailed with that request id) goes to the
+        builder's ``deliver_summary`` / ``deliver_failure``.
+        """
+        self._builder_summary_id -= 1
+        base = str(exp.source.parent) if exp.source else self._base_dir()
+        self._send(Summarize(self._builder_summary_id, exp.model_dump(), base))
+        return self._builder_summary_id
+
+    def _to_builder(self, e: ev.Event) -> None:
+        from tuidl.ui.screens.builder import BuilderScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, BuilderScreen):
+                if isinstance(e, ev.Summary):
+                    screen.deliver_summary(e)
+                elif isinstance(e, ev.RunFailed):
+                    screen.deliver_failure(e)
+
+
+def _has_tty() -> bool:
+    try:
+        return bool(sys.__stdin__ and sys.__stdin__.isatty() and os.ttyname(sys.__stdin__.fileno()))
+    except (OSError, ValueError):
+        return False
+
+
+def _preset_names() -> dict[str, list[str]]:
+    from tuidl.core.presets import FAMILIES, components
+
+    out: dict[str, list[str]] = {}
+    for family in FAMILIES:
+        try:
+            out[family] = list(components(family))
+        except TuidlError:
+            out[family] = []
+    return out
+
+
+def run_app(exp: Experiment, runs_dir: str | os.PathLike[str] | None = None) -> int:
+    """Run the dashboard on ``exp`` until the person quits; returns the exit code.
+
+    The engine is always shut down on the way out (even after an error), so no
+    engine process outlives the UI.
+    """
+    app = TuidlApp(exp, runs_dir=runs_dir)
+    try:
+        app.run()
+    finally:
+        app.shutdown_engine()
+    return int(app.return_code or 0)

@@ -1,0 +1,37 @@
+"""Command palette entries: every shown binding with an ``id`` becomes a palette command.
+
+So each action with a key (train, stop, quit, log scale, and whatever other
+screens add) can also be found by name with ``ctrl+p``, without a second list
+to keep in sync.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, Iterable
+
+from textual.app import SystemCommand
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.screen import Screen
+
+__all__ = ["binding_commands"]
+
+
+def binding_commands(app: "App[object]", screen: "Screen[object]") -> Iterable[SystemCommand]:
+    """One :class:`SystemCommand` per active, shown binding that has an ``id``.
+
+    The command's title is the binding's description, its help the tooltip
+    and the key; choosing it runs the binding's action on the node that owns
+    the binding (the screen or the App).
+    """
+    seen: set[str] = set()
+    for key, active in screen.active_bindings.items():
+        b = active.binding
+        if not b.id or not b.show or not b.description or b.id in seen:
+            continue
+        seen.add(b.id)
+        keys = app.get_key_display(b)
+        help_text = f"{b.tooltip} ({keys})" if b.tooltip else f"key: {keys}"
+        yield SystemCommand(b.description, help_text, partial(app.run_action, b.action, active.node))

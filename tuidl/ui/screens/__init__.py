@@ -1,0 +1,1 @@
+"""Screens of the tuidl UI: the dashboard and the error modal (others add theirs here)."""

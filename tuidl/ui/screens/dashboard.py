@@ -1,0 +1,118 @@
+"""The dashboard screen: the experiment, pickers, the live loss chart, progress, status and log.
+
+The screen is a view. The App owns the experiment and the engine and calls
+the methods here ("attributes down"); the pickers post
+:class:`~tuidl.ui.messages.ExperimentChanged`, which bubbles up to the App.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Log
+
+from tuidl.core import events as ev
+from tuidl.core.spec import Experiment
+from tuidl.ui.widgets.experiment import ExperimentPanel, Pickers
+from tuidl.ui.widgets.loss_chart import LossChart
+from tuidl.ui.widgets.run_status import StatusLine, TrainProgress
+
+__all__ = ["DashboardScreen"]
+
+
+class DashboardScreen(Screen[None]):
+    """The main screen of ``tuidl``.
+
+    Args:
+        presets: component preset names by family (``optimizers``, ``initializers``,
+            ``regularizers``) for the pickers.
+    """
+
+    BINDINGS = [
+        Binding("l", "toggle_log_scale", "Log y", id="dashboard.log_scale",
+                tooltip="Plot log10(loss) instead of loss"),
+    ]
+
+    LOG_MAX_LINES = 5000
+    """Lines the log pane keeps."""
+
+    def __init__(self, presets: dict[str, list[str]]) -> None:
+        super().__init__(id="dashboard")
+        self._presets = presets
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≈")
+        yield StatusLine("engine loading…", id="status")
+        yield Pickers(self._presets, id="pickers")
+        with Horizontal(id="main"):
+            yield ExperimentPanel(id="experiment")
+            with Vertical(id="training"):
+                yield LossChart(id="chart")
+                yield TrainProgress(id="progress")
+        yield Log(max_lines=self.LOG_MAX_LINES, id="log", auto_scroll=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#experiment").border_title = "experiment"
+        self.query_one("#training").border_title = "training"
+        self.query_one("#log").border_title = "engine log"
+        self.query_one("#status", StatusLine).set_state("loading", "engine loading… (TensorFlow is importing)")
+        exp = getattr(self.app, "exp", None)
+        if exp is not None:
+            self.show_experiment(exp)
+
+    # -- attributes down -----------------------------------------------------------------
+    @property
+    def chart(self) -> LossChart:
+        """The loss chart."""
+        return self.query_one(LossChart)
+
+    @property
+    def status(self) -> StatusLine:
+        """The status line."""
+        return self.query_one(StatusLine)
+
+    def set_status(self, state: str, text: str) -> None:
+        """Show ``text`` in the status line with ``state`` (see ``run_status.STATES``)."""
+        self.status.set_state(state, text)
+
+    def log_line(self, text: str) -> None:
+        """Append a line to the log pane."""
+        self.query_one(Log).write_line(text)
+
+    def show_experiment(self, exp: Experiment) -> None:
+        """Show a (new) experiment; shapes and params follow with the engine's Summary."""
+        self.query_one(ExperimentPanel).show_experiment(exp)
+        self.query_one(Pickers).show_experiment(exp)
+        self.query_one("#experiment").border_title = f"experiment · {exp.name}"
+
+    def show_summary(self, summary: ev.Summary) -> None:
+        """Show the engine's Summary (shapes, params, data, findings)."""
+        self.query_one(ExperimentPanel).show_summary(summary)
+
+    def show_summary_error(self, title: str, message: str, hint: str) -> None:
+        """The engine could not summarize the experiment: show why in the panel."""
+        self.query_one(ExperimentPanel).show_findings([("error", f"{title}: {message}", hint)])
+
+    def run_started(self, e: ev.RunStarted) -> None:
+        """A run starts: reset the chart and progress."""
+        self.chart.reset(e.run_id, e.steps_per_epoch)
+        self.query_one(TrainProgress).reset(e.epochs, e.steps_per_epoch)
+        if e.summary is not None:
+            self.show_summary(e.summary)
+
+    def batch(self, e: ev.BatchProgress) -> None:
+        """A batch ended."""
+        self.chart.add_batch(e.step, e.logs)
+        self.query_one(TrainProgress).batch(e.epoch, e.batch, e.step)
+
+    def epoch(self, e: ev.EpochEnded) -> None:
+        """An epoch ended."""
+        self.chart.add_epoch(e.epoch, e.logs, e.step)
+        self.query_one(TrainProgress).epoch_done(e.epoch)
+
+    def action_toggle_log_scale(self) -> None:
+        """Switch the chart between loss and log10(loss)."""
+        self.chart.log_scale = not self.chart.log_scale

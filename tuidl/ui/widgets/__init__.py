@@ -1,0 +1,1 @@
+"""Widgets of the tuidl UI (Textual only; nothing here imports TensorFlow or Keras)."""
