@@ -21,13 +21,14 @@ screen; the command palette lists every shown binding automatically.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -202,7 +203,8 @@ class TuidlApp(App[int]):
         with self._client_lock:
             self.client = client
         try:
-            client.start()
+            with _real_stdio():
+                client.start()
         except Exception as e:  # noqa: BLE001 - shown to the person, never a traceback
             self._set_status("dead", f"engine failed to start: {e}")
             self.push_screen(ErrorModal("Engine failed to start", str(e),
@@ -377,12 +379,13 @@ class TuidlApp(App[int]):
         elif isinstance(e, ev.EngineReady):
             self.engine_ready = True
             versions = " ".join(f"{k} {v}" for k, v in e.versions.items())
+            short = " · ".join(f"{k} {e.versions[k]}" for k in ("tensorflow", "keras") if k in e.versions)
             devices = ", ".join(e.devices) or "no devices"
             d.log_line(f"tuidl: engine ready in {e.seconds:.1f} s: {versions} on {devices}")
             if self.training and self.current_run is None:
                 self._set_status("training", "training: starting…")
             else:
-                self._set_status("ready", f"ready · {versions} · {devices} · press t to train")
+                self._set_status("ready", f"ready · {short or versions} · {devices} · t to train")
         elif isinstance(e, ev.Summary):
             if e.request_id == self._summary_id:
                 d.show_summary(e)
@@ -490,6 +493,26 @@ class TuidlApp(App[int]):
                     screen.deliver_summary(e)
                 elif isinstance(e, ev.RunFailed):
                     screen.deliver_failure(e)
+
+
+@contextlib.contextmanager
+def _real_stdio() -> Iterator[None]:
+    """Give ``sys.stdout``/``sys.stderr`` back their real files for a moment.
+
+    Textual replaces them with capture objects whose ``fileno()`` is -1;
+    multiprocessing's ``spawn`` (its resource tracker) passes
+    ``sys.stderr.fileno()`` to the child and fails with "bad value(s) in
+    fds_to_keep". Used on the UI thread only, around starting the engine.
+    """
+    saved = sys.stdout, sys.stderr
+    try:
+        if sys.__stdout__ is not None:
+            sys.stdout = sys.__stdout__
+        if sys.__stderr__ is not None:
+            sys.stderr = sys.__stderr__
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def _has_tty() -> bool:

@@ -89,9 +89,9 @@ class ExperimentPanel(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("data: …", id="data-line")
+        yield Static("data …", id="data-line")
         table: DataTable[str] = DataTable(id="layers", cursor_type="row", zebra_stripes=False)
-        table.add_columns("#", "name", "class", "output", "params")
+        table.add_columns("name", "class", "output", "params")
         yield table
         yield Static("params: …", id="totals")
         yield Static("", id="compile-line")
@@ -104,31 +104,31 @@ class ExperimentPanel(Vertical):
         table.clear()
         for i, layer in enumerate(exp.model.layers):
             name = str(layer.config.get("name", "…"))
-            table.add_row(str(i), name, layer.class_name, "…", "…")
-        self.query_one("#totals", Static).update("params: … (engine summarizing)")
+            table.add_row(name, layer.class_name, "…", "…", key=str(i))
+        self.query_one("#totals", Static).update("params … (engine summarizing)")
         opt = component_name(exp.compile.optimizer)
         loss = component_name(exp.compile.loss)
         self.query_one("#compile-line", Static).update(
-            f"optimizer [b]{opt}[/b] · loss [b]{loss}[/b] · {exp.fit.epochs} epochs × batch {exp.fit.batch_size}")
-        self.query_one("#data-line", Static).update(f"data: {exp.data.name} (loading…)")
+            f"optimizer [b]{opt}[/b] · {exp.fit.epochs} epochs · batch {exp.fit.batch_size}\nloss [b]{loss}[/b]")
+        self.query_one("#data-line", Static).update(f"data [b]{exp.data.name}[/b] (loading…)")
         self.query_one("#findings", Static).update("")
 
     def show_summary(self, summary: Summary) -> None:
         """Fill in shapes, params, totals, data shapes and findings from the engine's Summary."""
         table = self.query_one("#layers", DataTable)
         table.clear()
-        table.add_row("", "input", "", _shape(summary.input_shape), "")
+        table.add_row("input", "", _shape(summary.input_shape), "", key="input")
         for row in summary.rows:
-            table.add_row(str(row.index), row.name, row.class_name, _shape(row.output_shape), f"{row.params:,}")
+            table.add_row(row.name, row.class_name, _shape(row.output_shape), f"{row.params:,}",
+                          key=str(row.index))
         self.query_one("#totals", Static).update(
-            f"params [b]{summary.total_params:,}[/b] · trainable {summary.trainable_params:,}"
-            f" · non-trainable {summary.non_trainable_params:,}")
+            f"params [b]{summary.total_params:,}[/b] · non-trainable {summary.non_trainable_params:,}")
         d = summary.data or {}
         if d:
-            line = f"data: [b]{d.get('name', '?')}[/b] · train {d.get('n_train', '?')}"
-            line += f" · val {d.get('n_val', '?')} · x {_shape(d.get('input_shape'))} {d.get('x_dtype', '')}"
+            line = f"data [b]{d.get('name', '?')}[/b] {_shape(d.get('input_shape'))} {d.get('x_dtype', '')}"
             if d.get("n_classes"):
                 line += f" · {d['n_classes']} classes"
+            line += f" · train {d.get('n_train', '?')} · val {d.get('n_val', '?')}"
             self.query_one("#data-line", Static).update(line)
         self.show_findings([(f.severity, f.message, f.hint) for f in summary.findings])
 
