@@ -94,7 +94,10 @@ class _Host:
             buf += chunk
             *lines, buf = buf.split(b"\n")
             for raw in lines:
-                if raw == _SYNC.encode():
+                if raw.endswith(_SYNC.encode()):  # may follow output that had no newline
+                    raw = raw[: -len(_SYNC)]
+                    if raw:
+                        self._log_line(raw)
                     self.synced.set()
                     continue
                 self._log_line(raw)
