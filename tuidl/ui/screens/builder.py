@@ -82,6 +82,11 @@ def _preset_names() -> dict[str, list[str]]:
     return out
 
 
+def _ordered(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
+    """Errors first; per layer, tuidl's own finding (with its fix) before Keras's build message."""
+    return tuple(sorted(findings, key=lambda f: (f.severity != ERROR, f.message.startswith("model.layers["))))
+
+
 class BuilderScreen(Screen[Experiment | None]):
     """Edit an experiment's model, compile and fit settings.
 
@@ -249,6 +254,9 @@ class BuilderScreen(Screen[Experiment | None]):
         return None
 
     def _current_findings(self) -> tuple[Finding, ...]:
+        return _ordered(self._findings_now())
+
+    def _findings_now(self) -> tuple[Finding, ...]:
         if self._summary_current():
             return tuple(self.summary.findings)  # type: ignore[union-attr]
         local = tuple(check(self.exp, None))
