@@ -24,7 +24,8 @@ async def _a_finished_run(pilot) -> None:
         fake.emit(ev.EpochEnded(RUN_ID, e, logs, 0.1 * (e + 1), 4 * (e + 1)))
     fake.emit(ev.RunFinished(RUN_ID, "completed", 3, 1.5))
     await wait_for(pilot, lambda: app.dashboard.status.state == "completed", what="completed")
-    await wait_for(pilot, lambda: app.dashboard.chart.epochs == 3, what="3 epochs")
+    chart = app.dashboard.chart
+    await wait_for(pilot, lambda: chart.epochs == 3 and chart.settled and chart.rendered > 0, what="3 epochs drawn")
     await pilot.pause()
 
 

@@ -368,10 +368,10 @@ class TuidlApp(App[int]):
         d = self.dashboard
         if isinstance(e, ev.BatchProgress):
             if self._is_current(e.run_id):
-                d.batch(e)
+                d.show_batch(e)
         elif isinstance(e, ev.EpochEnded):
             if self._is_current(e.run_id):
-                d.epoch(e)
+                d.show_epoch(e)
                 logs = " ".join(f"{k}={v:.4g}" for k, v in e.logs.items() if isinstance(v, float))
                 d.log_line(f"epoch {e.epoch + 1}: {logs}")
         elif isinstance(e, ev.LogLine):
@@ -391,8 +391,9 @@ class TuidlApp(App[int]):
                 d.show_summary(e)
         elif isinstance(e, ev.RunStarted):
             self.current_run = e
-            self.training = True
-            self.refresh_bindings()
+            if not self.training:  # a Footer refresh re-composes it: only when the state changes
+                self.training = True
+                self.refresh_bindings()
             d.run_started(e)
             self._set_status("training", f"training {e.run_id} · {e.epochs} epochs × {e.steps_per_epoch} batches")
         elif isinstance(e, ev.RunFinished):

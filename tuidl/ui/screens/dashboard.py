@@ -37,10 +37,14 @@ class DashboardScreen(Screen[None]):
 
     LOG_MAX_LINES = 5000
     """Lines the log pane keeps."""
+    LOG_FLUSH_S = 0.2
+    """Log lines are written to the pane in batches this often (each write re-lays out the pane)."""
 
     def __init__(self, presets: dict[str, list[str]]) -> None:
         super().__init__(id="dashboard")
         self._presets = presets
+        self._log_buffer: list[str] = []
+        self._log_flush_pending = False
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≈")
@@ -79,8 +83,22 @@ class DashboardScreen(Screen[None]):
         self.status.set_state(state, text)
 
     def log_line(self, text: str) -> None:
-        """Append a line to the log pane."""
-        self.query_one(Log).write_line(text)
+        """Append a line to the log pane (written in batches, at most 5 times a second)."""
+        self._log_buffer.append(text)
+        if not self._log_flush_pending:
+            self._log_flush_pending = True
+            self.set_timer(self.LOG_FLUSH_S, self._flush_log)
+
+    def _flush_log(self) -> None:
+        self._log_flush_pending = False
+        if self._log_buffer and self.is_mounted:
+            lines, self._log_buffer = self._log_buffer, []
+            self.query_one(Log).write_lines(lines)  # one re-layout for many lines
+
+    @property
+    def log_text(self) -> str:
+        """Everything in the log pane, plus lines not yet flushed."""
+        return "\n".join([*self.query_one(Log).lines, *self._log_buffer])
 
     def show_experiment(self, exp: Experiment) -> None:
         """Show a (new) experiment; shapes and params follow with the engine's Summary."""
@@ -103,12 +121,12 @@ class DashboardScreen(Screen[None]):
         if e.summary is not None:
             self.show_summary(e.summary)
 
-    def batch(self, e: ev.BatchProgress) -> None:
+    def show_batch(self, e: ev.BatchProgress) -> None:
         """A batch ended."""
         self.chart.add_batch(e.step, e.logs)
         self.query_one(TrainProgress).batch(e.epoch, e.batch, e.step)
 
-    def epoch(self, e: ev.EpochEnded) -> None:
+    def show_epoch(self, e: ev.EpochEnded) -> None:
         """An epoch ended."""
         self.chart.add_epoch(e.epoch, e.logs, e.step)
         self.query_one(TrainProgress).epoch_done(e.epoch)

@@ -88,6 +88,8 @@ class ExperimentPanel(Vertical):
     ExperimentPanel > Static { height: auto; }
     """
 
+    _shown_summary: object = None
+
     def compose(self) -> ComposeResult:
         yield Static("data …", id="data-line")
         table: DataTable[str] = DataTable(id="layers", cursor_type="row", zebra_stripes=False)
@@ -100,6 +102,7 @@ class ExperimentPanel(Vertical):
     def show_experiment(self, exp: Experiment) -> None:
         """Show what the spec says (before the engine has summarized it)."""
         self.border_title = exp.name
+        self._shown_summary = None
         table = self.query_one("#layers", DataTable)
         table.clear()
         for i, layer in enumerate(exp.model.layers):
@@ -115,6 +118,11 @@ class ExperimentPanel(Vertical):
 
     def show_summary(self, summary: Summary) -> None:
         """Fill in shapes, params, totals, data shapes and findings from the engine's Summary."""
+        key = (summary.input_shape, summary.rows, summary.total_params, summary.non_trainable_params,
+               repr(summary.data), summary.findings)
+        if key == self._shown_summary:
+            return  # the same model again (e.g. at the start of a run): no table rebuild
+        self._shown_summary = key
         table = self.query_one("#layers", DataTable)
         table.clear()
         table.add_row("input", "", _shape(summary.input_shape), "", key="input")
@@ -180,7 +188,7 @@ class Pickers(Horizontal):
         }
         for family, value in values.items():
             sel = self.query_one(f"#pick-{family}", Select)
-            target = value if value in self._presets.get(family, []) else Select.BLANK
+            target = value if value in self._presets.get(family, []) else Select.NULL
             if sel.value != target:
                 with sel.prevent(Select.Changed):
                     sel.value = target
@@ -188,7 +196,7 @@ class Pickers(Horizontal):
     @on(Select.Changed)
     def _picked(self, event: Select.Changed) -> None:
         event.stop()
-        if self._exp is None or event.value is Select.BLANK or event.select.id is None:
+        if self._exp is None or event.value is Select.NULL or event.select.id is None:
             return
         family = event.select.id.removeprefix("pick-")
         value = str(event.value)

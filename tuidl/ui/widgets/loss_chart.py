@@ -1,7 +1,10 @@
 """The live loss chart: training loss per batch and per epoch, validation loss per epoch.
 
-The plot library (textual-plotext, chosen by measurement; see ``docs/design.md``)
-draws what it is given. tuidl itself prepares every series before plotting:
+The plot library (textual-plotext's ``Plot``, chosen by measurement; see
+``docs/design.md``) draws what it is given, in a thread worker: building a
+plot costs 5-25 ms of pure Python, which on the UI thread showed as event-loop
+lag; in a worker the GIL is handed back every few ms, and the finished text is
+posted back as a message. tuidl itself prepares every series before plotting:
 
 * non-finite points (NaN, +-inf, and values <= 0 on a log axis) are removed and
   marked: their count shows in the chart title and an ``x`` is drawn on the
@@ -19,11 +22,16 @@ from __future__ import annotations
 
 import math
 import numpy as np
+import threading
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Container
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
-from textual_plotext import PlotextPlot
+from textual_plotext.plot import Plot
 
 from tuidl.core.history import RunHistory, prepare_series
 
@@ -43,27 +51,44 @@ class LossChart(Container):
     The x axis is the epoch: an epoch's end is at ``epoch + 1`` (1-based, as
     Keras prints it) and batch ``step`` (global, 0-based) is at
     ``(step + 1) / steps_per_epoch``. Feed it with :meth:`add_batch` and
-    :meth:`add_epoch`; batches redraw at most :attr:`MAX_FPS` times per second,
-    epochs at once. Curves: batch loss as a grey braille line, epoch ``loss``
-    as ``●`` points, ``val_loss`` as ``◆`` points, each joined by a line, so
-    they differ without colour (``NO_COLOR``).
+    :meth:`add_epoch`; every point is kept, and the chart redraws at most
+    :attr:`MAX_FPS` times per second, building the plot in a thread worker and
+    repainting only the plot (no re-layout). Curves: batch loss as a grey
+    braille line, epoch ``loss`` as ``●`` points, ``val_loss`` as ``◆``
+    points, each joined by a line, so they differ without colour (``NO_COLOR``).
     """
 
     DEFAULT_CSS = """
     LossChart { height: 1fr; min-height: 1; }
-    LossChart > PlotextPlot { height: 1fr; }
+    LossChart > #chart-plot { height: 1fr; }
     LossChart > #chart-summary { height: 1; display: none; }
-    LossChart.-small > PlotextPlot { display: none; }
+    LossChart.-small > #chart-plot { display: none; }
     LossChart.-small > #chart-summary { display: block; }
     """
 
     MIN_SIZE = (30, 8)
     """Below this (columns, rows) the chart is a one-line text summary."""
     MAX_FPS = 10.0
-    """Redraws per second at most while batches stream in."""
+    """Redraws per second at most while data streams in."""
+
+    STYLE = {
+        "batch loss": ("braille", "gray", False),
+        "loss": ("●", "blue", True),
+        "val_loss": ("◆", "orange", True),
+    }
+    """Per curve: marker, colour, and whether epoch points get their own marker."""
 
     log_scale: reactive[bool] = reactive(False)
     """Plot log10(loss) instead of loss."""
+
+    class Rendered(Message):
+        """A plot built in the render worker (``generation`` orders them)."""
+
+        def __init__(self, generation: int, text: Text, title: str) -> None:
+            super().__init__()
+            self.generation = generation
+            self.text = text
+            self.title = title
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
@@ -71,17 +96,24 @@ class LossChart(Container):
         self.steps_per_epoch = 1
         self._dirty = False
         self._title = "loss"
+        self._plot = Plot()
+        self._plot.theme("clear")  # no colours of its own: the widget's background and text colour show
+        self._plot_lock = threading.Lock()
         self.draws = 0
-        """Number of full redraws so far (for tests and benchmarks)."""
+        """Redraws started so far (for tests and benchmarks)."""
+        self.rendered = 0
+        """Generation of the last plot shown (equals ``draws`` when settled)."""
         self.title_text = ""
-        """The chart title as last drawn (run id, scale, removed points)."""
+        """The chart title as last shown (run id, scale, removed points)."""
+        self.plot_text = ""
+        """The plot as last shown, as plain text."""
 
     def compose(self) -> ComposeResult:
-        yield PlotextPlot()
+        yield Static("", id="chart-plot")
         yield Static("loss: no data yet", id="chart-summary")
 
     def on_mount(self) -> None:
-        self._draw()
+        self._dirty = True
         self.set_interval(1.0 / self.MAX_FPS, self._tick)
 
     # -- data in -------------------------------------------------------------------------
@@ -96,7 +128,6 @@ class LossChart(Container):
         self.steps_per_epoch = max(1, int(steps_per_epoch))
         self._title = title
         self._dirty = True
-        self._draw()
 
     def add_batch(self, step: int, logs: dict[str, float]) -> None:
         """Add one batch's logs (Keras's running means; ``step`` global, 0-based)."""
@@ -104,23 +135,25 @@ class LossChart(Container):
         self._dirty = True
 
     def add_epoch(self, epoch: int, logs: dict[str, float], step: int | None = None) -> None:
-        """Add one epoch's logs (``loss``, ``val_loss``, metrics); drawn at once."""
+        """Add one epoch's logs (``loss``, ``val_loss``, metrics); kept always, drawn on the next tick."""
         self.history.add_epoch(epoch, logs, step)
         self._dirty = True
-        self._draw()
 
     @property
     def epochs(self) -> int:
         """Number of epochs on the chart."""
         return self.history.epochs_done
 
+    @property
+    def settled(self) -> bool:
+        """No redraw pending or in flight: what is shown is the data held."""
+        return not self._dirty and self.rendered == self.draws
+
     def watch_log_scale(self) -> None:
         self._dirty = True
-        self._draw()
 
     def on_resize(self) -> None:
         self._dirty = True
-        self._draw()
 
     def _tick(self) -> None:
         if self._dirty:
@@ -141,15 +174,16 @@ class LossChart(Container):
         return " · ".join(parts) or "loss: no data yet"
 
     def _series(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """Copies of the curves' (x, y) as they are now."""
         h = self.history
         out = []
         if h.batches_logged and "loss" in h.keys("batch"):
             xs, ys = h.series("loss", x="step", source="batch")
-            out.append(("batch loss", (xs + 1.0) / self.steps_per_epoch, ys))
+            out.append(("batch loss", (xs + 1.0) / self.steps_per_epoch, ys.copy()))
         for key in ("loss", "val_loss"):
             if h.epochs_done and key in h.keys("epoch"):
                 xs, ys = h.series(key, x="epoch", source="epoch")
-                out.append((key, xs, ys))
+                out.append((key, xs.copy(), ys.copy()))
         return out
 
     def _draw(self) -> None:
@@ -159,32 +193,43 @@ class LossChart(Container):
         w, h = self.size
         small = w < self.MIN_SIZE[0] or h < self.MIN_SIZE[1]
         self.set_class(small, "-small")
-        self.query_one("#chart-summary", Static).update(self.summary_text())
         if small:
+            self.query_one("#chart-summary", Static).update(self.summary_text(), layout=False)
             return
         self.draws += 1
-        plot = self.query_one(PlotextPlot)
-        plt = plot.plt
+        self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title)
+
+    @work(thread=True, group="chart-render", exit_on_error=False, name="chart-render",
+          description="Builds the loss plot off the UI thread")
+    def _render_plot(self, generation: int, series: list[tuple[str, np.ndarray, np.ndarray]],
+                size: tuple[int, int], log: bool, title: str) -> None:
+        """Prepare the series and build the plot text; post it back (stale ones are skipped)."""
+        with self._plot_lock:
+            if generation != self.draws:
+                return  # a newer redraw is queued
+            text, title = self._build(series, size, log, title)
+        self.post_message(self.Rendered(generation, text, title))
+
+    def _build(self, series: list[tuple[str, np.ndarray, np.ndarray]], size: tuple[int, int],
+               log: bool, title: str) -> tuple[Text, str]:
+        w, h = size
+        plt = self._plot
         plt.clear_data()
         plt.clear_figure()
-        cols = max(10, w - 10)  # plot area: the width less the y tick labels
-        log = self.log_scale
-        style = {
-            "batch loss": ("braille", "gray", False),
-            "loss": ("●", "blue", True),
-            "val_loss": ("◆", "orange", True),
-        }
+        plt.theme("clear")
+        plt.plotsize(w, h)
+        cols = max(10, w - 10)  # the plot area: the width less the y tick labels
         bad_x: list[float] = []
         dropped = 0
         tops: list[float] = []
-        for label, xs, ys in self._series():
+        for label, xs, ys in series:
             p = prepare_series(xs, ys, log_y=log, n_columns=cols)
             bad_x.extend(p.nonfinite_xs.tolist())
             dropped += p.nonpositive_count
             if not p.xs.size:
                 continue
             tops.append(float(p.ys.max()))
-            marker, color, points = style[label]
+            marker, color, points = self.STYLE[label]
             x, y = p.xs.tolist(), p.ys.tolist()
             if points:
                 plt.plot(x, y, marker="braille", color=color)
@@ -193,12 +238,20 @@ class LossChart(Container):
                 plt.plot(x, y, marker=marker, color=color, label=f"⠒ {label}")
         if bad_x and tops:
             plt.scatter(bad_x, [max(tops)] * len(bad_x), marker="x", color="red", label="x non-finite")
-        title = self._title + (" · log10(loss)" if log else "")
+        title += " · log10(loss)" if log else ""
         if bad_x:
             title += f" · {len(bad_x)} non-finite removed"
         if dropped:
             title += f" · {dropped} <= 0 hidden"
-        self.title_text = title
         plt.title(title)
         plt.xlabel("epoch")
-        plot.refresh()
+        return Text.from_ansi(plt.build(), no_wrap=True), title
+
+    def on_loss_chart_rendered(self, message: "LossChart.Rendered") -> None:
+        message.stop()
+        if message.generation < self.rendered:
+            return
+        self.rendered = message.generation
+        self.title_text = message.title
+        self.plot_text = message.text.plain
+        self.query_one("#chart-plot", Static).update(message.text, layout=False)

@@ -34,7 +34,7 @@ class StatusLine(Static):
         for s in STATES:
             self.set_class(s == state, f"-{s}")
         self.state = state
-        self.update(text)
+        self.update(text, layout=False)  # one line, fixed size: repaint only
 
     @property
     def text(self) -> str:
@@ -43,22 +43,28 @@ class StatusLine(Static):
 
 
 class TrainProgress(Horizontal):
-    """``epoch x/N · batch b/steps`` and a bar over all batches of the run."""
+    """``epoch x/N · batch b/steps pct`` and a bar over all batches of the run.
+
+    Updates repaint only (fixed widths, no percentage/ETA sub-widgets): a
+    re-layout of the screen per batch would cost the event loop tens of ms.
+    """
 
     DEFAULT_CSS = """
     TrainProgress { height: 1; }
-    TrainProgress > Label { width: auto; padding: 0 1 0 0; }
+    TrainProgress > Label { width: 26; padding: 0 1 0 0; }
     TrainProgress > ProgressBar { width: 1fr; }
     TrainProgress > ProgressBar > Bar { width: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
-        yield Label("epoch –/– · batch –/–", id="progress-label")
-        yield ProgressBar(total=1, show_eta=False, id="progress-bar")
+        yield Label("epoch –/– · batch –/–", id="progress-label")  # fixed width: no re-layout
+        yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
 
     def reset(self, epochs: int, steps: int) -> None:
         """A run starts: ``epochs`` asked for, ``steps`` batches per epoch."""
         self.epochs, self.steps = max(1, epochs), max(1, steps)
+        widest = f"epoch {self.epochs}/{self.epochs} · batch {self.steps}/{self.steps} 100%"
+        self.query_one("#progress-label", Label).styles.width = len(widest) + 1  # one layout per run
         self.query_one(ProgressBar).update(total=self.epochs * self.steps, progress=0)
         self._label(0, 0)
 
@@ -73,8 +79,9 @@ class TrainProgress(Horizontal):
         self._label(epoch + 1, self.steps)
 
     def _label(self, epoch: int, batch: int) -> None:
+        done = ((epoch - 1) * self.steps + batch) / (self.epochs * self.steps) if epoch else 0.0
         self.query_one("#progress-label", Label).update(
-            f"epoch {epoch}/{self.epochs} · batch {batch}/{self.steps}")
+            f"epoch {epoch}/{self.epochs} · batch {batch}/{self.steps} {done:4.0%}", layout=False)
 
     epochs: int = 1
     steps: int = 1
