@@ -25,6 +25,8 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from tuidl.core.checks import layer_names as _core_layer_names
+from tuidl.core.checks import snake_case  # noqa: F401  (re-exported: engine callers use it)
 from tuidl.core.errors import BuildError, TuidlError
 from tuidl.core.events import Finding, LayerRow, Summary
 from tuidl.core.presets import COMPONENT_KEYS, resolve_component, resolved
@@ -38,37 +40,14 @@ if TYPE_CHECKING:  # pragma: no cover
 _FAMILY_GETTERS = {"initializers": "initializers", "regularizers": "regularizers"}
 
 
-def snake_case(class_name: str) -> str:
-    """Keras's ``to_snake_case`` (``keras/src/utils/naming.py``): ``MaxPooling2D`` -> ``max_pooling2d``."""
-    name = re.sub(r"\W+", "", class_name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
 def layer_names(exp: Experiment) -> list[str]:
-    """The name each layer of ``exp`` gets, in order.
+    """Explicit, deterministic Keras layer names for ``exp``'s layers, in order.
 
-    A layer whose config has ``name`` keeps it; the others are named
-    ``<snake_case(class_name)>`` for the first of their class, then ``_1``,
-    ``_2``, ... by position, skipping names used explicitly elsewhere.
+    The naming rule lives in :func:`tuidl.core.checks.layer_names` so that the
+    builder, the pre-flight checks, the export and the engine agree; Keras's own
+    global counter (``dense_7``) is never used.
     """
-    explicit = {str(l.config["name"]) for l in exp.model.layers if l.config.get("name")}
-    counts: dict[str, int] = {}
-    out = []
-    for layer in exp.model.layers:
-        given = layer.config.get("name")
-        if given:
-            out.append(str(given))
-            continue
-        base = snake_case(layer.class_name)
-        while True:
-            n = counts.get(base, 0)
-            counts[base] = n + 1
-            name = base if n == 0 else f"{base}_{n}"
-            if name not in explicit:
-                break
-        out.append(name)
-    return out
+    return _core_layer_names(exp.model.layers)
 
 
 def keras_message(err: BaseException) -> str:
