@@ -114,3 +114,27 @@ def test_builtin_presets_found_from_another_folder(tmp_path: Path) -> None:
                          text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "digits-cnn"
+
+
+def test_builtin_presets_ship_in_the_wheel(tmp_path: Path) -> None:
+    """A non-editable install (the built wheel, unpacked elsewhere) finds the built-in presets."""
+    repo = Path(__file__).resolve().parents[2]
+    wheels = tmp_path / "wheels"
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(repo)],
+                           capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, build.stderr
+    [wheel] = wheels.glob("tuidl-*.whl")
+    site = tmp_path / "site"
+    inst = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
+                           str(wheel)], capture_output=True, text=True, timeout=300)
+    assert inst.returncode == 0, inst.stderr
+    code = ("import tuidl.core.presets as p; print(p.__file__); print(p.builtin_dir()); "
+            "print(p.load_experiment('digits-cnn').name); print(len(p.components('optimizers')))")
+    env = {**os.environ, "PYTHONPATH": str(site), "TUIDL_PRESETS_DIR": str(tmp_path / "none")}
+    out = subprocess.run([sys.executable, "-c", code],
+                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    module_file, folder, name, n_optimizers = out.stdout.split("\n")[:4]
+    assert module_file.startswith(str(site)), "imported the checkout, not the installed wheel"
+    assert folder == str(site / "tuidl" / "_builtin_presets")
+    assert name == "digits-cnn" and int(n_optimizers) >= 5
