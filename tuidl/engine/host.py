@@ -11,9 +11,22 @@ Started by :class:`tuidl.engine.client.EngineClient` with multiprocessing's
 2. TensorFlow and Keras are imported; ``EngineReady`` reports versions,
    devices and the import time.
 3. A reader thread takes requests: ``Stop`` acts at once (sets the running
-   run's stop flag, so it works while training); ``Summarize`` and ``Train``
-   are queued and run one at a time on the main thread; ``Shutdown`` (or the
+   run's stop flag, so it works while training); ``Train`` requests are
+   queued and run one at a time on the main thread; ``Summarize`` requests
+   are queued for a separate summary thread, so a summary is answered while a
+   run trains (the builder's live summary, issue 3); ``Shutdown`` (or the
    UI's end of the pipe closing) stops any run and ends the process.
+
+Summaries next to a run: building a throwaway model in another thread is safe
+in TF2 eager (Keras's global state is thread-local, layers get explicit names
+from ``tuidl.core.checks.layer_names``, symbolic calls use a thread-local
+scratch graph). The one global step is ``keras.backend.clear_session()``
+before each run, which replaces Keras's state for every thread; it and every
+summary build hold ``_Host.keras_lock``, so the two never interleave (a run
+waits at most one summary build before it starts; fit itself never takes the
+lock). Of several queued Summarize requests only the newest per requester is
+built (the UI's ids are positive, the builder's negative; an answer to an
+older request would be dropped by the UI anyway).
 
 With ``TUIDL_TENSORBOARD=1`` in the environment every run also writes
 TensorBoard event files (see :mod:`tuidl.engine.tensorboard`).
@@ -50,6 +63,8 @@ class _Host:
         self.conn = conn
         self.send_lock = threading.Lock()
         self.work: queue.Queue[Any] = queue.Queue()
+        self.summaries: queue.Queue[Summarize | None] = queue.Queue()
+        self.keras_lock = threading.Lock()  # clear_session vs. summary builds (see the module docstring)
         self.controls: list[Any] = []  # Control of the queued and running Train requests
         self.controls_lock = threading.Lock()
         self.shutdown = threading.Event()
@@ -70,6 +85,7 @@ class _Host:
                 self.shutdown.set()
                 self._stop_all()
                 self.work.put(None)
+                self.summaries.put(None)
 
     # -- log capture ---------------------------------------------------------
     def capture_output(self) -> None:
@@ -160,6 +176,7 @@ class _Host:
                 self.shutdown.set()
                 self._stop_all()
                 self.work.put(None)
+                self.summaries.put(None)
                 if not self.ready.is_set():  # still importing TensorFlow: nothing to save
                     self._exit(0)
                 return
@@ -168,6 +185,8 @@ class _Host:
                 with self.controls_lock:
                     self.controls.append(control)
                 self.work.put((req, control))
+            elif isinstance(req, Summarize):
+                self.summaries.put(req)
             else:
                 self.work.put((req, None))
 
@@ -194,13 +213,16 @@ class _Host:
         return ds
 
     def summarize(self, req: Summarize) -> None:
+        """Answer one Summarize with a Summary, or a RunFailed carrying its ``request_id``."""
         from tuidl.core.spec import from_dict
         from tuidl.engine.build import summarize
 
         try:
             exp = from_dict(req.spec, origin="experiment")
             ds = self.dataset(exp.data, exp.fit.seed, req.base_dir)
-            self.send(summarize(exp, ds, req.request_id))
+            with self.keras_lock:
+                summary = summarize(exp, ds, req.request_id)
+            self.send(summary)
         except TuidlError as e:
             d = e.to_dict()
             self.send(RunFailed("", d["kind"], d["title"], d["message"], d["hint"], request_id=req.request_id))
@@ -225,7 +247,8 @@ class _Host:
             if control.stop_requested.is_set():  # stopped before it began: no run folder
                 self.send(RunFinished("", "stopped", 0, 0.0))
                 return
-            keras.backend.clear_session()  # free the previous run's graphs and name counters
+            with self.keras_lock:  # never while the summary thread builds a model
+                keras.backend.clear_session()  # free the previous run's graphs and name counters
             extra = []
             if os.environ.get("TUIDL_TENSORBOARD", "") not in ("", "0"):
                 from tuidl.engine.tensorboard import tensorboard_callback
@@ -249,12 +272,49 @@ class _Host:
             if item is None or self.shutdown.is_set():
                 break
             req, control = item
-            if isinstance(req, Summarize):
+            if isinstance(req, Summarize):  # not queued here since the summary thread exists
                 self.summarize(req)
             elif isinstance(req, Train):
                 self.train(req, control)
             else:
                 log.warning("unknown request %r", type(req).__name__)
+
+    def serve_summaries(self) -> None:
+        """Summary thread: answer Summarize requests, also while the main thread trains.
+
+        Takes every request queued so far and builds only the newest of each
+        requester (sign of ``request_id``), oldest requester first.
+        """
+        while not self.shutdown.is_set():
+            first = self.summaries.get()
+            batch = [first]
+            while True:
+                try:
+                    batch.append(self.summaries.get_nowait())
+                except queue.Empty:
+                    break
+            if any(r is None for r in batch) or self.shutdown.is_set():
+                return
+            for req in latest_per_requester(batch):  # type: ignore[arg-type]
+                if self.shutdown.is_set():
+                    return
+                try:
+                    self.summarize(req)
+                except Exception:  # summarize reports its own failures; keep the thread alive
+                    log.exception("summary thread")
+
+
+def latest_per_requester(requests: list[Summarize]) -> list[Summarize]:
+    """The newest request of each requester, in arrival order.
+
+    Requesters are told apart by the sign of ``request_id`` (the dashboard
+    counts up from 1, the builder down from -1; 0 is its own requester).
+    Example: ids ``[1, -1, 2, -2, 3]`` -> ``[-2, 3]``.
+    """
+    newest: dict[int, int] = {}
+    for i, r in enumerate(requests):
+        newest[(r.request_id > 0) - (r.request_id < 0)] = i
+    return [requests[i] for i in sorted(newest.values())]
 
 
 def _import_tensorflow() -> EngineReady:
@@ -306,6 +366,7 @@ def serve(conn: Any, log_path: str | None = None) -> None:
     log.info("engine ready in %.1f s: %s on %s", ready.seconds, ready.versions, ", ".join(ready.devices))
     host.ready.set()
     host.send(ready)
+    threading.Thread(target=host.serve_summaries, name="tuidl-engine-summaries", daemon=True).start()
     try:
         host.serve_forever()
     finally:
