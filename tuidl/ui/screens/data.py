@@ -1,0 +1,598 @@
+"""The data screen: choose the dataset, set its options, and see what the model will be fed.
+
+Opened with ``d`` from the dashboard. Left: the dataset chooser (every id of
+:data:`tuidl.core.spec.DATASETS`, grouped: TF Playground's generated 2-D
+sets, scikit-learn's bundled sets, Keras's cached sets, your own files) with
+the highlighted one's description, and the settings that apply to the chosen
+source (:class:`~tuidl.ui.widgets.data_form.DataForm`, generated from
+``DataSpec``/``DataOptions``). Right: the engine's state, the pre-flight
+findings of the model on this data (``output layer ... has 10 units but the
+data has 2 classes``), and the :class:`~tuidl.ui.widgets.data_panel.DataPanel`
+(source, shapes, dtypes, samples per split, class histogram with the
+majority baseline, drawn samples).
+
+====================  ==========================================================
+``enter``             choose the highlighted dataset
+``a``                 adapt the model to the data: output units (and activation,
+                      and a loss of the wrong task) and, for flat data, drop the
+                      layers that need images or sequences — an explicit action
+``escape``            apply: the edited experiment becomes the App's
+``ctrl+t``            apply and train
+====================  ==========================================================
+
+Every change is validated at once (the problem is shown under the field,
+naming ``data.options.noise``, the value and what is allowed); a valid one asks
+the engine for a :class:`~tuidl.core.events.Summary` of the modified
+experiment after :attr:`DataScreen.DEBOUNCE` s of quiet. Answers to older
+requests are dropped. The App routes answers here as it does for the builder
+(negative request ids, ``deliver_summary`` / ``deliver_failure``); a failure
+(a missing file, a corrupt cache) shows as the panel's error.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any, Awaitable, Callable, Union
+
+from pydantic import ValidationError
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tuidl.core.catalog import LOSS_INFO, loss_info
+from tuidl.core.checks import ERROR, format_finding, layer_names, output_activation, where
+from tuidl.core.events import Finding, RunFailed, Summary
+from tuidl.core.spec import DATASETS, FILE_SOURCES, Experiment, LayerSpec, format_loc
+from tuidl.ui.widgets.data_form import GROUPS, DataForm, applicable_fields
+from tuidl.ui.widgets.data_panel import DataPanel
+
+__all__ = ["DataScreen", "adapt_model", "data_problems"]
+
+SummarySource = Callable[[Experiment, int], Union[Summary, Awaitable[Summary], None]]
+"""``(experiment, request_id) -> Summary | awaitable | None``, as for the builder."""
+
+RANK_LAYERS = frozenset({"Conv1D", "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+                         "SpatialDropout2D", "Reshape", "SimpleRNN", "LSTM", "GRU", "Embedding"})
+"""Layers that need an image, a sequence or token ids, not a flat ``(features,)`` vector."""
+
+_CLASSIFICATION_METRICS = frozenset({"accuracy", "sparse_categorical_accuracy", "categorical_accuracy",
+                                     "binary_accuracy", "top_k_categorical_accuracy",
+                                     "sparse_top_k_categorical_accuracy", "auc", "precision", "recall"})
+
+
+def data_problems(err: ValidationError) -> list[tuple[str, str]]:
+    """``[(path inside data, message)]`` for the ``data`` errors of an Experiment's ValidationError."""
+    out: list[tuple[str, str]] = []
+    for e in err.errors(include_url=False):
+        loc = list(e["loc"])
+        if loc and loc[0] == "data":
+            loc = loc[1:]
+        path = format_loc(loc)
+        msg = e["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        elif e["type"] == "extra_forbidden":
+            msg = "unknown field"
+        shown = e.get("input")
+        value = "" if shown is None or isinstance(shown, dict) else f" = {shown!r}"
+        out.append((path, f"data.{path}{value}: {msg}"))
+    return out
+
+
+def adapt_model(exp: Experiment, data: dict[str, Any]) -> tuple[Experiment, list[str]]:
+    """Fit ``exp``'s model to the data described by ``data`` (``Summary.data``); nothing else changes.
+
+    * Flat data (``kind`` ``points`` or ``table``, one input axis): layers in
+      :data:`RANK_LAYERS` (convolutions, pooling, recurrent, Reshape,
+      Embedding) are removed; the Dense stack stays.
+    * Classification with ``k`` classes: the output layer gets ``k`` units and
+      ``softmax`` (1 unit and ``sigmoid`` for a binary loss on two classes;
+      linear when the loss has ``from_logits``); a regression loss, or a
+      binary one on more than two classes, becomes
+      ``sparse_categorical_crossentropy`` (metrics: ``accuracy``).
+    * Regression: one linear output unit; a classification loss becomes
+      ``mean_squared_error`` and classification metrics ``mean_absolute_error``.
+
+    The output layer is the last Dense (one is appended when there is none).
+
+    Returns:
+        The adapted copy (``source`` kept) and one line per change, naming the
+        layer and old and new values (empty when nothing had to change).
+    """
+    changes: list[str] = []
+    layers = [l.model_dump(mode="python") for l in exp.model.layers]
+    compile_ = exp.compile.model_dump(mode="python")
+    shape = list(data.get("input_shape") or [])
+    if data.get("kind") in ("points", "table") and len(shape) == 1:
+        names = layer_names(exp.model.layers)
+        removed = [where(i, names[i], l["class_name"]) for i, l in enumerate(layers)
+                   if l["class_name"] in RANK_LAYERS]
+        if removed:
+            layers = [l for l in layers if l["class_name"] not in RANK_LAYERS]
+            changes.append(f"removed {', '.join(removed)}: the data is flat ({shape[0]} features per sample)")
+    task, n = data.get("task"), data.get("n_classes")
+    linfo, logits = loss_info(exp.compile.loss)
+    metrics = list(compile_.get("metrics") or [])
+    want_units: int | None = None
+    want_act: str | None = "keep"
+    if task == "classification" and n:
+        if linfo is not None and (linfo.task == "regression" or (linfo.labels in ("binary", "signed") and n > 2)):
+            compile_["loss"] = "sparse_categorical_crossentropy"
+            changes.append(f"loss {linfo.name} → sparse_categorical_crossentropy ({n} classes)")
+            linfo, logits = LOSS_INFO["sparse_categorical_crossentropy"], False
+            kept = [m for m in metrics if m in _CLASSIFICATION_METRICS]
+            if kept != metrics or not kept:
+                metrics = kept or ["accuracy"]
+        binary = linfo is not None and linfo.labels in ("binary", "signed")
+        want_units = 1 if binary else int(n)
+        if linfo is not None and linfo.labels != "signed":
+            want_act = None if logits else ("sigmoid" if binary else "softmax")
+    elif task == "regression":
+        if linfo is not None and linfo.task == "classification":
+            compile_["loss"] = "mean_squared_error"
+            changes.append(f"loss {linfo.name} → mean_squared_error (real-valued targets)")
+        kept = [m for m in metrics if m not in _CLASSIFICATION_METRICS]
+        if kept != metrics:
+            metrics = kept or ["mean_absolute_error"]
+        want_units, want_act = 1, None
+    if metrics != list(compile_.get("metrics") or []):
+        changes.append(f"metrics {compile_.get('metrics')} → {metrics}")
+        compile_["metrics"] = metrics
+    if want_units is not None:
+        specs = [LayerSpec.model_validate(l) for l in layers]
+        names = layer_names(specs)
+        dense = [i for i, l in enumerate(layers) if l["class_name"] == "Dense"]
+        if not dense:
+            cfg: dict[str, Any] = {"units": want_units}
+            if want_act not in (None, "keep"):
+                cfg["activation"] = want_act
+            layers.append({"class_name": "Dense", "config": cfg})
+            changes.append(f"added an output Dense with {want_units} units"
+                           + (f" and activation {want_act!r}" if "activation" in cfg else ""))
+        else:
+            h = dense[-1]
+            cfg = layers[h]["config"]
+            old = cfg.get("units")
+            if old != want_units:
+                cfg["units"] = want_units
+                changes.append(f"output {where(h, names[h], 'Dense')}: units {old} → {want_units}")
+            act_i, act = output_activation(specs)
+            target = act_i if act_i is not None and act_i > h and layers[act_i]["class_name"] == "Activation" else h
+            tcfg = layers[target]["config"]
+            if want_act != "keep" and (act if target != h else tcfg.get("activation") or "linear") != \
+                    (want_act or "linear"):
+                before = tcfg.get("activation") or "linear"
+                if want_act is None:
+                    if target == h:
+                        tcfg.pop("activation", None)
+                    else:
+                        tcfg["activation"] = "linear"
+                else:
+                    tcfg["activation"] = want_act
+                changes.append(f"output {where(target, names[target], layers[target]['class_name'])}: "
+                               f"activation {before} → {want_act or 'linear'}")
+    if not changes:
+        return exp, []
+    dumped = exp.model_dump(mode="python")
+    dumped["model"]["layers"] = layers
+    dumped["compile"] = compile_
+    new = Experiment.model_validate(dumped)
+    new._source = exp.source
+    return new, changes
+
+
+def _option(name: str, current: str) -> Option:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    text.append("● " if name == current else "  ", style="bold")
+    text.append(name, style="bold" if name == current else "")
+    return Option(text, id=f"ds-{name}")
+
+
+class DataScreen(Screen[Experiment | None]):
+    """Choose and configure the experiment's data.
+
+    Args:
+        exp: the experiment to start from (not modified; edits make copies).
+        summary_source: who computes summaries (default: ``app.request_summary``
+            with answers delivered to :meth:`deliver_summary` / :meth:`deliver_failure`).
+
+    The screen is dismissed with the edited :class:`~tuidl.core.spec.Experiment`
+    (``escape``); :attr:`train_after` is set when ``ctrl+t`` asked to train it.
+    """
+
+    DEBOUNCE = 0.25
+    """Seconds of quiet after an edit before a Summary is requested."""
+
+    DEFAULT_CSS = """
+    DataScreen #data-main { height: 1fr; }
+    DataScreen #data-left { width: 42; border-right: solid $primary; }
+    DataScreen #datasets { height: 1fr; min-height: 5; border: none; padding: 0; }
+    DataScreen #dataset-help { height: auto; max-height: 3; color: $text-muted; padding: 0 1; }
+    DataScreen #options-title { height: 1; padding: 0 1; text-style: bold; background: $boost; }
+    DataScreen #options { height: 1fr; padding: 0 1; }
+    DataScreen #data-right { width: 1fr; }
+    DataScreen #data-state { height: 1; padding: 0 1; background: $boost; }
+    DataScreen #data-findings { height: auto; max-height: 6; padding: 0 1; }
+    DataScreen #data-findings.-empty { display: none; }
+    """
+
+    BINDINGS = [
+        Binding("a", "adapt", "Adapt model", id="data.adapt",
+                tooltip="Fit the model to the data: output units/activation (and loss), flat input for flat data"),
+        Binding("ctrl+t", "apply_train", "Apply+train", id="data.apply_train",
+                tooltip="Use this data and train now"),
+        Binding("escape", "apply", "Apply", id="data.apply", tooltip="Back; the chosen data is kept"),
+    ]
+
+    def __init__(self, exp: Experiment, summary_source: SummarySource | None = None) -> None:
+        super().__init__(id="data-screen")
+        self.exp: Experiment = exp
+        """The experiment with the last valid data settings (and any adapted model)."""
+        self.draft: dict[str, Any] = exp.data.model_dump(mode="python")
+        """The ``data`` section as edited (may be invalid; see :attr:`problems`)."""
+        self.problems: list[tuple[str, str]] = []
+        """``(path inside data, message)`` of the draft's invalid fields."""
+        self.summary_source = summary_source
+        self.summary: Summary | None = None
+        """The last Summary shown."""
+        self.summary_exp: Experiment | None = None
+        """The experiment the shown Summary (or failure) was computed for."""
+        self.failure: RunFailed | None = None
+        """The last failure shown (instead of a Summary)."""
+        self.pending_id: int | None = None
+        """The request whose answer is awaited (older answers are dropped)."""
+        self.train_after = False
+        self._pending_exp: Experiment | None = None
+        self._requested_at = 0.0
+        self._next_id = 0
+        self._timer: Timer | None = None
+        self._warned_invalid = False
+        self._marked: set[str] = set()
+
+    # -- composition ---------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="data-main"):
+            with Vertical(id="data-left"):
+                yield OptionList(*self._options(), id="datasets")
+                yield Static("", id="dataset-help")
+                yield Static("", id="options-title")
+                with VerticalScroll(id="options"):
+                    yield DataForm(self.draft["name"], self.draft, id="data-form")
+            with Vertical(id="data-right"):
+                yield Static("", id="data-state")
+                yield Static("", id="data-findings", classes="-empty")
+                yield DataPanel(id="data-panel")
+        yield Footer()
+
+    def _options(self) -> list[Option | None]:
+        out: list[Option | None] = []
+        for title, names in GROUPS:
+            out.append(Option(Text(title, style="bold underline"), id=f"group-{title}", disabled=True))
+            out += [_option(n, self.draft["name"]) for n in names]
+        return out
+
+    def on_mount(self) -> None:
+        self.title = "tuidl data"
+        self.sub_title = self.exp.name
+        datasets = self.query_one("#datasets", OptionList)
+        datasets.highlighted = datasets.get_option_index(f"ds-{self.draft['name']}")
+        datasets.focus()
+        self._show_title()
+        self._show_help(self.draft["name"])
+        self.set_interval(0.5, self._show_state, name="data-state")
+        self._show_state()
+        self._request_summary()
+
+    # -- state shown -----------------------------------------------------------------------
+    @property
+    def panel(self) -> DataPanel:
+        """The data panel."""
+        return self.query_one(DataPanel)
+
+    @property
+    def form(self) -> DataForm:
+        """The settings form of the chosen dataset."""
+        return self.query_one(DataForm)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The pre-flight findings shown (errors first)."""
+        if self.summary is None or self.failure is not None:
+            return ()
+        return tuple(sorted(self.summary.findings, key=lambda f: f.severity != ERROR))
+
+    def findings_text(self) -> str:
+        """The findings shown, as plain text."""
+        return "\n".join(format_finding(f) for f in self.findings)
+
+    @property
+    def invalid(self) -> list[tuple[str, str]]:
+        """Every setting that is not applied now: ``(path inside data, message)``.
+
+        The draft's validation problems, and values the form refused (not a
+        number, out of range) — those keep the last good value meanwhile.
+        """
+        out = list(self.problems)
+        seen = {p for p, _ in out}
+        if self.query(DataForm):
+            out += [(p, m) for p, m in self.form.errors.items() if p not in seen]
+        return out
+
+    @property
+    def state_text(self) -> str:
+        """The one-line engine/data state shown above the panel."""
+        return str(self.query_one("#data-state", Static).render())
+
+    def _show_title(self) -> None:
+        self.query_one("#options-title", Static).update(f"{self.draft['name']} settings")
+
+    def _show_help(self, name: str) -> None:
+        text = Text()
+        text.append(name, style="bold")
+        text.append(f": {DATASETS.get(name, '')}")
+        self.query_one("#dataset-help", Static).update(text)
+
+    def _show_state(self) -> None:
+        if not self.is_mounted:
+            return
+        name = self.draft["name"]
+        app = self.app
+        invalid = self.invalid
+        if invalid:
+            text = Text.assemble(("✗ ", "bold red"), invalid[0][1] if len(invalid) == 1 else
+                                 f"{name}: {len(invalid)} settings to fix on the left")
+        elif self.pending_id is not None:
+            waited = time.monotonic() - self._requested_at
+            if not getattr(app, "engine_ready", True):
+                why = "engine loading (TensorFlow is importing); the data follows"
+            elif getattr(app, "training", False):
+                why = "engine busy training; the data follows when the run ends (s stops it)"
+            else:
+                why = f"loading {name}…"
+            text = Text.assemble(("… ", "bold yellow"), why, (f"  {waited:.0f} s" if waited >= 1 else "", "dim"))
+        elif self.failure is not None:
+            text = Text.assemble(("✗ ", "bold red"), f"cannot load {name}: {self.failure.title}")
+        elif self.summary is not None:
+            d = self.summary.data
+            n_err = sum(f.severity == ERROR for f in self.summary.findings)
+            shape = "×".join(str(s) for s in self.summary.input_shape) or "?"
+            text = Text.assemble(("✓ " if not n_err else "! ", "bold green" if not n_err else "bold yellow"),
+                                 f"{d.get('name', name)}: train {d.get('n_train', 0)} · val {d.get('n_val', 0)}"
+                                 f" · input {shape}",
+                                 (f" · {n_err} problem{'s' if n_err > 1 else ''}: a adapts the model"
+                                  if n_err else " · the model fits", "dim"))
+        else:
+            text = Text("")
+        self.query_one("#data-state", Static).update(text)
+
+    def _show_findings(self) -> None:
+        box = self.query_one("#data-findings", Static)
+        findings = self.findings
+        box.set_class(not findings, "-empty")
+        text = Text()
+        for f in findings:
+            style = "bold red" if f.severity == ERROR else "yellow"
+            text.append("✗ " if f.severity == ERROR else "! ", style=style)
+            text.append(f.message)
+            if f.hint:
+                text.append(f"  → {f.hint}", style="dim")
+            text.append("\n")
+        text.rstrip()
+        box.update(text)
+
+    # -- choosing and editing --------------------------------------------------------------
+    @on(OptionList.OptionHighlighted, "#datasets")
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        oid = event.option.id or ""
+        if oid.startswith("ds-"):
+            self._show_help(oid[3:])
+
+    @on(OptionList.OptionSelected, "#datasets")
+    async def _selected(self, event: OptionList.OptionSelected) -> None:
+        oid = event.option.id or ""
+        if oid.startswith("ds-"):
+            await self.choose(oid[3:])
+
+    async def choose(self, name: str) -> None:
+        """Make ``name`` the dataset: keep the settings that apply to it, drop the others.
+
+        Raises:
+            KeyError: ``name`` is not in ``DATASETS``.
+        """
+        if name not in DATASETS:
+            raise KeyError(f"unknown dataset {name!r}; allowed: {', '.join(DATASETS)}")
+        if name == self.draft["name"]:
+            return
+        old = self.draft
+        keep = set(applicable_fields(name))
+        options = {k: v for k, v in (old.get("options") or {}).items() if f"options.{k}" in keep and v is not None}
+        same_kind = name in FILE_SOURCES and old["name"] == name
+        self.draft = {"name": name, "validation_split": old.get("validation_split", 0.2),
+                      "path": old.get("path") if same_kind else None,
+                      "target": old.get("target") if same_kind else None, "options": options}
+        datasets = self.query_one("#datasets", OptionList)
+        highlighted = datasets.highlighted
+        datasets.clear_options()
+        datasets.add_options(self._options())
+        datasets.highlighted = highlighted
+        self._show_title()
+        self._show_help(name)
+        box = self.query_one("#options", VerticalScroll)
+        await box.remove_children()
+        self._marked.clear()
+        await box.mount(DataForm(name, self.draft, id="data-form"))
+        self._changed()
+
+    @on(DataForm.Invalid)
+    def _form_invalid(self, event: DataForm.Invalid) -> None:
+        event.stop()
+        self._show_state()
+
+    @on(DataForm.Changed)
+    def _form_changed(self, event: DataForm.Changed) -> None:
+        event.stop()
+        self.set_field(event.path, event.value)
+
+    def set_field(self, path: str, value: Any) -> None:
+        """Set ``path`` inside ``data`` (``options.noise``, ``validation_split``) to ``value`` (``None``: unset)."""
+        if path.startswith("options."):
+            opts = dict(self.draft.get("options") or {})
+            key = path.split(".", 1)[1]
+            if value is None:
+                opts.pop(key, None)
+            else:
+                opts[key] = value
+            self.draft = {**self.draft, "options": opts}
+        else:
+            self.draft = {**self.draft, path: value}
+        self._changed()
+
+    def _changed(self) -> None:
+        """Validate the draft; when valid it becomes :attr:`exp` and a Summary is scheduled."""
+        self._warned_invalid = False
+        dumped = self.exp.model_dump(mode="python")
+        dumped["data"] = self.draft
+        form = self.form if self.query(DataForm) else None
+        try:
+            exp = Experiment.model_validate(dumped)
+        except ValidationError as e:
+            self.problems = data_problems(e)
+        else:
+            self.problems = []
+            exp._source = self.exp.source
+            self.exp = exp
+        if form is not None:
+            for path in self._marked - {p for p, _ in self.problems}:
+                form.show_error(path, "")
+            for path, msg in self.problems:
+                form.show_error(path, msg)
+            self._marked = {p for p, _ in self.problems}
+        self.sub_title = f"{self.exp.name} · {self.draft['name']}"
+        if self.problems:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            self.pending_id = None
+            self.panel.update_data({"name": self.draft["name"], "error": {
+                "title": "Data settings incomplete",
+                "message": "\n".join(m for _, m in self.problems),
+                "hint": "fix the field on the left (escape keeps the last valid data)"}})
+            self.summary, self.failure = None, None
+            self._show_findings()
+            self._show_state()
+            return
+        self._schedule_summary()
+        self._show_state()
+
+    # -- summary -------------------------------------------------------------------------
+    def _schedule_summary(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self.set_timer(self.DEBOUNCE, self._request_summary, name="data-summary")
+
+    def _request_summary(self) -> None:
+        """Ask for a Summary of :attr:`exp` (the answer goes to :meth:`deliver_summary`)."""
+        self._timer = None
+        if self.problems:
+            return
+        exp = self.exp
+        self._pending_exp = exp
+        self._requested_at = time.monotonic()
+        if self.summary_source is not None:
+            self._next_id += 1
+            self.pending_id = self._next_id
+            result = self.summary_source(exp, self._next_id)
+            if inspect.isawaitable(result):
+                self._await_summary(result)
+            elif isinstance(result, Summary):
+                self.deliver_summary(result)
+        else:
+            request = getattr(self.app, "request_summary", None)
+            self.pending_id = request(exp) if callable(request) else None
+        self._show_state()
+
+    @work(exclusive=True, group="data-summary", exit_on_error=False)
+    async def _await_summary(self, result: Awaitable[Summary]) -> None:
+        self.deliver_summary(await result)
+
+    def deliver_summary(self, summary: Summary) -> bool:
+        """Show ``summary`` if it answers the latest request; returns whether it was shown."""
+        if self.pending_id is None or summary.request_id != self.pending_id:
+            return False
+        self.pending_id = None
+        self.summary, self.failure, self.summary_exp = summary, None, self._pending_exp
+        if self.is_mounted:
+            self.panel.update_data(summary.data)
+            self._show_findings()
+            self._show_state()
+        return True
+
+    def deliver_failure(self, failure: RunFailed) -> bool:
+        """The engine could not load the data (or summarize): show why in the panel."""
+        if self.pending_id is None or failure.request_id != self.pending_id:
+            return False
+        self.pending_id = None
+        self.failure, self.summary_exp = failure, self._pending_exp
+        if self.is_mounted:
+            self.panel.update_data({"name": self.draft["name"], "error": {
+                "title": failure.title, "message": failure.message, "hint": failure.hint}})
+            self._show_findings()
+            self._show_state()
+        return True
+
+    # -- actions -------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Dim ``a`` until a Summary of the current data is shown."""
+        if action == "adapt":
+            return True if self._summary_for_current_data() else None
+        return True
+
+    def _summary_for_current_data(self) -> bool:
+        return (self.summary is not None and self.failure is None and self.summary_exp is not None
+                and self.summary_exp.data == self.exp.data and not self.problems)
+
+    def action_adapt(self) -> None:
+        """Fit the model's output (and, for flat data, its input layers) to the data shown."""
+        if not self._summary_for_current_data():
+            self.notify("wait until the data is loaded", severity="warning")
+            return
+        assert self.summary is not None
+        new, changes = adapt_model(self.exp, self.summary.data)
+        if not changes:
+            self.notify("the model's output already fits the data")
+            return
+        self.exp = new
+        self.notify("\n".join(changes), title="Model adapted to the data", timeout=8)
+        self._schedule_summary()
+        self._show_state()
+
+    def _leave(self) -> bool:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        invalid = self.invalid
+        if invalid and not self._warned_invalid:
+            self._warned_invalid = True
+            self.notify(f"{invalid[0][1]}\npress escape again to leave with the last valid data "
+                        f"({self.exp.data.name})", title="Data settings incomplete", severity="warning")
+            return False
+        return True
+
+    def action_apply(self) -> None:
+        """Leave with the edited experiment (the App makes it current)."""
+        if self._leave():
+            self.dismiss(self.exp)
+
+    def action_apply_train(self) -> None:
+        """Leave with the edited experiment and train it."""
+        if self._leave():
+            self.train_after = True
+            self.dismiss(self.exp)

@@ -1,0 +1,509 @@
+"""The data settings form: the fields of :class:`~tuidl.core.spec.DataSpec` that apply to one dataset.
+
+Fields are generated from the pydantic models, not listed by hand: the kind
+of each widget comes from the field's annotation (``int`` -> ``Input``,
+``Literal[...]`` -> ``Select``, ``bool`` -> ``Switch``, ``features`` ->
+``SelectionList``), the allowed range from its constraints (``ge``/``le``),
+and the help text from the ``Attributes:`` section of the model's docstring.
+Which fields apply to which source is :func:`applicable_fields` (it mirrors
+the engine's ``tuidl.engine.data._APPLIES``; options that do not apply are
+ignored there and listed as such in the data panel).
+
+The form checks what it can at once (a number that is not one, a value out
+of range) and shows the problem under the field, naming the field
+(``data.options.noise``), the value and what is allowed; such a value is not
+applied. Good values are posted as :class:`DataForm.Changed` (dotted path
+inside ``data``, like ``options.noise``, and the value; ``None`` means "the
+source's default"). The form never changes the experiment (messages up).
+
+``noise`` is shown in percent like TF Playground's slider (0–50 %) and
+stored as a fraction (0–0.5).
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
+
+from tuidl.core.spec import (
+    FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_FEATURES, PLAYGROUND_REGRESSION, DataOptions, DataSpec,
+)
+
+__all__ = [
+    "BUNDLED", "DataForm", "FieldInfo", "GROUPS", "KERAS_CACHE", "PLAYGROUND", "REGRESSION_SETS",
+    "applicable_fields", "field_info", "parse_value",
+]
+
+PLAYGROUND: tuple[str, ...] = PLAYGROUND_CLASSIFICATION + PLAYGROUND_REGRESSION
+"""TF Playground's generated 2-D sets."""
+
+BUNDLED: tuple[str, ...] = ("digits", "iris", "wine", "breast_cancer", "diabetes")
+"""scikit-learn's bundled sets (no download; ``tuidl.engine.datasets.toy.SOURCES``)."""
+
+KERAS_CACHE: tuple[str, ...] = ("mnist", "fashion_mnist", "cifar10", "cifar100", "boston_housing",
+                                "california_housing", "imdb")
+"""Keras's datasets, read from its cache folder (``tuidl.engine.datasets.keras_cache.SOURCES``)."""
+
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Playground 2-D (generated)", PLAYGROUND),
+    ("Bundled (scikit-learn)", BUNDLED),
+    ("Keras cache (~/.keras/datasets)", KERAS_CACHE),
+    ("Your files", FILE_SOURCES),
+)
+"""The dataset chooser's groups, in order; together they hold every key of ``DATASETS`` once."""
+
+REGRESSION_SETS: frozenset[str] = frozenset(
+    PLAYGROUND_REGRESSION + ("diabetes", "boston_housing", "california_housing"))
+"""Built-in sets whose target is real-valued."""
+
+_LABEL_SOURCES = ("csv", "npz", "npy")
+
+
+def _doc_attributes(cls: type) -> dict[str, str]:
+    """``{field: text}`` from the ``Attributes:`` section of ``cls``'s Google-style docstring."""
+    doc = inspect.getdoc(cls) or ""
+    out: dict[str, str] = {}
+    if "Attributes:" not in doc:
+        return out
+    body = doc.split("Attributes:", 1)[1]
+    current: list[str] = []
+    for line in body.splitlines():
+        m = re.match(r"^    (\w+(?:, \w+)*):\s*(.*)$", line)
+        if m:
+            current = [n.strip() for n in m.group(1).split(",")]
+            for n in current:
+                out[n] = m.group(2).strip()
+        elif line.startswith("        ") and current:
+            for n in current:
+                out[n] += " " + line.strip()
+        elif line.strip() and not line.startswith(" "):
+            break
+    return {k: re.sub(r"``([^`]*)``", r"\1", re.sub(r":(?:data|class):`~?([^`]*)`", r"\1", v))
+            for k, v in out.items()}
+
+
+_HELP = {**{f"options.{k}": v for k, v in _doc_attributes(DataOptions).items()},
+         **{k: v for k, v in _doc_attributes(DataSpec).items() if k in ("validation_split", "path", "target")}}
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    """One editable field of ``[data]``.
+
+    Attributes:
+        path: dotted path inside ``data`` (``options.noise``, ``validation_split``).
+        kind: ``int``, ``percent`` (shown 0–50 %, stored 0–0.5), ``fraction``,
+            ``text``, ``list`` (comma-separated names), ``size`` (two ints),
+            ``choice``, ``bool`` or ``features``.
+        choices: allowed values of a ``choice``.
+        lo, hi: inclusive bounds of a number (``hi_open``: the upper one is excluded).
+        help: the field's description from the model's docstring.
+    """
+
+    path: str
+    kind: str
+    choices: tuple[str, ...] = ()
+    lo: float | None = None
+    hi: float | None = None
+    hi_open: bool = False
+    help: str = ""
+
+    @property
+    def name(self) -> str:
+        """The field's own name (``noise``)."""
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def full(self) -> str:
+        """The spec path a person writes in ``--set`` (``data.options.noise``)."""
+        return f"data.{self.path}"
+
+    @property
+    def widget_id(self) -> str:
+        """The id of the field's widget (``df-options-noise``)."""
+        return "df-" + self.path.replace(".", "-")
+
+    def allowed(self) -> str:
+        """What values are allowed, in words (``10–1000000``, ``none, minmax or standardize``)."""
+        if self.kind == "percent":
+            return f"{_num((self.lo or 0) * 100)}–{_num((self.hi or 0) * 100)} %"
+        if self.kind in ("int", "fraction", "size"):
+            lo = "" if self.lo is None else _num(self.lo)
+            hi = "" if self.hi is None else _num(self.hi)
+            if not hi:
+                rng = f"{lo} or more"
+            else:
+                rng = f"from {lo} to below {hi}" if self.hi_open else f"{lo}–{hi}"
+            return f"two whole numbers 'height, width', each {rng}" if self.kind == "size" else rng
+        if self.kind == "choice":
+            return ", ".join(self.choices[:-1]) + f" or {self.choices[-1]}" if len(self.choices) > 1 else \
+                "".join(self.choices)
+        if self.kind == "features":
+            return "at least one of " + ", ".join(PLAYGROUND_FEATURES)
+        if self.kind == "list":
+            return "column names separated by commas"
+        if self.kind == "bool":
+            return "on or off"
+        return "text"
+
+
+def _num(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return args[0] if len(args) == 1 else annotation
+    return annotation
+
+
+def field_info(path: str) -> FieldInfo:
+    """The :class:`FieldInfo` of ``path`` (``options.noise``, ``validation_split``, ``path``, ``target``).
+
+    Raises:
+        KeyError: ``path`` is not a field of ``DataSpec`` / ``DataOptions``.
+    """
+    model, name = (DataOptions, path.split(".", 1)[1]) if path.startswith("options.") else (DataSpec, path)
+    f = model.model_fields[name]
+    ann = _unwrap(f.annotation)
+    lo = hi = None
+    hi_open = False
+    for m in f.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+        if getattr(m, "lt", None) is not None:
+            hi, hi_open = m.lt, True
+    help_ = _HELP.get(path, "")
+    if name == "features":
+        return FieldInfo(path, "features", help=help_)
+    if name == "noise":
+        return FieldInfo(path, "percent", lo=lo, hi=hi, help=help_)
+    if name == "image_size":
+        return FieldInfo(path, "size", lo=4, hi=2048, help=help_)
+    if typing.get_origin(ann) is Literal:
+        return FieldInfo(path, "choice", choices=tuple(typing.get_args(ann)), help=help_)
+    if ann is bool:
+        return FieldInfo(path, "bool", help=help_)
+    if ann is int:
+        return FieldInfo(path, "int", lo=lo, hi=hi, help=help_)
+    if ann is float:
+        return FieldInfo(path, "fraction", lo=lo, hi=hi, hi_open=hi_open, help=help_)
+    if typing.get_origin(ann) is list:
+        return FieldInfo(path, "list", help=help_)
+    return FieldInfo(path, "text", help=help_)
+
+
+def applicable_fields(name: str) -> list[str]:
+    """The ``data`` fields that apply to dataset ``name``, in the order the form shows them.
+
+    Source first (file and target, generator settings, loader settings), then
+    preprocessing, then the validation split. Mirrors the engine's rules in
+    ``tuidl.engine.data._APPLIES``.
+    """
+    out: list[str] = []
+    if name in FILE_SOURCES:
+        out.append("path")
+        if name in ("csv", "npy"):
+            out.append("target")
+    if name in PLAYGROUND:
+        out += ["options.n_samples", "options.noise", "options.features"]
+    if name == "csv":
+        out += ["options.columns", "options.impute"]
+    if name in _LABEL_SOURCES:
+        out.append("options.task")
+    if name == "images":
+        out += ["options.image_size", "options.color_mode"]
+    if name == "imdb":
+        out += ["options.num_words", "options.maxlen"]
+    if name == "cifar100":
+        out.append("options.label_mode")
+    if name == "california_housing":
+        out.append("options.version")
+    if name in KERAS_CACHE:
+        out.append("options.download")
+    if name != "imdb":
+        out.append("options.scaling")
+    if name in REGRESSION_SETS or name in _LABEL_SOURCES:
+        out.append("options.target_scaling")
+    if name not in REGRESSION_SETS:
+        out.append("options.class_weight")
+    if name in FILE_SOURCES:
+        out.append("options.remap_labels")
+    out += ["options.subset", "validation_split"]
+    return out
+
+
+def default_text(path: str, name: str) -> str:
+    """What an unset field means for dataset ``name`` (shown as the placeholder / blank choice)."""
+    regression = name in REGRESSION_SETS
+    return {
+        "options.n_samples": "1200" if regression else "500",
+        "options.noise": "0",
+        "options.subset": "all",
+        "options.scaling": "none",
+        "options.target_scaling": "none",
+        "options.class_weight": "none",
+        "options.task": "guessed from the labels",
+        "options.columns": "all but the target",
+        "options.impute": "refuse missing cells",
+        "options.image_size": "64, 64",
+        "options.color_mode": "rgb",
+        "options.num_words": "10000",
+        "options.maxlen": "200",
+        "options.label_mode": "fine",
+        "options.version": "large",
+        "path": "file" if name != "images" else "folder",
+        "target": "label column" if name == "csv" else "labels .npy file",
+        "validation_split": "0.2",
+    }.get(path, "default")
+
+
+BOOL_DEFAULTS: dict[str, bool] = {"options.remap_labels": False, "options.download": True}
+"""What an unset switch means."""
+
+
+def parse_value(info: FieldInfo, text: str) -> Any:
+    """The value of ``text`` typed into field ``info`` (``None``: unset, use the default).
+
+    Raises:
+        ValueError: a message naming the field (``data.options.noise``), the value and what is allowed.
+    """
+    s = text.strip()
+    if not s:
+        if info.path == "path" or info.kind != "fraction":
+            return None
+        return 0.2 if info.path == "validation_split" else None
+
+    def bad(what: str = "") -> ValueError:
+        return ValueError(f"{info.full} = {s!r}{what}: allowed {info.allowed()}")
+
+    if info.kind in ("text",):
+        return s
+    if info.kind == "list":
+        items = [p.strip() for p in s.split(",")]
+        if any(not p for p in items):
+            raise bad(" has an empty name")
+        return items
+    if info.kind == "size":
+        parts = [p for p in re.split(r"[,x× ]+", s) if p]
+        try:
+            vals = [int(p) for p in parts]
+        except ValueError:
+            raise bad() from None
+        if len(vals) != 2 or not all((info.lo or 0) <= v <= (info.hi or 1e9) for v in vals):
+            raise bad()
+        return vals
+    if info.kind == "int":
+        try:
+            v: float = int(s.replace("_", ""))
+        except ValueError:
+            raise bad(" is not a whole number") from None
+    else:
+        try:
+            v = float(s.rstrip("% ").strip())
+        except ValueError:
+            raise bad(" is not a number") from None
+        if info.kind == "percent":
+            if not (info.lo or 0) * 100 <= v <= (info.hi or 0) * 100:
+                raise bad()
+            return round(v / 100, 6)
+    if info.lo is not None and v < info.lo:
+        raise bad()
+    if info.hi is not None and (v >= info.hi if info.hi_open else v > info.hi):
+        raise bad()
+    return v
+
+
+def format_value(info: FieldInfo, value: Any) -> str:
+    """The text a field shows for ``value`` (``None`` -> ``""``; noise 0.1 -> ``"10"``)."""
+    if value is None:
+        return ""
+    if info.kind == "percent":
+        return _num(round(float(value) * 100, 4))
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def get_path(data: dict[str, Any], path: str) -> Any:
+    """``data["options"]["noise"]`` for ``path = "options.noise"`` (``None`` when missing)."""
+    cur: Any = data
+    for part in path.split("."):
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(part)
+    return cur
+
+
+class DataForm(Vertical):
+    """Edit the ``[data]`` settings that apply to dataset ``name``.
+
+    Args:
+        name: the dataset id (decides which fields are shown).
+        values: the ``data`` section as a dict (``DataSpec.model_dump()``).
+    """
+
+    DEFAULT_CSS = """
+    DataForm { height: auto; }
+    DataForm .df-row { height: auto; }
+    DataForm .df-name { width: 15; padding: 0; }
+    DataForm .df-field { width: 1fr; }
+    DataForm Switch { height: 1; border: none; padding: 0; width: 8; }
+    DataForm SelectionList { height: auto; max-height: 8; border: none; padding: 0; }
+    DataForm .df-help { color: $text-muted; height: auto; padding: 0 0 0 2; }
+    DataForm .df-error { color: $error; height: auto; padding: 0 0 0 2; }
+    DataForm .df-error.-empty { display: none; }
+    """
+
+    class Changed(Message):
+        """Field ``path`` (inside ``data``) got a checked ``value`` (``None``: the default)."""
+
+        def __init__(self, form: "DataForm", path: str, value: Any) -> None:
+            super().__init__()
+            self.form = form
+            self.path = path
+            self.value = value
+
+        @property
+        def control(self) -> "DataForm":
+            """The form that changed."""
+            return self.form
+
+    class Invalid(Message):
+        """Field ``path`` holds a value that is not applied; ``message`` says why (names field and range)."""
+
+        def __init__(self, form: "DataForm", path: str, message: str) -> None:
+            super().__init__()
+            self.form = form
+            self.path = path
+            self.message = message
+
+    def __init__(self, name: str, values: dict[str, Any], *, id: str | None = None,
+                 classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.dataset = name
+        self.values: dict[str, Any] = {p: get_path(values, p) for p in applicable_fields(name)}
+        self.fields = [field_info(p) for p in applicable_fields(name)]
+        self._by_id = {f.widget_id: f for f in self.fields}
+        self.errors: dict[str, str] = {}
+        """Problems shown now, by field path."""
+
+    def compose(self) -> ComposeResult:
+        for f in self.fields:
+            value = self.values.get(f.path)
+            with Horizontal(classes="df-row"):
+                yield Label(f.name + (" %" if f.kind == "percent" else ""), classes="df-name")
+                yield self._field(f, value)
+            yield Static("", id=f"err-{f.widget_id}", classes="df-error -empty")
+
+    def _field(self, f: FieldInfo, value: Any) -> Widget:
+        tip = f"{f.full}: {f.help}" if f.help else f.full
+        if f.kind == "bool":
+            default = BOOL_DEFAULTS.get(f.path, False)
+            return Switch(default if value is None else bool(value), id=f.widget_id, classes="df-field",
+                          tooltip=tip)
+        if f.kind == "choice":
+            current = value if value in f.choices else Select.NULL
+            return Select([(c, c) for c in f.choices], value=current, allow_blank=True,
+                          prompt=f"default ({default_text(f.path, self.dataset)})", id=f.widget_id,
+                          classes="df-field", compact=True, tooltip=tip)
+        if f.kind == "features":
+            chosen = list(value) if value else ["x1", "x2"]
+            selection = SelectionList[str](*[(n, n, n in chosen) for n in PLAYGROUND_FEATURES], id=f.widget_id,
+                                           classes="df-field", compact=True)
+            selection.tooltip = tip
+            return selection
+        return Input(format_value(f, value), placeholder=default_text(f.path, self.dataset), id=f.widget_id,
+                     classes="df-field", compact=True, tooltip=tip)
+
+    # -- errors ---------------------------------------------------------------------------
+    def show_error(self, path: str, text: str) -> None:
+        """Show ``text`` under field ``path`` ("" clears it); unknown paths are ignored."""
+        if text:
+            self.errors[path] = text
+        else:
+            self.errors.pop(path, None)
+        if not self.is_mounted:
+            return
+        for w in self.query(f"#err-df-{path.replace('.', '-')}").results(Static):
+            w.update(text)
+            w.set_class(not text, "-empty")
+
+    def clear_errors(self) -> None:
+        """Clear every problem shown."""
+        for path in list(self.errors):
+            self.show_error(path, "")
+
+    def error_text(self, path: str) -> str:
+        """The problem shown under ``path`` ("" when none)."""
+        return self.errors.get(path, "")
+
+    def _invalid(self, path: str, message: str) -> None:
+        self.show_error(path, message)
+        self.post_message(self.Invalid(self, path, message))
+
+    def _emit(self, f: FieldInfo, value: Any) -> None:
+        self.show_error(f.path, "")
+        if value == self.values.get(f.path):
+            return  # widgets echo their value when mounted
+        self.values[f.path] = value
+        self.post_message(self.Changed(self, f.path, value))
+
+    # -- events ---------------------------------------------------------------------------
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        f = self._by_id.get(event.input.id or "")
+        if f is None:
+            return
+        try:
+            value = parse_value(f, event.value)
+        except ValueError as e:
+            self._invalid(f.path, str(e))
+            return
+        self._emit(f, value)
+
+    @on(Input.Submitted)
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        f = self._by_id.get(event.select.id or "")
+        if f is not None:
+            self._emit(f, None if event.value is Select.NULL else event.value)
+
+    @on(Switch.Changed)
+    def _switch_changed(self, event: Switch.Changed) -> None:
+        event.stop()
+        f = self._by_id.get(event.switch.id or "")
+        if f is not None:
+            self._emit(f, None if event.value == BOOL_DEFAULTS.get(f.path, False) else bool(event.value))
+
+    @on(SelectionList.SelectedChanged)
+    def _features_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        f = self._by_id.get(event.selection_list.id or "")
+        if f is None:
+            return
+        chosen = [n for n in PLAYGROUND_FEATURES if n in event.selection_list.selected]
+        if not chosen:
+            self._invalid(f.path, f"{f.full}: select at least one feature (allowed: "
+                                  f"{', '.join(PLAYGROUND_FEATURES)})")
+            return
+        default = chosen == ["x1", "x2"] and self.values.get(f.path) is None
+        self._emit(f, None if default else chosen)
