@@ -131,6 +131,8 @@ class TuidlApp(App[int]):
                 tooltip="Assemble the model: layers, compile and fit settings, checks, export"),
         Binding("r", "runs", "Runs", id="runs",
                 tooltip="Browse and compare runs; opening one loads it into the builder"),
+        Binding("d", "data", "Data", id="data",
+                tooltip="Choose the dataset and its options; see shapes, classes and samples"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
                 tooltip="Stop any run, shut the engine down and quit"),
     ]
@@ -474,6 +476,23 @@ class TuidlApp(App[int]):
 
         self.push_screen(RunsScreen(self.runs_dir), opened)
 
+    def action_data(self) -> None:
+        """Open the data screen on the experiment; its result becomes the experiment."""
+        from tuidl.ui.screens.data import DataScreen
+
+        if isinstance(self.screen, DataScreen):
+            return
+        screen = DataScreen(self.exp)
+
+        def done(exp: Experiment | None) -> None:
+            if exp is not None and exp != self.exp:
+                self.exp = exp
+                self.dashboard.log_line(f"tuidl: data set to {exp.data.name} on the data screen")
+            if screen.train_after:
+                self.action_train()
+
+        self.push_screen(screen, done)
+
     def request_summary(self, exp: Experiment) -> int:
         """Ask the engine for ``exp``'s Summary for the builder; returns the (negative) request id.
 
@@ -487,9 +506,10 @@ class TuidlApp(App[int]):
 
     def _to_builder(self, e: ev.Event) -> None:
         from tuidl.ui.screens.builder import BuilderScreen
+        from tuidl.ui.screens.data import DataScreen
 
         for screen in self.screen_stack:
-            if isinstance(screen, BuilderScreen):
+            if isinstance(screen, (BuilderScreen, DataScreen)):
                 if isinstance(e, ev.Summary):
                     screen.deliver_summary(e)
                 elif isinstance(e, ev.RunFailed):
