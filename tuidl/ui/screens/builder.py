@@ -32,6 +32,14 @@ answers:
    :meth:`deliver_summary`; a failure to :meth:`deliver_failure`);
 3. else the screen posts :class:`BuilderScreen.SummaryRequested` to the App.
 
+Instant first paint: until the engine's Summary for an edit arrives, the
+layer list and totals show the Keras-free estimate of
+:func:`tuidl.core.checks.estimate_summary` (shapes and params by Keras's
+formulas, marked "estimate"), fed with the data's shape from the last engine
+Summary; the engine's numbers replace it when they come (also while a run
+trains: the engine answers summaries on its own thread). No estimate when
+the first layer's class changed (the model's input shape may change with it).
+
 Argument ranges are checked here at once (no engine needed); everything else
 comes from the engine. The screen is dismissed with the edited
 :class:`~tuidl.core.spec.Experiment` (``escape``), which the App makes current.
@@ -54,7 +62,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
 from tuidl.core.catalog import LAYERS
-from tuidl.core.checks import ERROR, check, format_finding, layer_names
+from tuidl.core.checks import ERROR, DataInfo, check, estimate_summary, format_finding, layer_names
 from tuidl.core.errors import TuidlError
 from tuidl.core.events import Finding, RunFailed, Summary
 from tuidl.core.spec import Experiment, LayerSpec, from_dict
@@ -237,6 +245,41 @@ class BuilderScreen(Screen[Experiment | None]):
 
     _shown_exp: Experiment | None = None
     _pending_exp: Experiment | None = None
+    _estimate: Summary | None = None
+    _estimate_exp: Experiment | None = None
+
+    def _estimate_now(self) -> Summary | None:
+        """The Keras-free estimate for the current experiment, or ``None`` (see the module docstring).
+
+        Needs the data's model input shape from an earlier engine Summary for a
+        model with the same first layer class; costs about 2 ms for 50 layers.
+        """
+        exp = self.exp
+        if self._estimate_exp == exp:
+            return self._estimate
+        est = None
+        shown, data = self._shown_exp, (self.summary.data if self.summary is not None else {})
+        shape = data.get("model_input_shape") if isinstance(data, dict) else None
+        if (shape and shown is not None and exp.model.layers and shown.model.layers
+                and shown.model.layers[0].class_name == exp.model.layers[0].class_name):
+            n_classes = data.get("n_classes")
+            info = DataInfo(tuple(int(d) for d in shape), str(data.get("task") or "classification"),
+                            int(n_classes) if isinstance(n_classes, int) else None)
+            try:
+                est = estimate_summary(exp, info)
+            except Exception:  # noqa: BLE001 - an estimate is optional; the engine's numbers follow
+                est = None
+            if est is not None and not est.rows:
+                est = None
+        self._estimate, self._estimate_exp = est, exp
+        return est
+
+    def shown_for(self) -> str:
+        """What the layer list and totals show: ``"engine"`` (Keras's Summary for exactly
+        this experiment), ``"estimate"`` (tuidl's Keras-free estimate) or ``"none"`` (waiting)."""
+        if self._summary_current():
+            return "engine"
+        return "estimate" if self._estimate_now() is not None else "none"
 
     def _summary_current(self) -> bool:
         """The Summary shown was computed for exactly the current experiment."""
@@ -249,7 +292,12 @@ class BuilderScreen(Screen[Experiment | None]):
                 == [l.class_name for l in self.exp.model.layers])
 
     def _rows(self) -> Any:
-        if self._summary_current() or self._same_layout():
+        if self._summary_current():
+            return self.summary.rows  # type: ignore[union-attr]
+        est = self._estimate_now()
+        if est is not None:
+            return est.rows
+        if self._same_layout():
             return self.summary.rows  # type: ignore[union-attr]
         return None
 
@@ -552,6 +600,8 @@ class BuilderScreen(Screen[Experiment | None]):
         self.pending_id = None
         if self.is_mounted:
             self._refresh_all()
+        else:  # answered synchronously from on_mount: show it once mounted
+            self.call_later(self._refresh_all)
         return True
 
     def deliver_failure(self, failure: RunFailed) -> bool:
@@ -575,6 +625,12 @@ class BuilderScreen(Screen[Experiment | None]):
                 (f"{s.total_params:,}", "bold"), " params",
                 f" ({s.trainable_params:,} trainable, {s.non_trainable_params:,} non-trainable)"
                 f" · input {shape}", ("  ✗ blocked" if n_err else "", "bold red")))
+        elif (est := self._estimate_now()) is not None:
+            shape = "x".join(str(d) for d in est.input_shape) if est.input_shape else "?"
+            totals.update(Text.assemble(
+                (f"≈{est.total_params:,}", "bold"), " params",
+                f" ({est.trainable_params:,} trainable) · input {shape}",
+                (" · estimate, Keras's numbers follow", "dim")))
         else:
             totals.update(Text("computing shapes…", style="dim"))
 
