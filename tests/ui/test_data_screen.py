@@ -207,7 +207,7 @@ async def test_adapt_key_and_debounce_and_stale_answers(tmp_path: Path) -> None:
                        and screen.summary_exp == screen.exp)
         assert screen.findings_text() == "" or "units" not in screen.findings_text()
         assert "the model fits" in screen.state_text
-        await pilot.press("ctrl+t")  # apply and train
+        await pilot.press("t")  # apply and train
         await wait_for(pilot, lambda: not isinstance(app.screen, DataScreen) and app.dashboard.status.state
                        == "completed", what="trained")
         from tuidl.core.protocol import Train
@@ -286,7 +286,7 @@ async def test_engine_loading_is_said(tmp_path: Path) -> None:
         app.training = True
         app.engine_ready = True
         screen._show_state()
-        assert "engine busy training" in screen.state_text
+        assert "also training a run" in screen.state_text
         app.training = False
         await pilot.press("d")  # a second d does not stack another data screen
         await pilot.pause()

@@ -17,7 +17,7 @@ majority baseline, drawn samples).
                       and a loss of the wrong task) and, for flat data, drop the
                       layers that need images or sequences — an explicit action
 ``escape``            apply: the edited experiment becomes the App's
-``ctrl+t``            apply and train
+``t``                 apply and train (in place of the dashboard's ``t``)
 ====================  ==========================================================
 
 Every change is validated at once (the problem is shown under the field,
@@ -204,7 +204,7 @@ class DataScreen(Screen[Experiment | None]):
             with answers delivered to :meth:`deliver_summary` / :meth:`deliver_failure`).
 
     The screen is dismissed with the edited :class:`~tuidl.core.spec.Experiment`
-    (``escape``); :attr:`train_after` is set when ``ctrl+t`` asked to train it.
+    (``escape``); :attr:`train_after` is set when ``t`` asked to train it.
     """
 
     DEBOUNCE = 0.25
@@ -212,7 +212,7 @@ class DataScreen(Screen[Experiment | None]):
 
     DEFAULT_CSS = """
     DataScreen #data-main { height: 1fr; }
-    DataScreen #data-left { width: 42; border-right: solid $primary; }
+    DataScreen #data-left { width: 36; border-right: solid $primary; }
     DataScreen #datasets { height: 1fr; min-height: 5; border: none; padding: 0; }
     DataScreen #dataset-help { height: auto; max-height: 3; color: $text-muted; padding: 0 1; }
     DataScreen #options-title { height: 1; padding: 0 1; text-style: bold; background: $boost; }
@@ -226,8 +226,8 @@ class DataScreen(Screen[Experiment | None]):
     BINDINGS = [
         Binding("a", "adapt", "Adapt model", id="data.adapt",
                 tooltip="Fit the model to the data: output units/activation (and loss), flat input for flat data"),
-        Binding("ctrl+t", "apply_train", "Apply+train", id="data.apply_train",
-                tooltip="Use this data and train now"),
+        Binding("t", "apply_train", "Apply+train", id="data.apply_train",
+                tooltip="Use this data and train now (instead of the experiment the dashboard had)"),
         Binding("escape", "apply", "Apply", id="data.apply", tooltip="Back; the chosen data is kept"),
     ]
 
@@ -255,6 +255,7 @@ class DataScreen(Screen[Experiment | None]):
         self._timer: Timer | None = None
         self._warned_invalid = False
         self._marked: set[str] = set()
+        self._adapt_shown: bool | None = None
 
     # -- composition ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -343,6 +344,10 @@ class DataScreen(Screen[Experiment | None]):
     def _show_state(self) -> None:
         if not self.is_mounted:
             return
+        adapt = self._summary_for_current_data()
+        if adapt != self._adapt_shown:
+            self._adapt_shown = adapt
+            self.refresh_bindings()  # 'a' is dimmed until the data is loaded
         name = self.draft["name"]
         app = self.app
         invalid = self.invalid
@@ -354,7 +359,7 @@ class DataScreen(Screen[Experiment | None]):
             if not getattr(app, "engine_ready", True):
                 why = "engine loading (TensorFlow is importing); the data follows"
             elif getattr(app, "training", False):
-                why = "engine busy training; the data follows when the run ends (s stops it)"
+                why = f"loading {name}… (the engine is also training a run, so this can take longer)"
             else:
                 why = f"loading {name}…"
             text = Text.assemble(("… ", "bold yellow"), why, (f"  {waited:.0f} s" if waited >= 1 else "", "dim"))
@@ -365,10 +370,10 @@ class DataScreen(Screen[Experiment | None]):
             n_err = sum(f.severity == ERROR for f in self.summary.findings)
             shape = "×".join(str(s) for s in self.summary.input_shape) or "?"
             text = Text.assemble(("✓ " if not n_err else "! ", "bold green" if not n_err else "bold yellow"),
+                                 (f"{n_err} problem{'s' if n_err > 1 else ''} (a adapts the model) · "
+                                  if n_err else "", "bold"),
                                  f"{d.get('name', name)}: train {d.get('n_train', 0)} · val {d.get('n_val', 0)}"
-                                 f" · input {shape}",
-                                 (f" · {n_err} problem{'s' if n_err > 1 else ''}: a adapts the model"
-                                  if n_err else " · the model fits", "dim"))
+                                 f" · input {shape}", ("" if n_err else " · the model fits", "dim"))
         else:
             text = Text("")
         self.query_one("#data-state", Static).update(text)

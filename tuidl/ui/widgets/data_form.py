@@ -247,7 +247,11 @@ def applicable_fields(name: str) -> list[str]:
 
 
 def default_text(path: str, name: str) -> str:
-    """What an unset field means for dataset ``name`` (shown as the placeholder / blank choice)."""
+    """What an unset field means for dataset ``name``.
+
+    Shown as an empty field's placeholder, and in parentheses as a choice's
+    blank entry (``(none)``: unset, the source's default, which is ``none``).
+    """
     regression = name in REGRESSION_SETS
     return {
         "options.n_samples": "1200" if regression else "500",
@@ -256,9 +260,9 @@ def default_text(path: str, name: str) -> str:
         "options.scaling": "none",
         "options.target_scaling": "none",
         "options.class_weight": "none",
-        "options.task": "guessed from the labels",
+        "options.task": "guessed",
         "options.columns": "all but the target",
-        "options.impute": "refuse missing cells",
+        "options.impute": "refuse",
         "options.image_size": "64, 64",
         "options.color_mode": "rgb",
         "options.num_words": "10000",
@@ -359,7 +363,7 @@ class DataForm(Vertical):
     DEFAULT_CSS = """
     DataForm { height: auto; }
     DataForm .df-row { height: auto; }
-    DataForm .df-name { width: 15; padding: 0; }
+    DataForm .df-name { width: 17; padding: 0; }
     DataForm .df-field { width: 1fr; }
     DataForm Switch { height: 1; border: none; padding: 0; width: 8; }
     DataForm SelectionList { height: auto; max-height: 8; border: none; padding: 0; }
@@ -418,7 +422,7 @@ class DataForm(Vertical):
         if f.kind == "choice":
             current = value if value in f.choices else Select.NULL
             return Select([(c, c) for c in f.choices], value=current, allow_blank=True,
-                          prompt=f"default ({default_text(f.path, self.dataset)})", id=f.widget_id,
+                          prompt=f"({default_text(f.path, self.dataset)})", id=f.widget_id,
                           classes="df-field", compact=True, tooltip=tip)
         if f.kind == "features":
             chosen = list(value) if value else ["x1", "x2"]
