@@ -293,6 +293,44 @@ async def test_engine_loading_is_said(tmp_path: Path) -> None:
         assert sum(isinstance(s, DataScreen) for s in app.screen_stack) == 1
 
 
+async def test_every_local_dataset_chosen_by_keys_shows_in_the_panel(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each Playground set, each bundled set and a planted Keras-cache mnist, chosen with the keys."""
+    import numpy as np
+
+    home = tmp_path / "keras-home"
+    (home / "datasets").mkdir(parents=True)
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    rng = np.random.default_rng(0)
+    np.savez_compressed(home / "datasets" / "mnist.npz",
+                        x_train=rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
+                        y_train=(np.arange(40) % 10).astype(np.uint8),
+                        x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+                        y_test=(np.arange(10) % 10).astype(np.uint8))
+    app = _app(tmp_path)
+    names = [n for title, group in GROUPS if not title.startswith("Your") for n in group
+             if n not in ("fashion_mnist", "cifar10", "cifar100", "boston_housing", "california_housing", "imdb")]
+    async with app.run_test(size=(100, 36)) as pilot:
+        screen = await _open(pilot)
+        for name in names:
+            await _choose_by_keys(pilot, screen, name)
+            await wait_for(pilot, lambda: _summary_settled(screen) and screen.panel.info.get("name") == name,
+                           what=f"{name} in the panel")
+            info = screen.panel.info
+            assert "error" not in info and info["n_train"] > 0, name
+            samples = screen.panel.query_one("#data-samples", Static)
+            hist = _plain(screen.panel.query_one("#data-histogram", Static))
+            if info["task"] == "classification":
+                assert "Baseline" in hist and "the number to beat" in hist, name
+            else:
+                assert "predicting the training mean gives MSE" in hist, name
+            if info["kind"] in ("points", "images"):
+                assert not samples.has_class("-empty"), name
+            if name == "mnist":
+                assert info["input_shape"] == [28, 28, 1] and "▀" in _plain(samples)
+            assert screen.exp.data.name == name
+
+
 def test_binding_in_palette_and_footer() -> None:
     ids = {b.id for b in TuidlApp.BINDINGS}
     assert "data" in ids
@@ -304,7 +342,7 @@ def test_binding_in_palette_and_footer() -> None:
 @pytest.mark.slow
 async def test_iris_with_the_real_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
-    app = TuidlApp(load_experiment("digits-mlp"), runs_dir=tmp_path / "runs")
+    app = TuidlApp(load_experiment("digits-mlp").with_overrides({"fit.epochs": 2}), runs_dir=tmp_path / "runs")
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.press("d")
@@ -336,5 +374,10 @@ async def test_iris_with_the_real_engine(tmp_path: Path, monkeypatch: pytest.Mon
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, DataScreen))
             assert app.exp.data.name == "iris" and app.exp.model.layers[-1].config["units"] == 3
+            # and it trains on iris
+            await pilot.press("t")
+            await wait_for(pilot, lambda: app.dashboard.status.state == "completed", timeout=120, what="trained")
+            run = next(p for p in (tmp_path / "runs").iterdir() if p.is_dir())
+            assert 'name = "iris"' in (run / "spec.toml").read_text(encoding="utf-8")
     finally:
         app.shutdown_engine()
