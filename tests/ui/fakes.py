@@ -37,7 +37,8 @@ class FakeEngineClient:
         hold_after: play this many epochs, then wait for Stop/close (``None``: play all).
         fail: a RunFailed to send after RunStarted instead of epochs.
         die_after: after this many epochs, the engine "dies" (EngineExited, not expected).
-        ready: send EngineReady on start (``False``: stay "loading" until :meth:`make_ready`).
+        ready: send EngineReady on start (``False``: stay "loading" until :meth:`make_ready`;
+            as the real engine, Train requests wait until then and a Stop cancels them).
         run_id: the run id RunStarted carries.
         write_run_dir: write a real run folder (run.json, metrics.jsonl) like the engine,
             but with no ``pid`` and without finishing it on close (as if killed).
@@ -66,6 +67,8 @@ class FakeEngineClient:
         self._alive = False
         self._run: RunWriter | None = None
         self._lock = threading.Lock()
+        self._ready_sent = False
+        self._held: list[Train] = []
         FakeEngineClient.instances.append(self)
 
     # -- EngineClient API ----------------------------------------------------------------
@@ -92,9 +95,15 @@ class FakeEngineClient:
             if isinstance(request, Summarize):
                 self._q.put(self.summary(request.request_id, request.spec))
             elif isinstance(request, Train):
-                self._train(request)
+                if self._ready_sent:
+                    self._train(request)
+                else:
+                    self._held.append(request)
             elif isinstance(request, Stop):
-                if self._run is not None and not self.ignore_stop:
+                if self._held:  # as the engine: a queued Train stopped before it began, no run folder
+                    self._held.clear()
+                    self._q.put(ev.RunFinished("", "stopped", 0, 0.0))
+                elif self._run is not None and not self.ignore_stop:
                     done = self._run.info.get("epochs_done", 0)
                     self._run.finish("stopped")
                     self._run = None
@@ -118,8 +127,13 @@ class FakeEngineClient:
 
     # -- script --------------------------------------------------------------------------
     def make_ready(self) -> None:
-        """Send EngineReady (fixed versions, so snapshots are stable)."""
+        """Send EngineReady (fixed versions, so snapshots are stable), then start held Train requests."""
         self._q.put(ev.EngineReady({"tensorflow": "2.21.0", "keras": "3.15.1"}, ("CPU:0",), 6.0))
+        with self._lock:
+            self._ready_sent = True
+            held, self._held = self._held, []
+            for req in held:
+                self._train(req)
 
     def emit(self, event: ev.Event) -> None:
         """Send any event now."""

@@ -324,7 +324,11 @@ class TuidlApp(App[int]):
     def action_train(self) -> None:
         """Train the experiment (one run at a time)."""
         if self.training:
-            self.notify("a run is in progress; press s to stop it", severity="warning")
+            if self.current_run is None and not self.engine_ready:
+                self.notify("a run is queued: it will start when the engine is ready (s cancels it)",
+                            severity="warning")
+            else:
+                self.notify("a run is in progress; press s to stop it", severity="warning")
             return
         if not self._send(Train(self.exp.model_dump(), str(self.runs_dir), self._base_dir())):
             self.notify("the engine is not running", severity="error")
@@ -333,8 +337,9 @@ class TuidlApp(App[int]):
         self.refresh_bindings()
         if self.engine_ready:
             self._set_status("training", "training: starting…")
-        else:
-            self._set_status("loading", "engine loading… training starts when it is ready")
+        else:  # the engine queues the request and starts it once TensorFlow has loaded
+            self._set_status("loading", "engine loading… the run is queued and will start when ready")
+            self.notify("engine loading — the run will start when ready (s cancels it)", title="Train")
         self.dashboard.log_line(f"tuidl: train {self.exp.name} → {self.runs_dir}")
 
     def action_stop(self) -> None:
@@ -343,7 +348,10 @@ class TuidlApp(App[int]):
             self.notify("no run in progress")
             return
         self._send(Stop())
-        self._set_status("stopping", "stopping after this batch…")
+        if self.current_run is None:
+            self._set_status("stopping", "cancelling the queued run…")
+        else:
+            self._set_status("stopping", "stopping after this batch…")
 
     # -- engine events -------------------------------------------------------------------
     def _set_status(self, state: str, text: str) -> None:
@@ -402,6 +410,10 @@ class TuidlApp(App[int]):
             if self.current_run is None or self._is_current(e.run_id):
                 self._run_ended()
                 state = "completed" if e.status == "completed" else "stopped"
+                if not e.run_id:  # stopped before it began (e.g. queued while the engine loaded)
+                    self._set_status(state, "queued run cancelled before it started · t to train")
+                    d.log_line("tuidl: the queued run was cancelled before it started")
+                    return
                 self._set_status(state, f"{e.status} {e.run_id} · {e.epochs_done} epochs in {e.seconds:.1f} s")
                 d.log_line(f"tuidl: run {e.run_id} {e.status} after {e.epochs_done} epochs")
         elif isinstance(e, ev.RunDiverged):
