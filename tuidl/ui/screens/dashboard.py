@@ -1,4 +1,4 @@
-"""The dashboard screen: the experiment, pickers, the live loss chart, progress, status and log.
+"""The dashboard screen: the experiment, pickers, the live chart, progress, the last epoch's numbers, status and log.
 
 The screen is a view. The App owns the experiment and the engine and calls
 the methods here ("attributes down"); the pickers post
@@ -17,7 +17,7 @@ from tuidl.core import events as ev
 from tuidl.core.spec import Experiment
 from tuidl.ui.widgets.experiment import ExperimentPanel, Pickers
 from tuidl.ui.widgets.loss_chart import LossChart
-from tuidl.ui.widgets.run_status import StatusLine, TrainProgress
+from tuidl.ui.widgets.run_status import EpochLine, StatusLine, TrainProgress
 
 __all__ = ["DashboardScreen"]
 
@@ -32,9 +32,13 @@ class DashboardScreen(Screen[None]):
 
     BINDINGS = [
         Binding("l", "toggle_log_scale", "Log y", id="dashboard.log_scale",
-                tooltip="Plot log10(loss) instead of loss"),
+                tooltip="Plot log10 of the chart's values instead of the values"),
+        Binding("m", "cycle_metric", "Metric", id="dashboard.metric",
+                tooltip="Chart the next logged metric: loss, accuracy, ..., learning_rate, then loss again"),
     ]
 
+    COMPACT_FOOTER_BELOW = 100
+    """Below this many columns the footer is compact (one space between keys), so every key fits at 80."""
     LOG_MAX_LINES = 5000
     """Lines the log pane keeps."""
     LOG_FLUSH_S = 0.2
@@ -55,10 +59,15 @@ class DashboardScreen(Screen[None]):
             with Vertical(id="training"):
                 yield LossChart(id="chart")
                 yield TrainProgress(id="progress")
+        yield EpochLine(id="epoch-line")
         yield Log(max_lines=self.LOG_MAX_LINES, id="log", auto_scroll=True)
         yield Footer()
 
+    def on_resize(self) -> None:
+        self.query_one(Footer).compact = self.size.width < self.COMPACT_FOOTER_BELOW
+
     def on_mount(self) -> None:
+        self.query_one(Footer).compact = self.size.width < self.COMPACT_FOOTER_BELOW
         self.query_one("#experiment").border_title = "experiment"
         self.query_one("#training").border_title = "training"
         self.query_one("#log").border_title = "engine log"
@@ -118,6 +127,7 @@ class DashboardScreen(Screen[None]):
         """A run starts: reset the chart and progress."""
         self.chart.reset(e.run_id, e.steps_per_epoch)
         self.query_one(TrainProgress).reset(e.epochs, e.steps_per_epoch)
+        self.query_one(EpochLine).reset()
         if e.summary is not None:
             self.show_summary(e.summary)
 
@@ -130,7 +140,22 @@ class DashboardScreen(Screen[None]):
         """An epoch ended."""
         self.chart.add_epoch(e.epoch, e.logs, e.step)
         self.query_one(TrainProgress).epoch_done(e.epoch)
+        self.query_one(EpochLine).show(e.epoch, e.logs)
+
+    @property
+    def epoch_line(self) -> EpochLine:
+        """The line with the last epoch's numbers and the best val_loss."""
+        return self.query_one(EpochLine)
 
     def action_toggle_log_scale(self) -> None:
-        """Switch the chart between loss and log10(loss)."""
+        """Switch the chart between its values and their log10."""
         self.chart.log_scale = not self.chart.log_scale
+
+    def action_cycle_metric(self) -> None:
+        """Chart the next logged metric (loss, accuracy, ..., learning_rate, then loss again)."""
+        options = self.chart.metrics()
+        metric = self.chart.cycle_metric()
+        if len(options) == 1:
+            self.notify("only loss is logged so far; metrics appear after the first epoch")
+        else:
+            self.notify(f"chart: {metric} ({options.index(metric) + 1}/{len(options)})", timeout=2)

@@ -1,4 +1,4 @@
-"""The live loss chart: training loss per batch and per epoch, validation loss per epoch.
+"""The live chart: a metric (loss by default) per batch and per epoch, its validation value per epoch.
 
 The plot library (textual-plotext's ``Plot``, chosen by measurement; see
 ``docs/design.md``) draws what it is given, in a thread worker: building a
@@ -15,7 +15,9 @@ posted back as a message. tuidl itself prepares every series before plotting:
 
 Below :attr:`LossChart.MIN_SIZE` the chart becomes a one-line text summary.
 Train and validation curves differ by marker, not only by colour, so the chart
-reads the same with ``NO_COLOR``.
+reads the same with ``NO_COLOR``. :attr:`LossChart.metric` picks what is
+plotted: ``loss`` or any other logged key (``accuracy``, ``learning_rate``,
+...); :meth:`LossChart.cycle_metric` steps through them.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _fmt(v: float) -> str:
 
 
 class LossChart(Container):
-    """Live chart of ``loss`` per batch, ``loss`` and ``val_loss`` per epoch.
+    """Live chart of a metric per batch, the metric and its ``val_`` twin per epoch (default ``loss``).
 
     The data lives in a :class:`~tuidl.core.history.RunHistory` (``history``).
     The x axis is the epoch: an epoch's end is at ``epoch + 1`` (1-based, as
@@ -53,9 +55,10 @@ class LossChart(Container):
     ``(step + 1) / steps_per_epoch``. Feed it with :meth:`add_batch` and
     :meth:`add_epoch`; every point is kept, and the chart redraws at most
     :attr:`MAX_FPS` times per second, building the plot in a thread worker and
-    repainting only the plot (no re-layout). Curves: batch loss as a grey
-    braille line, epoch ``loss`` as ``●`` points, ``val_loss`` as ``◆``
-    points, each joined by a line, so they differ without colour (``NO_COLOR``).
+    repainting only the plot (no re-layout). Curves (for ``metric`` m): batch
+    m as a grey braille line (when the batch logs have it), epoch m as ``●``
+    points, ``val_m`` as ``◆`` points, each joined by a line, so they differ
+    without colour (``NO_COLOR``).
     """
 
     DEFAULT_CSS = """
@@ -72,14 +75,17 @@ class LossChart(Container):
     """Redraws per second at most while data streams in."""
 
     STYLE = {
-        "batch loss": ("braille", "gray", False),
-        "loss": ("●", "blue", True),
-        "val_loss": ("◆", "orange", True),
+        "batch": ("braille", "gray", False),
+        "train": ("●", "blue", True),
+        "val": ("◆", "orange", True),
     }
-    """Per curve: marker, colour, and whether epoch points get their own marker."""
+    """Per role of a curve (batch values, epoch train values, epoch validation values):
+    marker, colour, and whether epoch points get their own marker."""
 
     log_scale: reactive[bool] = reactive(False)
-    """Plot log10(loss) instead of loss."""
+    """Plot log10 of the values instead of the values."""
+    metric: reactive[str] = reactive("loss")
+    """The logged key plotted (``loss``, ``accuracy``, ...; without ``val_``)."""
 
     class Rendered(Message):
         """A plot built in the render worker (``generation`` orders them)."""
@@ -152,6 +158,28 @@ class LossChart(Container):
     def watch_log_scale(self) -> None:
         self._dirty = True
 
+    def watch_metric(self) -> None:
+        self._dirty = True
+
+    def metrics(self) -> list[str]:
+        """Keys the chart can show: ``loss`` first, then the other logged metrics, ``learning_rate`` last.
+
+        Taken from the epoch logs (and the batch logs before the first epoch);
+        ``val_`` keys are not listed on their own (they are drawn with their metric).
+        """
+        h = self.history
+        keys = set(h.keys("epoch")) | set(h.keys("batch"))
+        keys |= {k[4:] for k in keys if k.startswith("val_")}
+        names = sorted(k for k in keys if not k.startswith("val_") and k not in ("loss", "learning_rate"))
+        return ["loss", *names, *(["learning_rate"] if "learning_rate" in keys else [])]
+
+    def cycle_metric(self) -> str:
+        """Show the next metric of :meth:`metrics` (after the last, ``loss`` again); returns it."""
+        options = self.metrics()
+        i = options.index(self.metric) if self.metric in options else -1
+        self.metric = options[(i + 1) % len(options)]
+        return self.metric
+
     def on_resize(self) -> None:
         self._dirty = True
 
@@ -163,27 +191,29 @@ class LossChart(Container):
     def summary_text(self) -> str:
         """The one-line summary shown when the chart is too small."""
         h = self.history
+        m = self.metric
         parts = []
-        if h.epochs_done:
-            parts.append(f"ep {h.epochs_done} loss {_fmt(h.last('loss'))}")
-            if h.last("val_loss") is not None:
-                parts.append(f"val_loss {_fmt(h.last('val_loss'))}")
-        elif h.batches_logged:
-            _, ys = h.series("loss", x="step", source="batch")
-            parts.append(f"batch loss {_fmt(float(ys[-1]))}")
-        return " · ".join(parts) or "loss: no data yet"
+        if h.epochs_done and h.last(m) is not None:
+            parts.append(f"ep {h.epochs_done} {m} {_fmt(h.last(m))}")
+            if h.last(f"val_{m}") is not None:
+                parts.append(f"val_{m} {_fmt(h.last(f'val_{m}'))}")
+        elif h.batches_logged and m in h.keys("batch"):
+            _, ys = h.series(m, x="step", source="batch")
+            parts.append(f"batch {m} {_fmt(float(ys[-1]))}")
+        return " · ".join(parts) or f"{m}: no data yet"
 
-    def _series(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """Copies of the curves' (x, y) as they are now."""
+    def _series(self) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
+        """Copies of the curves' (role, label, x, y) as they are now, for :attr:`metric`."""
         h = self.history
+        m = self.metric
         out = []
-        if h.batches_logged and "loss" in h.keys("batch"):
-            xs, ys = h.series("loss", x="step", source="batch")
-            out.append(("batch loss", (xs + 1.0) / self.steps_per_epoch, ys.copy()))
-        for key in ("loss", "val_loss"):
+        if h.batches_logged and m in h.keys("batch"):
+            xs, ys = h.series(m, x="step", source="batch")
+            out.append(("batch", f"batch {m}", (xs + 1.0) / self.steps_per_epoch, ys.copy()))
+        for role, key in (("train", m), ("val", f"val_{m}")):
             if h.epochs_done and key in h.keys("epoch"):
                 xs, ys = h.series(key, x="epoch", source="epoch")
-                out.append((key, xs.copy(), ys.copy()))
+                out.append((role, key, xs.copy(), ys.copy()))
         return out
 
     def _draw(self) -> None:
@@ -197,21 +227,22 @@ class LossChart(Container):
             self.query_one("#chart-summary", Static).update(self.summary_text(), layout=False)
             return
         self.draws += 1
-        self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title)
+        title = self._title if self.metric == "loss" or self.log_scale else f"{self._title} · {self.metric}"
+        self._render_plot(self.draws, self._series(), (w, h), self.log_scale, title, self.metric)
 
     @work(thread=True, group="chart-render", exit_on_error=False, name="chart-render",
           description="Builds the loss plot off the UI thread")
-    def _render_plot(self, generation: int, series: list[tuple[str, np.ndarray, np.ndarray]],
-                size: tuple[int, int], log: bool, title: str) -> None:
+    def _render_plot(self, generation: int, series: list[tuple[str, str, np.ndarray, np.ndarray]],
+                size: tuple[int, int], log: bool, title: str, metric: str = "loss") -> None:
         """Prepare the series and build the plot text; post it back (stale ones are skipped)."""
         with self._plot_lock:
             if generation != self.draws:
                 return  # a newer redraw is queued
-            text, title = self._build(series, size, log, title)
+            text, title = self._build(series, size, log, title, metric)
         self.post_message(self.Rendered(generation, text, title))
 
-    def _build(self, series: list[tuple[str, np.ndarray, np.ndarray]], size: tuple[int, int],
-               log: bool, title: str) -> tuple[Text, str]:
+    def _build(self, series: list[tuple[str, str, np.ndarray, np.ndarray]], size: tuple[int, int],
+               log: bool, title: str, metric: str = "loss") -> tuple[Text, str]:
         w, h = size
         plt = self._plot
         plt.clear_data()
@@ -222,14 +253,14 @@ class LossChart(Container):
         bad_x: list[float] = []
         dropped = 0
         tops: list[float] = []
-        for label, xs, ys in series:
+        for role, label, xs, ys in series:
             p = prepare_series(xs, ys, log_y=log, n_columns=cols)
             bad_x.extend(p.nonfinite_xs.tolist())
             dropped += p.nonpositive_count
             if not p.xs.size:
                 continue
             tops.append(float(p.ys.max()))
-            marker, color, points = self.STYLE[label]
+            marker, color, points = self.STYLE[role]
             x, y = p.xs.tolist(), p.ys.tolist()
             if points:
                 plt.plot(x, y, marker="braille", color=color)
@@ -238,7 +269,9 @@ class LossChart(Container):
                 plt.plot(x, y, marker=marker, color=color, label=f"⠒ {label}")
         if bad_x and tops:
             plt.scatter(bad_x, [max(tops)] * len(bad_x), marker="x", color="red", label="x non-finite")
-        title += " · log10(loss)" if log else ""
+        title += f" · log10({metric})" if log else ""
+        if not series and metric != "loss":
+            title += f" · no {metric} logged yet"
         if bad_x:
             title += f" · {len(bad_x)} non-finite removed"
         if dropped:

@@ -1,12 +1,17 @@
-"""The status line and the training progress (epoch x/N, batch b/steps, a bar)."""
+"""The status line, the training progress (epoch x/N, batch b/steps, a bar) and the last epoch's numbers."""
 
 from __future__ import annotations
 
+import math
+from typing import Mapping
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
-__all__ = ["StatusLine", "TrainProgress", "STATES"]
+__all__ = ["EpochLine", "StatusLine", "TrainProgress", "STATES", "format_epoch_line"]
 
 STATES = ("loading", "ready", "training", "stopping", "completed", "stopped", "failed", "diverged", "dead")
 """States the status line shows; each also sets the CSS class ``-<state>`` (colour only
@@ -85,3 +90,119 @@ class TrainProgress(Horizontal):
 
     epochs: int = 1
     steps: int = 1
+
+
+def _num(v: float) -> str:
+    """3 significant digits (``0.0612``, ``0.982``, ``1.23e+03``); ``nan``/``inf`` as such."""
+    return f"{v:.3g}" if math.isfinite(v) else str(v)
+
+
+def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, float] | None,
+                      width: int = 78) -> Text:
+    """One line of the last epoch's numbers that fits ``width`` cells.
+
+    Args:
+        epoch: the epoch that ended (0-based; shown 1-based, as Keras prints it).
+        logs: that epoch's logs (``loss``, ``val_loss``, ``accuracy``, ``val_accuracy``,
+            ``learning_rate`` ...), floats.
+        best: ``(epoch, value)`` (0-based epoch) of the lowest ``val_loss`` so far (of
+            ``loss`` when there is no validation), or ``None``.
+        width: cells available.
+
+    Returns:
+        e.g. ``ep 3 │ loss 0.667 val 0.733 best 0.733 @ep 3 │ accuracy 0.7 val 0.65 │ lr 0.001``:
+        each metric with its validation value (``val``); parts that do not fit are
+        left out from the end (loss and best first, then the metrics in logged order,
+        the learning rate last) and counted as ``+N``.
+    """
+    def pair(name: str, shown: str, with_best: bool = False) -> Text:
+        t = Text(f"{shown} ")
+        t.append(_num(float(logs[name])), style="bold")
+        if f"val_{name}" in logs:
+            t.append(" val ", style="dim")
+            t.append(_num(float(logs[f"val_{name}"])), style="bold")
+        if with_best and best is not None:
+            t.append(" best ", style="dim")
+            t.append(f"{_num(best[1])} @ep {best[0] + 1}")
+        return t
+
+    parts: list[Text] = []
+    if "loss" in logs:
+        parts.append(pair("loss", "loss", with_best=True))
+    for key in logs:
+        if key in ("loss", "learning_rate") or key.startswith("val_"):
+            continue
+        parts.append(pair(key, key))
+    if "learning_rate" in logs:
+        parts.append(pair("learning_rate", "lr"))
+    sep = Text(" │ ", style="dim")
+    line = Text(f"ep {epoch + 1}")
+    for i, part in enumerate(parts):
+        more = len(parts) - i - 1
+        tail = len(f" │ +{more}") if more else 0
+        if line.cell_len + sep.cell_len + part.cell_len + tail > width:
+            line.append(Text(f" │ +{len(parts) - i}", style="dim"))
+            break
+        line.append(sep)
+        line.append(part)
+    return line
+
+
+class EpochLine(Widget):
+    """The last epoch's logs and the best ``val_loss`` so far, on one line that fits its width.
+
+    Hidden until the first run of the session starts (so the idle dashboard keeps
+    the row for the model), then always shown: cleared by :meth:`reset` when a run
+    starts, fed by :meth:`show` after each epoch. The text is laid out for the
+    widget's width on each render, so a resize re-fits it without a new message;
+    updates repaint only (no re-layout). See :func:`format_epoch_line`.
+    """
+
+    DEFAULT_CSS = """
+    EpochLine { height: 1; padding: 0 1; display: none; }
+    EpochLine.-shown { display: block; }
+    EpochLine.-empty { color: $text-muted; }
+    """
+
+    PLACEHOLDER = "ep – │ waiting for the first epoch…"
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self.epoch: int | None = None
+        """The epoch shown (0-based), or ``None``."""
+        self.logs: dict[str, float] = {}
+        """Its logs."""
+        self.best: tuple[int, float] | None = None
+        """``(epoch, value)`` of the lowest ``val_loss`` (or ``loss`` without validation) so far."""
+        self._best_key = ""
+        self.add_class("-empty")
+
+    def reset(self) -> None:
+        """A run starts: nothing to show yet (the line appears with the first run)."""
+        self.epoch, self.logs, self.best, self._best_key = None, {}, None, ""
+        self.add_class("-empty", "-shown")
+        self.refresh()
+
+    def show(self, epoch: int, logs: Mapping[str, float]) -> None:
+        """Epoch ``epoch`` (0-based) ended with ``logs``; updates the best value and repaints."""
+        self.epoch = epoch
+        self.logs = {k: float(v) for k, v in logs.items() if isinstance(v, (int, float))}
+        key = "val_loss" if "val_loss" in self.logs else "loss"
+        if key != self._best_key:  # validation appeared (validation_freq > 1): best val_loss from now on
+            self._best_key, self.best = key, None
+        v = self.logs.get(key)
+        if v is not None and math.isfinite(v) and (self.best is None or v < self.best[1]):
+            self.best = (epoch, v)
+        self.remove_class("-empty")
+        self.add_class("-shown")  # a no-op (no layout) after the first run
+        self.refresh()  # one line, fixed size: repaint only
+
+    def render(self) -> Text:
+        if self.epoch is None:
+            return Text(self.PLACEHOLDER)
+        return format_epoch_line(self.epoch, self.logs, self.best, max(10, self.content_size.width))
+
+    @property
+    def text(self) -> str:
+        """The line as shown now (plain)."""
+        return self.render().plain
