@@ -366,6 +366,39 @@ async def test_every_local_dataset_chosen_by_keys_shows_in_the_panel(tmp_path: P
             assert screen.exp.data.name == name
 
 
+async def test_a_summary_lost_with_a_dead_engine_is_asked_again(tmp_path: Path) -> None:
+    class Mute(DataEngine):
+        """Never answers the data screen (negative ids), as if busy when it dies."""
+
+        def send(self, request: Any) -> bool:
+            from tuidl.core.protocol import Summarize
+
+            if isinstance(request, Summarize) and request.request_id < 0:
+                self.requests.append(request)
+                return self.alive
+            return super().send(request)
+
+    made: list[DataEngine] = []
+
+    def factory() -> DataEngine:
+        made.append(Mute() if not made else DataEngine())
+        return made[-1]
+
+    app = TuidlApp(load_experiment("digits-mlp"), runs_dir=tmp_path / "runs", client_factory=factory)
+    async with app.run_test(size=(100, 36)) as pilot:
+        await wait_for(pilot, lambda: app.engine_ready)
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, DataScreen))
+        screen = next(s for s in app.screen_stack if isinstance(s, DataScreen))
+        await wait_for(pilot, lambda: screen.pending_id is not None and screen._timer is None)
+        await pilot.pause()
+        assert screen.summary is None and "loading digits" in screen.state_text
+        made[0]._exit(-11, expected=False)  # the engine dies; the App starts a fresh one
+        await wait_for(pilot, lambda: len(made) == 2 and screen.summary is not None and screen.pending_id is None,
+                       what="asked the fresh engine")
+        assert screen.panel.info["name"] == "digits"
+
+
 def test_binding_in_palette_and_footer() -> None:
     ids = {b.id for b in TuidlApp.BINDINGS}
     assert "data" in ids

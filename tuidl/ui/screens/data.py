@@ -256,6 +256,7 @@ class DataScreen(Screen[Experiment | None]):
         self._warned_invalid = False
         self._marked: set[str] = set()
         self._adapt_shown: bool | None = None
+        self._generation = 0
 
     # -- composition ---------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -266,7 +267,7 @@ class DataScreen(Screen[Experiment | None]):
                 yield Static("", id="dataset-help")
                 yield Static("", id="options-title")
                 with VerticalScroll(id="options"):
-                    yield DataForm(self.draft["name"], self.draft, id="data-form")
+                    yield DataForm(self.draft["name"], self.draft, base_dir=self._base_dir(), id="data-form")
             with Vertical(id="data-right"):
                 yield Static("", id="data-state")
                 yield Static("", id="data-findings", classes="-empty")
@@ -291,6 +292,14 @@ class DataScreen(Screen[Experiment | None]):
         self.set_interval(0.5, self._show_state, name="data-state")
         self._show_state()
         self._request_summary()
+
+    def _composed(self) -> bool:
+        """The widgets exist (``is_mounted`` is still false while ``on_mount`` runs)."""
+        return bool(self.query("#data-state"))
+
+    def _base_dir(self) -> str | None:
+        """The folder relative data paths start from: the experiment file's (as the App sends it)."""
+        return str(self.exp.source.parent) if self.exp.source else None
 
     # -- state shown -----------------------------------------------------------------------
     @property
@@ -342,14 +351,18 @@ class DataScreen(Screen[Experiment | None]):
         self.query_one("#dataset-help", Static).update(text)
 
     def _show_state(self) -> None:
-        if not self.is_mounted:
+        if not self._composed():
+            return
+        app = self.app
+        if (self.pending_id is not None and self.summary_source is None
+                and getattr(app, "generation", 0) != self._generation and getattr(app, "engine_ready", False)):
+            self._request_summary()  # the engine died and a fresh one is ready: ask it again
             return
         adapt = self._summary_for_current_data()
         if adapt != self._adapt_shown:
             self._adapt_shown = adapt
             self.refresh_bindings()  # 'a' is dimmed until the data is loaded
         name = self.draft["name"]
-        app = self.app
         invalid = self.invalid
         if invalid:
             text = Text.assemble(("✗ ", "bold red"), invalid[0][1] if len(invalid) == 1 else
@@ -433,7 +446,7 @@ class DataScreen(Screen[Experiment | None]):
         box = self.query_one("#options", VerticalScroll)
         await box.remove_children()
         self._marked.clear()
-        await box.mount(DataForm(name, self.draft, id="data-form"))
+        await box.mount(DataForm(name, self.draft, base_dir=self._base_dir(), id="data-form"))
         self._changed()
 
     @on(DataForm.Invalid)
@@ -511,6 +524,7 @@ class DataScreen(Screen[Experiment | None]):
         exp = self.exp
         self._pending_exp = exp
         self._requested_at = time.monotonic()
+        self._generation = getattr(self.app, "generation", 0)
         if self.summary_source is not None:
             self._next_id += 1
             self.pending_id = self._next_id
@@ -534,7 +548,7 @@ class DataScreen(Screen[Experiment | None]):
             return False
         self.pending_id = None
         self.summary, self.failure, self.summary_exp = summary, None, self._pending_exp
-        if self.is_mounted:
+        if self._composed():
             self.panel.update_data(summary.data)
             self._show_findings()
             self._show_state()
@@ -546,7 +560,7 @@ class DataScreen(Screen[Experiment | None]):
             return False
         self.pending_id = None
         self.failure, self.summary_exp = failure, self._pending_exp
-        if self.is_mounted:
+        if self._composed():
             self.panel.update_data({"name": self.draft["name"], "error": {
                 "title": failure.title, "message": failure.message, "hint": failure.hint}})
             self._show_findings()

@@ -358,6 +358,8 @@ class DataForm(Vertical):
     Args:
         name: the dataset id (decides which fields are shown).
         values: the ``data`` section as a dict (``DataSpec.model_dump()``).
+        base_dir: the folder relative ``data.path`` values start from (the
+            experiment file's), shown under the path field.
     """
 
     DEFAULT_CSS = """
@@ -395,10 +397,11 @@ class DataForm(Vertical):
             self.path = path
             self.message = message
 
-    def __init__(self, name: str, values: dict[str, Any], *, id: str | None = None,
+    def __init__(self, name: str, values: dict[str, Any], *, base_dir: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.dataset = name
+        self.base_dir = base_dir
         self.values: dict[str, Any] = {p: get_path(values, p) for p in applicable_fields(name)}
         self.fields = [field_info(p) for p in applicable_fields(name)]
         self._by_id = {f.widget_id: f for f in self.fields}
@@ -412,6 +415,9 @@ class DataForm(Vertical):
                 yield Label(f.name + (" %" if f.kind == "percent" else ""), classes="df-name")
                 yield self._field(f, value)
             yield Static("", id=f"err-{f.widget_id}", classes="df-error -empty")
+            if f.path == "path":
+                yield Static(f"relative to {self.base_dir or 'the current folder'}", classes="df-help",
+                             markup=False)
 
     def _field(self, f: FieldInfo, value: Any) -> Widget:
         tip = f"{f.full}: {f.help}" if f.help else f.full
