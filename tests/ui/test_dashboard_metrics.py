@@ -86,8 +86,15 @@ def test_format_epoch_line_drops_from_the_end_and_counts():
         text = format_epoch_line(4, logs, (2, 1.5), width=width).plain
         assert len(text) <= max(width, len("ep 5 │ +3")), (width, text)
         assert text.startswith("ep 5")
-    assert format_epoch_line(4, logs, (2, 1.5), width=60).plain.endswith("│ +2")
+    assert format_epoch_line(4, logs, (2, 1.5), width=40).plain == "ep 5 │ loss 1 val 2 best 1.5 @ep 3 │ +2"
+    assert format_epoch_line(4, logs, (2, 1.5), width=60).plain.endswith("accuracy 0.5 val 0.25")
     assert format_epoch_line(0, {"loss": float("nan")}, None).plain == "ep 1 │ loss nan"
+    # real numbers late in a digits-mlp run at 80 columns (78 inside the padding): accuracy is shown,
+    # even where the count of what is left out (lr) no longer fits
+    late = {"accuracy": 0.9986, "loss": 0.0227, "val_accuracy": 0.9833, "val_loss": 0.0537, "learning_rate": 0.001}
+    assert (format_epoch_line(31, late, (30, 0.0536), 78).plain
+            == "ep 32 │ loss 0.0227 val 0.0537 best 0.0536 @ep 31 │ accuracy 0.999 val 0.983")
+    assert format_epoch_line(31, late, (30, 0.0536), 80).plain.endswith("val 0.983 +1")
 
 
 # -- the chart's metric ---------------------------------------------------------------------
@@ -177,3 +184,26 @@ async def test_s_cancels_a_run_queued_while_loading(make_app, tmp_path):
         fake.make_ready()
         await wait_for(pilot, lambda: status(app).startswith("ready"), what="ready")
         assert app.dashboard.chart.epochs == 0
+
+
+async def test_chart_title_fits_a_narrow_chart(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.engine_ready, what="ready")
+        await pilot.press("t")
+        await wait_for(pilot, lambda: status(app).startswith("completed"), what="completed")
+        chart = app.dashboard.chart
+        await pilot.press("m")
+        await wait_for(pilot, lambda: chart.settled and "accuracy" in chart.title_text, what="accuracy drawn")
+        assert chart.title_text == f"{RUN_ID} · accuracy"
+        # too long for the 38-column chart: the metric is kept, the run id (also in the status line) left out
+        assert chart.plot_text.splitlines()[0].strip() == "accuracy"
+
+
+def test_fit_title():
+    from tuidl.ui.widgets.loss_chart import fit_title
+
+    assert fit_title("run-1", ["accuracy"], 40) == "run-1 · accuracy"
+    assert fit_title("a-long-run-id-of-many-characters", ["log10(loss)"], 30) == "log10(loss)"
+    assert fit_title("run", [], 10) == "run"
+    assert fit_title("run", ["a" * 20], 10) == "a" * 9 + "…"

@@ -40,6 +40,20 @@ from tuidl.core.history import RunHistory, prepare_series
 __all__ = ["LossChart"]
 
 
+def fit_title(run: str, extras: list[str], width: int) -> str:
+    """The chart title within ``width`` cells (plotext leaves out a title that is too long).
+
+    ``run · extra · extra`` when it fits; else the extras alone (the metric, scale and
+    notes matter more than the run id, which the status line also shows); else cut
+    with ``…``.
+    """
+    full = " · ".join([run, *extras] if run else extras)
+    if len(full) <= width:
+        return full
+    short = " · ".join(extras) or run
+    return short if len(short) <= width else short[: max(0, width - 1)] + "…"
+
+
 def _fmt(v: float) -> str:
     if not math.isfinite(v):
         return str(v)
@@ -227,8 +241,7 @@ class LossChart(Container):
             self.query_one("#chart-summary", Static).update(self.summary_text(), layout=False)
             return
         self.draws += 1
-        title = self._title if self.metric == "loss" or self.log_scale else f"{self._title} · {self.metric}"
-        self._render_plot(self.draws, self._series(), (w, h), self.log_scale, title, self.metric)
+        self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title, self.metric)
 
     @work(thread=True, group="chart-render", exit_on_error=False, name="chart-render",
           description="Builds the loss plot off the UI thread")
@@ -269,14 +282,17 @@ class LossChart(Container):
                 plt.plot(x, y, marker=marker, color=color, label=f"⠒ {label}")
         if bad_x and tops:
             plt.scatter(bad_x, [max(tops)] * len(bad_x), marker="x", color="red", label="x non-finite")
-        title += f" · log10({metric})" if log else ""
+        extras = [f"log10({metric})" if log else metric if metric != "loss" else ""]
         if not series and metric != "loss":
-            title += f" · no {metric} logged yet"
+            extras.append(f"no {metric} logged yet")
         if bad_x:
-            title += f" · {len(bad_x)} non-finite removed"
+            extras.append(f"{len(bad_x)} non-finite removed")
         if dropped:
-            title += f" · {dropped} <= 0 hidden"
-        plt.title(title)
+            extras.append(f"{dropped} <= 0 hidden")
+        extras = [e for e in extras if e]
+        run = "" if title == "loss" else title  # "loss": the placeholder before the first run
+        title = " · ".join([run, *extras] if run else extras) or metric
+        plt.title(fit_title(run, extras, w - 2) or metric)
         plt.xlabel("epoch")
         return Text.from_ansi(plt.build(), no_wrap=True), title
 

@@ -113,7 +113,7 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
         e.g. ``ep 3 │ loss 0.667 val 0.733 best 0.733 @ep 3 │ accuracy 0.7 val 0.65 │ lr 0.001``:
         each metric with its validation value (``val``); parts that do not fit are
         left out from the end (loss and best first, then the metrics in logged order,
-        the learning rate last) and counted as ``+N``.
+        the learning rate last) and counted as ``+N`` where that still fits.
     """
     def pair(name: str, shown: str, with_best: bool = False) -> Text:
         t = Text(f"{shown} ")
@@ -138,10 +138,11 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
     sep = Text(" │ ", style="dim")
     line = Text(f"ep {epoch + 1}")
     for i, part in enumerate(parts):
-        more = len(parts) - i - 1
-        tail = len(f" │ +{more}") if more else 0
-        if line.cell_len + sep.cell_len + part.cell_len + tail > width:
-            line.append(Text(f" │ +{len(parts) - i}", style="dim"))
+        if line.cell_len + sep.cell_len + part.cell_len > width:
+            more = Text(f" │ +{len(parts) - i}", style="dim")
+            if line.cell_len + more.cell_len > width:  # a metric shown beats the count of those left out
+                more = Text(f" +{len(parts) - i}", style="dim") if line.cell_len + 3 <= width else Text()
+            line.append(more)
             break
         line.append(sep)
         line.append(part)
