@@ -2,10 +2,12 @@
 
 Requests are frozen, picklable dataclasses sent over a
 ``multiprocessing.Pipe``; the engine answers with events from
-:mod:`tuidl.core.events`. Work requests (summarize, train) run one at a time
-on the engine's main thread; control requests (stop, pause, set learning rate)
-are acted on at once by its reader thread and take effect after the current
-batch.
+:mod:`tuidl.core.events`. Train requests run one at a time on the engine's
+main thread; Summarize requests run on a separate summary thread, so they are
+answered while a run trains (of several queued, only the newest per requester
+is built: the UI's ids are positive, the builder's negative); control requests
+(stop, pause, set learning rate) are acted on at once by its reader thread and
+take effect after the current batch.
 """
 
 from __future__ import annotations
