@@ -160,11 +160,83 @@ def test_flatten_and_config_diff():
     assert diff["compile.optimizer"] == ["adam", "sgd", "adam"]
     assert diff["fit.batch_size"] == [32, 64, 64]
     assert "name" not in diff and "fit.epochs" not in diff
-    n = len(a["model"]["layers"])
-    assert diff[f"model.layers[{n}].class_name"] == [None, None, "Dropout"]
+    assert diff["layers[dropout]"] == [None, None, "Dropout(rate=0.5)"]
+    assert not [k for k in diff if k.startswith("model.")]
     # floats compared with tolerance
     assert config_diff([{"x": 0.1}, {"x": 0.1 + 1e-12}]) == []
     assert config_diff([{"x": [1, 2]}, {"x": [1, 3]}]) == [("x", [[1, 2], [1, 3]])]
+
+
+def _mlp(*layers: dict) -> dict:
+    return {"data": {"name": "digits"}, "model": {"layers": list(layers)},
+            "compile": {"optimizer": "adam"}, "fit": {"epochs": 3}}
+
+
+def _dense(units: int, **extra) -> dict:
+    return {"class_name": "Dense", "config": {"units": units, "activation": "relu", **extra}}
+
+
+def test_config_diff_matches_layers_by_name_not_position():
+    l2 = {"class_name": "L2", "config": {"l2": 0.001}}
+    none = _mlp({"class_name": "Flatten", "config": {}}, _dense(64), _dense(32), _dense(10))
+    reg = _mlp({"class_name": "Flatten", "config": {}}, _dense(64, kernel_regularizer=l2),
+               _dense(32, kernel_regularizer=l2), _dense(10, kernel_regularizer=l2))
+    drop = _mlp({"class_name": "Flatten", "config": {}}, _dense(64),
+                {"class_name": "Dropout", "config": {"rate": 0.3}}, _dense(32), _dense(10))
+    rows = config_diff([none, reg, drop])
+    # the inserted layer is one row; Dense layers compare with their namesakes
+    assert rows == [
+        ("layers[dense].kernel_regularizer", [None, "L2(l2=0.001)", None]),
+        ("layers[dropout]", [None, None, "Dropout(rate=0.3)"]),
+        ("layers[dense_1].kernel_regularizer", [None, "L2(l2=0.001)", None]),
+        ("layers[dense_2].kernel_regularizer", [None, "L2(l2=0.001)", None]),
+    ]
+    # a changed argument of a layer all have; a Keras object of one class compared by argument
+    wide = _mlp({"class_name": "Flatten", "config": {}}, _dense(128), _dense(32), _dense(10))
+    wide["compile"]["optimizer"] = {"class_name": "Adam", "config": {"learning_rate": 0.01}}
+    none["compile"]["optimizer"] = {"class_name": "Adam", "config": {"learning_rate": 0.001}}
+    assert config_diff([none, wide]) == [("layers[dense].units", [64, 128]),
+                                         ("compile.optimizer.learning_rate", [0.001, 0.01])]
+    sgd = {**none, "compile": {"optimizer": {"class_name": "SGD", "config": {"momentum": 0.9}}}}
+    assert config_diff([none, sgd]) == [
+        ("compile.optimizer", ["Adam(learning_rate=0.001)", "SGD(momentum=0.9)"])]
+    # explicit names are kept; a changed order of shared layers gets its own row
+    a = _mlp(_dense(8, name="hidden"), _dense(4, name="out"))
+    b = _mlp(_dense(4, name="out"), _dense(8, name="hidden"))
+    assert config_diff([a, b]) == [("layers (order)", ["hidden → out", "out → hidden"])]
+    # rows in spec order: data, then layers, then compile and fit
+    c = {**drop, "data": {"name": "iris"}, "fit": {"epochs": 5}}
+    assert [k for k, _ in config_diff([none, c])] == [
+        "data.name", "layers[dropout]", "compile.optimizer", "fit.epochs"]
+
+
+def test_config_diff_without_a_layer_list_falls_back_to_positions():
+    rows = dict(config_diff([{"model": {"layers": "oops"}}, {"model": {"layers": "other"}}]))
+    assert rows == {"model.layers": ["oops", "other"]}
+
+
+def test_sort_by_tags_puts_untagged_runs_last(tmp_path):
+    for name, tags in (("a", []), ("b", ["zeta"]), ("c", ["Alpha"])):
+        d = write_finished_run(tmp_path, SPEC, recs([1.0]), run_id=name, info={"name": name})
+        set_tags(d, tags)
+    runs = list_summaries(tmp_path)
+    assert [r.name for r in sort_runs(runs, "tags")] == ["c", "b", "a"]
+    assert [r.name for r in sort_runs(runs, "tags", reverse=True)] == ["b", "c", "a"]
+
+
+def test_epoch_numbering_is_documented_and_kept_0_based(tmp_path):
+    import tuidl.core.runs as runs_mod
+
+    doc = " ".join(runs_mod.__doc__.split())
+    assert "``epoch`` is 0-based as in Keras's ``CSVLogger``" in doc
+    assert "``epochs_done`` counts finished epochs" in doc
+    assert "0-based" in " ".join(export_csv.__doc__.split())
+    d = write_finished_run(tmp_path, SPEC, recs([1.0, 0.5, 0.7]), run_id="r", info={"name": "r"})
+    buf = io.StringIO()
+    export_csv([d], buf)
+    assert [r["epoch"] for r in csv.DictReader(io.StringIO(buf.getvalue()))] == ["0", "1", "2"]
+    [s] = list_summaries(tmp_path)
+    assert s.epochs_done == 3
 
 
 def test_spec_facts_component_forms():
