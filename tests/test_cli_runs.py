@@ -50,7 +50,7 @@ def test_json_lists_runs_newest_first(runs, capsys):
 def test_table_filter_status_sort(runs, capsys):
     assert main(["runs", "--runs-dir", str(runs)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].split()[:3] == ["RUN", "NAME", "DATASET"]
+    assert out[0].split()[:4] == ["RUN", "NAME", "TAGS", "DATASET"]
     assert "l2" in out[1] and "none" in out[2] and "4,810" in out[1]
     assert main(["runs", "--runs-dir", str(runs), "--json", "--status", "completed"]) == 0
     assert [r["name"] for r in json.loads(capsys.readouterr().out)] == ["none"]
@@ -70,8 +70,10 @@ def test_csv_export_of_named_runs(runs, tmp_path, capsys):
 
 
 def test_bad_input_exits_2_with_a_message(runs, tmp_path, capsys):
-    assert main(["runs", "--runs-dir", str(tmp_path / "nope")]) == 2
-    assert "no such folder" in capsys.readouterr().err
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert main(["runs", "--runs-dir", str(a_file)]) == 2
+    assert "not a folder" in capsys.readouterr().err
     assert main(["runs", "--runs-dir", str(runs), "--status", "done"]) == 2
     err = capsys.readouterr().err
     assert "unknown status" in err and "completed" in err
@@ -84,6 +86,45 @@ def test_bad_input_exits_2_with_a_message(runs, tmp_path, capsys):
 def test_empty_runs_dir(tmp_path, capsys):
     assert main(["runs", "--runs-dir", str(tmp_path), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+def test_a_runs_dir_not_created_yet_has_no_runs(tmp_path, capsys, monkeypatch):
+    missing = tmp_path / "not-yet"
+    assert main(["runs", "--runs-dir", str(missing)]) == 0
+    assert f"no runs in {missing}" in capsys.readouterr().err
+    assert main(["runs", "--runs-dir", str(missing), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    monkeypatch.setenv("TUIDL_RUNS_DIR", str(missing))  # same without --runs-dir
+    assert main(["runs", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert not missing.exists()  # listing creates nothing
+
+
+def test_help_is_plain_text_and_says_how_epochs_count(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["runs", "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "``" not in out and "::" not in out
+    assert "tuidl runs: list the runs" in out and "Examples:\n" in out
+    assert "0-based" in " ".join(out.split())  # the CSV's epoch column
+
+
+def test_table_has_a_tags_column(runs, capsys):
+    assert main(["runs", "--runs-dir", str(runs)]) == 0
+    head, l2, none = capsys.readouterr().out.splitlines()
+    tags_at = head.index("TAGS")
+    assert l2[tags_at:].split()[0] == "reg" and none[tags_at:].split()[0] == "-"
+
+
+def test_csv_to_a_closed_pipe_ends_quietly(runs):
+    p = subprocess.Popen([sys.executable, "-m", "tuidl", "runs", "--runs-dir", str(runs), "--csv", "-"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    p.stdout.close()  # the reader went away before reading anything (as `| head -0`)
+    _, err = p.communicate(timeout=60)
+    assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
+    assert p.returncode == 1
 
 
 def test_runs_command_in_a_fresh_process_stays_light(runs):

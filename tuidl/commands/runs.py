@@ -1,12 +1,16 @@
-"""``tuidl runs``: list the runs in the runs dir without the TUI, as a table or JSON,
+"""tuidl runs: list the runs in the runs dir without the TUI, as a table or JSON,
 and export their metrics as CSV.
 
-Examples::
+Examples:
 
     tuidl runs                         # table, newest first
     tuidl runs --json                  # one JSON array of run objects, for scripts
     tuidl runs --status completed --filter l2 --sort best_val_loss
     tuidl runs --csv metrics.csv RUN_ID RUN_ID   # per-epoch metrics of these runs
+
+A runs folder that does not exist yet has no runs: the table says so, --json
+prints [] (exit 0). In the CSV, epoch is 0-based, as in metrics.jsonl and
+Keras's CSVLogger: the row with epoch 0 is the first epoch ("epoch 1" on screen).
 """
 
 from __future__ import annotations
@@ -39,7 +43,9 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                    help=f"sort by a column ({', '.join(SORT_COLUMNS)}); default: newest first")
     p.add_argument("--reverse", action="store_true", help="reverse the sort order")
     p.add_argument("--csv", metavar="FILE",
-                   help="write the per-epoch metrics of the listed runs to FILE ('-' for stdout)")
+                   help="write the per-epoch metrics of the listed runs to FILE ('-' for stdout); "
+                        "columns run_id, name, epoch (0-based, as in Keras's CSVLogger), step, "
+                        "time, then each metric")
     return p
 
 
@@ -65,14 +71,14 @@ def format_duration(seconds: float | None) -> str:
 
 def table(runs: list[Any]) -> str:
     """A plain-text table of :class:`~tuidl.core.runs.RunSummary` rows."""
-    head = ["RUN", "NAME", "DATASET", "PARAMS", "OPTIMIZER", "STATUS", "EPOCHS", "BEST VAL_LOSS",
-            "BEST METRIC", "DURATION", "STARTED"]
+    head = ["RUN", "NAME", "TAGS", "DATASET", "PARAMS", "OPTIMIZER", "STATUS", "EPOCHS",
+            "BEST VAL_LOSS", "BEST METRIC", "DURATION", "STARTED"]
     rows = []
     for r in runs:
         epochs = f"{r.epochs_done}/{r.epochs_planned}" if r.epochs_planned else str(r.epochs_done)
         metric = f"{r.metric}={r.best_metric:.4g}" if r.best_metric is not None else "-"
         started = (r.started or "-").replace("T", " ")[:19]
-        rows.append([r.run_id, r.name, _fmt(r.dataset), _fmt(r.params, ","), _fmt(r.optimizer),
+        rows.append([r.run_id, r.name, ",".join(r.tags) or "-", _fmt(r.dataset), _fmt(r.params, ","), _fmt(r.optimizer),
                      r.status, epochs, _fmt(r.best_val_loss, ".4g"), metric,
                      format_duration(r.duration), started])
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
@@ -103,12 +109,32 @@ def select(runs: list[Any], wanted: list[str]) -> list[Any]:
 
 
 def main(args: argparse.Namespace) -> int:
-    """Run ``tuidl runs``; returns the exit code (2 for bad input)."""
+    """Run ``tuidl runs``; returns the exit code (2 for bad input).
+
+    Output piped into a reader that stops early (``tuidl runs --csv - | head``)
+    ends quietly with exit code 1, as Python's documentation recommends for
+    ``BrokenPipeError`` (no traceback).
+    """
+    try:
+        rc = _main(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+        return rc
+    except BrokenPipeError:
+        import os
+
+        # stdout is gone: point it at devnull so the interpreter's final flush is quiet
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(args: argparse.Namespace) -> int:
     from tuidl.core.runs import STATUSES, export_csv, filter_runs, list_summaries, runs_dir, sort_runs
 
     root = runs_dir(args.runs_dir)
-    if args.runs_dir and not root.is_dir():
-        raise TuidlError(f"--runs-dir {root}: no such folder", title="No runs folder")
+    if root.exists() and not root.is_dir():
+        raise TuidlError(f"runs dir {root}: not a folder", title="No runs folder",
+                         hint="give --runs-dir a folder (it may not exist yet)")
     statuses = {s.strip() for v in args.status for s in v.split(",") if s.strip()}
     bad = statuses - set(STATUSES) - {"unknown"}
     if bad:
