@@ -1,8 +1,9 @@
-"""Command palette entries: every shown binding with an ``id`` becomes a palette command.
+"""Command palette entries: every active binding with an ``id`` becomes a palette command.
 
 So each action with a key (train, stop, quit, log scale, and whatever other
 screens add) can also be found by name with ``ctrl+p``, without a second list
-to keep in sync.
+to keep in sync. The ``id`` is the opt-in: a binding hidden from the footer
+(``show=False``, for want of room) is still in the palette when it has one.
 """
 
 from __future__ import annotations
@@ -20,18 +21,22 @@ __all__ = ["binding_commands"]
 
 
 def binding_commands(app: "App[object]", screen: "Screen[object]") -> Iterable[SystemCommand]:
-    """One :class:`SystemCommand` per active, shown binding that has an ``id``.
+    """One :class:`SystemCommand` per active binding that has an ``id`` and a description
+    (shown in the footer or not).
 
     The command's title is the binding's description, its help the tooltip
     and the key; choosing it runs the binding's action on the node that owns
     the binding (the screen or the App).
     """
     seen: set[str] = set()
-    for key, active in screen.active_bindings.items():
-        b = active.binding
-        if not b.id or not b.show or not b.description or b.id in seen:
+    found = [(active.node, active.binding) for active in screen.active_bindings.values()]
+    # A screen's own binding whose key the focused widget also binds (enter in a
+    # DataTable) is missing from active_bindings; it is still one of the screen's actions.
+    found += [(screen, b) for bs in screen._bindings.key_to_bindings.values() for b in bs]
+    for node, b in found:
+        if not b.id or not b.description or b.id in seen:
             continue
         seen.add(b.id)
         keys = app.get_key_display(b)
         help_text = f"{b.tooltip} ({keys})" if b.tooltip else f"key: {keys}"
-        yield SystemCommand(b.description, help_text, partial(app.run_action, b.action, active.node))
+        yield SystemCommand(b.description, help_text, partial(app.run_action, b.action, node))

@@ -15,12 +15,22 @@ the series is decimated to the plot's pixel columns. So a redraw costs
 O(points) numpy work plus plotting a few hundred points, whatever the length
 of the runs.
 
-Controls (keys bound on the widget while it has focus; the runs screen also
-binds the letters):
+Controls (keys bound on the widget while it has focus; the runs screen binds
+the same keys but the arrows on the screen, so they work whatever has focus):
 
-* ``left``/``right`` move the value cursor (its readout lists every run's
-  value at the cursor's x); ``+``/``-`` zoom the x axis around the cursor;
-  ``shift+left``/``shift+right`` (or ``[`` / ``]``) pan; ``0`` resets zoom.
+* ``,``/``.`` (or ``left``/``right`` while the chart has focus) move the value
+  cursor (its readout lists every run's value at the cursor's x); ``+``/``-``
+  zoom the x axis around the cursor; ``[``/``]`` (or ``shift+left``/
+  ``shift+right`` while focused) pan; ``0`` resets zoom. The hint line under
+  the plot names these keys.
+
+The x axis ``epoch`` is 1-based, as on the dashboard's chart
+(:class:`~tuidl.ui.widgets.loss_chart.LossChart`) and Keras's progress bar: the
+record with ``"epoch": e`` in ``metrics.jsonl`` (0-based, as in Keras's
+``CSVLogger``) is drawn at x = e + 1 and read out as "epoch e+1".
+
+Each run's colour and marker come from its *style* index (:func:`style_color`,
+:func:`style_markers`): 64 distinct (colour, marker) pairs before one repeats.
 
 Below :attr:`CompareChart.MIN_SIZE` the chart becomes a one-line text summary.
 """
@@ -43,7 +53,8 @@ from textual_plotext import PlotextPlot
 
 from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, outlier_range, prepare_series
 
-__all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value"]
+__all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value", "style_color",
+           "style_markers"]
 
 PALETTE: tuple[tuple[int, int, int], ...] = (
     (86, 180, 233), (230, 159, 0), (0, 158, 115), (204, 121, 167),
@@ -62,6 +73,21 @@ Y_MODES: tuple[str, ...] = ("auto", "outliers", "fixed")
 SHOWS: tuple[str, ...] = ("both", "val", "train")
 SMOOTHING_STEPS: tuple[float, ...] = (0.0, 0.3, 0.6, 0.8, 0.9, 0.95, 0.99)
 """Smoothing weights the ``s`` key cycles through (TensorBoard's slider goes 0–0.999)."""
+
+
+def style_color(style: int) -> tuple[int, int, int]:
+    """The RGB colour of a style index: :data:`PALETTE` in turn."""
+    return PALETTE[style % len(PALETTE)]
+
+
+def style_markers(style: int) -> tuple[str, str]:
+    """The (validation, training) markers of a style index.
+
+    The marker shifts by one each time the colours wrap around, so styles
+    0..63 are 64 distinct (colour, marker) pairs.
+    """
+    n = len(PALETTE)
+    return MARKERS[(style + style // n) % len(MARKERS)]
 
 
 def fmt_value(v: float | None) -> str:
@@ -91,11 +117,13 @@ class ChartRun:
 
     @property
     def color(self) -> tuple[int, int, int]:
-        return PALETTE[self.style % len(PALETTE)]
+        """The run's colour (:func:`style_color`)."""
+        return style_color(self.style)
 
     @property
     def markers(self) -> tuple[str, str]:
-        return MARKERS[self.style % len(MARKERS)]
+        """The run's (validation, training) markers (:func:`style_markers`)."""
+        return style_markers(self.style)
 
 
 def metric_names(histories: list[RunHistory], source: str = "epoch") -> list[str]:
@@ -121,7 +149,7 @@ class CompareChart(Widget, can_focus=True):
     DEFAULT_CSS = """
     CompareChart { height: 1fr; min-height: 1; }
     CompareChart PlotextPlot { height: 1fr; }
-    CompareChart #compare-readout { height: 1; color: $text-muted; }
+    CompareChart #compare-readout { height: auto; max-height: 3; color: $text-muted; }
     CompareChart #compare-legend { height: auto; max-height: 2; }
     CompareChart #compare-summary { height: 1; display: none; }
     CompareChart.-small PlotextPlot, CompareChart.-small #compare-readout,
@@ -130,15 +158,21 @@ class CompareChart(Widget, can_focus=True):
     CompareChart:focus #compare-readout { color: $text; }
     """
 
+    # No ids: a screen that hosts the chart binds these actions itself (with ids, for the
+    # command palette); these make the chart usable on its own and add the arrows.
     BINDINGS = [
-        Binding("left", "cursor(-1)", "Cursor ←", show=False, id="chart.cursor_left"),
-        Binding("right", "cursor(1)", "Cursor →", show=False, id="chart.cursor_right"),
-        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", show=False, id="chart.zoom_in"),
-        Binding("minus", "zoom(2.0)", "Zoom out", show=False, id="chart.zoom_out"),
-        Binding("shift+left,left_square_bracket", "pan(-0.25)", "Pan ←", show=False, id="chart.pan_left"),
-        Binding("shift+right,right_square_bracket", "pan(0.25)", "Pan →", show=False, id="chart.pan_right"),
-        Binding("0", "reset_zoom", "Reset zoom", show=False, id="chart.reset_zoom"),
+        Binding("left,comma", "cursor(-1)", "Cursor ←", show=False),
+        Binding("right,full_stop", "cursor(1)", "Cursor →", show=False),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", show=False),
+        Binding("minus", "zoom(2.0)", "Zoom out", show=False),
+        Binding("shift+left,left_square_bracket", "pan(-0.25)", "Pan ←", show=False),
+        Binding("shift+right,right_square_bracket", "pan(0.25)", "Pan →", show=False),
+        Binding("0", "reset_zoom", "Reset zoom", show=False),
     ]
+
+    HINT = ", . cursor · + - zoom · [ ] pan · 0 reset"
+    """The keys line under the plot while the value cursor is hidden (true on its own
+    and on the runs screen, which binds the same keys)."""
 
     MIN_SIZE = (30, 8)
     """Below (width, height) cells the chart is a one-line summary."""
@@ -236,6 +270,11 @@ class CompareChart(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._draw()
+
+    def watch_has_focus(self) -> None:
+        # the hint names the arrows only while they are the chart's (focused)
+        if self.is_mounted:
+            self.query_one("#compare-readout", Static).update(self.readout())
 
     def _series(self, r: ChartRun, key: str) -> tuple[np.ndarray, np.ndarray]:
         """``(xs, ys)`` of one run's log key, smoothed over the whole run (before any zoom).
@@ -336,9 +375,10 @@ class CompareChart(Widget, can_focus=True):
     def readout(self) -> str:
         """Every run's values at the cursor's x (nearest logged point at or before it)."""
         if self.cursor_x is None:
-            return "←/→ cursor · +/- zoom · [ ] pan · 0 reset"
+            return self.HINT.replace(", . cursor", ", . or ←/→ cursor") if self.has_focus else self.HINT
         x = self.cursor_x
-        parts = [f"{self.x_axis} {x:g}:"]
+        parts = [f"epoch {x:g}:" if self.x_axis == "epoch"
+                 else f"step {x:g}:" if self.x_axis == "step" else f"{x:.4g} s:"]
         for r in self.runs:
             vals = []
             for kind, key in self._keys():
