@@ -3,9 +3,7 @@ delete, exports, live updates, chart controls and tiny terminals."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import math
 import time
 from pathlib import Path
 
@@ -13,11 +11,13 @@ import numpy as np
 import pytest
 from textual.app import App
 from textual.widgets import DataTable, Input
-from textual_plotext import PlotextPlot
+
+from rich.markup import escape
+from rich.text import Text
 
 from tuidl.core.runs import RunWriter, write_finished_run
 from tuidl.core.spec import Experiment
-from tuidl.ui.screens.runs import ConfirmModal, InputModal, RunsScreen
+from tuidl.ui.screens.runs import COLUMNS, ConfirmModal, InputModal, RunsScreen
 from tuidl.ui.widgets.compare_chart import CompareChart
 
 
@@ -85,10 +85,11 @@ async def test_lists_runs_newest_first_with_summary_columns(runs_dir, tmp_path):
         screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
         await wait_for(pilot, lambda: screen.table.row_count == 3)
         assert names(screen) == ["sgd", "l2", "none"]
-        row = screen.table.get_row("20240102-000000-l2-0002")
-        assert row[1] == "l2" and row[2] == "digits" and row[3] == "4,810"
-        assert row[5] == "completed" and row[7] == "0.35" and row[8] == "accuracy 0.92"
-        assert screen.table.get_row("20240103-000000-sgd-0003")[5] == "diverged"
+        row = dict(zip([k for k, _ in COLUMNS], screen.table.get_row("20240102-000000-l2-0002")))
+        assert row["name"] == "l2" and row["dataset"] == "digits" and row["params"] == "4,810"
+        assert row["status"] == "completed" and row["best_val_loss"] == "0.35"
+        assert row["best_metric"] == "val_accuracy 0.92" and row["tags"] == "-"
+        assert screen.table.get_cell("20240103-000000-sgd-0003", "status") == "diverged"
 
 
 async def test_filter_by_text_and_status_and_sort(runs_dir, tmp_path):
@@ -251,7 +252,7 @@ async def test_live_run_appears_and_updates(runs_dir, tmp_path):
             await wait_for(pilot, lambda: chart.runs[0].history.epochs_done == i + 1)
         w.finish("completed")
         await wait_for(pilot, lambda: screen.shown[0].status == "completed")
-        assert screen.table.get_row("20990101-000000-live-0004")[5] == "completed"
+        assert screen.table.get_cell("20990101-000000-live-0004", "status") == "completed"
 
 
 async def test_open_run_dismisses_with_its_experiment(runs_dir, tmp_path):
@@ -337,3 +338,234 @@ async def test_runs_sharing_a_name_get_distinct_legend_names(runs_dir, tmp_path)
         chart = screen.query_one(CompareChart)
         assert sorted(r.name for r in chart.runs) == ["l2#0002", "l2#00ab", "none"]
         assert screen.compare_rows()[0][1:] == ["● l2#00ab", "◆ l2#0002", "▲ none"]
+
+
+# -- the newcomer's report: keys, layer-aligned diff, stable styles, tags, epochs ----------------
+
+def _variants(root: Path) -> dict[str, str]:
+    """Three digits-mlp variants as `tuidl run` writes them: none, L2 on the Dense layers
+    (resolved inline, as the engine stores it), a Dropout inserted after the first Dense."""
+    from tuidl.core.presets import load_experiment
+    from tuidl.core.spec import loads
+
+    base = load_experiment("digits-mlp").with_overrides({"fit.epochs": 3})
+    l2 = base.to_dict()
+    for layer in l2["model"]["layers"]:
+        if layer["class_name"] == "Dense":
+            layer["config"]["kernel_regularizer"] = {"class_name": "L2", "config": {"l2": 0.001}}
+    drop = base.to_dict()
+    drop["model"]["layers"].insert(2, {"class_name": "Dropout", "config": {"rate": 0.3}})
+    import tomli_w
+
+    specs = {"none": base.to_toml(), "l2": tomli_w.dumps(l2), "dropout": tomli_w.dumps(drop)}
+    loads(specs["l2"]), loads(specs["dropout"])  # both are valid experiments
+    ids = {}
+    for i, (name, text) in enumerate(specs.items()):
+        vals = [1.0 - 0.1 * i, 0.6 - 0.1 * i, 0.5 - 0.1 * i]
+        ids[name] = str(write_finished_run(
+            root, text, _recs(vals, [0.7, 0.8, 0.9]), run_id=f"2024010{i + 1}-000000-{name}-000{i}",
+            info={"name": f"digits-mlp-{name}", "params": 6570,
+                  "started": f"2024-01-0{i + 1}T00:00:00+00:00"}).name)
+    return ids
+
+
+async def _open_screen(app, pilot, rows: int) -> RunsScreen:
+    screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
+                            and app.screen.query("#runs-table") and app.screen)
+    await wait_for(pilot, lambda: screen.table.row_count == rows, what=f"{rows} rows")
+    return screen
+
+
+async def test_compare_table_matches_layers_by_name(tmp_path):
+    root = tmp_path / "runs"
+    ids = _variants(root)
+    app = Host(root, tmp_path)
+    async with app.run_test(size=(160, 48)) as pilot:
+        screen = await _open_screen(app, pilot, 3)
+        screen.set_many([ids["none"], ids["l2"], ids["dropout"]], True)
+        await pilot.press("c")
+        diff = screen.query_one("#runs-diff", DataTable)
+        await wait_for(pilot, lambda: diff.row_count > 0)
+        header, rows = screen.compare_rows()
+        settings = {r[0]: r[1:] for r in rows}
+        assert header[1:] == ["▲ digits-mlp-dropout", "◆ digits-mlp-l2", "● digits-mlp-none"]
+        # the inserted layer is one row, present in one run only, with its rate
+        assert settings["layers[dropout]"] == ["Dropout(rate=0.3)", "—", "—"]
+        # the Dense layers compare with each other: only the regularizer differs
+        for name in ("dense", "dense_1", "dense_2"):
+            assert settings[f"layers[{name}].kernel_regularizer"] == ["none", "L2(l2=0.001)", "none"]
+        assert not [k for k in settings if "class_name" in k or "units" in k or "[3]" in k]
+        setting_rows = [k for k in settings if k.startswith("layers")]
+        assert setting_rows == ["layers[dense].kernel_regularizer", "layers[dropout]",
+                                "layers[dense_1].kernel_regularizer", "layers[dense_2].kernel_regularizer"]
+        # shown as written (a DataTable would read "[dense]" as markup and drop it)
+        shown = [str(diff.get_row_at(i)[0]) for i in range(diff.row_count)]
+        assert "layers[dense].kernel_regularizer" in shown and "layers[dropout]" in shown
+        # which run won, and at which (1-based) epoch
+        assert settings["best val_loss"][0] == "0.3 ★"
+        assert settings["best at epoch"] == ["3", "3", "3"]
+
+
+async def test_every_action_is_in_the_palette_and_the_footer_fits_80_columns(make_app):
+    from textual.widgets._footer import FooterKey
+
+    from tuidl.ui.commands import binding_commands
+
+    app = make_app()
+    root = app.runs_dir
+    _variants(root)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("r")
+        screen = await _open_screen(app, pilot, 3)
+        commands = {c.title: c.help for c in binding_commands(app, screen)}
+        for b in RunsScreen.BINDINGS:
+            assert b.id and b.description and b.tooltip, b
+            assert b.description in commands, b.description
+            assert not commands[b.description].startswith("key:"), b.description
+        for title in ("Rename run", "Tag runs", "Delete runs", "Select all / none", "Value cursor →",
+                      "Zoom in", "Open in builder"):
+            assert title in commands
+        assert "move down" in commands["Select ↓"]
+        assert "0-based" in commands["CSV"]
+        assert "Tag runs" in [c.title for c in app.get_system_commands(screen)]
+        # the footer: every key it shows is whole inside 80 columns
+        await pilot.pause()
+        keys = list(screen.query(FooterKey))
+        assert {k.key for k in keys} >= {"space", "c", "e", "escape"}
+        for k in keys:
+            assert k.region.right <= 80 and k.region.width > 0, (k.key, k.region)
+        assert sum(k.region.width for k in keys) <= 80
+
+
+async def test_value_cursor_keys_in_the_hint_work_without_focusing_the_chart(runs_dir, tmp_path):
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_screen(app, pilot, 3)
+        await pilot.press("down", "space")  # l2
+        chart = screen.chart
+        readout = chart.query_one("#compare-readout")
+        assert isinstance(app.focused, DataTable)
+        hint = str(readout.render())
+        assert ", . cursor" in hint and "←" not in hint  # arrows move the table's cursor here
+        await pilot.press("full_stop")  # the hint's key, with the table focused
+        assert chart.cursor_x == 1.0
+        # epoch 1 is the record with "epoch": 0 (Keras's CSVLogger numbering in the file)
+        assert chart.readout().startswith("epoch 1:") and "val 0.9" in chart.readout()
+        await pilot.press("full_stop", "comma")
+        assert chart.cursor_x == 1.0
+        assert screen.table.cursor_row == 2  # the table's cursor did not move
+        chart.cursor_x = None
+        chart.focus()
+        await wait_for(pilot, lambda: app.focused is chart)
+        assert "←/→" in str(readout.render())  # focused: the hint names the arrows too, and they work
+        await pilot.press("right", "right")
+        assert chart.cursor_x == 2.0 and "epoch 2:" in str(readout.render())
+
+
+async def test_styles_stay_with_their_runs_and_selection_survives_leaving(runs_dir, tmp_path):
+    l2, none, sgd = "20240102-000000-l2-0002", "20240101-000000-none-0001", "20240103-000000-sgd-0003"
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_screen(app, pilot, 3)
+        chart = screen.chart
+
+        def now() -> dict[str, tuple]:
+            return {r.run_id: (r.color, r.markers) for r in chart.runs}
+
+        await pilot.press("space", "space")  # sgd, l2
+        first = now()
+        screen.set_selected(sgd, False)
+        screen.set_selected(none, True)  # takes no style sgd had
+        assert now()[l2] == first[l2] and now()[none] != first[sgd]
+        screen.set_selected(sgd, True)  # sgd comes back with its own style
+        styles = now()
+        assert styles[sgd] == first[sgd] and len(set(styles.values())) == 3
+        assert screen.table.get_cell(sgd, "sel") == styles[sgd][1][0]
+        # a: all shown selected -> none; again -> all, with the same styles
+        await pilot.press("a")
+        assert not screen.selected and not chart.runs
+        await pilot.press("a")
+        assert {r.run_id: (r.color, r.markers) for r in chart.runs} == styles
+        # leave and come back: selection, styles, chart settings and pane are kept
+        screen.set_selected(none, False)
+        await pilot.press("l", "c")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.result is None)
+        app.push_screen(RunsScreen(runs_dir, export_dir=tmp_path, poll_interval=0.05))
+        again = await _open_screen(app, pilot, 3)
+        assert again is not screen
+        assert set(again.selected) == {sgd, l2}
+        assert {r.run_id: (r.color, r.markers) for r in again.chart.runs} == {k: styles[k] for k in (sgd, l2)}
+        assert again.chart.log_y and again.query_one("#runs-bottom").current == "runs-diff"
+        assert again.table.get_cell(l2, "sel") == styles[l2][1][0]
+    # another App (another session) starts afresh
+    app2 = Host(runs_dir, tmp_path)
+    async with app2.run_test(size=(120, 40)) as pilot:
+        screen = await _open_screen(app2, pilot, 3)
+        assert not screen.selected and not screen.chart.log_y
+
+
+async def test_tags_column_and_what_rename_and_tag_apply_to(runs_dir, tmp_path):
+    l2, none, sgd = "20240102-000000-l2-0002", "20240101-000000-none-0001", "20240103-000000-sgd-0003"
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_screen(app, pilot, 3)
+        # no selection: tag the run under the cursor (sgd), and the prompt says so
+        await pilot.press("g")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        assert "under the cursor" in modal.prompt and "sgd" in modal.prompt
+        modal.query_one(Input).value = "adam, baseline"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.table.get_cell(sgd, "tags") == "adam, baseline")
+        # select l2 and none (cursor moves past them): tags apply to the selected runs
+        await pilot.press("down", "space", "space")
+        screen.table.move_cursor(row=0)
+        await pilot.press("g")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        assert "2 selected runs" in modal.prompt and modal.value == ""
+        modal.query_one(Input).value = "reg"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.table.get_cell(l2, "tags") == "reg")
+        assert screen.table.get_cell(none, "tags") == "reg"
+        assert screen.table.get_cell(sgd, "tags") == "adam, baseline"  # cursor run untouched
+        # several runs: the field holds the shared tags; removing one removes it from each
+        await wait_for(pilot, lambda: app.screen is screen)
+        await pilot.press("g")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        assert modal.value == "reg"
+        modal.query_one(Input).value = "l2-vs-none"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.table.get_cell(l2, "tags") == "l2-vs-none")
+        assert screen.table.get_cell(none, "tags") == "l2-vs-none"
+        # the filter finds tags; sorting by tags puts untagged runs last
+        screen.sort_by("tags")
+        assert [r.run_id for r in screen.shown] == [sgd, l2, none]  # "adam" < "l2-vs-none"
+        screen.sort_by("tags")
+        assert [r.run_id for r in screen.shown][2] == sgd
+        # rename: always the run under the cursor, even with runs selected; the prompt says so
+        screen.table.move_cursor(row=screen.table.get_row_index(sgd))
+        await pilot.press("r")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        assert "under the cursor" in modal.prompt and sgd in modal.prompt
+        modal.query_one(Input).value = "sgd [lr 0.01]"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(r.name == "sgd [lr 0.01]" for r in screen.shown))
+        # brackets in a name are shown, not read as markup
+        cell = screen.table.get_cell(sgd, "name")
+        assert cell == escape("sgd [lr 0.01]") and Text.from_markup(cell).plain == "sgd [lr 0.01]"
+
+
+async def test_csv_export_keeps_keras_epoch_numbering(runs_dir, tmp_path):
+    out = tmp_path / "exports"
+    out.mkdir()
+    app = Host(runs_dir, out)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _open_screen(app, pilot, 3)
+        await pilot.press("down", "e")  # no selection: the cursor's run (l2)
+        path = await wait_for(pilot, lambda: screen.last_export)
+        rows = list(csv.DictReader(path.open()))
+        assert [r["epoch"] for r in rows] == ["0", "1", "2", "3"]
+        assert [r["val_loss"] for r in rows] == ["0.9", "0.5", "0.4", "0.35"]
+        # the screen's "epoch 1" is the file's epoch 0
+        await pilot.press("up", "down", "space", "full_stop")
+        assert screen.chart.readout().startswith("epoch 1:") and "val 0.9" in screen.chart.readout()

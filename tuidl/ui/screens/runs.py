@@ -14,14 +14,33 @@ and their results side by side, the best marked with ``★``.
 Opening a run (``enter``) dismisses the screen with the run's
 :class:`~tuidl.core.spec.Experiment` (loaded from its ``spec.toml``), for the
 builder to change and re-run; ``escape`` dismisses it with ``None``.
+
+Keys: every action has a :class:`~textual.binding.Binding` with an ``id``, a
+description and a tooltip, so each one is in the command palette (``ctrl+p``)
+by name; the footer shows the few that fit in 80 columns, the line under the
+chart names the chart's keys (``m`` metric, ``s`` smoothing ...), the value
+cursor's keys (``,`` ``.``) work whatever has focus.
+
+What a person chose (selection, each run's colour and marker, filters, sort,
+chart settings, chart or compare table) is kept per App and runs dir for the
+session (:func:`view_state`): leaving the screen and coming back finds it as it
+was, and a run keeps its colour and marker whatever else is selected.
+
+Epochs: screens say "epoch N" 1-based (the chart's x for the record with
+``"epoch": e`` is e + 1, as on the dashboard); files keep Keras's 0-based
+``epoch`` (see :mod:`tuidl.core.runs`).
 """
 
 from __future__ import annotations
 
 import time
+import weakref
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from rich.markup import escape
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -36,18 +55,62 @@ from tuidl.core.runs import (
     filter_runs, metric_mode, read_spec_dict, rename_run, set_tags, sort_runs,
 )
 from tuidl.ui.widgets.compare_chart import (
-    SMOOTHING_STEPS, SHOWS, Y_MODES, ChartRun, CompareChart, MARKERS, fmt_value,
+    SMOOTHING_STEPS, SHOWS, Y_MODES, ChartRun, CompareChart, fmt_value, style_markers,
 )
 
-__all__ = ["RunsScreen", "ConfirmModal", "InputModal", "COLUMNS"]
+__all__ = ["RunsScreen", "ConfirmModal", "InputModal", "COLUMNS", "RunsViewState", "view_state"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("sel", " "), ("name", "name"), ("dataset", "dataset"), ("params", "params"),
-    ("optimizer", "optimizer"), ("status", "status"), ("epochs_done", "epochs"),
-    ("best_val_loss", "best val_loss"), ("best_metric", "best metric"),
+    ("sel", " "), ("name", "name"), ("status", "status"), ("epochs_done", "epochs"),
+    ("best_val_loss", "best val_loss"), ("best_metric", "best metric"), ("tags", "tags"),
+    ("dataset", "dataset"), ("optimizer", "optimizer"), ("params", "params"),
     ("duration", "duration"), ("started_ts", "started"),
 )
-"""(key, header) of the runs table; every key but ``sel`` is a sort column."""
+"""(key, header) of the runs table; every key but ``sel`` is a sort column. The results
+come first, so that at 80 columns who won is visible without scrolling sideways."""
+
+CHART_SETTINGS: tuple[str, ...] = ("metric", "x_axis", "smoothing", "log_y", "y_mode", "y_fixed", "show")
+"""The :class:`CompareChart` reactives the screen remembers."""
+
+
+@dataclass
+class RunsViewState:
+    """What the runs screen keeps for one runs dir while the App runs.
+
+    Attributes:
+        selected: selected run id -> style index, in selection order.
+        styles: every run id ever selected this session -> its style index
+            (:func:`~tuidl.ui.widgets.compare_chart.style_markers`); given once,
+            in order, never changed, so a run keeps its colour and marker.
+        filter_text, status_filter, sort_column, sort_reverse: the table's view.
+        chart: the chart's settings (:data:`CHART_SETTINGS`).
+        compare: whether the compare table (not the chart) is shown.
+    """
+
+    selected: dict[str, int] = field(default_factory=dict)
+    styles: dict[str, int] = field(default_factory=dict)
+    filter_text: str = ""
+    status_filter: str = "all"
+    sort_column: str = "started_ts"
+    sort_reverse: bool = True
+    chart: dict[str, Any] = field(default_factory=dict)
+    compare: bool = False
+
+    def style_for(self, run_id: str) -> int:
+        """The run's style index, given on first use (0, 1, 2 ... in order)."""
+        if run_id not in self.styles:
+            self.styles[run_id] = len(self.styles)
+        return self.styles[run_id]
+
+
+_VIEW_STATES: "weakref.WeakKeyDictionary[Any, dict[str, RunsViewState]]" = weakref.WeakKeyDictionary()
+
+
+def view_state(app: Any, runs_dir: Path | str) -> RunsViewState:
+    """The :class:`RunsViewState` of this App and runs dir (created on first use;
+    forgotten with the App)."""
+    per_app = _VIEW_STATES.setdefault(app, {})
+    return per_app.setdefault(str(Path(runs_dir).resolve()), RunsViewState())
 
 STATUS_FILTERS: tuple[str, ...] = ("all", *STATUSES)
 
@@ -60,7 +123,9 @@ def _duration(seconds: float | None) -> str:
 
 def _cell(r: RunSummary, key: str) -> str:
     if key == "name":
-        return r.name + (f" [{', '.join(r.tags)}]" if r.tags else "")
+        return r.name
+    if key == "tags":
+        return ", ".join(r.tags) if r.tags else "-"
     if key == "dataset":
         return r.dataset or "-"
     if key == "params":
@@ -74,7 +139,7 @@ def _cell(r: RunSummary, key: str) -> str:
     if key == "best_val_loss":
         return fmt_value(r.best_val_loss)
     if key == "best_metric":
-        return f"{r.metric.removeprefix('val_')} {fmt_value(r.best_metric)}" if r.metric else "-"
+        return f"{r.metric} {fmt_value(r.best_metric)}" if r.metric else "-"
     if key == "duration":
         return _duration(r.duration)
     if key == "started_ts":
@@ -89,7 +154,7 @@ class InputModal(ModalScreen[str | None]):
     InputModal { align: center middle; }
     InputModal > Vertical { width: 70; max-width: 95%; height: auto; border: thick $accent;
                             background: $surface; padding: 0 1; }
-    InputModal Label { margin-bottom: 1; }
+    InputModal Label { width: 100%; margin-bottom: 1; }
     """
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="input.cancel")]
 
@@ -169,7 +234,7 @@ class RunsScreen(Screen["Any"]):
     DEFAULT_CSS = """
     RunsScreen { layout: vertical; }
     RunsScreen #runs-filterbar { height: 1; }
-    RunsScreen #runs-filter { width: 1fr; height: 1; border: none; padding: 0 1; }
+    RunsScreen #runs-filter { width: 1fr; min-width: 16; height: 1; border: none; padding: 0 1; }
     RunsScreen #runs-status { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     RunsScreen #runs-table { height: auto; max-height: 40%; min-height: 3; }
     RunsScreen #runs-bottom { height: 1fr; min-height: 1; }
@@ -177,35 +242,75 @@ class RunsScreen(Screen["Any"]):
     RunsScreen #runs-info { height: 1; color: $text-muted; padding: 0 1; }
     """
 
+    # Every action: an id, a description (the palette's title, the footer's label) and a
+    # tooltip (the palette's help). show=True only for what fits the footer at 80 columns
+    # next to the App's keys; the chart's keys are named on the line under the chart.
     BINDINGS = [
-        Binding("escape,q", "close", "Back", id="runs.close"),
-        Binding("space", "toggle_select", "Select", id="runs.select"),
-        Binding("enter", "open_run", "Open", id="runs.open", show=False),
-        Binding("m", "cycle_metric", "Metric", id="runs.metric"),
-        Binding("x", "cycle_x", "X axis", id="runs.x_axis"),
-        Binding("s", "cycle_smoothing(1)", "Smooth", id="runs.smoothing"),
-        Binding("S", "cycle_smoothing(-1)", "Smooth less", id="runs.smoothing_down", show=False),
-        Binding("l", "toggle_log", "Log y", id="runs.log_y"),
-        Binding("y", "cycle_y_range", "Y range", id="runs.y_range"),
-        Binding("v", "cycle_show", "Val/train", id="runs.show"),
-        Binding("c", "toggle_compare", "Diff", id="runs.compare"),
-        Binding("slash", "focus_filter", "Filter", id="runs.filter"),
-        Binding("f", "cycle_status", "Status filter", id="runs.status"),
-        Binding("o", "cycle_sort(1)", "Sort", id="runs.sort"),
-        Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse", show=False),
-        Binding("r", "rename", "Rename", id="runs.rename", show=False),
-        Binding("g", "tag", "Tag", id="runs.tag", show=False),
-        Binding("delete,d", "delete", "Delete", id="runs.delete", show=False),
-        Binding("e", "export_csv", "Export CSV", id="runs.export_csv", show=False),
-        Binding("p", "screenshot", "Screenshot SVG", id="runs.screenshot", show=False),
-        Binding("comma", "chart('cursor', -1)", "Cursor ←", id="runs.cursor_left", show=False),
-        Binding("full_stop", "chart('cursor', 1)", "Cursor →", id="runs.cursor_right", show=False),
-        Binding("plus,equals_sign", "chart('zoom', 0.5)", "Zoom in", id="runs.zoom_in", show=False),
-        Binding("minus", "chart('zoom', 2.0)", "Zoom out", id="runs.zoom_out", show=False),
-        Binding("left_square_bracket", "chart('pan', -0.25)", "Pan ←", id="runs.pan_left", show=False),
-        Binding("right_square_bracket", "chart('pan', 0.25)", "Pan →", id="runs.pan_right", show=False),
-        Binding("0", "chart('reset_zoom')", "Reset zoom", id="runs.reset_zoom", show=False),
-        Binding("a", "select_all", "Select all shown", id="runs.select_all", show=False),
+        Binding("space", "toggle_select", "Select ↓", id="runs.select",
+                tooltip="Select or unselect the run under the cursor, then move down; "
+                        "selected runs are overlaid on the chart"),
+        Binding("c", "toggle_compare", "Diff", id="runs.compare",
+                tooltip="Chart or compare table: the settings that differ between the selected "
+                        "runs (layers matched by name) and their results, best marked ★"),
+        Binding("e", "export_csv", "CSV", id="runs.export_csv",
+                tooltip="Write the per-epoch metrics of the selected runs (or the run under the "
+                        "cursor) to a CSV file; its epoch column is 0-based, as in Keras's CSVLogger"),
+        Binding("escape,q", "close", "Back", id="runs.close",
+                tooltip="Back to the dashboard; the selection and view are kept"),
+        Binding("enter", "open_run", "Open in builder", id="runs.open", show=False,
+                tooltip="Load the run under the cursor into the builder, to change and re-run it"),
+        Binding("a", "select_all", "Select all / none", id="runs.select_all", show=False,
+                tooltip="Select every run shown (after filters); when all are selected, select none"),
+        Binding("r", "rename", "Rename run", id="runs.rename", show=False,
+                tooltip="Rename the run under the cursor (its folder keeps its id)"),
+        Binding("g", "tag", "Tag runs", id="runs.tag", show=False,
+                tooltip="Edit the tags of the selected runs, or of the run under the cursor when "
+                        "none is selected"),
+        Binding("delete,d", "delete", "Delete runs", id="runs.delete", show=False,
+                tooltip="Delete the selected runs, or the run under the cursor when none is "
+                        "selected, after a confirmation"),
+        Binding("slash", "focus_filter", "Filter runs", id="runs.filter", show=False,
+                tooltip="Type words to keep only runs whose name, dataset, optimizer, status "
+                        "or tags contain them all"),
+        Binding("f", "cycle_status", "Status filter", id="runs.status", show=False,
+                tooltip="Show runs of one status: all, running, completed, stopped, failed, diverged"),
+        Binding("o", "cycle_sort(1)", "Sort by next column", id="runs.sort", show=False,
+                tooltip="Sort the table by the next column (or click a column header)"),
+        Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse", show=False,
+                tooltip="Reverse the table's sort order"),
+        Binding("m", "cycle_metric", "Chart metric", id="runs.metric", show=False,
+                tooltip="Chart the next logged metric: loss, accuracy, ..."),
+        Binding("x", "cycle_x", "Chart x axis", id="runs.x_axis", show=False,
+                tooltip="Chart x axis: epoch (1-based), step (batches), wall time (s)"),
+        Binding("s", "cycle_smoothing(1)", "Smooth more", id="runs.smoothing", show=False,
+                tooltip="More smoothing: TensorBoard's debiased exponential moving average, "
+                        "0 to 0.99 (wraps to 0)"),
+        Binding("S", "cycle_smoothing(-1)", "Smooth less", id="runs.smoothing_down", show=False,
+                tooltip="Less smoothing"),
+        Binding("l", "toggle_log", "Log y", id="runs.log_y", show=False,
+                tooltip="Log or linear y axis (values <= 0 are counted, not drawn)"),
+        Binding("y", "cycle_y_range", "Y range", id="runs.y_range", show=False,
+                tooltip="Y range: auto, ignore outliers, fixed LO HI (asked for)"),
+        Binding("v", "cycle_show", "Val / train curves", id="runs.show", show=False,
+                tooltip="Curves: validation and training, validation only, training only"),
+        Binding("comma", "chart('cursor', -1)", "Value cursor ←", id="runs.cursor_left", show=False,
+                tooltip="Move the value cursor to the previous logged x; the line under the chart "
+                        "reads out every run there"),
+        Binding("full_stop", "chart('cursor', 1)", "Value cursor →", id="runs.cursor_right", show=False,
+                tooltip="Move the value cursor to the next logged x; the line under the chart "
+                        "reads out every run there"),
+        Binding("plus,equals_sign", "chart('zoom', 0.5)", "Zoom in", id="runs.zoom_in", show=False,
+                tooltip="Zoom the chart's x axis in, around the value cursor"),
+        Binding("minus", "chart('zoom', 2.0)", "Zoom out", id="runs.zoom_out", show=False,
+                tooltip="Zoom the chart's x axis out"),
+        Binding("left_square_bracket", "chart('pan', -0.25)", "Pan ←", id="runs.pan_left", show=False,
+                tooltip="Move the zoomed x window left by a quarter"),
+        Binding("right_square_bracket", "chart('pan', 0.25)", "Pan →", id="runs.pan_right", show=False,
+                tooltip="Move the zoomed x window right by a quarter"),
+        Binding("0", "chart('reset_zoom')", "Reset zoom", id="runs.reset_zoom", show=False,
+                tooltip="Show the whole x range"),
+        Binding("p", "screenshot", "Screenshot SVG", id="runs.screenshot", show=False,
+                tooltip="Save an SVG screenshot of this screen in the export folder"),
     ]
 
     def __init__(self, runs_dir: Path | str, *, export_dir: Path | str | None = None,
@@ -217,15 +322,49 @@ class RunsScreen(Screen["Any"]):
         self.index = RunIndex(self.runs_dir)
         self.all_runs: list[RunSummary] = []
         self.shown: list[RunSummary] = []
-        self.selected: dict[str, int] = {}
-        """Selected run id -> style index (stable colour and marker while selected)."""
+        self.state = RunsViewState()
+        """The view kept for the session; the App's own one from :meth:`on_mount` on."""
         self.followers: dict[str, RunFollower] = {}
-        self.filter_text = ""
-        self.status_filter = "all"
-        self.sort_column = "started_ts"
-        self.sort_reverse = True
         self.polls = 0
         self._row_stamps: dict[str, tuple[RunSummary, int | None]] = {}
+
+    # The view lives in self.state, so it outlives the screen (see view_state).
+    @property
+    def selected(self) -> dict[str, int]:
+        """Selected run id -> style index (stable colour and marker for the session)."""
+        return self.state.selected
+
+    @property
+    def filter_text(self) -> str:
+        return self.state.filter_text
+
+    @filter_text.setter
+    def filter_text(self, v: str) -> None:
+        self.state.filter_text = v
+
+    @property
+    def status_filter(self) -> str:
+        return self.state.status_filter
+
+    @status_filter.setter
+    def status_filter(self, v: str) -> None:
+        self.state.status_filter = v
+
+    @property
+    def sort_column(self) -> str:
+        return self.state.sort_column
+
+    @sort_column.setter
+    def sort_column(self, v: str) -> None:
+        self.state.sort_column = v
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self.state.sort_reverse
+
+    @sort_reverse.setter
+    def sort_reverse(self, v: bool) -> None:
+        self.state.sort_reverse = v
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -239,13 +378,30 @@ class RunsScreen(Screen["Any"]):
             diff: DataTable[str] = DataTable(id="runs-diff", cursor_type="row")
             yield diff
         yield Static("", id="runs-info", markup=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.state = view_state(self.app, self.runs_dir)
         table = self.query_one("#runs-table", DataTable)
         for key, header in COLUMNS:
             table.add_column(header, key=key)
-        self.reload()
+        if self.state.filter_text:
+            with self.prevent(Input.Changed):
+                self.query_one("#runs-filter", Input).value = self.state.filter_text
+        chart = self.chart
+        for name, value in self.state.chart.items():
+            chart.set_reactive(getattr(CompareChart, name), value)
+        if self.state.compare:
+            self.query_one("#runs-bottom", ContentSwitcher).current = "runs-diff"
+        self.all_runs = self.index.refresh()
+        ids = {r.run_id for r in self.all_runs}
+        for run_id in [k for k in self.selected if k not in ids]:
+            self.selected.pop(run_id)
+        for r in self.all_runs:
+            if r.run_id in self.selected:
+                self._follow(r)
+        self._update_chart_runs()
+        self._apply_view()
         table.focus()
         self.set_interval(self.poll_interval, self.poll, name="runs-poll")
 
@@ -288,15 +444,19 @@ class RunsScreen(Screen["Any"]):
         self.shown = runs
         arrow = "↓" if self.sort_reverse else "↑"
         header = dict(COLUMNS)[self.sort_column]
+        # each setting with the key that changes it (the footer has no room for them)
         self.query_one("#runs-status", Label).update(
-            f"{len(runs)}/{len(self.all_runs)} runs · status: {self.status_filter} · "
-            f"sort: {header} {arrow} · {len(self.selected)} selected")
+            f"{len(runs)}/{len(self.all_runs)} runs · f {self.status_filter} · "
+            f"o {header} {arrow} · {len(self.selected)} selected")
+
+    def marker(self, run_id: str) -> str:
+        """The selected run's validation marker (its legend and table marker), else ``""``."""
+        style = self.selected.get(run_id)
+        return "" if style is None else style_markers(style)[0]
 
     def _row(self, r: RunSummary) -> list[str]:
-        sel = ""
-        if r.run_id in self.selected:
-            sel = MARKERS[self.selected[r.run_id] % len(MARKERS)][0]
-        return [sel, *(_cell(r, k) for k, _ in COLUMNS[1:])]
+        # a DataTable reads str cells as markup: escape names and tags like "exp [v2]"
+        return [self.marker(r.run_id), *(escape(_cell(r, k)) for k, _ in COLUMNS[1:])]
 
     def _fill_table(self, runs: list[RunSummary]) -> None:
         table = self.table
@@ -346,7 +506,8 @@ class RunsScreen(Screen["Any"]):
 
     # -- selection and chart -------------------------------------------------------------
     def action_toggle_select(self) -> None:
-        """Select or unselect the run under the cursor (selected runs are charted)."""
+        """Select or unselect the run under the cursor (selected runs are charted), then
+        move the cursor down, so repeated presses select consecutive runs."""
         r = self.current_run()
         if r is None:
             return
@@ -354,24 +515,35 @@ class RunsScreen(Screen["Any"]):
         self.table.action_cursor_down()
 
     def action_select_all(self) -> None:
-        """Select every run shown (after filters)."""
-        for r in self.shown:
-            self.set_selected(r.run_id, True)
+        """Select every run shown (after filters); when all are already selected, select none
+        of them."""
+        if self.shown and all(r.run_id in self.selected for r in self.shown):
+            self.set_many([r.run_id for r in self.shown], False)
+        else:
+            self.set_many([r.run_id for r in self.shown], True)
 
     def set_selected(self, run_id: str, on: bool) -> None:
         """Select (chart) or unselect a run by id."""
-        if on and run_id not in self.selected:
-            used = set(self.selected.values())
-            self.selected[run_id] = next(i for i in range(len(used) + 1) if i not in used)
-            run = next(r for r in self.all_runs if r.run_id == run_id)
-            f = RunFollower(run.dir, name=run.name)
-            f.poll()
-            self.followers[run_id] = f
-        elif not on and run_id in self.selected:
-            self.selected.pop(run_id)
-            self.followers.pop(run_id, None)
+        self.set_many([run_id], on)
+
+    def set_many(self, run_ids: list[str], on: bool) -> None:
+        """Select or unselect several runs, then redraw once. A run's style (colour and
+        marker) is given the first time it is selected and kept for the session."""
+        by_id = {r.run_id: r for r in self.all_runs}
+        for run_id in run_ids:
+            if on and run_id not in self.selected and run_id in by_id:
+                self.selected[run_id] = self.state.style_for(run_id)
+                self._follow(by_id[run_id])
+            elif not on and run_id in self.selected:
+                self.selected.pop(run_id)
+                self.followers.pop(run_id, None)
         self._update_chart_runs()
         self._apply_view()
+
+    def _follow(self, run: RunSummary) -> None:
+        f = RunFollower(run.dir, name=run.name)
+        f.poll()
+        self.followers[run.run_id] = f
 
     def chart_names(self) -> dict[str, str]:
         """Legend names of the selected runs: the run name, plus the id's last 4 characters
@@ -391,10 +563,13 @@ class RunsScreen(Screen["Any"]):
         self._update_info()
 
     def _update_info(self) -> None:
+        """The chart's settings, each after the key that changes it; and remember them."""
         c = self.chart
-        text = (f"metric {c.metric} · x {c.x_axis} · smoothing {c.smoothing:g} · "
-                f"{'log' if c.log_y else 'linear'} y · y {c.y_mode} · {c.show}")
+        show = {"both": "val+train", "val": "val only", "train": "train only"}.get(c.show, c.show)
+        text = (f"m {c.metric} · x {c.x_axis} · s smoothing {c.smoothing:g} · "
+                f"l {'log' if c.log_y else 'linear'} y · y {c.y_mode} · v {show}")
         self.query_one("#runs-info", Static).update(text)
+        self.state.chart = {name: getattr(c, name) for name in CHART_SETTINGS}
 
     @on(CompareChart.Changed)
     def _chart_changed(self) -> None:
@@ -470,17 +645,19 @@ class RunsScreen(Screen["Any"]):
         """Switch the bottom pane between the chart and the compare table."""
         sw = self.query_one("#runs-bottom", ContentSwitcher)
         sw.current = "runs-diff" if sw.current == "runs-chart" else "runs-chart"
+        self.state.compare = sw.current == "runs-diff"
         self._update_diff()
 
     def compare_rows(self) -> tuple[list[str], list[list[str]]]:
         """Header and rows of the compare table: differing settings, then results.
 
-        The best ``val_loss`` and best metric are marked ``★``.
+        Settings come from :func:`~tuidl.core.runs.config_diff` (layers matched by
+        name). The best ``val_loss`` and best metric are marked ``★``; "best at
+        epoch" is 1-based, as the chart's x axis.
         """
         runs = [r for r in self.all_runs if r.run_id in self.selected]
         names = self.chart_names()
-        header = ["setting", *(f"{MARKERS[self.selected[r.run_id] % len(MARKERS)][0]} {names[r.run_id]}"
-                               for r in runs)]
+        header = ["setting", *(f"{self.marker(r.run_id)} {names[r.run_id]}" for r in runs)]
         rows: list[list[str]] = []
         if not runs:
             return header, rows
@@ -499,6 +676,7 @@ class RunsScreen(Screen["Any"]):
         rows.append(["status", *(r.status for r in runs)])
         rows.append(["epochs", *(str(r.epochs_done) for r in runs)])
         rows.append(["best val_loss", *starred([r.best_val_loss for r in runs], "min")])
+        rows.append(["best at epoch", *(self._best_epoch(r.run_id, "val_loss") for r in runs)])
         metrics = {r.metric for r in runs if r.metric}
         if len(metrics) == 1:
             m = metrics.pop()
@@ -510,17 +688,24 @@ class RunsScreen(Screen["Any"]):
         rows.append(["duration", *(_duration(r.duration) for r in runs)])
         return header, rows
 
+    def _best_epoch(self, run_id: str, key: str) -> str:
+        """The 1-based epoch of the run's best ``key`` value, or ``"-"``."""
+        f = self.followers.get(run_id)
+        best = f.history.best(key, metric_mode(key)) if f is not None else None  # type: ignore[arg-type]
+        return "-" if best is None else str(best[0] + 1)
+
     def _update_diff(self) -> None:
         diff = self.query_one("#runs-diff", DataTable)
         if self.query_one("#runs-bottom", ContentSwitcher).current != "runs-diff":
             return
         header, rows = self.compare_rows()
         diff.clear(columns=True)
-        diff.add_columns(*header)
+        # Text, not str: a DataTable reads str cells as markup, which would eat "[dense]"
+        diff.add_columns(*(Text(h) for h in header))
         if not rows:
             diff.add_row("select runs with space", *([""] * (len(header) - 1)))
         for row in rows:
-            diff.add_row(*row)
+            diff.add_row(*(Text(c) for c in row))
 
     # -- filter and sort -----------------------------------------------------------------
     def action_focus_filter(self) -> None:
@@ -598,7 +783,11 @@ class RunsScreen(Screen["Any"]):
         self.app.push_screen(ErrorModal(e.title, e.message, e.hint))
 
     def action_rename(self) -> None:
-        """Give the run under the cursor a display name (the folder keeps its id)."""
+        """Give the run under the cursor a display name (the folder keeps its id).
+
+        Always the cursor's run, also when runs are selected (one name for several
+        runs would make them indistinguishable); the prompt names the run.
+        """
         r = self.current_run()
         if r is None:
             return
@@ -614,35 +803,63 @@ class RunsScreen(Screen["Any"]):
             if r.run_id in self.followers:
                 self._rename_follower(r.run_id)
 
-        self.app.push_screen(InputModal(f"Rename run {r.run_id} (empty: experiment name)", r.name), done)
+        self.app.push_screen(InputModal(
+            f"Rename the run under the cursor, {r.run_id} (empty: back to the experiment's name)",
+            r.name), done)
 
     def _rename_follower(self, run_id: str) -> None:
         self.followers[run_id].history.name = self.chart_names().get(run_id, run_id)
         self._update_chart_runs()
 
+    def tag_prompt(self, targets: list[RunSummary]) -> tuple[str, str]:
+        """The tag prompt's text and its pre-filled value for these runs: one run's tags,
+        or the tags all the selected runs share."""
+        sep = "space or comma separated"
+        if len(targets) == 1 and not self.selected:
+            r = targets[0]
+            return f"Tags of the run under the cursor, {r.name} ({sep}; empty: none)", " ".join(r.tags)
+        shared = [t for t in targets[0].tags if all(t in r.tags for r in targets[1:])]
+        what = "the selected run" if len(targets) == 1 else f"the {len(targets)} selected runs"
+        return (f"Tags of {what}: {', '.join(r.name for r in targets[:4])}"
+                f"{' …' if len(targets) > 4 else ''} ({sep}). Shown: the tags they all have; "
+                f"adding or removing one changes every selected run, other tags are kept",
+                " ".join(shared))
+
     def action_tag(self) -> None:
-        """Set the tags of the selected runs (or the run under the cursor)."""
+        """Edit the tags of the selected runs, or of the run under the cursor when none is
+        selected (the prompt says which).
+
+        With several runs the field holds the tags they all share; a tag added there is
+        added to each run, a shared tag removed is removed from each, and a tag only
+        some of them have is kept.
+        """
         targets = self._targets()
         if not targets:
             return
-        current = " ".join(targets[0].tags) if len(targets) == 1 else ""
+        prompt, current = self.tag_prompt(targets)
+        before = current.split()
 
         def done(text: str | None) -> None:
             if text is None:
                 return
+            entered = text.replace(",", " ").split()
+            removed = [t for t in before if t not in entered]
             for r in targets:
+                tags = [t for t in r.tags if t not in removed] + [t for t in entered if t not in r.tags]
+                if len(targets) == 1:
+                    tags = entered  # one run: the field is its whole tag list, in this order
                 try:
-                    set_tags(r.dir, text)
+                    set_tags(r.dir, tags)
                 except TuidlError as e:
                     self._error(e)
                     break
             self.reload()
 
-        what = targets[0].name if len(targets) == 1 else f"{len(targets)} runs"
-        self.app.push_screen(InputModal(f"Tags for {what} (space or comma separated)", current), done)
+        self.app.push_screen(InputModal(prompt, current), done)
 
     def action_delete(self) -> None:
-        """Delete the selected runs (or the run under the cursor), after a confirmation."""
+        """Delete the selected runs (or the run under the cursor when none is selected),
+        after a confirmation that names them."""
         targets = self._targets()
         if not targets:
             return
@@ -657,6 +874,7 @@ class RunsScreen(Screen["Any"]):
                     delete_run(r.dir)
                 except RunError as e:
                     failed.append(e.message)
+                    continue
                 self.selected.pop(r.run_id, None)
                 self.followers.pop(r.run_id, None)
             self._update_chart_runs()
@@ -666,8 +884,10 @@ class RunsScreen(Screen["Any"]):
             else:
                 self.notify(f"deleted {len(targets)} run(s)")
 
+        what = (f"the {len(targets)} selected run(s)" if self.selected
+                else "the run under the cursor")
         self.app.push_screen(ConfirmModal(
-            f"Delete {len(targets)} run(s) and all their files?\n{names}\nThis cannot be undone."), done)
+            f"Delete {what} and all their files?\n{names}\nThis cannot be undone."), done)
 
     # -- exports -------------------------------------------------------------------------
     def _stamp(self) -> str:
@@ -686,7 +906,8 @@ class RunsScreen(Screen["Any"]):
             self._error(e)
             return
         self.last_export = dest
-        self.notify(f"wrote {n} rows of {len(targets)} run(s) to {dest}", title="CSV exported")
+        self.notify(f"wrote {n} rows of {len(targets)} run(s) to {dest} "
+                    "(epoch column 0-based, as in Keras's CSVLogger)", title="CSV exported")
 
     def action_screenshot(self) -> None:
         """Save an SVG screenshot of the screen."""
