@@ -121,3 +121,103 @@ def test_engine_death_is_reported(client: EngineClient):
     assert not exited.expected and exited.exitcode is not None and exited.exitcode < 0
     assert not client.alive
     assert client.send(Stop()) is False  # never raises
+
+
+# A stand-in for the UI process: starts an engine, trains a long run, reports, then waits to be killed.
+_UI_STAND_IN = r"""
+import sys, time
+from tuidl.core.events import EngineExited, EpochEnded, RunFailed, RunFinished, RunStarted
+from tuidl.core.presets import load_experiment
+from tuidl.core.protocol import Train
+from tuidl.engine.client import EngineClient
+
+client = EngineClient(log_path=sys.argv[2])
+client.start()
+client.send(Train(spec=load_experiment("digits-mlp", ["fit.epochs=500"]).model_dump(), runs_dir=sys.argv[1]))
+epochs = 0
+deadline = time.monotonic() + 180
+while epochs < 2 and time.monotonic() < deadline:
+    ev = client.recv(1.0)
+    if isinstance(ev, (EngineExited, RunFailed, RunFinished)):
+        print("ended early:", ev, flush=True)
+        sys.exit(3)
+    if isinstance(ev, RunStarted):
+        print("run", ev.run_dir, client.pid, flush=True)
+    if isinstance(ev, EpochEnded):
+        epochs += 1
+print("epochs", epochs, flush=True)
+while True:  # the "UI" lives on until its terminal goes away
+    time.sleep(1)
+"""
+
+
+def _exited(pid: int) -> bool:
+    """The process is gone (or a zombie nobody has reaped yet)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
+
+
+def _wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)  # polling interval of a condition with a deadline, not a fixed wait
+    pytest.fail(f"not within {timeout} s: {what}")
+
+
+@pytest.mark.parametrize("how", ["terminal-hangup", "ui-killed"])
+def test_ui_gone_mid_run_stops_and_saves_the_run(how: str, runs_dir: Path, tmp_path: Path):
+    """The UI dies mid-run; the run must end like a ctrl+q, not stay 'running' forever.
+
+    ``terminal-hangup`` (SSH drop, ``tmux kill-session``): SIGHUP to every process of the
+    terminal's process group, the engine included. ``ui-killed``: SIGKILL to the UI alone.
+    Either way the engine must survive, see its pipe's EOF, stop the run after the batch,
+    keep the finished epochs, save the weights and exit.
+    """
+    import selectors
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    ui = subprocess.Popen([sys.executable, "-c", _UI_STAND_IN, str(runs_dir), str(tmp_path / "engine.log")],
+                          stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    lines: list[str] = []
+    try:
+        sel = selectors.DefaultSelector()
+        sel.register(ui.stdout, selectors.EVENT_READ)
+        deadline = time.monotonic() + 240
+        while not any(l.startswith("epochs") for l in lines):
+            left = deadline - time.monotonic()
+            if left <= 0 or ui.poll() is not None:
+                pytest.fail(f"the stand-in UI did not report 2 epochs: {lines}")
+            if sel.select(left):
+                lines.append(ui.stdout.readline())
+        (run_line,) = [l for l in lines if l.startswith("run ")]
+        _, run_dir, engine_pid = run_line.split()
+        run_dir = Path(run_dir)
+        # run.json does not lie while the run goes on: the finished epochs are counted
+        assert json.loads((run_dir / "run.json").read_text())["epochs_done"] >= 2
+        if how == "terminal-hangup":
+            os.killpg(ui.pid, signal.SIGHUP)  # what the kernel/tmux send when the terminal goes away
+        else:
+            ui.kill()  # the UI process alone, killed outright: no Stop, no Shutdown, no atexit
+        ui.wait(10)
+    finally:
+        if ui.poll() is None:
+            ui.kill()
+            ui.wait(5)
+
+    def ended():
+        info = json.loads((run_dir / "run.json").read_text())
+        return info if info["status"] != "running" else None
+
+    info = _wait_for(ended, 30, "run.json leaves 'running'")
+    assert info["status"] == "stopped" and info["epochs_done"] >= 2 and info["ended"]
+    assert info["epochs_done"] == len((run_dir / "metrics.jsonl").read_text().splitlines())
+    assert (run_dir / "model.keras").is_file()
+    _wait_for(lambda: _exited(int(engine_pid)), 10, "the engine process exits")

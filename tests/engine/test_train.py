@@ -174,17 +174,62 @@ def test_divergence_in_second_epoch_keeps_first(runs_dir: Path):
     assert len(lines) == 1 and math.isfinite(lines[0]["loss"])
 
 
-def test_build_error_is_reported_not_raised(runs_dir: Path):
+def test_build_error_is_reported_not_raised_and_writes_nothing(runs_dir: Path):
     exp = _mlp('model.layers[0].class_name="Conv2D"', "model.layers[0].config={filters=4,kernel_size=9}")
     rec = _Recorder()
     result = train(exp, rec, runs_dir=runs_dir)
     assert result.status == "failed" and result.error["kind"] == "build"
-    failed = rec.events[-1]
-    assert isinstance(failed, RunFailed) and failed.kind == "build" and failed.run_id == result.run_id
+    assert result.run_id == "" and result.run_dir is None
+    (failed,) = rec.events
+    assert isinstance(failed, RunFailed) and failed.kind == "build" and failed.run_id == ""
     assert "model.layers[0] (conv2d, Conv2D)" in failed.message and failed.hint
-    assert not rec.of(RunStarted)
-    info = json.loads((result.run_dir / "run.json").read_text())
-    assert info["status"] == "failed" and info["error"]["kind"] == "build"
+    assert list(runs_dir.iterdir()) == []  # a run that never started has no folder
+
+
+@pytest.mark.parametrize("overrides, kind, words", [
+    # pre-flight: a two-class loss on ten classes
+    (['compile.loss="binary_crossentropy"', "model.layers[3].config.units=1",
+      'model.layers[3].config.activation="sigmoid"'], "build", "Pre-flight"),
+    # the user's CSV file is missing
+    (['data.name="csv"', 'data.path="no-such.csv"', 'data.target="label"'], "data", "no-such.csv"),
+])
+def test_runs_that_cannot_start_leave_no_folder(overrides, kind: str, words: str, runs_dir: Path, tmp_path: Path):
+    rec = _Recorder()
+    result = train(_mlp(*overrides), rec, runs_dir=runs_dir, base_dir=tmp_path)
+    assert result.status == "failed" and result.run_dir is None and result.error["kind"] == kind
+    (failed,) = rec.events
+    assert isinstance(failed, RunFailed) and failed.kind == kind and failed.run_id == ""
+    assert words in failed.title + failed.message, failed
+    assert list(runs_dir.iterdir()) == []
+
+
+def test_stop_while_loading_starts_no_run(runs_dir: Path):
+    control = Control()
+    control.stop()  # asked before the first batch: nothing has been trained, nothing to keep
+    rec = _Recorder()
+    result = train(_mlp(), rec, control, runs_dir=runs_dir)
+    assert result.status == "stopped" and result.run_dir is None and result.epochs_done == 0
+    (fin,) = rec.events
+    assert isinstance(fin, RunFinished) and fin.status == "stopped" and fin.run_id == ""
+    assert list(runs_dir.iterdir()) == []
+
+
+def test_run_json_counts_epochs_as_they_finish(runs_dir: Path):
+    """run.json never lies: epochs_done follows metrics.jsonl, and dataset is an object from the first write."""
+    seen: list[dict] = []
+
+    def on_event(ev):
+        if isinstance(ev, (RunStarted, EpochEnded)):
+            d = Path(ev.run_dir) if isinstance(ev, RunStarted) else runs_dir / ev.run_id
+            seen.append(json.loads((d / "run.json").read_text()))
+
+    result = train(_mlp("fit.epochs=3"), _Recorder(on_event), runs_dir=runs_dir)
+    assert result.status == "completed"
+    assert [i["epochs_done"] for i in seen] == [0, 1, 2, 3]
+    assert all(i["status"] == "running" for i in seen)
+    assert all(isinstance(i["dataset"], dict) and i["dataset"]["name"] == "digits" for i in seen)
+    final = json.loads((result.run_dir / "run.json").read_text())
+    assert final["epochs_done"] == 3 and final["model"] == "model.keras" and isinstance(final["dataset"], dict)
 
 
 def test_unexpected_exception_is_a_train_failure(runs_dir: Path):
@@ -238,7 +283,10 @@ def test_unwritable_runs_dir_is_reported(tmp_path: Path):
     rec = _Recorder()
     result = train(_mlp(), rec, runs_dir=not_a_dir)
     assert result.status == "failed" and result.run_dir is None
-    assert isinstance(rec.events[-1], RunFailed) and "cannot write the run folder" in rec.events[-1].message
+    failed = rec.events[-1]
+    assert isinstance(failed, RunFailed) and failed.title == "Cannot write the run folder"
+    # the path and the OS's reason, said once (the title is not repeated in the message)
+    assert failed.message == f"{not_a_dir}: Not a directory", failed.message
 
 
 @pytest.mark.parametrize("name, overrides", [

@@ -8,6 +8,11 @@ with :attr:`TuidlError.exit_code`; the UI shows ``title``, ``message`` and
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
+from pathlib import Path
+
 
 class TuidlError(Exception):
     """Base class of all errors meant for a person.
@@ -81,3 +86,33 @@ class EngineError(TuidlError):
     kind = "engine"
     default_title = "Engine problem"
     exit_code = 1
+
+
+def folder_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be used as a folder to write in, in the OS's words; ``None`` when it can.
+
+    Nothing is created: a missing folder is fine when its nearest existing
+    ancestor is a folder this process may write in (it would be created).
+    Examples: ``"Not a directory (afile is a file)"`` for ``afile/runs`` when
+    ``afile`` is a file; ``"Not a directory"`` when ``path`` itself is a file;
+    ``"Permission denied (/ro)"``; the ``strerror`` of any other failing
+    ``stat`` (e.g. ``"Too many levels of symbolic links"``).
+    """
+    path = Path(path)
+    p = path
+    while True:
+        try:
+            st = os.stat(p)
+            break
+        except (FileNotFoundError, NotADirectoryError):
+            if p.parent == p:
+                return os.strerror(errno.ENOENT)
+            p = p.parent  # find the nearest part that exists
+        except OSError as e:
+            return e.strerror or str(e)
+    where = "" if p == path else f" ({p})"
+    if not stat.S_ISDIR(st.st_mode):
+        return os.strerror(errno.ENOTDIR) + ("" if p == path else f" ({p} is a file)")
+    if not os.access(p, os.W_OK | os.X_OK):
+        return os.strerror(errno.EACCES) + where
+    return None

@@ -17,6 +17,13 @@ Started by :class:`tuidl.engine.client.EngineClient` with multiprocessing's
    run trains (the builder's live summary, issue 3); ``Shutdown`` (or the
    UI's end of the pipe closing) stops any run and ends the process.
 
+The UI gone, however it died (killed, or its terminal closed: SSH drop,
+``tmux kill-session``): the engine ignores SIGINT and SIGHUP, so the terminal's
+signals do not kill it; its reader thread sees the pipe's EOF and acts as on
+``Shutdown``: the run stops after the batch, ``run.json`` is finished (status
+``stopped``, the finished epochs kept), ``model.keras`` saved, and the process
+exits.
+
 Summaries next to a run: building a throwaway model in another thread is safe
 in TF2 eager (Keras's global state is thread-local, layers get explicit names
 from ``tuidl.core.checks.layer_names``, symbolic calls use a thread-local
@@ -345,7 +352,11 @@ def serve(conn: Any, log_path: str | None = None) -> None:
     Never returns normally: ends the process with ``os._exit(0)`` after
     flushing the logs (TensorFlow's own teardown can hang).
     """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the UI's to handle
+    # The terminal's signals are the UI's: Ctrl-C, and the hangup sent to every process of the
+    # terminal when it goes away (SSH drop, `tmux kill-session`). The engine outlives the UI long
+    # enough to stop the run after the batch, save it and exit, on its pipe's EOF (see read_requests).
+    for sig in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     host = _Host(conn, log_path)
     host.capture_output()

@@ -1,8 +1,10 @@
 """The one training code path: used by the engine process, ``tuidl run`` and the Python API.
 
-:func:`train` loads the data, seeds Keras, builds and compiles the model,
-writes the run folder (see :mod:`tuidl.core.runs`) and calls ``model.fit``
-with a streaming callback that emits the events of :mod:`tuidl.core.events`:
+:func:`train` loads the data, seeds Keras, builds and compiles the model and
+runs the pre-flight checks; only then does it write the run folder (see
+:mod:`tuidl.core.runs`), so a run that cannot start leaves nothing on disk. It
+calls ``model.fit`` with a streaming callback that emits the events of
+:mod:`tuidl.core.events`:
 
 ``RunStarted`` -> ``BatchProgress``* (throttled, <= 20 per second, always the
 first batch) and ``EpochEnded`` (every epoch, never throttled) -> one of
@@ -29,12 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from tuidl.core.errors import TrainError, TuidlError
+from tuidl.core.errors import TrainError, TuidlError, folder_problem
 from tuidl.core.events import (BatchProgress, EpochEnded, Event, RunDiverged, RunFailed, RunFinished,
                                RunStarted, Summary)
 from tuidl.core.presets import resolved
 from tuidl.core.runs import RunWriter, new_run_id
 from tuidl.core.spec import Experiment
+from tuidl.core.text import plural
 
 log = logging.getLogger("tuidl.engine")
 log.setLevel(logging.INFO)
@@ -179,6 +182,10 @@ def _callback_class() -> type:
             seconds = time.time() - s.t0
             step = (epoch + 1) * s.steps
             s.writer.epoch({"epoch": epoch, "step": step, "time": round(seconds, 4), **values})
+            try:  # run.json's epochs_done follows metrics.jsonl (a small atomic rewrite per epoch)
+                s.writer.write_info()
+            except OSError as e:
+                log.error("run %s: cannot update run.json: %s", s.run_id, e)
             s.history.append(values)
             s.emit(EpochEnded(s.run_id, epoch, values, seconds, step))
             if s.stop_flag.is_set():  # asked during validation: this epoch is complete, stop now
@@ -224,22 +231,60 @@ def fit_callbacks(exp: Experiment) -> list[Any]:
 
 
 class _RunLog:
-    """In-process runs (CLI, API): send Python logging and warnings to ``<run>/engine.log``."""
+    """In-process runs (CLI, API): send Python logging and warnings to ``<run>/engine.log``.
 
-    def __init__(self, path: Path) -> None:
-        self.handler = logging.FileHandler(path, encoding="utf-8")
-        self.handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    Records arrive before the run folder exists (loading data, building the
+    model); they are held in memory and written out by :meth:`attach` once the
+    folder exists. A run that fails before that has no folder and no log file.
+    """
+
+    MAX_EARLY = 10_000
+    """Records kept before the folder exists (older ones are dropped)."""
+
+    def __init__(self) -> None:
+        self.early: list[logging.LogRecord] = []
+        self.handler: logging.Handler | None = None
+        self.buffer = _Buffer(self.early, self.MAX_EARLY)
         self.root = logging.getLogger()
 
+    def attach(self, run_dir: Path) -> None:
+        """Start writing to ``<run_dir>/engine.log``: the held records first, then every new one."""
+        handler = logging.FileHandler(Path(run_dir) / "engine.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        for record in self.early:
+            handler.handle(record)
+        self.early.clear()
+        self.root.removeHandler(self.buffer)
+        self.root.addHandler(handler)
+        self.handler = handler
+
     def __enter__(self) -> "_RunLog":
-        self.root.addHandler(self.handler)
+        self.root.addHandler(self.buffer)
         logging.captureWarnings(True)
         return self
 
     def __exit__(self, *exc: object) -> None:
         logging.captureWarnings(False)
-        self.root.removeHandler(self.handler)
-        self.handler.close()
+        self.root.removeHandler(self.buffer)
+        if self.handler is not None:
+            self.root.removeHandler(self.handler)
+            self.handler.close()
+
+
+class _Buffer(logging.Handler):
+    """Holds log records in a list (at most ``limit``) until a file exists for them."""
+
+    def __init__(self, records: list[logging.LogRecord], limit: int) -> None:
+        super().__init__()
+        self.records, self.limit = records, limit
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:  # format the traceback now: the exception object will be gone later
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        self.records.append(record)
+        if len(self.records) > self.limit:
+            del self.records[0]
 
 
 def _is_factory(item: Any) -> bool:
@@ -269,6 +314,12 @@ def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: 
           ) -> RunResult:
     """Train ``exp`` and write its run folder, streaming events to ``emit``. Never raises for bad input.
 
+    The data are loaded, the model built and compiled and the pre-flight checks
+    run *before* the run folder is created: a run that cannot start (unknown
+    preset, missing file, bad cell, a layer Keras refuses, a pre-flight error,
+    a stop asked meanwhile) leaves nothing on disk. Only a run that starts
+    training gets ``<runs_dir>/<run_id>/``.
+
     Args:
         exp: the experiment (preset names are resolved; ``spec.toml`` stores them inline).
         emit: called with each event, on the training thread; must be quick.
@@ -286,9 +337,12 @@ def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: 
             written to ``<run>/engine.log``.
 
     Returns:
-        A :class:`RunResult`. Failures (bad preset, data, build, Keras errors)
-        are reported as ``RunFailed`` and ``status="failed"``; a non-finite
-        ``loss`` gives ``RunDiverged`` and ``status="diverged"``.
+        A :class:`RunResult`. Failures (bad preset, data, build, pre-flight,
+        Keras errors) are reported as ``RunFailed`` and ``status="failed"``
+        (``run_id`` ``""`` and ``run_dir`` ``None`` when the run never
+        started); a non-finite ``loss`` gives ``RunDiverged`` and
+        ``status="diverged"``; a stop before the first batch gives
+        ``RunFinished(status="stopped")`` with no folder.
 
     Raises:
         KeyboardInterrupt: re-raised after the run is marked ``stopped``.
@@ -296,75 +350,117 @@ def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: 
     emit = emit or (lambda ev: None)
     control = control or Control()
     t0 = time.time()
+    if on_run_dir is not None:
+        return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, on_run_dir, t0)
+    with _RunLog() as run_log:
+        return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, run_log.attach, t0)
+
+
+def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:
+    """Report a run that failed before its folder existed: ``RunFailed("")``, nothing on disk."""
+    err = _error_dict(e)
+    log.error("run not started: %s", err["message"], exc_info=not isinstance(e, TuidlError))
+    emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
+    return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
+
+
+@dataclass
+class _Prepared:
+    """Everything a run needs before ``model.fit``: arrays, compiled model, summary."""
+
+    model: Any
+    x_train: Any
+    y_train: Any
+    x_val: Any
+    y_val: Any
+    dataset: Any
+    callbacks: list[Any]
+    summary: Summary
+    steps: int
+
+
+def _prepare(exp: Experiment, spec: Experiment, base_dir: str | Path | None) -> _Prepared:
+    """Load the data, build and compile the model, run the pre-flight checks (no files written).
+
+    Raises:
+        TuidlError: bad data, a model Keras cannot build, a pre-flight error.
+        Exception: anything else Keras raises (reported as a training failure).
+    """
+    log.info("loading data %r", exp.data.name)
+    import keras
+
+    from tuidl.engine.build import build_model, compile_model, layer_rows
+    from tuidl.engine.checks import raise_on_errors
+    from tuidl.engine.data import fit_to_model, labels_for_loss, load_data
+
+    if base_dir is None and exp.source is not None:
+        base_dir = exp.source.parent
+    ds = load_data(exp.data, exp.fit.seed, Path(base_dir) if base_dir is not None else None)
+    first = exp.model.layers[0].class_name if exp.model.layers else None
+    x_train, x_val = fit_to_model(ds.x_train, first), fit_to_model(ds.x_val, first)
+    y_train = labels_for_loss(ds.y_train, spec.compile.loss, ds.n_classes)  # one-hot, (n, 1), ids
+    y_val = labels_for_loss(ds.y_val, spec.compile.loss, ds.n_classes)
+    keras.utils.set_random_seed(exp.fit.seed)
+    model = compile_model(build_model(spec, tuple(x_train.shape[1:])), spec)
+    callbacks = fit_callbacks(spec)
+    rows = tuple(layer_rows(model))
+    raise_on_errors(exp, ds, rows)  # pre-flight errors block training (issue 3)
+    trainable = sum(r.trainable_params for r in rows)
+    total = int(model.count_params())
+    summary = Summary(0, tuple(int(d) for d in x_train.shape[1:]), rows, total, trainable,
+                      total - trainable, _describe(ds), ())
+    steps = max(1, math.ceil(len(x_train) / exp.fit.batch_size))
+    return _Prepared(model, x_train, y_train, x_val, y_val, ds, callbacks, summary, steps)
+
+
+def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs_dir: str | Path,
+           base_dir: str | Path | None, extra_callbacks: Iterable[Any], on_run_dir: Callable[[Path], Any],
+           t0: float) -> RunResult:
     try:
         spec = resolved(exp)
-    except TuidlError as e:
-        err = e.to_dict()
-        emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
-        return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
+        prep = _prepare(exp, spec, base_dir)
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:  # report, never raise: failures are events
+        return _fail_early(e, emit, t0)
+    if control.stop_requested.is_set():  # stopped while loading: the run never started
+        log.info("run stopped before it started")
+        emit(RunFinished("", "stopped", 0, time.time() - t0))
+        return RunResult("", None, "stopped", seconds=time.time() - t0)
     run_id = new_run_id(exp.name, t0)
+    s = prep.summary
     try:
         writer = RunWriter(Path(runs_dir), run_id)
-        writer.start(spec.to_toml(), {"name": exp.name, "epochs": exp.fit.epochs,
-                                      "batch_size": exp.fit.batch_size, "seed": exp.fit.seed})
+        writer.start(spec.to_toml(), {
+            "name": exp.name, "epochs": exp.fit.epochs, "batch_size": exp.fit.batch_size, "seed": exp.fit.seed,
+            "dataset": s.data, "params": s.total_params, "trainable_params": s.trainable_params,
+            "steps_per_epoch": prep.steps, "epochs_done": 0})
     except OSError as e:
-        err = TrainError(f"{Path(runs_dir) / run_id}: cannot write the run folder: {e.strerror or e}",
-                         title="Cannot write the run folder",
-                         hint="check --runs-dir / TUIDL_RUNS_DIR and free disk space").to_dict()
-        emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
-        return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
-    if on_run_dir is not None:
-        on_run_dir(writer.dir)
-        return _train(exp, spec, emit, control, writer, base_dir, extra_callbacks, t0)
-    with _RunLog(writer.dir / "engine.log"):
-        return _train(exp, spec, emit, control, writer, base_dir, extra_callbacks, t0)
+        problem = folder_problem(runs_dir)  # name the runs folder when it is the culprit
+        text = (f"{runs_dir}: {problem}" if problem else
+                f"{e.filename or Path(runs_dir) / run_id}: {e.strerror or e}")
+        return _fail_early(TrainError(text, title="Cannot write the run folder",
+                                      hint="check --runs-dir / TUIDL_RUNS_DIR and free disk space"), emit, t0)
+    on_run_dir(writer.dir)
+    return _fit(exp, prep, emit, control, writer, extra_callbacks, t0)
 
 
-def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], control: Control,
-           writer: RunWriter, base_dir: str | Path | None, extra_callbacks: Iterable[Any],
-           t0: float) -> RunResult:
+def _fit(exp: Experiment, prep: _Prepared, emit: Callable[[Event], Any], control: Control,
+         writer: RunWriter, extra_callbacks: Iterable[Any], t0: float) -> RunResult:
     run_id = writer.run_id
     state: _Stream | None = None
-    model = None
+    model = prep.model
     try:
-        log.info("run %s: loading data %r", run_id, exp.data.name)
-        import keras
-
-        from tuidl.engine.build import build_model, compile_model, layer_rows
-        from tuidl.engine.data import fit_to_model, labels_for_loss, load_data
-
-        if base_dir is None and exp.source is not None:
-            base_dir = exp.source.parent
-        ds = load_data(exp.data, exp.fit.seed, Path(base_dir) if base_dir is not None else None)
-        first = exp.model.layers[0].class_name if exp.model.layers else None
-        x_train, x_val = fit_to_model(ds.x_train, first), fit_to_model(ds.x_val, first)
-        y_train = labels_for_loss(ds.y_train, spec.compile.loss, ds.n_classes)  # one-hot, (n, 1), ids
-        y_val = labels_for_loss(ds.y_val, spec.compile.loss, ds.n_classes)
-        keras.utils.set_random_seed(exp.fit.seed)
-        model = compile_model(build_model(spec, tuple(x_train.shape[1:])), spec)
-        callbacks = fit_callbacks(spec)
-        rows = tuple(layer_rows(model))
-        from tuidl.engine.checks import raise_on_errors
-
-        raise_on_errors(exp, ds, rows)  # pre-flight errors block training (issue 3)
-        trainable = sum(r.trainable_params for r in rows)
-        total = int(model.count_params())
-        summary = Summary(0, tuple(int(d) for d in x_train.shape[1:]), rows, total, trainable,
-                          total - trainable, _describe(ds), ())
-        steps = max(1, math.ceil(len(x_train) / exp.fit.batch_size))
-        writer.info.update({"params": total, "trainable_params": trainable, "dataset": _describe(ds),
-                            "steps_per_epoch": steps, "epochs_done": 0})
-        writer.write_info()
         log.info("run %s: %s, %d params, x_train %s, x_val %s, %d steps per epoch", run_id,
-                 exp.name, total, x_train.shape, x_val.shape, steps)
-        state = _Stream(run_id, exp.fit.epochs, steps, emit, control, writer, time.time())
-        emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, steps, summary))
+                 exp.name, prep.summary.total_params, prep.x_train.shape, prep.x_val.shape, prep.steps)
+        state = _Stream(run_id, exp.fit.epochs, prep.steps, emit, control, writer, time.time())
+        emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, prep.steps, prep.summary))
         cb = _callback_class()(state)
         extra = [c for c in (x(writer.dir) if _is_factory(x) else x for x in extra_callbacks) if c is not None]
-        model.fit(x_train, y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
-                  validation_data=(x_val, y_val) if len(x_val) else None, shuffle=True,
-                  class_weight=getattr(ds, "class_weight", None),
-                  callbacks=[cb, *callbacks, *extra])
+        model.fit(prep.x_train, prep.y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
+                  validation_data=(prep.x_val, prep.y_val) if len(prep.x_val) else None, shuffle=True,
+                  class_weight=getattr(prep.dataset, "class_weight", None),
+                  callbacks=[cb, *prep.callbacks, *extra])
     except KeyboardInterrupt:
         done = len(state.history) if state else 0
         _finish(writer, "stopped", None, epochs_done=done)
@@ -391,11 +487,9 @@ def _train(exp: Experiment, spec: Experiment, emit: Callable[[Event], Any], cont
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
         return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
     status = "completed" if done >= exp.fit.epochs else "stopped"
-    _finish(writer, status, None, epochs_done=done)
-    model_path = None
-    if done >= 1:
-        model_path = _save(model, writer)
-    log.info("run %s %s after %d epochs in %.1f s", run_id, status, done, seconds)
+    model_path = _save(model, writer) if done >= 1 else None  # before run.json says the run ended
+    _finish(writer, status, None, epochs_done=done, **({"model": model_path.name} if model_path else {}))
+    log.info("run %s %s after %s in %.1f s", run_id, status, plural(done, "epoch"), seconds)
     emit(RunFinished(run_id, status, done, seconds))
     return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
 
@@ -415,8 +509,6 @@ def _save(model: Any, writer: RunWriter) -> Path | None:
     try:
         model.save(tmp)
         tmp.replace(path)
-        writer.info["model"] = path.name
-        writer.write_info()
     except Exception as e:
         log.error("run %s: cannot save model.keras: %s", writer.run_id, e)
         return None
