@@ -13,9 +13,13 @@ posted back as a message. tuidl itself prepares every series before plotting:
 * long series are decimated to about two points per pixel column, keeping the
   minimum and maximum of each column so spikes stay visible.
 
-Below :attr:`LossChart.MIN_SIZE` the chart becomes a one-line text summary.
+Below :attr:`LossChart.MIN_SIZE` the chart becomes a one-line text summary,
+with a sparkline of the metric under it where there are rows for one.
 Train and validation curves differ by marker, not only by colour, so the chart
-reads the same with ``NO_COLOR``. :attr:`LossChart.metric` picks what is
+reads the same with ``NO_COLOR``. The legend is one line under the plot, drawn
+by tuidl (:func:`legend_line`), never over the curves (plotext draws its legend
+inside the plot area, over the top-left corner where the first, highest losses
+are); the x axis is ticked at whole epochs (:func:`epoch_ticks`). :attr:`LossChart.metric` picks what is
 plotted: ``loss`` or any other logged key (``accuracy``, ``learning_rate``,
 ...); :meth:`LossChart.cycle_metric` steps through them.
 """
@@ -32,7 +36,7 @@ from textual.app import ComposeResult
 from textual.containers import Container
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Sparkline, Static
 from textual_plotext.plot import Plot
 
 from tuidl.core.history import RunHistory, prepare_series
@@ -52,6 +56,111 @@ def fit_title(run: str, extras: list[str], width: int) -> str:
         return full
     short = " · ".join(extras) or run
     return short if len(short) <= width else short[: max(0, width - 1)] + "…"
+
+
+LegendEntry = tuple[str, str, str, str]
+"""``(marker, label, short label, colour)`` of one curve in the legend line."""
+
+
+def legend_line(entries: list[LegendEntry], width: int, x_label: str = "epoch") -> Text:
+    """The chart's legend and x-axis label on one line of at most ``width`` cells.
+
+    Each entry is its marker (in the curve's colour, so the marker, not the hue,
+    tells the curves apart with ``NO_COLOR``) and its label, two spaces apart;
+    ``x_label`` is right-aligned (dim) when it fits. What does not fit falls back
+    to the short labels (``batch``, ``train``, ``val``; the title names the
+    metric), then drops ``x_label``, then is cut with ``…``.
+
+    Args:
+        entries: the curves drawn, in drawing order (see :data:`LegendEntry`).
+        width: cells available.
+        x_label: the x axis' name.
+
+    Returns:
+        A :class:`rich.text.Text` of at most ``width`` cells (``no data yet`` when
+        ``entries`` is empty).
+    """
+    def build(short: bool) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        for i, (marker, label, short_label, colour) in enumerate(entries):
+            if i:
+                t.append("  ")
+            t.append(marker, style=colour)
+            t.append(f" {short_label if short else label}")
+        return t
+
+    if not entries:
+        line = Text("no data yet", style="dim", no_wrap=True, overflow="ellipsis")
+    else:
+        line = build(False)
+        if line.cell_len > width:
+            line = build(True)
+    if x_label and line.cell_len + 2 + len(x_label) <= width:
+        line.append(" " * (width - line.cell_len - len(x_label)))
+        line.append(x_label, style="dim")
+    line.truncate(max(0, width), overflow="ellipsis")
+    return line
+
+
+NICE_STEPS = (1, 2, 5)
+"""Tick steps are these times a power of ten (1, 2, 5, 10, 20, 50, ...)."""
+
+
+def epoch_ticks(x_min: float, x_max: float, columns: int) -> tuple[int, int, list[int]]:
+    """Whole-epoch x ticks that fit ``columns`` cells.
+
+    Args:
+        x_min, x_max: the smallest and largest x drawn (epochs; an epoch's end is
+            at ``epoch + 1``, batch points in between).
+        columns: width of the plot area in cells.
+
+    Returns:
+        ``(lo, hi, ticks)``: the axis range in whole epochs (``lo <= x_min``,
+        ``hi >= x_max``, ``hi > lo``, ``lo >= 0``) and the ticks: the multiples of
+        the smallest step of 1, 2, 5, 10, 20, 50, ... epochs that leaves each
+        label its width plus 2 cells, within ``[lo, hi]`` (``[lo]`` when none is).
+    """
+    lo = max(0, math.floor(x_min)) if math.isfinite(x_min) else 0
+    hi = max(math.ceil(x_max) if math.isfinite(x_max) else 0, lo + 1)
+    need = (len(str(hi)) + 2) * (hi - lo) / max(1, columns)  # epochs between two labels
+    step, scale = 1, 1
+    while step < need:
+        for m in NICE_STEPS:
+            step = m * scale
+            if step >= need:
+                break
+        scale *= 10
+    first = -(-lo // step) * step
+    return lo, hi, list(range(first, hi + 1, step)) or [lo]
+
+
+def value_ticks(lo: float, hi: float, count: int) -> tuple[list[float], list[str]]:
+    """Round y ticks inside ``[lo, hi]``: multiples of 1, 2 or 5 times a power of ten.
+
+    Args:
+        lo, hi: the smallest and largest value drawn (finite).
+        count: at most this many ticks (the rows of the plot area allow about one
+            label every other row).
+
+    Returns:
+        ``(ticks, labels)``: at least two ticks where the range allows, labels with
+        the decimals the step needs (``0.5``, ``1.0``, ``1.5``); empty lists when
+        ``hi <= lo`` (plotext then ticks the axis itself).
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        return [], []
+    count = max(2, count)
+    scale = 10.0 ** math.floor(math.log10((hi - lo) / count))
+    for step in (m * scale for m in (*NICE_STEPS, 10, 20, 50)):
+        first = math.ceil(lo / step)
+        ticks = [k * step for k in range(first, math.floor(hi / step) + 1)]
+        if len(ticks) <= count:
+            break
+    if len(ticks) < 2:  # too narrow a range for round ticks: its ends
+        ticks = [lo, hi]
+        return ticks, [_fmt(t) for t in ticks]
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    return ticks, [f"{t:.{decimals}f}" for t in ticks]
 
 
 def _fmt(v: float) -> str:
@@ -79,8 +188,10 @@ class LossChart(Container):
     LossChart { height: 1fr; min-height: 1; }
     LossChart > #chart-plot { height: 1fr; }
     LossChart > #chart-summary { height: 1; display: none; }
+    LossChart > #chart-spark { height: 1fr; display: none; }
     LossChart.-small > #chart-plot { display: none; }
     LossChart.-small > #chart-summary { display: block; }
+    LossChart.-small.-spark > #chart-spark { display: block; }
     """
 
     MIN_SIZE = (30, 8)
@@ -94,7 +205,9 @@ class LossChart(Container):
         "val": ("◆", "orange", True),
     }
     """Per role of a curve (batch values, epoch train values, epoch validation values):
-    marker, colour, and whether epoch points get their own marker."""
+    marker, colour (plotext's name), and whether epoch points get their own marker."""
+    LEGEND_COLOUR = {"gray": "color(8)", "blue": "color(4)", "orange": "color(3)", "red": "color(1)"}
+    """The Rich colour plotext draws each of its colour names with (under its ``clear`` theme)."""
 
     log_scale: reactive[bool] = reactive(False)
     """Plot log10 of the values instead of the values."""
@@ -131,6 +244,7 @@ class LossChart(Container):
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-plot")
         yield Static("loss: no data yet", id="chart-summary")
+        yield Sparkline([], id="chart-spark", summary_function=lambda v: sum(v) / len(v))
 
     def on_mount(self) -> None:
         self._dirty = True
@@ -216,6 +330,20 @@ class LossChart(Container):
             parts.append(f"batch {m} {_fmt(float(ys[-1]))}")
         return " · ".join(parts) or f"{m}: no data yet"
 
+    def spark_values(self, columns: int) -> list[float]:
+        """What the small chart's sparkline shows under the summary line: :attr:`metric`
+        per batch (per epoch when the batch logs lack it), finite values only, log10
+        under :attr:`log_scale`, decimated to about ``columns`` points."""
+        h = self.history
+        m = self.metric
+        if h.batches_logged and m in h.keys("batch"):
+            xs, ys = h.series(m, x="step", source="batch")
+        elif h.epochs_done and m in h.keys("epoch"):
+            xs, ys = h.series(m, x="epoch", source="epoch")
+        else:
+            return []
+        return prepare_series(xs, ys, log_y=self.log_scale, n_columns=max(1, columns)).ys.tolist()
+
     def _series(self) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
         """Copies of the curves' (role, label, x, y) as they are now, for :attr:`metric`."""
         h = self.history
@@ -239,6 +367,9 @@ class LossChart(Container):
         self.set_class(small, "-small")
         if small:
             self.query_one("#chart-summary", Static).update(self.summary_text(), layout=False)
+            spark = self.spark_values(w)
+            self.set_class(len(spark) > 1, "-spark")
+            self.query_one("#chart-spark", Sparkline).data = spark
             return
         self.draws += 1
         self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title, self.metric)
@@ -256,32 +387,55 @@ class LossChart(Container):
 
     def _build(self, series: list[tuple[str, str, np.ndarray, np.ndarray]], size: tuple[int, int],
                log: bool, title: str, metric: str = "loss") -> tuple[Text, str]:
+        """The plot (``h - 1`` rows: title, plot area, x ticks) and the legend line under it."""
         w, h = size
         plt = self._plot
         plt.clear_data()
         plt.clear_figure()
         plt.theme("clear")
-        plt.plotsize(w, h)
+        plt.plotsize(w, h - 1)  # the last row is tuidl's legend line
         cols = max(10, w - 10)  # the plot area: the width less the y tick labels
         bad_x: list[float] = []
         dropped = 0
         tops: list[float] = []
+        bottoms: list[float] = []
+        x_lo, x_hi = math.inf, -math.inf
+        legend: list[LegendEntry] = []
+        markers: list[tuple[list[float], list[float], str, str]] = []
+        short = {"batch": "batch", "train": "train", "val": "val"}
         for role, label, xs, ys in series:
             p = prepare_series(xs, ys, log_y=log, n_columns=cols)
             bad_x.extend(p.nonfinite_xs.tolist())
             dropped += p.nonpositive_count
+            if p.nonfinite_xs.size:
+                x_lo, x_hi = min(x_lo, float(p.nonfinite_xs.min())), max(x_hi, float(p.nonfinite_xs.max()))
             if not p.xs.size:
                 continue
             tops.append(float(p.ys.max()))
+            bottoms.append(float(p.ys.min()))
+            x_lo, x_hi = min(x_lo, float(p.xs.min())), max(x_hi, float(p.xs.max()))
             marker, color, points = self.STYLE[role]
             x, y = p.xs.tolist(), p.ys.tolist()
+            # no plotext labels: its legend is drawn inside the plot area, over the curves
             if points:
                 plt.plot(x, y, marker="braille", color=color)
-                plt.scatter(x, y, marker=marker, color=color, label=f"{marker} {label}")
+                markers.append((x, y, marker, color))
+                legend.append((marker, label, short[role], self.LEGEND_COLOUR[color]))
             else:
-                plt.plot(x, y, marker=marker, color=color, label=f"⠒ {label}")
+                plt.plot(x, y, marker=marker, color=color)
+                legend.append(("⠒", label, short[role], self.LEGEND_COLOUR[color]))
+        for x, y, marker, color in markers:  # after every line, so no line is drawn over a marker
+            plt.scatter(x, y, marker=marker, color=color)
         if bad_x and tops:
-            plt.scatter(bad_x, [max(tops)] * len(bad_x), marker="x", color="red", label="x non-finite")
+            plt.scatter(bad_x, [max(tops)] * len(bad_x), marker="x", color="red")
+            legend.append(("x", "non-finite", "nan/inf", self.LEGEND_COLOUR["red"]))
+        if tops:
+            lo, hi, ticks = epoch_ticks(x_lo, x_hi, cols)
+            plt.xlim(lo, hi)
+            plt.xticks(ticks, [str(t) for t in ticks])
+            yticks, ylabels = value_ticks(min(bottoms), max(tops), (h - 5) // 2 + 1)
+            if yticks:
+                plt.yticks(yticks, ylabels)
         extras = [f"log10({metric})" if log else metric if metric != "loss" else ""]
         if not series and metric != "loss":
             extras.append(f"no {metric} logged yet")
@@ -293,8 +447,11 @@ class LossChart(Container):
         run = "" if title == "loss" else title  # "loss": the placeholder before the first run
         title = " · ".join([run, *extras] if run else extras) or metric
         plt.title(fit_title(run, extras, w - 2) or metric)
-        plt.xlabel("epoch")
-        return Text.from_ansi(plt.build(), no_wrap=True), title
+        text = Text.from_ansi(plt.build(), no_wrap=True)
+        if not text.plain.endswith("\n"):  # plotext ends its last line with one
+            text.append("\n")
+        text.append_text(legend_line(legend, w))
+        return text, title
 
     def on_loss_chart_rendered(self, message: "LossChart.Rendered") -> None:
         message.stop()
