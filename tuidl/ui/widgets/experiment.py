@@ -161,8 +161,17 @@ class Pickers(Horizontal):
     DEFAULT_CSS = """
     Pickers { height: 1; }
     Pickers > Label { padding: 0 1 0 1; }
-    Pickers > Select { width: 1fr; }
+    Pickers > Select { min-width: 6; }
+    Pickers > #pick-optimizers { width: 4fr; }
+    Pickers > #pick-initializers { width: 5fr; }
+    Pickers > #pick-regularizers { width: 3fr; }
     """
+    FAMILIES = (("optimizers", "opt", "(custom)", "optimizer (compile.optimizer)"),
+                ("initializers", "init", "(mixed)", "kernel_initializer of every layer that takes one"),
+                ("regularizers", "reg", "(mixed)", "kernel_regularizer of every layer that takes one"))
+    """Per picker: preset family, label, prompt when the experiment's value is not a preset, tooltip.
+    Widths are shared in proportion to the longest preset names (12, 14 and 9 characters), so the
+    three fit at 80 columns."""
 
     def __init__(self, presets: dict[str, list[str]], *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
@@ -170,12 +179,12 @@ class Pickers(Horizontal):
         self._exp: Experiment | None = None
 
     def compose(self) -> ComposeResult:
-        for family, label, prompt in (("optimizers", "optimizer", "(custom)"),
-                                      ("initializers", "init", "(mixed)"),
-                                      ("regularizers", "reg", "(mixed)")):
+        for family, label, prompt, tooltip in self.FAMILIES:
             yield Label(label)
-            yield Select([(n, n) for n in self._presets.get(family, [])], prompt=prompt,
-                         compact=True, id=f"pick-{family}", allow_blank=True)
+            select: Select[str] = Select([(n, n) for n in self._presets.get(family, [])], prompt=prompt,
+                                         compact=True, id=f"pick-{family}", allow_blank=True)
+            select.tooltip = tooltip
+            yield select
 
     def show_experiment(self, exp: Experiment) -> None:
         """Set each picker to the experiment's current preset (blank when custom or mixed)."""

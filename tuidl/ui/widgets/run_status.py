@@ -22,11 +22,13 @@ class StatusLine(Static):
     """One line: what the engine and the current run are doing.
 
     Set with :meth:`set_state`; ``state`` is one of :data:`STATES` and ``text``
-    is shown as is (e.g. ``"training 20250101-120000-digits-mlp-ab12"``).
+    is shown as is (e.g. ``"training 20250101-120000-digits-mlp-ab12"``), on one
+    line: what does not fit is cut with ``…`` (it used to wrap, and a narrow
+    terminal showed only its first word).
     """
 
     DEFAULT_CSS = """
-    StatusLine { height: 1; padding: 0 1; background: $boost; }
+    StatusLine { height: 1; padding: 0 1; background: $boost; text-wrap: nowrap; text-overflow: ellipsis; }
     StatusLine.-failed, StatusLine.-dead, StatusLine.-diverged { background: $error 30%; }
     StatusLine.-training, StatusLine.-stopping { background: $accent 20%; }
     StatusLine.-completed { background: $success 20%; }
@@ -52,6 +54,9 @@ class TrainProgress(Horizontal):
 
     Updates repaint only (fixed widths, no percentage/ETA sub-widgets): a
     re-layout of the screen per batch would cost the event loop tens of ms.
+    Where the full label would leave the bar fewer than :attr:`MIN_BAR` cells,
+    the label is the compact ``ep x/N · b b/steps pct`` (the width is chosen once
+    per run and on resize, never per batch).
     """
 
     DEFAULT_CSS = """
@@ -61,15 +66,43 @@ class TrainProgress(Horizontal):
     TrainProgress > ProgressBar > Bar { width: 1fr; }
     """
 
+    MIN_BAR = 6
+    """Cells the bar keeps at least, by shortening the label."""
+
+    epochs: int = 1
+    steps: int = 1
+    compact: bool = False
+    """The label is in its compact form."""
+
     def compose(self) -> ComposeResult:
         yield Label("epoch –/– · batch –/–", id="progress-label")  # fixed width: no re-layout
         yield ProgressBar(total=1, show_eta=False, show_percentage=False, id="progress-bar")
 
+    def _format(self, epoch: int | str, batch: int | str, done: str, compact: bool) -> str:
+        if compact:
+            return f"ep {epoch}/{self.epochs} · b {batch}/{self.steps} {done}"
+        return f"epoch {epoch}/{self.epochs} · batch {batch}/{self.steps} {done}"
+
+    def _fit_label(self) -> None:
+        """Choose the label's form and width for the widget's width and the run's numbers."""
+        full = len(self._format(self.epochs, self.steps, "100%", False)) + 1
+        short = len(self._format(self.epochs, self.steps, "100%", True)) + 1
+        self.compact = self.size.width > 0 and self.size.width - full < self.MIN_BAR
+        self.query_one("#progress-label", Label).styles.width = short if self.compact else full
+
+    def on_resize(self) -> None:
+        if self.size.width and self._shown is not None:  # before the first run: the placeholder
+            was = self.compact
+            self._fit_label()
+            if was != self.compact:
+                self._label(*self._shown)
+
+    _shown: tuple[int, int] | None = None
+
     def reset(self, epochs: int, steps: int) -> None:
         """A run starts: ``epochs`` asked for, ``steps`` batches per epoch."""
         self.epochs, self.steps = max(1, epochs), max(1, steps)
-        widest = f"epoch {self.epochs}/{self.epochs} · batch {self.steps}/{self.steps} 100%"
-        self.query_one("#progress-label", Label).styles.width = len(widest) + 1  # one layout per run
+        self._fit_label()  # one layout per run
         self.query_one(ProgressBar).update(total=self.epochs * self.steps, progress=0)
         self._label(0, 0)
 
@@ -84,12 +117,15 @@ class TrainProgress(Horizontal):
         self._label(epoch + 1, self.steps)
 
     def _label(self, epoch: int, batch: int) -> None:
+        self._shown = (epoch, batch)
         done = ((epoch - 1) * self.steps + batch) / (self.epochs * self.steps) if epoch else 0.0
         self.query_one("#progress-label", Label).update(
-            f"epoch {epoch}/{self.epochs} · batch {batch}/{self.steps} {done:4.0%}", layout=False)
+            self._format(epoch, batch, f"{done:4.0%}", self.compact), layout=False)
 
-    epochs: int = 1
-    steps: int = 1
+    @property
+    def label_text(self) -> str:
+        """The label as shown now (plain)."""
+        return str(self.query_one("#progress-label", Label).render())
 
 
 def _num(v: float) -> str:
@@ -113,12 +149,13 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
         e.g. ``ep 3 │ loss 0.667 val 0.733 best 0.733 @ep 3 │ accuracy 0.7 val 0.65 │ lr 0.001``:
         each metric with its validation value (``val``); parts that do not fit are
         left out from the end (loss and best first, then the metrics in logged order,
-        the learning rate last) and counted as ``+N`` where that still fits.
+        the learning rate last) and counted as ``+N`` where that still fits. On a line
+        too narrow for the loss part, its best value is left out, then its ``val``.
     """
-    def pair(name: str, shown: str, with_best: bool = False) -> Text:
+    def pair(name: str, shown: str, with_best: bool = False, with_val: bool = True) -> Text:
         t = Text(f"{shown} ")
         t.append(_num(float(logs[name])), style="bold")
-        if f"val_{name}" in logs:
+        if with_val and f"val_{name}" in logs:
             t.append(" val ", style="dim")
             t.append(_num(float(logs[f"val_{name}"])), style="bold")
         if with_best and best is not None:
@@ -128,7 +165,13 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
 
     parts: list[Text] = []
     if "loss" in logs:
-        parts.append(pair("loss", "loss", with_best=True))
+        # the loss always shows: on a narrow line without the best value, then without val
+        sep_len = 3 + len(f"ep {epoch + 1}")
+        for with_best, with_val in ((True, True), (False, True), (False, False)):
+            loss = pair("loss", "loss", with_best=with_best, with_val=with_val)
+            if sep_len + loss.cell_len <= width:
+                break
+        parts.append(loss)
     for key in logs:
         if key in ("loss", "learning_rate") or key.startswith("val_"):
             continue
