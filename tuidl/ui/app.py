@@ -345,7 +345,7 @@ class TuidlApp(App[int]):
     def action_stop(self) -> None:
         """Stop the run after the batch in progress (finished epochs are kept)."""
         if not self.training:
-            self.notify("no run in progress")
+            self.notify("nothing is running · t starts a run", title="Stop")
             return
         self._send(Stop())
         if self.current_run is None:

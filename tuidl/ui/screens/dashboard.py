@@ -7,8 +7,9 @@ the methods here ("attributes down"); the pickers post
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Log
@@ -37,8 +38,20 @@ class DashboardScreen(Screen[None]):
                 tooltip="Chart the next logged metric: loss, accuracy, ..., learning_rate, then loss again"),
     ]
 
+    FOOTER_ORDER = ("train", "stop", "quit", "builder", "data", "runs",
+                    "dashboard.log_scale", "dashboard.metric")
+    """Binding ids in the order the footer (and palette) lists them: the primary keys first, so
+    they are the ones left when a narrow terminal cuts the footer short. Bindings without an
+    id, or with another, follow in Textual's order."""
     COMPACT_FOOTER_BELOW = 100
     """Below this many columns the footer is compact (one space between keys), so every key fits at 80."""
+    NARROW_BELOW = 70
+    """Below this many columns the experiment pane and the pickers are hidden (class ``-narrow``):
+    the training pane (chart, progress) takes the width; the builder (``b``) shows the model and
+    sets what the pickers set (at 40 columns the pickers cut their values short)."""
+    SHORT_BELOW = 16
+    """Below this many rows the log pane is hidden (class ``-short``): at 12 rows it had one line,
+    taken by its scroll bar."""
     LOG_MAX_LINES = 5000
     """Lines the log pane keeps."""
     LOG_FLUSH_S = 0.2
@@ -63,11 +76,47 @@ class DashboardScreen(Screen[None]):
         yield Log(max_lines=self.LOG_MAX_LINES, id="log", auto_scroll=True)
         yield Footer()
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's active bindings, ordered by :attr:`FOOTER_ORDER` (what the footer shows).
+
+        Textual lists the screen's bindings before the App's, and the App's
+        ``ctrl+q`` where Textual's own ``App`` declares it (first), so the footer
+        read ``l Log y  m Metric  ^q Quit  t Train ...`` and lost ``t`` at 40
+        columns. Only the order changes; which key runs what does not (Textual
+        dispatches keys through the binding chain, not this map).
+        """
+        bindings = super().active_bindings
+        rank = {binding_id: i for i, binding_id in enumerate(self.FOOTER_ORDER)}
+        last = len(rank)
+        return dict(sorted(bindings.items(), key=lambda kv: rank.get(kv[1].binding.id or "", last)))
+
+    def _fit(self) -> None:
+        w, h = self.size
+        self.query_one(Footer).compact = w < self.COMPACT_FOOTER_BELOW
+        self.set_class(w < self.NARROW_BELOW, "-narrow")
+        self.set_class(h < self.SHORT_BELOW, "-short")
+
     def on_resize(self) -> None:
-        self.query_one(Footer).compact = self.size.width < self.COMPACT_FOOTER_BELOW
+        self._fit()
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose binding is dimmed (``s`` with nothing running, ``t`` during a run) says why.
+
+        Textual does nothing for a disabled binding; the App's ``train`` and
+        ``stop`` actions check their own state and explain it in a notification,
+        so they are called directly here. Enabled keys pass on to the bindings.
+        """
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.binding.id not in ("train", "stop"):
+            return
+        event.stop()
+        action = getattr(self.app, f"action_{active.binding.action}", None)
+        if callable(action):
+            action()
 
     def on_mount(self) -> None:
-        self.query_one(Footer).compact = self.size.width < self.COMPACT_FOOTER_BELOW
+        self._fit()
         self.query_one("#experiment").border_title = "experiment"
         self.query_one("#training").border_title = "training"
         self.query_one("#log").border_title = "engine log"
