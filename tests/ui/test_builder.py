@@ -215,7 +215,7 @@ async def test_compile_and_fit_settings() -> None:
         b = await settle(pilot, app)
         await pilot.press("c")
         await pilot.pause()
-        t = b.query_one("#training")
+        t = b.query_one("#training-form")
         t.query_one("#optimizer-form #arg-learning_rate").value = "0.01"
         b = await settle(pilot, app)
         assert b.exp.compile.optimizer.class_name == "Adam"
@@ -227,7 +227,7 @@ async def test_compile_and_fit_settings() -> None:
         b = await settle(pilot, app)
         lr = b.exp.compile.optimizer.config["learning_rate"]
         assert lr["class_name"] == "ExponentialDecay" and lr["config"]["initial_learning_rate"] == 0.01
-        t = b.query_one("#training")
+        t = b.query_one("#training-form")
         t.query_one("#schedule-form #arg-decay_steps").value = "50"
         b = await settle(pilot, app)
         assert b.exp.compile.optimizer.config["learning_rate"]["config"]["decay_steps"] == 50
@@ -341,3 +341,176 @@ async def test_random_key_sequences_stay_valid_or_report() -> None:
             n = len(b.exp.model.layers)
             if n and not b.findings:
                 assert len(b.summary.rows) == n
+
+
+# -- keys on the Compile & fit tab, fast bursts, invalid field texts (newcomer's report) -------
+
+def burst(app: App, *keys: str) -> None:
+    """Send ``keys`` the way a terminal delivers a burst (tmux send-keys): all queued at once,
+    with no wait between them (``pilot.press`` waits for idle after each key)."""
+    from textual import events
+
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def drain(pilot: Any, app: App, cond: Callable[[], bool]) -> BuilderScreen:
+    """Wait until ``cond`` holds and the summary is settled."""
+    await wait_for(pilot, cond)
+    return await settle(pilot, app)
+
+
+def active_tab(b: BuilderScreen) -> str:
+    from textual.widgets import TabbedContent
+
+    return b.query_one(TabbedContent).active
+
+
+def binding_ids(b: BuilderScreen) -> set[str]:
+    return {a.binding.id for a in b.active_bindings.values() if a.binding.id}
+
+
+def footer_ids(b: BuilderScreen) -> set[str]:
+    return {a.binding.id for a in b.active_bindings.values() if a.binding.id and a.binding.show}
+
+
+async def test_layer_keys_do_nothing_on_the_compile_and_fit_tab() -> None:
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        start = b.exp
+        layer_ops = {"builder.add", "builder.remove", "builder.duplicate", "builder.move_up",
+                     "builder.move_down", "builder.edit"}
+        assert layer_ops <= binding_ids(b)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: active_tab(b) == "tab-training")
+        assert not layer_ops & binding_ids(b)  # neither shown nor active
+        assert "builder.settings" not in footer_ids(b) and "builder.model" in footer_ids(b)
+        for key in ("x", "d", "K", "J", "a", "e", "delete"):
+            await pilot.press(key)
+        b = await settle(pilot, app)
+        assert b.exp == start and isinstance(app.screen, BuilderScreen)
+        await pilot.press("m")
+        await wait_for(pilot, lambda: active_tab(b) == "tab-model" and isinstance(app.screen.focused, LayerList))
+        assert layer_ops <= binding_ids(b) and "builder.model" not in footer_ids(b)
+        await pilot.press("x")
+        b = await settle(pilot, app)
+        assert len(b.exp.model.layers) == len(start.model.layers) - 1
+
+
+async def test_footer_at_80_columns_shows_save_open_export_and_no_builder_key() -> None:
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        shown = footer_ids(b)
+        assert {"builder.save", "builder.open", "builder.export", "builder.train", "builder.add"} <= shown
+        assert "builder.duplicate" not in shown and "builder.duplicate" in binding_ids(b)  # key and palette
+
+
+async def test_fast_burst_after_e_lands_in_the_field_and_matches_the_model() -> None:
+    """``down e ctrl+a ctrl+k 1 2 8 tab`` in one burst: the field and the model both say 128."""
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        burst(app, "down", "e", "ctrl+a", "ctrl+k", "1", "2", "8", "tab")
+        b = await drain(pilot, app, lambda: getattr(app.screen.focused, "id", "") == "arg-activation")
+        field = b.query_one("#editor-body #arg-units")
+        assert b.exp.model.layers[1].config["units"] == 128
+        assert field.value == "128"
+        assert b.query_one("#editor-body ArgForm").error_text("units") == ""
+        assert b.summary.rows[1].params == 64 * 128 + 128
+        # the same with pilot.press (no pauses between the keys), then back to the list and on
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen.focused, LayerList))
+        await pilot.press("down", "e", "ctrl+a", "ctrl+k", "4", "8", "escape", "up", "up")
+        b = await drain(pilot, app, lambda: b.cursor == 0)
+        assert b.exp.model.layers[2].config["units"] == 48
+        await pilot.press("down", "down")
+        b = await drain(pilot, app, lambda: b.cursor == 2)
+        assert b.query_one("#editor-body #arg-units").value == "48"
+
+
+async def test_typing_while_summaries_arrive_never_overwrites_the_field() -> None:
+    """Each digit is applied and summarised while the next ones arrive; the field keeps the typing."""
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        await pilot.press("down", "e")
+        await wait_for(pilot, lambda: getattr(app.screen.focused, "id", "") == "arg-units")
+        for chunk in (["ctrl+a", "ctrl+k", "2"], ["5"], ["6", "backspace"], ["6"]):
+            burst(app, *chunk)
+            await pilot.pause()
+        b = await drain(pilot, app, lambda: b.exp.model.layers[1].config["units"] == 256)
+        assert b.query_one("#editor-body #arg-units").value == "256"
+        await pilot.press("ctrl+z")  # undo: shown in place, the focused field is left alone...
+        b = await settle(pilot, app)
+        assert b.exp.model.layers[1].config["units"] == 64
+        await pilot.press("escape", "ctrl+y", "ctrl+z")  # ...but a field without focus shows the model
+        b = await drain(pilot, app, lambda: b.query_one("#editor-body #arg-units").value == "64")
+        assert b.exp.model.layers[1].config["units"] == 64
+
+
+async def test_invalid_field_text_is_an_error_finding_and_blocks_training() -> None:
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(100, 30)) as pilot:
+        b = await settle(pilot, app)
+        await pilot.press("down")
+        await add(pilot, app, "dropout")  # layer 3
+        b = await settle(pilot, app)
+        assert b.exp.model.layers[2].class_name == "Dropout" and not b.blocked
+        await pilot.press("e")
+        await wait_for(pilot, lambda: getattr(app.screen.focused, "id", "") == "arg-rate")
+        await pilot.press("ctrl+a", "ctrl+k", "1", ".", "5")
+        b = await settle(pilot, app)
+        text = b.findings_text()
+        assert "layer 3 dropout (Dropout): rate = 1.5 not applied: must be a number >= 0 and < 1" in text
+        assert "no problems" not in str(b.query_one("#findings").render())
+        assert b.blocked and b.exp.model.layers[2].config["rate"] == 0.5
+        await pilot.press("tab")  # leave the field: the text and the error stay
+        await wait_for(pilot, lambda: getattr(app.screen.focused, "id", "") != "arg-rate")
+        b = await settle(pilot, app)
+        assert b.query_one("#editor-body #arg-rate").value == "1.5"
+        assert "rate = 1.5 not applied" in b.findings_text()
+        assert "must be a number" in b.query_one("#editor-body ArgForm").error_text("rate")
+        assert b.check_action("train", ()) is None  # dimmed in the footer
+        b.action_train()  # the palette or the key: refused, with the reason
+        await pilot.pause()
+        assert isinstance(app.screen, BuilderScreen) and not b.train_after
+        assert any("Training is blocked" in (n.title or "") for n in app._notifications)
+        # correcting it clears the finding and applies the value
+        field = b.query_one("#editor-body #arg-rate")
+        field.focus()
+        await pilot.press("ctrl+a", "ctrl+k", "0", ".", "3")
+        b = await settle(pilot, app)
+        assert "not applied" not in b.findings_text() and not b.blocked
+        assert b.exp.model.layers[2].config["rate"] == 0.3
+        # units 0 on a Dense: the same
+        await pilot.press("escape", "up")
+        await wait_for(pilot, lambda: b.cursor == 1)
+        await pilot.press("e", "ctrl+a", "ctrl+k", "0", "escape")
+        b = await settle(pilot, app)
+        assert "layer 2 dense (Dense): units = 0 not applied: must be an integer >= 1" in b.findings_text()
+        assert b.blocked
+        # moving to another layer drops the text, with a notice naming it
+        await pilot.press("down")
+        b = await drain(pilot, app, lambda: "not applied" not in b.findings_text())
+        assert any("units = 0 was not applied" in n.message for n in app._notifications)
+        assert b.exp.model.layers[1].config["units"] == 64 and not b.blocked
+        await pilot.press("t")  # nothing stands in the way now
+        await wait_for(pilot, lambda: app.result is not None)
+        assert app.screen is not b and b.train_after
+
+
+async def test_bool_arguments_say_on_or_off() -> None:
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("down")
+        b = await settle(pilot, app)
+        box = b.query_one("#editor-body #arg-use_bias")
+        assert str(box.label) == "on"
+        box.value = False
+        b = await drain(pilot, app, lambda: b.exp.model.layers[1].config.get("use_bias") is False)
+        assert str(box.label) == "off" and b.summary.rows[1].params == 64 * 64

@@ -183,7 +183,11 @@ class TuidlApp(App[int]):
                 yield cmd
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Dim ``train`` while a run is in progress and ``stop`` when none is."""
+        """Dim ``train`` while a run is in progress and ``stop`` when none is; on the builder,
+        hide the keys that would open a builder, runs or data screen over it."""
+        if getattr(self.screen, "id", None) == "builder" and (
+                action in ("builder", "runs", "data") or (action == "stop" and not self.training)):
+            return False
         if action == "train" and self.training:
             return None
         if action == "stop" and not self.training:
@@ -470,12 +474,16 @@ class TuidlApp(App[int]):
         """Open the builder on the experiment; its result becomes the experiment."""
         from tuidl.ui.screens.builder import BuilderScreen
 
+        screen = BuilderScreen(self.exp, presets=self._presets)
+
         def done(exp: Experiment | None) -> None:
             if exp is not None and exp != self.exp:
                 self.exp = exp
                 self.dashboard.log_line(f"tuidl: experiment edited in the builder ({len(exp.model.layers)} layers)")
+            if screen.train_after:  # t on the builder: train what was built
+                self.action_train()
 
-        self.push_screen(BuilderScreen(self.exp, presets=self._presets), done)
+        self.push_screen(screen, done)
 
     def action_runs(self) -> None:
         """Open the runs browser; opening a run loads its experiment into the builder."""

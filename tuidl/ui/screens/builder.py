@@ -47,6 +47,7 @@ comes from the engine. The screen is dismissed with the edited
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Union
@@ -54,15 +55,15 @@ from typing import Any, Awaitable, Callable, Union
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from tuidl.core.catalog import LAYERS
-from tuidl.core.checks import ERROR, DataInfo, check, estimate_summary, format_finding, layer_names
+from tuidl.core.catalog import LAYERS, format_arg
+from tuidl.core.checks import ERROR, DataInfo, check, estimate_summary, format_finding, layer_names, where
 from tuidl.core.errors import TuidlError
 from tuidl.core.events import Finding, RunFailed, Summary
 from tuidl.core.spec import Experiment, LayerSpec, from_dict
@@ -117,24 +118,39 @@ class BuilderScreen(Screen[Experiment | None]):
     BuilderScreen #training-scroll { padding: 0 1; }
     BuilderScreen TabbedContent, BuilderScreen ContentSwitcher, BuilderScreen TabPane { height: 1fr; }
     BuilderScreen TabPane { padding: 0; }
+    BuilderScreen Footer.-compact FooterLabel { margin: 0 1 0 0; }
     """
+
+    COMPACT_FOOTER_BELOW = 100
+    """Below this many columns the footer is compact, and descriptions short, so that the keys fit."""
+
+    NARROW_HIDDEN = frozenset({"builder.duplicate", "builder.redo", "builder.edit"})
+    """Binding ids left out of the compact footer (still keys, and in the palette)."""
+
+    _LAYER_ACTIONS = frozenset({"add", "remove", "duplicate", "move", "edit"})
+    """Actions on the layer under the cursor: only while the Model tab is shown."""
 
     BINDINGS = [
         Binding("a", "add", "Add", id="builder.add", tooltip="Add a layer after the cursor"),
-        Binding("x,delete", "remove", "Remove", id="builder.remove", tooltip="Remove the layer under the cursor"),
+        Binding("x,delete", "remove", "Del", id="builder.remove", tooltip="Remove the layer under the cursor"),
         Binding("d", "duplicate", "Dup", id="builder.duplicate", tooltip="Duplicate the layer under the cursor"),
-        Binding("K", "move(-1)", "Up", id="builder.move_up", tooltip="Move the layer up"),
-        Binding("J", "move(1)", "Down", id="builder.move_down", tooltip="Move the layer down"),
-        Binding("e", "edit", "Edit", id="builder.edit", tooltip="Edit the layer's arguments"),
+        Binding("K", "move(-1)", "Move up", id="builder.move_up", tooltip="Move the layer up",
+                group=Binding.Group("Move")),
+        Binding("J", "move(1)", "Move down", id="builder.move_down", tooltip="Move the layer down",
+                group=Binding.Group("Move")),
+        Binding("e", "edit", "Edit", id="builder.edit", tooltip="Edit the layer's arguments (enter too)"),
         Binding("ctrl+z", "undo", "Undo", id="builder.undo", tooltip="Undo the last edit"),
         Binding("ctrl+y", "redo", "Redo", id="builder.redo", tooltip="Redo the last undone edit"),
-        Binding("c", "show_tab('tab-training')", "Compile/fit", id="builder.settings",
+        Binding("c", "show_tab('tab-training')", "Fit", id="builder.settings",
                 tooltip="Optimizer, schedule, loss, metrics, fit and callbacks"),
-        Binding("m", "show_tab('tab-model')", "Model", id="builder.model", tooltip="The layers", show=False),
+        Binding("m", "show_tab('tab-model')", "Model", id="builder.model", tooltip="The layers"),
+        Binding("t", "train", "Train", id="builder.train",
+                tooltip="Use this experiment and train it now (blocked while an error stands)"),
         Binding("ctrl+s", "save", "Save", id="builder.save", tooltip="Save as a named user preset"),
         Binding("ctrl+o", "open", "Open", id="builder.open", tooltip="Open an experiment preset"),
         Binding("E", "export", "Export", id="builder.export", tooltip="Write a standalone Keras script"),
-        Binding("escape", "done", "Done", id="builder.done", tooltip="Back (the edited experiment is kept)"),
+        Binding("escape", "done", "Back", id="builder.done",
+                tooltip="Back: from the editor to the list, from the list to the dashboard (the edits are kept)"),
     ]
 
     class SummaryRequested(Message):
@@ -161,6 +177,12 @@ class BuilderScreen(Screen[Experiment | None]):
         self._timer: Timer | None = None
         self._last_key: str | None = None
         self._editor_for: tuple[int, str] | None = None
+        self._invalid: dict[str, Finding] = {}
+        """Fields holding text that is not applied, by ``form_id.argument``: error findings."""
+        self._described_model = exp.model
+        """The model that ``exp.description`` was written for (see :meth:`action_save`)."""
+        self.train_after = False
+        """Set when ``t`` asked to train the experiment the screen is dismissed with."""
 
     # -- state ---------------------------------------------------------------------------
     @property
@@ -186,10 +208,10 @@ class BuilderScreen(Screen[Experiment | None]):
                     with VerticalScroll(id="editor"):
                         yield Static("", id="editor-title")
                         yield Vertical(id="editor-body")
-                yield Static("", id="findings")
             with TabPane("Compile & fit", id="tab-training"):
                 with VerticalScroll(id="training-scroll"):
-                    yield TrainingForm(self.exp, self.presets.get("optimizers", []), id="training")
+                    yield TrainingForm(self.exp, self.presets.get("optimizers", []), id="training-form")
+        yield Static("", id="findings")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -197,7 +219,32 @@ class BuilderScreen(Screen[Experiment | None]):
         self.sub_title = self.exp.name
         self._refresh_all(cursor=0)
         self.query_one(LayerList).focus()
+        self._fit_footer()
         self._request_summary()
+
+    def on_resize(self) -> None:
+        self._fit_footer()
+
+    def _fit_footer(self) -> None:
+        """Compact footer below :attr:`COMPACT_FOOTER_BELOW` columns, so that every key fits at 80."""
+        self.query_one(Footer).compact = self.size.width < self.COMPACT_FOOTER_BELOW
+        self.refresh_bindings()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """Textual's active bindings; below :attr:`COMPACT_FOOTER_BELOW` columns those in
+        :attr:`NARROW_HIDDEN` are not shown in the footer (their keys work, the palette lists them)."""
+        bindings = super().active_bindings
+        if self.size.width < self.COMPACT_FOOTER_BELOW:
+            hidden = self.NARROW_HIDDEN | ({"builder.done"} if self._list_has_focus() else set())
+            for key, active in bindings.items():
+                if active.binding.id in hidden and active.binding.show:
+                    bindings[key] = active._replace(binding=dataclasses.replace(active.binding, show=False))
+        return bindings
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.refresh_bindings()  # the layer keys apply on the Model tab only
 
     # -- editing -------------------------------------------------------------------------
     def _layers(self) -> list[dict[str, Any]]:
@@ -227,21 +274,32 @@ class BuilderScreen(Screen[Experiment | None]):
         self._after_change(cursor, rebuild_editor)
 
     def _after_change(self, cursor: int | None, rebuild_editor: bool = True) -> None:
+        """Show the current experiment. ``rebuild_editor``: the change did not come from the
+        editor's own fields (add, undo, open ...), so show it there too — in place where the
+        form is the same, and never over a field that has focus."""
         self.sub_title = self.exp.name
+        self._refresh_all(cursor, sync_editor=rebuild_editor)
         if rebuild_editor:
-            self._editor_for = None
-        self._refresh_all(cursor)
-        if rebuild_editor:
-            self.query_one(TrainingForm).exp = self.exp
-            self.query_one(TrainingForm).refresh(recompose=True)
+            form = self.query_one(TrainingForm)
+            old = form.exp
+            if (old.compile, old.fit, old.data.validation_split) != (
+                    self.exp.compile, self.exp.fit, self.exp.data.validation_split):
+                self._forget_invalid("training")
+                form.exp = self.exp
+                form.refresh(recompose=True)
+            else:
+                form.exp = self.exp
+        self.refresh_bindings()
         self._schedule_summary()
 
-    def _refresh_all(self, cursor: int | None = None) -> None:
+    def _refresh_all(self, cursor: int | None = None, sync_editor: bool = True) -> None:
+        """Show the experiment, summary and findings. ``sync_editor=False``: the change came
+        from the editor's own field, which already shows it (typing is never overwritten)."""
         self.findings = self._current_findings()
         self.query_one(LayerList).show(self.exp.model.layers, self._rows(), self.findings, cursor)
         self._show_totals()
         self._show_findings()
-        self._show_editor()
+        self._show_editor(sync=sync_editor)
 
     _shown_exp: Experiment | None = None
     _pending_exp: Experiment | None = None
@@ -302,7 +360,8 @@ class BuilderScreen(Screen[Experiment | None]):
         return None
 
     def _current_findings(self) -> tuple[Finding, ...]:
-        return _ordered(self._findings_now())
+        """Invalid field texts first (they block training), then the experiment's findings."""
+        return tuple(self._invalid.values()) + _ordered(self._findings_now())
 
     def _findings_now(self) -> tuple[Finding, ...]:
         if self._summary_current():
@@ -316,23 +375,38 @@ class BuilderScreen(Screen[Experiment | None]):
     def _list_has_focus(self) -> bool:
         return isinstance(self.focused, LayerList)
 
+    def _tab(self) -> str:
+        try:
+            return self.query_one(TabbedContent).active
+        except Exception:  # noqa: BLE001 - not composed yet
+            return "tab-model"
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Layer operations only on the Model tab; undo/redo dimmed when there is nothing to do."""
+        """Layer operations only on the Model tab with the layer list focused (hidden, and
+        inactive, on Compile & fit and in the editor);
+        ``c``/``m`` show the key of the other tab; undo/redo and train dimmed when they cannot apply."""
+        model_tab = self._tab() == "tab-model"
+        if action in self._LAYER_ACTIONS and not (model_tab and self._list_has_focus()):
+            return False  # on Compile & fit, or typing in the editor (x on a checkbox is not "remove")
+        if action == "show_tab":
+            return (parameters[0] != self._tab()) or False
         if action in ("remove", "duplicate", "move", "edit") and not self.exp.model.layers:
             return None
+        if action == "train":
+            return None if self.blocked else True
         if action == "undo":
             return True if self.history.can_undo else None
         if action == "redo":
             return True if self.history.can_redo else None
         return True
 
-    def action_add(self) -> None:
+    async def action_add(self) -> None:
         """Pick a layer class from the catalog and insert it after the cursor."""
         def chosen(class_name: str | None) -> None:
             if class_name:
                 self.add_layer(class_name)
         self._show_tab("tab-model")
-        self.app.push_screen(CatalogPicker(), chosen)
+        await self.app.push_screen(CatalogPicker(), chosen)  # mounted (and focused) before the next key
 
     def add_layer(self, class_name: str, at: int | None = None) -> None:
         """Insert a ``class_name`` layer (Keras defaults, required arguments filled) after ``at``."""
@@ -371,12 +445,20 @@ class BuilderScreen(Screen[Experiment | None]):
         layers[i], layers[j] = layers[j], layers[i]
         self.apply(self._with_layers(layers), cursor=j)
 
-    def action_edit(self) -> None:
-        """Focus the first field of the layer editor."""
+    async def action_edit(self) -> None:
+        """Focus the first field of the layer editor.
+
+        The editor is brought up to date with the cursor and mounted first, and
+        focus moves at once (``set_focus``), so that keys typed right after
+        ``e`` land in the field (see :mod:`tuidl.ui.widgets.typeahead`).
+        """
         self._show_tab("tab-model")
+        self._show_editor()
+        if self._editor_mount is not None:
+            await self._editor_mount
         fields = [w for w in self.query("#editor-body ArgForm .arg-field") if w.focusable and w.display]
         if fields:
-            fields[0].focus()
+            self.set_focus(fields[0])
 
     def action_undo(self) -> None:
         """Undo the last edit."""
@@ -391,13 +473,19 @@ class BuilderScreen(Screen[Experiment | None]):
             self._after_change(None)
 
     def action_show_tab(self, tab: str) -> None:
-        """Show the Model or the Compile & fit tab."""
+        """Show the Model or the Compile & fit tab, with focus in it."""
         self._show_tab(tab)
         if tab == "tab-model":
-            self.query_one(LayerList).focus()
+            self.set_focus(self.query_one(LayerList))
+        else:
+            first = [w for w in self.query_one(TrainingForm).query("*") if w.focusable and w.display]
+            self.set_focus(first[0] if first else None)
 
     def _show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        content = self.query_one(TabbedContent)
+        if content.active != tab:
+            content.active = tab
+            self.refresh_bindings()
 
     def action_done(self) -> None:
         """Leave the editor (back to the list), or leave the builder with the edited experiment."""
@@ -405,6 +493,17 @@ class BuilderScreen(Screen[Experiment | None]):
         if self.query_one(TabbedContent).active != "tab-model" or not self._list_has_focus():
             self.action_show_tab("tab-model")
             return
+        self._forget_invalid("all")
+        self.dismiss(self.exp)
+
+    def action_train(self) -> None:
+        """Leave with the edited experiment and train it; refused (with the reason) while an error stands."""
+        if self.blocked:
+            errors = [f for f in self.findings if f.severity == ERROR]
+            self.notify(f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                        title="Training is blocked", severity="error", timeout=8)
+            return
+        self.train_after = True
         self.dismiss(self.exp)
 
     def action_save(self) -> None:
@@ -478,10 +577,20 @@ class BuilderScreen(Screen[Experiment | None]):
         self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported")
 
     # -- the editor ----------------------------------------------------------------------
-    def _show_editor(self) -> None:
+    _editor_mount: Any = None
+    """The pending mount of the editor's form (awaited by :meth:`action_edit`)."""
+
+    def _show_editor(self, sync: bool = True) -> None:
+        """Show the layer under the cursor in the editor.
+
+        The form is rebuilt only when the cursor is on another layer (or the
+        layer's class changed); otherwise ``sync`` shows the layer's values in
+        place (:meth:`ArgForm.set_values`, which leaves the focused field alone).
+        """
         layers = self.exp.model.layers
         title = self.query_one("#editor-title", Static)
         if not layers:
+            self._forget_invalid("layer")
             self._editor_for = None
             title.update("No layers yet. Press [b]a[/b] to add one.")
             self.query_one("#editor-body").remove_children()
@@ -490,27 +599,89 @@ class BuilderScreen(Screen[Experiment | None]):
         layer = layers[i]
         key = (i, layer.class_name)
         name = layer_names(layers)[i]
+        hint = ("\ne/enter: edit · escape: back" if LAYERS[layer.class_name].args else "")
         title.update(Text.assemble(f"layer {i + 1} ", (layer.class_name, "bold"), f" {name}\n",
-                                   (LAYERS[layer.class_name].description, "dim")))
+                                   (LAYERS[layer.class_name].description, "dim"), (hint, "dim italic")))
         if self._editor_for == key:
+            if sync:
+                for form in self.query("#editor-body ArgForm").results(ArgForm):
+                    form.set_values(layer.config)
             return
+        self._forget_invalid("layer")
         self._editor_for = key
         body = self.query_one("#editor-body")
         body.remove_children()
         info = LAYERS[layer.class_name]
         if info.args:
-            body.mount(ArgForm(info.args, layer.config, components=self.presets, apply_all=True,
-                               form_id=f"layer-{i}"))
+            self._editor_mount = body.mount(ArgForm(info.args, layer.config, components=self.presets,
+                                                    apply_all=True, form_id=f"layer-{i}"))
         else:
-            body.mount(Static("(no arguments)", classes="dim"))
+            self._editor_mount = body.mount(Static("(no arguments)", classes="dim"))
+
+    # -- fields holding text that is not applied ------------------------------------------
+    def _form_label(self, form_id: str) -> tuple[str, int | None]:
+        """How a finding names the form ``form_id``: ``("layer 3 dropout (Dropout)", 2)``."""
+        if form_id.startswith("layer-"):
+            i = int(form_id.split("-", 1)[1])
+            layers = self.exp.model.layers
+            if i < len(layers):
+                return where(i, layer_names(layers)[i], layers[i].class_name), i
+            return f"layer {i + 1}", i
+        if form_id == "optimizer":
+            opt = self.exp.compile.optimizer
+            return f"optimizer {opt if isinstance(opt, str) else opt.class_name}", None
+        if form_id == "schedule":
+            return "learning-rate schedule", None
+        if form_id.startswith("cb-"):
+            return f"callback {form_id[3:]}", None
+        return form_id, None
+
+    @on(ArgForm.Invalid)
+    def _arg_invalid(self, event: ArgForm.Invalid) -> None:
+        """A field holds text that is not applied (or no longer): an error finding while it does."""
+        event.stop()
+        key = f"{event.form_id}.{event.name}"
+        if event.reason is None:
+            if self._invalid.pop(key, None) is None:
+                return
+        else:
+            label, layer = self._form_label(event.form_id)
+            shown = event.text.strip() or "(empty)"
+            field = (f"model.layers[{layer}].config.{event.name}" if layer is not None
+                     else f"{event.form_id}.{event.name}")
+            arg = event.form.arg(event.name)
+            kept = event.form.values.get(event.name, arg.default if arg is not None else None)
+            kept_text = format_arg(arg, kept) if arg is not None else str(kept)
+            self._invalid[key] = Finding(
+                ERROR, f"{label}: {event.name} = {shown} not applied: {event.reason}",
+                f"correct it; until then the model keeps {event.name} = {kept_text or 'unset'}",
+                layer, field)
+        self._refresh_all(sync_editor=False)
+        self.refresh_bindings()
+
+    def _forget_invalid(self, which: str) -> None:
+        """Drop the invalid texts of the layer editor (``"layer"``), the Compile & fit forms
+        (``"training"``) or ``"all"`` because their form goes away — and say so."""
+        gone = [k for k in self._invalid
+                if which == "all" or k.startswith("layer-") == (which == "layer")]
+        if not gone:
+            return
+        lost = [self._invalid.pop(k).message.replace(" not applied: ", " was not applied (") + ")"
+                for k in gone]
+        self.notify("; ".join(lost) + ". The last valid value is kept.", title="Edit discarded",
+                    severity="warning", timeout=10)
+        if self.is_mounted:
+            self.findings = self._current_findings()
+            self._show_findings()
+            self._show_totals()
 
     @on(DataTable.RowHighlighted, "#layers")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_editor()
 
     @on(DataTable.RowSelected, "#layers")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
-        self.action_edit()
+    async def _row_selected(self, event: DataTable.RowSelected) -> None:
+        await self.action_edit()  # a click on the row under the cursor (enter runs edit in order)
 
     @on(ArgForm.Changed)
     def _layer_arg_changed(self, event: ArgForm.Changed) -> None:
@@ -547,6 +718,8 @@ class BuilderScreen(Screen[Experiment | None]):
     @on(TrainingForm.Changed)
     def _training_changed(self, event: TrainingForm.Changed) -> None:
         event.stop()
+        if event.key in ("compile.optimizer", "compile.optimizer.schedule"):
+            self._forget_invalid("training")  # the form recomposes for the new optimizer/schedule
         self.apply(event.exp, key=event.key, rebuild_editor=False)
 
     # -- summary -------------------------------------------------------------------------

@@ -2,18 +2,25 @@
 
 One row per argument, with a widget that fits its kind:
 
-* numbers, pairs, shapes, lists -> ``Input`` (compact) checked with
-  :func:`tuidl.core.catalog.parse_arg` on every keystroke; an invalid value is
-  shown in red under the field with what is allowed, and is not applied;
-* ``bool`` -> ``Switch``;
-* ``choice`` and ``activation`` -> ``Select``;
+* numbers, pairs, shapes, lists -> :class:`ArgInput` (a compact ``Input``)
+  checked with :func:`tuidl.core.catalog.parse_arg` on every keystroke;
+* ``bool`` -> :class:`OnOff` (a ``Checkbox`` labelled "on"/"off", readable
+  without colour);
+* ``choice`` and ``activation`` -> ``Select`` (type to search while open);
 * ``initializer`` / ``regularizer`` -> ``Select`` of the named presets plus
   "custom…", which opens an ``Input`` for ``Class(key=value, ...)``; with
   ``apply_all`` an "all" button applies the value to every layer that takes it.
 
 The form posts :class:`ArgForm.Changed` (argument name, checked value; ``None``
-means "unset, use Keras's default") and :class:`ArgForm.ApplyToAll`. It never
-changes the experiment itself (messages up).
+means "unset, use Keras's default"), :class:`ArgForm.ApplyToAll`, and
+:class:`ArgForm.Invalid` whenever a field starts or stops holding text that
+cannot be applied. An invalid text is never applied and never replaced: it
+stays in its field, with the reason in red under it, also after the field is
+left, until it is corrected (or the form is rebuilt, which the screen
+announces). It never changes the experiment itself (messages up).
+
+:meth:`ArgForm.set_values` shows new values (undo, apply-to-all) in place,
+without rebuilding the form and without touching the field that has focus.
 """
 
 from __future__ import annotations
@@ -25,15 +32,45 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tuidl.core.catalog import (
     ACTIVATIONS, INITIALIZER_CLASSES, REGULARIZER_CLASSES, ArgInfo, format_arg, format_ref, parse_arg,
     parse_ref,
 )
+from tuidl.ui.widgets.typeahead import TypeAhead
+
+__all__ = ["ArgForm", "ArgInput", "OnOff", "CUSTOM"]
 
 CUSTOM = "__custom__"
 """Select value of the "custom…" entry of a component field."""
+
+
+class ArgInput(TypeAhead, Input):
+    """A compact ``Input`` whose editing keys keep their order in a fast burst
+    (``ctrl+a ctrl+k 1 2 8`` gives ``128``; see :mod:`tuidl.ui.widgets.typeahead`)."""
+
+    TYPES_TEXT = True
+
+
+class OnOff(Checkbox):
+    """A ``Checkbox`` whose label says its state: "on" or "off" (no colour needed)."""
+
+    def __init__(self, value: bool = False, **kwargs: Any) -> None:
+        super().__init__("on" if value else "off", value, compact=True, **kwargs)
+
+    def watch_value(self) -> None:
+        super().watch_value()  # the -on class and the Changed message
+        self.label = "on" if self.value else "off"
+
+
+def _reason(message: str) -> str:
+    """The "what is allowed" part of :func:`parse_arg`'s message
+    (``"rate = '1.5': must be a number >= 0 and < 1"`` -> ``"must be a number >= 0 and < 1"``)."""
+    if message.split(" ", 2)[1:2] == ["is"] and ": " in message:  # "units is required: an integer >= 1"
+        head, rest = message.split(": ", 1)
+        return f"{head.split(' ', 2)[2]}: must be {rest}"
+    return message.split(": ", 1)[1] if ": " in message else message
 
 
 class ArgForm(Vertical):
@@ -52,13 +89,14 @@ class ArgForm(Vertical):
     ArgForm { height: auto; }
     ArgForm .arg-row { height: auto; }
     ArgForm .arg-name { width: 21; padding: 0; }
-    ArgForm Switch { height: 1; border: none; padding: 0; width: 8; }
     ArgForm .arg-field { width: 1fr; }
+    ArgForm OnOff.arg-field { width: auto; }
     ArgForm .arg-all { width: 5; min-width: 5; }
     ArgForm .arg-error { color: $error; height: auto; padding: 0 0 0 2; }
     ArgForm .arg-error.-empty { display: none; }
     ArgForm .arg-custom { margin: 0 0 0 21; height: auto; }
     ArgForm .arg-custom.-hidden { display: none; }
+    ArgForm SelectOverlay { max-height: 8; }
     """
 
     class Changed(Message):
@@ -85,6 +123,18 @@ class ArgForm(Vertical):
             self.name = name
             self.value = value
 
+    class Invalid(Message):
+        """Field ``name`` now holds ``text`` that is not applied because of ``reason``
+        (``reason is None``: it holds nothing invalid any more)."""
+
+        def __init__(self, form: "ArgForm", name: str, text: str, reason: str | None) -> None:
+            super().__init__()
+            self.form = form
+            self.form_id = form.form_id
+            self.name = name
+            self.text = text
+            self.reason = reason
+
     def __init__(self, args: tuple[ArgInfo, ...], values: dict[str, Any], *,
                  components: dict[str, list[str]] | None = None, apply_all: bool = False,
                  form_id: str = "", id: str | None = None, classes: str | None = None) -> None:
@@ -95,6 +145,8 @@ class ArgForm(Vertical):
         self.apply_all = apply_all
         self.form_id = form_id
         self._args_by_name = {a.name: a for a in args}
+        self.invalid: dict[str, tuple[str, str]] = {}
+        """Fields holding text that is not applied: name -> (text, reason)."""
 
     # -- composition ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -108,44 +160,90 @@ class ArgForm(Vertical):
                                  tooltip=f"apply this {arg.kind} to every layer that has {arg.name}")
             if arg.kind in ("initializer", "regularizer"):
                 custom = isinstance(value, dict) or hasattr(value, "class_name")
-                yield Input(format_ref(value) if custom else "", id=f"custom-{arg.name}",
-                            placeholder="Class(key=value, ...)", compact=True,
-                            classes="arg-custom" + ("" if custom else " -hidden"))
+                yield ArgInput(format_ref(value) if custom else "", id=f"custom-{arg.name}",
+                               placeholder="Class(key=value, ...)", compact=True,
+                               classes="arg-custom" + ("" if custom else " -hidden"))
             yield Static("", id=f"err-{arg.name}", classes="arg-error -empty")
 
-    def _field(self, arg: ArgInfo, value: Any) -> Widget:
-        wid = f"arg-{arg.name}"
-        tip = arg.help or None
-        shown = arg.default if value is None else value
-        if arg.kind == "bool":
-            return Switch(bool(shown), id=wid, classes="arg-field", tooltip=tip)
+    def _select_options(self, arg: ArgInfo, value: Any) -> tuple[list[tuple[str, Any]], Any]:
+        """``(options, current)`` of the Select for a choice/activation/component argument."""
         if arg.kind in ("choice", "activation"):
             names = arg.choices if arg.kind == "choice" else ACTIVATIONS
             blank = arg.default is None
             current = value if value is not None else (Select.NULL if blank else arg.default)
             if current is not Select.NULL and current not in names:
                 names = (*names, current)
-            return Select([(n, n) for n in names], value=current, allow_blank=blank, id=wid,
-                          prompt="linear (unset)" if arg.kind == "activation" else "unset",
-                          classes="arg-field", compact=True, tooltip=tip)
-        if arg.kind in ("initializer", "regularizer"):
-            family = arg.kind + "s"
-            names = list(self.components.get(family, []))
-            options = [(n, n) for n in names] + [("custom…", CUSTOM)]
-            if isinstance(value, str):
-                current: Any = value if value in names else CUSTOM
-                if value not in names:
-                    options.insert(0, (f"{value} (unknown)", value))
-                    current = value
-            elif value is None:
-                current = Select.NULL
+            return [(n, n) for n in names], current
+        family = arg.kind + "s"
+        names = list(self.components.get(family, []))
+        options: list[tuple[str, Any]] = [(n, n) for n in names] + [("custom…", CUSTOM)]
+        if isinstance(value, str):
+            current = value
+            if value not in names:
+                options.insert(0, (f"{value} (unknown)", value))
+        elif value is None:
+            current = Select.NULL
+        else:
+            current = CUSTOM
+        return options, current
+
+    def _field(self, arg: ArgInfo, value: Any) -> Widget:
+        wid = f"arg-{arg.name}"
+        tip = arg.help or None
+        shown = arg.default if value is None else value
+        if arg.kind == "bool":
+            return OnOff(bool(shown), id=wid, classes="arg-field", tooltip=tip)
+        if arg.kind in ("choice", "activation", "initializer", "regularizer"):
+            options, current = self._select_options(arg, value)
+            if arg.kind in ("choice", "activation"):
+                blank = arg.default is None
+                prompt = "linear (unset)" if arg.kind == "activation" else "unset"
             else:
-                current = CUSTOM
-            default = "none" if arg.kind == "regularizer" else "default"
-            return Select(options, value=current, allow_blank=True, prompt=default, id=wid,
+                blank = True
+                prompt = "none" if arg.kind == "regularizer" else "default"
+            return Select(options, value=current, allow_blank=blank, id=wid, prompt=prompt,
                           classes="arg-field", compact=True, tooltip=tip)
-        return Input(format_arg(arg, value), placeholder=format_arg(arg, arg.default) or "unset",
-                     id=wid, classes="arg-field", compact=True, tooltip=tip)
+        return ArgInput(format_arg(arg, value), placeholder=format_arg(arg, arg.default) or "unset",
+                        id=wid, classes="arg-field", compact=True, tooltip=tip)
+
+    # -- showing new values in place ---------------------------------------------------------
+    def set_values(self, values: dict[str, Any]) -> None:
+        """Show ``values`` (the model's, after undo or apply-to-all) without rebuilding the form.
+
+        The field that has focus is left alone (the person is typing in it),
+        and so is a field that holds invalid text.
+        """
+        focused = self.app.focused
+        for arg in self.args:
+            name = arg.name
+            new = values.get(name)
+            if new == self.values.get(name) and (name in values) == (name in self.values):
+                continue
+            fields = self.query(f"#arg-{name}")
+            if not fields:
+                continue
+            field = fields.first()
+            if field is focused or name in self.invalid:
+                continue
+            if new is None:
+                self.values.pop(name, None)
+            else:
+                self.values[name] = new
+            shown = arg.default if new is None else new
+            if isinstance(field, OnOff):
+                field.value = bool(shown)
+            elif isinstance(field, Select):
+                options, current = self._select_options(arg, new)
+                field.set_options(options)
+                field.value = current
+                if arg.kind in ("initializer", "regularizer"):
+                    custom = self.query_one(f"#custom-{name}", Input)
+                    is_custom = current == CUSTOM
+                    custom.set_class(not is_custom, "-hidden")
+                    if is_custom and custom is not focused:
+                        custom.value = format_ref(new)
+            elif isinstance(field, Input):
+                field.value = format_arg(arg, new)
 
     # -- helpers --------------------------------------------------------------------------
     def _error(self, name: str, text: str) -> None:
@@ -153,10 +251,26 @@ class ArgForm(Vertical):
         err.update(text)
         err.set_class(not text, "-empty")
 
-    def _emit(self, name: str, value: Any) -> None:
+    def _set_invalid(self, name: str, text: str, message: str) -> None:
+        self._error(name, message)
+        entry = (text, _reason(message))
+        if self.invalid.get(name) != entry:
+            self.invalid[name] = entry
+            self.post_message(self.Invalid(self, name, text, entry[1]))
+
+    def _clear_invalid(self, name: str) -> None:
         self._error(name, "")
+        if self.invalid.pop(name, None) is not None:
+            self.post_message(self.Invalid(self, name, "", None))
+
+    def _emit(self, name: str, value: Any) -> None:
+        self._clear_invalid(name)
         self.values[name] = value
         self.post_message(self.Changed(self, name, value))
+
+    def arg(self, name: str) -> ArgInfo | None:
+        """The :class:`ArgInfo` of argument ``name`` (``None`` when the form has no such argument)."""
+        return self._args_by_name.get(name)
 
     def error_text(self, name: str) -> str:
         """The error shown under ``name`` ("" when none)."""
@@ -174,7 +288,10 @@ class ArgForm(Vertical):
             try:
                 ref = parse_ref(event.value, allowed)
             except ValueError as e:
-                self._error(name, str(e))
+                self._set_invalid(name, event.value, f"{name} = {event.value!r}: {e}")
+                return
+            if ref == self.values.get(name):
+                self._clear_invalid(name)
                 return
             self._emit(name, ref)
             return
@@ -185,10 +302,10 @@ class ArgForm(Vertical):
         try:
             value = parse_arg(arg, event.value)
         except ValueError as e:
-            self._error(name, str(e))
+            self._set_invalid(name, event.value, str(e))
             return
         if value == self.values.get(name) and not (value is None and name in self.values):
-            self._error(name, "")
+            self._clear_invalid(name)
             return
         self._emit(name, value)
 
@@ -196,10 +313,10 @@ class ArgForm(Vertical):
     def _input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
 
-    @on(Switch.Changed)
-    def _switch_changed(self, event: Switch.Changed) -> None:
+    @on(Checkbox.Changed)
+    def _switch_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
-        name = (event.switch.id or "")[len("arg-"):]
+        name = (event.checkbox.id or "")[len("arg-"):]
         if name in self._args_by_name and self.values.get(name, self._args_by_name[name].default) != event.value:
             self._emit(name, event.value)
 
@@ -220,6 +337,7 @@ class ArgForm(Vertical):
                 else:
                     self._input_changed(Input.Changed(custom, custom.value))
                 return
+            self._clear_invalid(name)  # a preset chosen: the custom text no longer counts
         current = self.values.get(name)
         if value != current and not (current is None and value == arg.default):
             self._emit(name, value)  # (an unset argument's Select shows, and echoes, its default)

@@ -36,6 +36,7 @@ class SearchPicker(ModalScreen[str | None]):
                               border: round $accent; background: $surface; padding: 0 1; }
     SearchPicker OptionList { height: auto; max-height: 18; }
     SearchPicker Input { margin: 0 0 1 0; }
+    SearchPicker Label { width: 100%; }
     """
 
     BINDINGS = [
@@ -44,15 +45,17 @@ class SearchPicker(ModalScreen[str | None]):
         Binding("up", "up", "Up", show=False),
     ]
 
-    def __init__(self, title: str, items: Sequence[tuple[str, str, str]]) -> None:
+    def __init__(self, title: str, items: Sequence[tuple[str, str, str]],
+                 placeholder: str = "type to search · enter chooses · escape cancels") -> None:
         super().__init__()
         self.title_text = title
         self.items = list(items)
+        self.placeholder = placeholder
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield Input(placeholder="type to search", id="search", compact=True)
+            yield Input(placeholder=self.placeholder, id="search", compact=True)
             yield OptionList(*self._options(""), id="options")
 
     def _options(self, query: str) -> list[Option]:
@@ -107,16 +110,18 @@ class CatalogPicker(SearchPicker):
     """The layer catalog: every Keras layer class tuidl offers, searchable."""
 
     def __init__(self) -> None:
-        super().__init__("Add layer after the cursor (type to search, enter to add, escape to cancel)",
-                         [(name, name, f"{info.category} · {info.description}") for name, info in LAYERS.items()])
+        super().__init__("Add a layer after the cursor",
+                         [(name, name, f"{info.category} · {info.description}") for name, info in LAYERS.items()],
+                         placeholder="type to search · enter adds · escape cancels")
 
 
 class PresetPicker(SearchPicker):
     """Experiment presets (built-in and the user's) by name."""
 
     def __init__(self, presets: Sequence[tuple[str, str]]) -> None:
-        super().__init__("Open experiment preset (enter to open, escape to cancel)",
-                         [(name, name, where) for name, where in presets])
+        super().__init__("Open an experiment preset",
+                         [(name, name, where) for name, where in presets],
+                         placeholder="type to search · enter opens · escape cancels")
 
 
 class NamePrompt(ModalScreen[str | None]):

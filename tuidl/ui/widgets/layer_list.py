@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from tuidl.core.events import Finding, LayerRow
 from tuidl.core.spec import LayerSpec
+from tuidl.ui.widgets.typeahead import TypeAhead
 
 __all__ = ["LayerList"]
 
@@ -40,15 +41,22 @@ def _shape(shape: tuple[int | None, ...]) -> str:
     return "×".join("?" if d is None else str(d) for d in shape) or "()"
 
 
-class LayerList(DataTable):
+class LayerList(TypeAhead, DataTable):
     """Rows: ``#``, layer class and main arguments, output shape (no batch axis), params.
 
     Row keys are positions as strings; the cursor row is the layer being edited.
+    Keys are handled in the order typed (:class:`~tuidl.ui.widgets.typeahead.TypeAhead`):
+    ``down e 1 2 8`` in one burst moves, opens the editor and types ``128`` there.
     """
 
     DEFAULT_CSS = """
     LayerList { height: 1fr; }
     """
+
+    async def action_select_cursor(self) -> None:
+        """``enter``: edit the layer under the cursor — the screen's ``edit`` action, run in
+        the order typed (a ``RowSelected`` message would let the keys behind it overtake it)."""
+        await self.app.run_action("edit", self.screen)
 
     def on_mount(self) -> None:
         self.cursor_type = "row"

@@ -22,13 +22,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Label, Select, SelectionList, Static, Switch
+from textual.widgets import Checkbox, Label, Select, SelectionList, Static
 
 from tuidl.core.catalog import CALLBACKS, LOSS_INFO, METRIC_CHOICES, OPTIMIZERS, SCHEDULES, ArgInfo, loss_info
 from tuidl.core.errors import TuidlError
 from tuidl.core.presets import resolve_component
 from tuidl.core.spec import Experiment, from_dict
-from tuidl.ui.widgets.arg_form import ArgForm
+from tuidl.ui.widgets.arg_form import ArgForm, OnOff
 
 __all__ = ["TrainingForm", "FIT_ARGS"]
 
@@ -57,11 +57,12 @@ class TrainingForm(Vertical):
     TrainingForm .section { text-style: bold; color: $accent; margin: 1 0 0 0; }
     TrainingForm .row { height: auto; }
     TrainingForm .row Label { width: 21; }
-    TrainingForm .row Switch { height: 1; border: none; padding: 0; width: 8; }
     TrainingForm .row Select { width: 1fr; }
     TrainingForm SelectionList { height: auto; max-height: 10; }
     TrainingForm .cb-args.-off { display: none; }
-    TrainingForm #training-error { color: $error; }
+    TrainingForm #training-error { color: $error; height: auto; }
+    TrainingForm #training-error.-empty { display: none; }
+    TrainingForm > .section:first-of-type { margin: 0; }
     """
 
     class Changed(Message):
@@ -100,7 +101,7 @@ class TrainingForm(Vertical):
         options = [(n, n) for n in self.optimizer_presets]
         if preset is None:
             options.insert(0, (f"edited {opt['class_name']}", "__inline__"))
-        yield Static("", id="training-error")
+        yield Static("", id="training-error", classes="-empty")
         yield Label("Optimizer", classes="section")
         with Horizontal(classes="row"):
             yield Label("preset")
@@ -131,8 +132,8 @@ class TrainingForm(Vertical):
                          allow_blank=name is None, prompt=str(exp.compile.loss), id="loss", compact=True)
         with Horizontal(classes="row"):
             yield Label("from_logits")
-            yield Switch(logits, id="from-logits", disabled=not (linfo and linfo.from_logits),
-                         tooltip="the output layer gives raw scores (no softmax/sigmoid)")
+            yield OnOff(logits, id="from-logits", disabled=not (linfo and linfo.from_logits),
+                        tooltip="the output layer gives raw scores (no softmax/sigmoid)")
         yield SelectionList[str](*((m, m, m in exp.compile.metrics) for m in METRIC_CHOICES), id="metrics")
         yield Label("Fit", classes="section")
         yield ArgForm(FIT_ARGS, {"epochs": exp.fit.epochs, "batch_size": exp.fit.batch_size,
@@ -143,7 +144,7 @@ class TrainingForm(Vertical):
         for name, cinfo in CALLBACKS.items():
             with Horizontal(classes="row"):
                 yield Label(name)
-                yield Switch(name in cbs, id=f"cb-{name}", tooltip=cinfo.description)
+                yield OnOff(name in cbs, id=f"cb-{name}", tooltip=cinfo.description)
             if cinfo.args:
                 yield ArgForm(cinfo.args, cbs.get(name, {}), form_id=f"cb-{name}",
                               id=f"cb-form-{name}", classes="cb-args" + ("" if name in cbs else " -off"))
@@ -154,8 +155,10 @@ class TrainingForm(Vertical):
             exp = from_dict(data, origin="builder")
         except TuidlError as e:
             self.query_one("#training-error", Static).update(e.message)
+            self.query_one("#training-error").remove_class("-empty")
             return
         self.query_one("#training-error", Static).update("")
+        self.query_one("#training-error").add_class("-empty")
         exp._source = self.exp.source
         self.exp = exp
         self.post_message(self.Changed(exp, key))
@@ -234,7 +237,7 @@ class TrainingForm(Vertical):
         current = self._callbacks()
         out = []
         for name in CALLBACKS:
-            if not self.query_one(f"#cb-{name}", Switch).value:
+            if not self.query_one(f"#cb-{name}", OnOff).value:
                 continue
             forms = self.query(f"#cb-form-{name}")
             cfg = dict(current.get(name, {}))
@@ -244,10 +247,10 @@ class TrainingForm(Vertical):
         d["fit"]["callbacks"] = out
         self._commit(d, key)
 
-    @on(Switch.Changed)
-    def _switch(self, event: Switch.Changed) -> None:
+    @on(Checkbox.Changed)
+    def _switch(self, event: Checkbox.Changed) -> None:
         event.stop()
-        sid = event.switch.id or ""
+        sid = event.checkbox.id or ""
         if sid.startswith("cb-"):
             name = sid[3:]
             for form in self.query(f"#cb-form-{name}"):
@@ -263,10 +266,10 @@ class TrainingForm(Vertical):
         if event.value is Select.NULL:
             return
         info = LOSS_INFO[str(event.value)]
-        sw = self.query_one("#from-logits", Switch)
+        sw = self.query_one("#from-logits", OnOff)
         sw.disabled = not info.from_logits
         if not info.from_logits and sw.value:
-            sw.value = False  # posts Switch.Changed -> _write_loss
+            sw.value = False  # posts Checkbox.Changed -> _write_loss
         self._write_loss(key="compile.loss")
 
     def _write_loss(self, key: str) -> None:
@@ -274,7 +277,7 @@ class TrainingForm(Vertical):
         if sel.value is Select.NULL:
             return
         info = LOSS_INFO[str(sel.value)]
-        logits = self.query_one("#from-logits", Switch).value and info.from_logits
+        logits = self.query_one("#from-logits", OnOff).value and info.from_logits
         loss: Any = {"class_name": info.class_name, "config": {"from_logits": True}} if logits else info.name
         if loss == self._data()["compile"]["loss"]:
             return
