@@ -103,7 +103,7 @@ def test_bad_user_component_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_unknown_component_in_layer_names_field() -> None:
     with pytest.raises(SpecError) as info:
         load_experiment("digits-mlp", ["model.layers[2].config.kernel_regularizer=l3"])
-    assert "model.layers[2].config.kernel_regularizer = 'l3'" in info.value.message
+    assert 'model.layers[2].config.kernel_regularizer = "l3"' in info.value.message
     assert "l1l2" in info.value.message
 
 

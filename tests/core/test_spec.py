@@ -91,7 +91,7 @@ def test_unknown_field(tmp_path: Path) -> None:
 
 def test_unknown_layer_class(mlp: Experiment) -> None:
     e = _error(lambda: mlp.with_overrides({"model.layers[1].class_name": "Dense3"}))
-    assert "model.layers[1].class_name" in e.message and "'Dense3'" in e.message
+    assert "model.layers[1].class_name" in e.message and '"Dense3"' in e.message
     assert "Conv2D" in e.message  # lists what is allowed
 
 
@@ -108,22 +108,22 @@ def test_dropout_rate_of_one_or_more() -> None:
 
 def test_unknown_loss(mlp: Experiment) -> None:
     e = _error(lambda: mlp.with_overrides(["compile.loss=foo"]))
-    assert "compile.loss = 'foo'" in e.message and "sparse_categorical_crossentropy" in e.message
+    assert 'compile.loss = "foo"' in e.message and "sparse_categorical_crossentropy" in e.message
 
 
 def test_unknown_metric(mlp: Experiment) -> None:
     e = _error(lambda: mlp.with_overrides(['compile.metrics=["acc2"]']))
-    assert "compile.metrics" in e.message and "'acc2'" in e.message and "accuracy" in e.message
+    assert 'compile.metrics = ["acc2"]' in e.message and '"acc2"' in e.message and "accuracy" in e.message
 
 
 def test_unknown_optimizer_preset(mlp: Experiment) -> None:
     e = _error(lambda: check_references(mlp.with_overrides(["compile.optimizer=adamx"])))
-    assert "compile.optimizer = 'adamx'" in e.message and "sgd-momentum" in e.message
+    assert 'compile.optimizer = "adamx"' in e.message and "sgd-momentum" in e.message
 
 
 def test_unknown_initializer_preset(mlp: Experiment) -> None:
     e = _error(lambda: check_references(mlp.with_overrides(["model.layers[1].config.kernel_initializer=foo"])))
-    assert "model.layers[1].config.kernel_initializer = 'foo'" in e.message and "he-normal" in e.message
+    assert 'model.layers[1].config.kernel_initializer = "foo"' in e.message and "he-normal" in e.message
 
 
 def test_unknown_experiment_preset() -> None:
@@ -133,7 +133,7 @@ def test_unknown_experiment_preset() -> None:
 
 @pytest.mark.parametrize("override, expected", [
     ("model.layers[9].config.units=3", "model.layers[9] does not exist"),
-    ("fitt.epochs=3", "unknown section 'fitt'"),
+    ("fitt.epochs=3", 'unknown section "fitt"'),
     ("fit.epochs", "expected KEY=VALUE"),
     ("fit..epochs=3", "is not a field name"),
 ])
@@ -144,7 +144,7 @@ def test_bad_set_path(mlp: Experiment, override: str, expected: str) -> None:
 
 def test_bad_set_value(mlp: Experiment) -> None:
     e = _error(lambda: mlp.with_overrides(["fit.epochs=abc"]))
-    assert "fit.epochs = 'abc'" in e.message and "integer" in e.message
+    assert 'fit.epochs = "abc"' in e.message and "integer" in e.message
 
 
 def test_epochs_below_one(mlp: Experiment) -> None:
@@ -168,3 +168,77 @@ def test_parse_override_values() -> None:
     assert parse_override("compile.optimizer=sgd") == ("compile.optimizer", "sgd")
     assert parse_override('compile.metrics=["accuracy"]') == ("compile.metrics", ["accuracy"])
     assert parse_override("data.validation_split = 0.25") == ("data.validation_split", 0.25)
+
+
+# -- messages: the file named once, the flag typed, values as TOML writes them --------
+
+def test_file_is_named_once_with_the_field_and_rule(tmp_path: Path) -> None:
+    text = load_experiment("digits-mlp").to_toml().replace("units = 64", "units = 0")
+    d = tmp_path / "broken"
+    d.mkdir()
+    (d / "units0.toml").write_text(text, encoding="utf-8")
+    e = _error(lambda: load_experiment(str(d / "units0.toml")))
+    assert e.message == f"{d / 'units0.toml'}: model.layers[1].config.units = 0: Dense.units must be an integer >= 1"
+    assert str(e).count("units0.toml") == 1
+
+
+def test_values_are_shown_as_toml(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides({"model.layers[1].config.use_bias": "yes"}))
+    assert 'use_bias = "yes"' in e.message  # a string in double quotes, as in the file
+    e = _error(lambda: mlp.with_overrides({"data.options.noise": True}))
+    assert "= true" in e.message and "True" not in e.message
+    e = _error(lambda: mlp.with_overrides({"data.options.features": ["x9"]}))
+    assert 'unknown feature "x9"' in e.message
+
+
+def test_unknown_presets_name_the_file_or_the_set_flag(tmp_path: Path) -> None:
+    exp = load_experiment("digits-mlp")
+    bad = tmp_path / "opt.toml"
+    bad.write_text(exp.to_toml().replace('optimizer = "adam"', 'optimizer = "adamm"'), encoding="utf-8")
+    e = _error(lambda: load_experiment(str(bad)))
+    assert e.message.startswith(f'{bad}: compile.optimizer = "adamm": unknown optimizer preset; known: ')
+    reg = tmp_path / "reg.toml"
+    reg.write_text(exp.to_toml().replace('kernel_regularizer = "none" }', 'kernel_regularizer = "l3" }'),
+                   encoding="utf-8")
+    e = _error(lambda: load_experiment(str(reg)))
+    assert e.message.startswith(f'{reg}: model.layers[1].config.kernel_regularizer = "l3": unknown regularizer')
+    # the same name given with --set: the flag is named, not the file
+    e = _error(lambda: load_experiment("digits-mlp", ["compile.optimizer=adamm"]))
+    assert e.message.startswith('--set: compile.optimizer = "adamm"')
+    # a --set that fixes the file's bad name is fine
+    assert load_experiment(str(bad), ["compile.optimizer=sgd"]).compile.optimizer == "sgd"
+
+
+def test_overrides_name_their_flag(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides({"fit.epochs": 0}, origin="--epochs"))
+    assert e.message.startswith("--epochs: fit.epochs = 0") and "--epochs" in e.hint
+
+
+# -- --set inside a component given by preset name ------------------------------------
+
+def test_set_inside_a_named_optimizer_expands_the_preset(mlp: Experiment) -> None:
+    assert mlp.compile.optimizer == "adam"
+    exp = mlp.with_overrides(["compile.optimizer.config.learning_rate=0.01"])
+    adam = resolved(mlp).compile.optimizer
+    assert exp.compile.optimizer == KerasRef(class_name="Adam", config={**adam.config, "learning_rate": 0.01})
+
+
+def test_set_inside_named_initializer_regularizer_and_loss(mlp: Experiment) -> None:
+    exp = mlp.with_overrides(["model.layers[1].config.kernel_initializer.config.seed=3",
+                              "model.layers[-1].config.kernel_regularizer=l2",
+                              "model.layers[-1].config.kernel_regularizer.config.l2=0.5",
+                              "compile.loss.config.from_logits=true"])
+    assert exp.model.layers[1].config["kernel_initializer"] == {"class_name": "GlorotUniform",
+                                                                "config": {"seed": 3}}
+    assert exp.model.layers[3].config["kernel_regularizer"] == {"class_name": "L2", "config": {"l2": 0.5}}
+    assert exp.compile.loss == KerasRef(class_name="SparseCategoricalCrossentropy", config={"from_logits": True})
+
+
+def test_set_inside_no_regularizer_or_a_plain_value_says_why(mlp: Experiment) -> None:
+    e = _error(lambda: mlp.with_overrides(["model.layers[1].config.kernel_regularizer.config.l2=0.5"]))
+    assert 'kernel_regularizer = "none" means no regularizer' in e.message
+    assert "--set model.layers[1].config.kernel_regularizer=l2" in e.hint
+    e = _error(lambda: mlp.with_overrides(["compile.optimizer=adamx", "compile.optimizer.config.x=1"]))
+    assert 'compile.optimizer = "adamx": unknown optimizer preset' in e.message
+    e = _error(lambda: mlp.with_overrides(["fit.epochs.x=1"]))
+    assert 'fit.epochs = 20 is not a table, so it has no field "x"' in e.message

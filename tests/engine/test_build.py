@@ -200,7 +200,7 @@ def test_unknown_preset_raises_spec_error():
     exp = load_experiment("digits-mlp")
     bad = exp.model_copy(deep=True)
     bad.model.layers[1].config["kernel_initializer"] = "nope"
-    with pytest.raises(SpecError, match=r"model\.layers\[1\]\.config\.kernel_initializer = 'nope'"):
+    with pytest.raises(SpecError, match=r'model\.layers\[1\]\.config\.kernel_initializer = "nope"'):
         build.build_model(bad, (8, 8, 1))
 
 

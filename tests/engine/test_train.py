@@ -255,7 +255,7 @@ def test_unknown_preset_fails_before_run_folder(runs_dir: Path):
     rec = _Recorder()
     result = train(bad, rec, runs_dir=runs_dir)
     assert result.status == "failed" and result.run_dir is None and result.error["kind"] == "spec"
-    assert isinstance(rec.events[0], RunFailed) and "compile.optimizer = 'nope'" in rec.events[0].message
+    assert isinstance(rec.events[0], RunFailed) and 'compile.optimizer = "nope"' in rec.events[0].message
     assert list(runs_dir.iterdir()) == []
 
 

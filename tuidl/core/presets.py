@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tuidl.core.errors import PresetError, SpecError
-from tuidl.core.spec import Experiment, KerasRef, load
+from tuidl.core.spec import Experiment, KerasRef, load, toml_repr
 
 Family = Literal["optimizers", "initializers", "regularizers"]
 FAMILIES: tuple[Family, ...] = ("optimizers", "initializers", "regularizers")
@@ -103,10 +103,11 @@ def load_experiment(name_or_path: str | Path, overrides: list[str] | None = None
         PresetError: unknown preset name or missing file.
         SpecError: invalid file, override or unknown component preset.
     """
-    exp = load(resolve_experiment_path(name_or_path))
+    path = resolve_experiment_path(name_or_path)
+    exp = load(path)
     if overrides:
         exp = exp.with_overrides(overrides)
-    check_references(exp)
+    check_references(exp, str(path), [o.partition("=")[0].strip() for o in overrides or ()])
     return exp
 
 
@@ -174,7 +175,7 @@ def resolve_component(family: Family, value: str | KerasRef | dict[str, Any] | N
         known = components(family)
         if value not in known:
             raise SpecError(
-                f"{where or family} = {value!r}: unknown {family[:-1]} preset; known: {', '.join(known)}",
+                f"{where or family} = {toml_repr(value)}: unknown {family[:-1]} preset; known: {', '.join(known)}",
                 hint=f"use a preset name or an inline table {{ class_name = ..., config = {{...}} }}")
         ref = known[value].model_dump()
     if ref["class_name"] == NONE_CLASS:
@@ -196,17 +197,31 @@ COMPONENT_KEYS: dict[str, Family] = {
 """Layer config keys whose values are component presets, and their family."""
 
 
-def check_references(exp: Experiment) -> None:
+def check_references(exp: Experiment, origin: str | None = None, overridden: list[str] | tuple[str, ...] = ()
+                     ) -> None:
     """Check that every preset name the experiment uses exists.
 
+    Args:
+        exp: the experiment.
+        origin: the file it was just loaded from, named in messages (default: none;
+            an experiment changed since it was loaded may not hold the file's value).
+        overridden: ``--set`` keys applied to it; a name at or under one of them
+            is reported as coming from ``--set`` instead of the file.
+
     Raises:
-        SpecError: naming the field path and the known presets.
+        SpecError: naming the file (or ``--set``), the field path, the value and the known presets.
     """
-    resolve_component("optimizers", exp.compile.optimizer, "compile.optimizer")
+    def where(path: str) -> str:
+        for key in overridden:
+            if path == key or path.startswith((key + ".", key + "[")) or key.startswith((path + ".", path + "[")):
+                return f"--set: {path}"
+        return f"{origin}: {path}" if origin else path
+
+    resolve_component("optimizers", exp.compile.optimizer, where("compile.optimizer"))
     for i, layer in enumerate(exp.model.layers):
         for key, family in COMPONENT_KEYS.items():
             if key in layer.config:
-                resolve_component(family, layer.config[key], f"model.layers[{i}].config.{key}")
+                resolve_component(family, layer.config[key], where(f"model.layers[{i}].config.{key}"))
 
 
 def resolved(exp: Experiment) -> Experiment:

@@ -207,7 +207,7 @@ class DataOptions(BaseModel):
             return v
         for f in v:
             if f not in PLAYGROUND_FEATURES:
-                raise ValueError(f"unknown feature {f!r}; allowed: {', '.join(PLAYGROUND_FEATURES)}")
+                raise ValueError(f"unknown feature {toml_repr(f)}; allowed: {', '.join(PLAYGROUND_FEATURES)}")
         if len(set(v)) != len(v):
             raise ValueError("each feature at most once")
         return v
@@ -252,7 +252,7 @@ class DataSpec(BaseModel):
         name = info.data.get("name")
         if name in FILE_SOURCES and not v:
             what = "folder" if name == "images" else "file"
-            raise ValueError(f"data.name = {name!r} reads your {what}: set data.path "
+            raise ValueError(f"data.name = {toml_repr(name)} reads your {what}: set data.path "
                              "(relative to the experiment file)")
         return v
 
@@ -260,7 +260,7 @@ class DataSpec(BaseModel):
     @classmethod
     def _target_for_csv(cls, v: str | None, info: ValidationInfo) -> str | None:
         if info.data.get("name") == "csv" and not v:
-            raise ValueError("data.name = 'csv' needs the label column's name in data.target")
+            raise ValueError('data.name = "csv" needs the label column\'s name in data.target')
         return v
 
     @model_serializer(mode="wrap")
@@ -291,7 +291,7 @@ class LayerSpec(BaseModel):
     @classmethod
     def _known_layer(cls, v: str) -> str:
         if v not in LAYERS:
-            raise ValueError(f"unknown layer class {v!r}; allowed: {', '.join(LAYERS)}")
+            raise ValueError(f"unknown layer class {toml_repr(v)}; allowed: {', '.join(LAYERS)}")
         return v
 
 
@@ -320,10 +320,10 @@ class CompileSpec(BaseModel):
     @classmethod
     def _known_loss(cls, v: Component) -> Component:
         if isinstance(v, str) and v not in LOSSES:
-            raise ValueError(f"unknown loss {v!r}; allowed: {', '.join(LOSSES)}")
+            raise ValueError(f"unknown loss {toml_repr(v)}; allowed: {', '.join(LOSSES)}")
         if isinstance(v, KerasRef) and v.class_name not in LOSS_CLASSES.values():
             raise ValueError(
-                f"unknown loss class {v.class_name!r}; allowed: {', '.join(LOSS_CLASSES.values())}")
+                f"unknown loss class {toml_repr(v.class_name)}; allowed: {', '.join(LOSS_CLASSES.values())}")
         return v
 
     @field_validator("metrics")
@@ -331,7 +331,7 @@ class CompileSpec(BaseModel):
     def _known_metrics(cls, v: list[str]) -> list[str]:
         for m in v:
             if m not in METRICS:
-                raise ValueError(f"unknown metric {m!r}; allowed: {', '.join(METRICS)}")
+                raise ValueError(f"unknown metric {toml_repr(m)}; allowed: {', '.join(METRICS)}")
         return v
 
 
@@ -434,13 +434,21 @@ class Experiment(BaseModel):
             raise SpecError(f"{path}: cannot write: {e.strerror}", title="Cannot save experiment") from e
         return path
 
-    def with_overrides(self, overrides: list[str] | dict[str, Any]) -> "Experiment":
+    def with_overrides(self, overrides: list[str] | dict[str, Any], origin: str = "--set") -> "Experiment":
         """A copy with dotted-path overrides applied and validated.
+
+        A path that goes inside a component given by preset name
+        (``compile.optimizer.config.learning_rate`` while ``compile.optimizer =
+        "adam"``; ``model.layers[1].config.kernel_regularizer.config.l2``; a loss
+        name) first replaces the name by its ``{class_name, config}``, then sets
+        the key.
 
         Args:
             overrides: ``["fit.batch_size=64", "model.layers[0].config.units=8"]``
                 (values parsed as TOML, else taken as strings) or a dict
                 ``{path: value}``.
+            origin: what the overrides came from, for messages (``--set``,
+                ``--epochs``).
 
         Raises:
             SpecError: unknown path, bad syntax or an invalid value.
@@ -449,7 +457,7 @@ class Experiment(BaseModel):
         data = self.model_dump(mode="python")
         for key, value in items:
             _set_path(data, key, value)
-        exp = from_dict(data, origin="--set")
+        exp = from_dict(data, origin=origin)
         exp._source = self._source
         return exp
 
@@ -469,6 +477,19 @@ def _toml_value(v: Any) -> str:
 
 def _toml_key(k: str) -> str:
     return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)
+
+
+def toml_repr(value: Any) -> str:
+    """A value as it would be written in the TOML file, for messages.
+
+    ``True`` -> ``true``, ``"adam"`` -> ``"adam"`` (double quotes), ``0.01`` ->
+    ``0.01``, ``[1, 2]`` -> ``[1, 2]``, a dict -> an inline table. Values TOML
+    cannot hold (``None``, objects) fall back to Python's ``repr``.
+    """
+    try:
+        return _toml_value(value)
+    except Exception:  # tomli_w refuses it: not a TOML value
+        return repr(value)
 
 
 def dumps_toml(data: dict[str, Any]) -> str:
@@ -572,10 +593,13 @@ def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
 def _spec_error(origin: str, problems: list[tuple[str, Any, str]]) -> SpecError:
     lines = []
     for path, value, msg in problems:
-        shown = "" if value is None or isinstance(value, dict) and len(repr(value)) > 60 else f" = {value!r}"
+        text = toml_repr(value)
+        shown = "" if value is None or isinstance(value, dict) and len(text) > 60 else f" = {text}"
         lines.append(f"{path or '(top level)'}{shown}: {msg}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
-    return SpecError(f"{origin}: {head}", hint="fix the field in the file (or the --set value) and try again")
+    hint = (f"fix the {origin} value and try again" if origin.startswith("--")
+            else "fix the field in the file (or the --set value) and try again")
+    return SpecError(f"{origin}: {head}", hint=hint)
 
 
 def loads(text: str, origin: str = "<string>") -> Experiment:
@@ -625,7 +649,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise SpecError(f"--set {text!r}: expected KEY=VALUE, e.g. fit.batch_size=64")
+        raise SpecError(f"--set {text}: expected KEY=VALUE, e.g. fit.batch_size=64")
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
@@ -634,28 +658,71 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, value
 
 
+_COMPONENT_AT = re.compile(r"model\.layers\[-?\d+\]\.config\.([A-Za-z_]+)")
+
+
+def _expand_component(trail: str, name: Any, key: str) -> dict[str, Any] | None:
+    """``{class_name, config}`` for a component given by name at ``trail``, or ``None`` if none is there.
+
+    Lets ``--set compile.optimizer.config.learning_rate=0.01`` work when the
+    optimizer is the preset ``"adam"``: the preset is expanded first.
+
+    Raises:
+        SpecError: an unknown preset name, or the ``none`` regularizer (nothing to set a key in).
+    """
+    if not isinstance(name, str):
+        return None
+    from tuidl.core.presets import COMPONENT_KEYS, resolve_component  # presets imports this module
+
+    if trail == "compile.loss":
+        if name in LOSS_CLASSES:
+            return {"class_name": LOSS_CLASSES[name], "config": {}}
+        return None
+    if trail == "compile.optimizer":
+        family = "optimizers"
+    else:
+        m = _COMPONENT_AT.fullmatch(trail)
+        if not m or m.group(1) not in COMPONENT_KEYS:
+            return None
+        family = COMPONENT_KEYS[m.group(1)]
+    ref = resolve_component(family, name, f"--set {key}: {trail}")  # type: ignore[arg-type]
+    if ref is None:
+        raise SpecError(f"--set {key}: {trail} = {toml_repr(name)} means no {family[:-1]}: there is no "
+                        f"config to set", hint=f"choose one first, e.g. --set {trail}=l2")
+    return ref
+
+
 def _set_path(data: dict[str, Any], key: str, value: Any) -> None:
     parts = key.split(".")
     node: Any = data
     trail = ""
+
+    def child(container: Any, slot: Any, trail: str) -> Any:
+        """``container[slot]``, a named component there expanded to ``{class_name, config}``."""
+        ref = _expand_component(trail, container[slot], key)
+        if ref is not None:
+            container[slot] = ref
+        return container[slot]
+
     for n, part in enumerate(parts):
         m = _PATH_RE.fullmatch(part)
         if not m:
-            raise SpecError(f"--set {key}: {part!r} is not a field name")
+            raise SpecError(f"--set {key}: {toml_repr(part)} is not a field name")
         name, idx = m.group(1), [int(i) for i in re.findall(r"-?\d+", m.group(2))]
         last = n == len(parts) - 1 and not idx
-        trail += ("." if trail else "") + name
         if not isinstance(node, dict):
-            raise SpecError(f"--set {key}: {trail} is not a section")
+            raise SpecError(f"--set {key}: {trail} = {toml_repr(node)} is not a table, so it has no field "
+                            f"{toml_repr(name)}")
+        trail += ("." if trail else "") + name
         if last:
             node[name] = copy.deepcopy(value)
             return
         if name not in node or node[name] is None:
             if n == 0 and name not in Experiment.model_fields:
-                raise SpecError(f"--set {key}: unknown section {name!r}; allowed: "
+                raise SpecError(f"--set {key}: unknown section {toml_repr(name)}; allowed: "
                                 + ", ".join(Experiment.model_fields))
             node[name] = {}
-        node = node[name]
+        node = child(node, name, trail)
         for j, i in enumerate(idx):
             if not isinstance(node, list) or not -len(node) <= i < len(node):
                 size = len(node) if isinstance(node, list) else 0
