@@ -47,6 +47,7 @@ def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
     assert p.returncode == 0, p.stderr
     (run_dir,) = list(runs.iterdir())
     assert not (tmp_path / "runs").exists()
+    assert "run " in p.stdout and ": 1 epoch x 45 batches" in p.stdout and "completed 1 epoch in" in p.stdout
     from tuidl.engine.tensorboard import tensorboard_available
 
     if tensorboard_available():  # TensorFlow brings it; the optional extra pins it
@@ -54,11 +55,11 @@ def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
 
 
 @pytest.mark.parametrize("args, expected", [
-    (["--set", "fit.batch_size=zero"], "fit.batch_size = 'zero'"),
+    (["--set", "fit.batch_size=zero"], 'fit.batch_size = "zero"'),  # TOML-style, as in the file
     (["--set", "fit.nope=1"], "fit.nope = 1: unknown field"),
     (["--set", "nonsense"], "expected KEY=VALUE"),
-    (["--epochs", "0"], "fit.epochs = 0"),
-    (["--set", "compile.optimizer=adamx"], "compile.optimizer = 'adamx'"),
+    (["--epochs", "0"], "--epochs: fit.epochs = 0"),  # the flag typed, not --set
+    (["--set", "compile.optimizer=adamx"], '--set: compile.optimizer = "adamx"'),
 ])
 def test_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str], expected: str):
     p = _tuidl("run", "digits-mlp", *args, "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path, timeout=60)
@@ -111,3 +112,46 @@ def test_ctrl_c_stops_and_keeps_finished_epochs(tmp_path: Path):
     assert info["status"] == "stopped" and info["epochs_done"] >= 2
     assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == info["epochs_done"]
     assert (run_dir / "model.keras").is_file()
+
+
+def test_runs_dir_under_a_file_exits_2_before_tensorflow(tmp_path: Path):
+    """A --runs-dir that cannot be created is bad input, said in one line before TensorFlow loads."""
+    (tmp_path / "afile").write_text("not a folder")
+    code = ("import sys\n"
+            "from tuidl.cli import main\n"
+            "rc = main(['run', 'digits-mlp', '--runs-dir', 'afile/runs'])\n"
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+            "sys.exit(rc)\n")
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2, p.stdout + p.stderr
+    first = p.stderr.splitlines()[0]
+    assert first == "tuidl: Cannot use the runs folder: afile/runs: Not a directory (afile is a file)"
+    assert p.stderr.count("Not a directory") == 1 and "Traceback" not in p.stderr
+    # the dashboard says so too, before opening
+    p = _tuidl("--runs-dir", "afile/runs", cwd=tmp_path, timeout=60)
+    assert p.returncode == 2 and "afile/runs: Not a directory (afile is a file)" in p.stderr
+
+
+def test_run_that_cannot_start_writes_no_folder(tmp_path: Path):
+    runs = tmp_path / "runs"
+    p = _tuidl("run", "csv-example", "--set", "data.path=nope.csv", "--runs-dir", str(runs), cwd=tmp_path,
+               timeout=120)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "nope.csv" in p.stderr and "Traceback" not in p.stderr
+    assert "run folder:" not in p.stderr and "(no run folder)" not in p.stdout + p.stderr
+    assert not runs.exists()  # nothing for `tuidl runs` to list as failed
+
+
+def test_help_shows_the_dashboard_usage_and_set_inside_presets(capsys):
+    from tuidl.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: tuidl [PRESET] [--runs-dir DIR] [--set KEY=VALUE ...]")
+    assert "tuidl COMMAND" in out and "compile.optimizer.config.learning_rate=0.01" in out
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "--set compile.optimizer.config.learning_rate=0.01" in out and "expands" in out

@@ -70,3 +70,24 @@ def test_cli_export(tmp_path: Path) -> None:
     assert main(["export", "digits-mlp", "-o", str(out), "--set", "fit.epochs=2"]) == 0
     assert "EPOCHS = 2" in out.read_text()
     assert main(["export", "no-such-preset", "-o", str(out)]) == 2
+
+
+def test_cli_export_under_a_file_names_the_real_reason(tmp_path: Path, monkeypatch, capsys) -> None:
+    """`-o afile/x.py` with afile a file: the OS's reason is "Not a directory", not "File exists"."""
+    from tuidl.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("a file")
+    assert main(["export", "digits-mlp", "-o", "afile/x.py"]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == ("tuidl: Export failed: afile/x.py: cannot write the script: "
+                                   "Not a directory (afile is a file)")
+    assert "File exists" not in err
+    assert main(["export", "digits-mlp", "-o", "afile/sub/x.py"]) == 2
+    assert "afile/sub/x.py: cannot write the script: Not a directory (afile is a file)" in capsys.readouterr().err
+
+
+def test_integer_learning_rate_is_written_as_float() -> None:
+    exp = load_experiment("digits-mlp", ['compile.optimizer={class_name="SGD", config={learning_rate=1, momentum=0}}'])
+    text = script_text(exp)
+    assert "keras.optimizers.SGD(learning_rate=1.0, momentum=0.0)" in text

@@ -18,13 +18,30 @@ SUBCOMMANDS = ("run", "check", "runs", "export")
 """Sub-command names; each is ``tuidl.commands.<name>``."""
 
 
+USAGE = """\
+tuidl [PRESET] [--runs-dir DIR] [--set KEY=VALUE ...]
+       tuidl COMMAND [options]      (COMMAND: run, check, runs, export)
+       tuidl [-h] [--version]"""
+"""The usage line of ``tuidl --help``: the dashboard's own form first."""
+
+DESCRIPTION = """\
+A terminal experiment dashboard for deep learning: assemble a Keras model,
+train it in the background and watch it learn.
+
+Without a COMMAND, tuidl opens the dashboard:
+  PRESET                experiment preset name or .toml file (default: digits-mlp)
+  --runs-dir DIR        where runs are written (default: $TUIDL_RUNS_DIR or ./runs)
+  --set KEY=VALUE       override a spec key by dotted path (repeatable)
+for example: tuidl digits-cnn --set fit.epochs=5"""
+
+
 def _parser() -> argparse.ArgumentParser:
+    from tuidl.commands.run import SET_EPILOG
+
     p = argparse.ArgumentParser(
-        prog="tuidl",
-        description="A terminal experiment dashboard for deep learning: assemble a Keras model, "
-                    "train it in the background and watch it learn.",
-        epilog="Run 'tuidl COMMAND --help' for a command's options. Without a command, tuidl opens "
-               "the dashboard on PRESET (default: digits-mlp).",
+        prog="tuidl", usage=USAGE, description=DESCRIPTION,
+        epilog=SET_EPILOG + "\n\nRun 'tuidl COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"tuidl {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -38,12 +55,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _app_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tuidl", description="Open the tuidl dashboard.")
+    from tuidl.commands.run import SET_EPILOG, SET_HELP
+
+    p = argparse.ArgumentParser(
+        prog="tuidl", description="Open the tuidl dashboard. (Run 'tuidl --help' for the commands.)",
+        epilog=SET_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("preset", nargs="?", default="digits-mlp",
                    help="experiment preset name or .toml file (default: digits-mlp)")
-    p.add_argument("--runs-dir", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a spec key by dotted path, e.g. fit.epochs=5 (repeatable)")
+    p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     return p
 
 
@@ -63,9 +83,12 @@ def main(argv: list[str] | None = None) -> int:
             return 130
     args = _app_parser().parse_args(argv)
     try:
+        from tuidl.core.errors import check_runs_dir
         from tuidl.core.presets import load_experiment
+        from tuidl.core.runs import runs_dir
 
         exp = load_experiment(args.preset, args.overrides)
+        check_runs_dir(runs_dir(args.runs_dir))  # a bad --runs-dir is said now, not at the first run
     except TuidlError as e:
         print(f"tuidl: {e}", file=sys.stderr)
         return e.exit_code

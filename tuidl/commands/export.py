@@ -27,11 +27,17 @@ def add_parser(sub: Any) -> None:
 
 def main(args: Any) -> int:
     """Run ``tuidl export``; returns 0, or raises a TuidlError (exit 2)."""
+    from tuidl.core.errors import SpecError, folder_problem
     from tuidl.core.presets import load_experiment
     from tuidl.export import write_script
 
     exp = load_experiment(args.preset, args.overrides)
-    path = write_script(exp, Path(args.output) if args.output else Path(f"{exp.name}.py"))
+    out = Path(args.output) if args.output else Path(f"{exp.name}.py")
+    problem = folder_problem(out.parent, named=out)  # the OS's reason for the failing part, e.g. a file in the way
+    if problem is not None:
+        raise SpecError(f"{out}: cannot write the script: {problem}", title="Export failed",
+                        hint="choose another -o FILE")
+    path = write_script(exp, out)
     extra = path.with_suffix(".npz")
     print(f"wrote {path}" + (f" (data: {extra})" if extra.exists() and exp.data.name else ""))
     print(f"run it with: python {path} --epochs 1")

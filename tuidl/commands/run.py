@@ -21,10 +21,28 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
+from tuidl.core.text import plural
+
 BAR_WIDTH = 24
 
-BAD_INPUT_KINDS = ("spec", "preset", "data", "build")
+BAD_INPUT_KINDS = ("spec", "preset", "data", "build", "runs-dir")
 """Error kinds found before training starts: exit code 2 (bad input), not 1."""
+
+
+SET_HELP = "override a spec key by dotted path, e.g. fit.batch_size=64 (repeatable; see below)"
+"""``--set``'s one-line help (``tuidl run`` and the dashboard)."""
+
+SET_EPILOG = """\
+--set KEY=VALUE sets any key of the experiment by its dotted path; VALUE is
+written as in the TOML file (numbers, true/false, "strings", [lists]; a bare
+word is a string):
+  --set fit.batch_size=64 --set compile.optimizer=sgd
+  --set 'model.layers[1].config.units=128'
+  --set compile.optimizer.config.learning_rate=0.01
+A path inside a component given by preset name (compile.optimizer = "adam", a
+layer's kernel_initializer or kernel_regularizer, a loss name) first expands
+the preset to its { class_name, config }, then sets the key."""
+"""How ``--set`` works, with examples (epilog of ``tuidl run --help`` and ``tuidl --help``)."""
 
 
 def add_parser(sub: Any) -> None:
@@ -33,11 +51,12 @@ def add_parser(sub: Any) -> None:
         "run", help="train an experiment headless (no TUI)",
         description="Train an experiment preset or .toml file without the TUI, through the same "
                     "training code as the dashboard, and write runs/<run-id>/.",
-        epilog="Exit codes: 0 completed, 130 stopped (Ctrl-C), 1 failed or diverged, 2 bad input.")
+        epilog=SET_EPILOG + "\n\nExit codes: 0 completed, 130 stopped (Ctrl-C), 1 failed or diverged,\n"
+                            "2 bad input (also a --runs-dir that cannot be written).",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("preset", help="experiment preset name (e.g. digits-mlp) or .toml file")
     p.add_argument("--epochs", type=int, metavar="N", help="number of epochs (same as --set fit.epochs=N)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a spec key by dotted path, e.g. fit.batch_size=64 (repeatable)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
     p.add_argument("--tensorboard", action="store_true",
                    help="also write TensorBoard event files into <run>/tensorboard (needs the tensorboard "
@@ -74,7 +93,8 @@ class Progress:
             self.epochs = ev.epochs
             s = ev.summary
             params = f", {s.total_params:,} params" if s is not None else ""
-            self.out.write(f"run {ev.run_id}: {ev.epochs} epochs x {ev.steps_per_epoch} batches{params}\n")
+            self.out.write(f"run {ev.run_id}: {plural(ev.epochs, 'epoch')} x "
+                           f"{plural(ev.steps_per_epoch, 'batch', 'batches')}{params}\n")
             self.out.flush()
             self.t_epoch = time.monotonic()
         elif isinstance(ev, BatchProgress) and self.tty:
@@ -160,14 +180,15 @@ def main(args: argparse.Namespace) -> int:
     Raises:
         TuidlError: bad preset, file or override (the CLI prints it, exit 2).
     """
+    from tuidl.core.errors import check_runs_dir
     from tuidl.core.presets import load_experiment
     from tuidl.core.runs import runs_dir
 
-    overrides = list(args.overrides)
+    exp = load_experiment(args.preset, list(args.overrides))  # TuidlError -> message, exit 2
     if args.epochs is not None:
-        overrides.append(f"fit.epochs={args.epochs}")
-    exp = load_experiment(args.preset, overrides)  # TuidlError -> message, exit 2
+        exp = exp.with_overrides({"fit.epochs": args.epochs}, origin="--epochs")
     root = runs_dir(args.runs_dir)
+    check_runs_dir(root)  # before TensorFlow loads: a bad --runs-dir is bad input (exit 2)
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     tensorboard = args.tensorboard or os.environ.get("TUIDL_TENSORBOARD", "") not in ("", "0")
@@ -209,20 +230,22 @@ def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | N
     finally:
         signal.signal(signal.SIGINT, old)
         progress.end()
-    where = result.run_dir if result.run_dir is not None else "(no run folder)"
+    where = f": {result.run_dir}" if result.run_dir is not None else " (no run folder was written)"
+    done = plural(result.epochs_done, "epoch")
     if result.status == "completed":
-        print(f"completed {result.epochs_done} epochs in {result.seconds:.1f}s: {where}")
+        print(f"completed {done} in {result.seconds:.1f}s{where}")
         return 0, result.run_dir
     if result.status == "stopped":
-        print(f"stopped after {result.epochs_done} epochs: {where}")
+        print(f"stopped after {done}{where}")
         return (130 if control.stop_requested.is_set() else 0), result.run_dir
     if result.status == "diverged":
-        print(f"diverged after {result.epochs_done} finished epochs (loss became non-finite): {where}",
+        print(f"diverged after {plural(result.epochs_done, 'finished epoch')} (loss became non-finite){where}",
               file=sys.stderr)
         return 1, result.run_dir
     err = result.error or {}
     print(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}", file=sys.stderr)
     if err.get("hint"):
         print(f"  hint: {err['hint']}", file=sys.stderr)
-    print(f"run folder: {where}", file=sys.stderr)
+    if result.run_dir is not None:  # a run that never started has no folder (nothing was written)
+        print(f"run folder: {result.run_dir}", file=sys.stderr)
     return (2 if err.get("kind") in BAD_INPUT_KINDS else 1), result.run_dir

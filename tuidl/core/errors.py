@@ -80,6 +80,25 @@ class TrainError(TuidlError):
     exit_code = 1
 
 
+class RunsDirError(TuidlError):
+    """The runs folder (``--runs-dir`` / ``TUIDL_RUNS_DIR``) cannot be created or written."""
+
+    kind = "runs-dir"
+    default_title = "Cannot use the runs folder"
+
+
+def check_runs_dir(path: str | os.PathLike[str]) -> None:
+    """Check that runs can be written under ``path`` (created later if missing), without creating it.
+
+    Raises:
+        RunsDirError: naming the folder and the OS's reason, e.g.
+            ``afile/runs: Not a directory (afile is a file)``.
+    """
+    problem = folder_problem(path)
+    if problem is not None:
+        raise RunsDirError(f"{path}: {problem}", hint="choose another folder with --runs-dir or TUIDL_RUNS_DIR")
+
+
 class EngineError(TuidlError):
     """The engine process died or stopped answering."""
 
@@ -88,7 +107,7 @@ class EngineError(TuidlError):
     exit_code = 1
 
 
-def folder_problem(path: str | os.PathLike[str]) -> str | None:
+def folder_problem(path: str | os.PathLike[str], named: str | os.PathLike[str] | None = None) -> str | None:
     """Why ``path`` cannot be used as a folder to write in, in the OS's words; ``None`` when it can.
 
     Nothing is created: a missing folder is fine when its nearest existing
@@ -97,8 +116,14 @@ def folder_problem(path: str | os.PathLike[str]) -> str | None:
     ``afile`` is a file; ``"Not a directory"`` when ``path`` itself is a file;
     ``"Permission denied (/ro)"``; the ``strerror`` of any other failing
     ``stat`` (e.g. ``"Too many levels of symbolic links"``).
+
+    Args:
+        path: the folder.
+        named: the path the caller's message names (default ``path``); the
+            part at fault is added in parentheses when it is another one.
     """
     path = Path(path)
+    named = Path(named) if named is not None else path
     p = path
     while True:
         try:
@@ -110,9 +135,9 @@ def folder_problem(path: str | os.PathLike[str]) -> str | None:
             p = p.parent  # find the nearest part that exists
         except OSError as e:
             return e.strerror or str(e)
-    where = "" if p == path else f" ({p})"
+    where = "" if p == named else f" ({p})"
     if not stat.S_ISDIR(st.st_mode):
-        return os.strerror(errno.ENOTDIR) + ("" if p == path else f" ({p} is a file)")
+        return os.strerror(errno.ENOTDIR) + ("" if p == named else f" ({p} is a file)")
     if not os.access(p, os.W_OK | os.X_OK):
         return os.strerror(errno.EACCES) + where
     return None
