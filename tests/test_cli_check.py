@@ -69,3 +69,29 @@ def test_set_override_and_warning_only(tmp_path: Path) -> None:
     assert "warning: layer 6 dense (Dense): kernel_initializer = 'zeros'" in proc.stdout
     proc = tuidl("check", "digits-cnn", "--set", "model.layers[6].config.units=3", cwd=tmp_path)
     assert proc.returncode == 2 and "set units = 10" in proc.stdout
+
+
+def test_tuidl_findings_print_before_keras_text_and_int_learning_rate_only_warns() -> None:
+    import io
+
+    from tuidl.commands.check import check_one
+
+    out = io.StringIO()
+    ok = check_one("digits-cnn", ["model.layers[6].config.groups=2",
+                                  "model.layers[0].config.kernel_initializer=zeros"], out)
+    text = out.getvalue()
+    assert not ok and "Traceback" not in text
+    warn = text.index("warning: layer 1 conv2d (Conv2D): kernel_initializer = 'zeros'")
+    keras = text.index("error: layer 7 dense_1 (Dense): Keras says: Unrecognized keyword arguments")
+    assert warn < keras and "model.layers[" not in text
+    # a tuidl rule explains the layer: no Keras text for it at all
+    out = io.StringIO()
+    assert not check_one("digits-cnn", ["model.layers[0].config.kernel_size=9",
+                                        "model.layers[0].config.padding=\"valid\""], out)
+    assert "kernel_size 9x9 is larger than its input 8x8" in out.getvalue()
+    assert "Keras says" not in out.getvalue() and "Computed output size" not in out.getvalue()
+    # learning_rate = 0 written as a TOML integer: a warning, not Keras's "should be float"
+    out = io.StringIO()
+    assert check_one("digits-mlp", ['compile.optimizer={class_name="Adam", config={learning_rate=0}}'], out)
+    assert "warning: optimizer Adam: learning_rate = 0" in out.getvalue()
+    assert "should be float" not in out.getvalue()

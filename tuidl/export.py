@@ -30,7 +30,7 @@ from typing import Any
 
 from tuidl import __version__
 from tuidl.core.catalog import loss_info
-from tuidl.core.checks import layer_names
+from tuidl.core.checks import float_optimizer_config, layer_names
 from tuidl.core.errors import SpecError, TuidlError
 from tuidl.core.presets import COMPONENT_KEYS, resolved
 from tuidl.core.spec import LOSS_CLASSES, Experiment
@@ -184,7 +184,7 @@ def script_text(exp: Experiment, npz_name: str | None = None) -> str:
     layers = ",\n".join(f"        {_layer_code(l.class_name, l.config, n)}"
                         for l, n in zip(r.model.layers, names))
     opt = r.compile.optimizer
-    opt_ref = opt.model_dump() if hasattr(opt, "model_dump") else opt
+    opt_ref = float_optimizer_config(opt.model_dump() if hasattr(opt, "model_dump") else opt)
     loss = r.compile.loss
     if isinstance(loss, str):
         loss_code = f"keras.losses.{LOSS_CLASSES[loss]}()"

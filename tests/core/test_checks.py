@@ -274,3 +274,19 @@ def test_random_edit_sequences_never_crash() -> None:
             assert all(f.severity in ("error", "warning") and f.message for f in findings)
             if data is not None:
                 estimate_summary(e, data)
+
+
+def test_float_optimizer_config_makes_integers_floats() -> None:
+    from tuidl.core.checks import float_optimizer_config
+
+    ref = {"class_name": "SGD", "config": {"learning_rate": {"class_name": "PiecewiseConstantDecay", "config": {
+        "boundaries": [10, 20], "values": [1, 0, 0.5]}}, "momentum": 0, "nesterov": True}}
+    out = float_optimizer_config(ref)
+    lr = out["config"]["learning_rate"]["config"]
+    assert lr["values"] == [1.0, 0.0, 0.5] and all(type(v) is float for v in lr["values"])
+    assert lr["boundaries"] == [10, 20] and type(lr["boundaries"][0]) is int  # steps stay integers
+    assert type(out["config"]["momentum"]) is float and out["config"]["nesterov"] is True
+    assert ref["config"]["momentum"] == 0 and type(ref["config"]["momentum"]) is int  # a copy
+    assert type(float_optimizer_config({"class_name": "Adam", "config": {"learning_rate": 0}})[
+        "config"]["learning_rate"]) is float
+    assert float_optimizer_config(None) is None

@@ -118,7 +118,70 @@ def test_summarize_includes_preflight_and_keras_message() -> None:
     flat = load_experiment("digits-cnn", ["model.layers[0].class_name=\"Flatten\"", "model.layers[0].config={}"])
     found = summarize(flat, ds).findings
     assert any("flat tensor" in f.message and f.layer == 1 for f in found)
-    assert any("expected ndim=4" in f.message and f.layer == 1 for f in found)  # Keras's own message
+
+
+@pytest.mark.parametrize("sets, own", [
+    (["model.layers[0].class_name=\"Flatten\"", "model.layers[0].config={}"],
+     "layer 2 max_pooling2d (MaxPooling2D) needs a (height, width, channels) input but gets the flat tensor"),
+    (['model.layers[4].class_name="Reshape"', "model.layers[4].config={target_shape=[7]}"],
+     "layer 5 reshape (Reshape) cannot reshape (None, 2, 2, 32)"),
+    (["model.layers[0].config.kernel_size=9", "model.layers[0].config.padding=\"valid\""],
+     "layer 1 conv2d (Conv2D) kernel_size 9x9 is larger than its input 8x8"),
+])
+def test_keras_message_left_out_where_a_tuidl_rule_explains_the_layer(sets: list[str], own: str) -> None:
+    from tuidl.engine.build import summarize
+
+    found = summarize(load_experiment("digits-cnn", sets), digits_like()).findings
+    assert any(own in f.message for f in found), [f.message for f in found]
+    layer = next(f.layer for f in found if own in f.message)
+    on_layer = [f.message for f in found if f.layer == layer]
+    assert len(on_layer) == 1, on_layer  # tuidl's finding only: no second, 0-based Keras message
+    assert not any("model.layers[" in f.message or "Keras says" in f.message for f in found)
+
+
+def test_keras_message_kept_1_based_when_no_tuidl_rule_fires() -> None:
+    from tuidl.engine.build import summarize
+
+    exp = load_experiment("digits-cnn", ["model.layers[6].config.groups=2"])  # Keras: unknown argument
+    found = summarize(exp, digits_like()).findings
+    assert [f.message for f in found] == [
+        "layer 7 dense_1 (Dense): Keras says: Unrecognized keyword arguments passed to Dense: {'groups': 2}"]
+    assert found[0].layer == 6 and found[0].severity == "error"
+
+
+def test_merge_findings_order_and_fields() -> None:
+    from tuidl.core.events import Finding
+    from tuidl.engine.checks import merge_findings
+
+    keras = Finding("error", "model.layers[2] (dense, Dense): boom", "check this layer's arguments", 2,
+                    "model.layers[2]")
+    preset = Finding("error", "unknown initializer preset 'nope'", "", None, "model.layers[1].config.kernel_initializer")
+    own_err = Finding("error", "layer 2 dense_1 (Dense): kernel_initializer = 'nope' is not a known preset", "", 1,
+                      "model.layers[1].config.kernel_initializer")
+    own_warn = Finding("warning", "layer 3 dense (Dense): relu on a regression output", "", 2,
+                       "model.layers[2].config.activation")
+    merged = merge_findings([keras, preset], [own_err, own_warn])
+    assert [f.message for f in merged] == [own_err.message, own_warn.message,
+                                           "layer 3 dense (Dense): Keras says: boom"]
+
+
+@pytest.mark.parametrize("config, lr", [
+    ({"learning_rate": 0}, 0.0), ({"learning_rate": 1, "beta_1": 0, "epsilon": 1}, 1.0),
+    ({"learning_rate": {"class_name": "PiecewiseConstantDecay",
+                        "config": {"boundaries": [10], "values": [1, 0]}}}, None),
+])
+def test_integer_learning_rates_build(config: dict, lr: float | None) -> None:
+    """TOML writes 0 and 1 as integers; Keras refuses an int learning rate unless tuidl makes it a float."""
+    from tuidl.engine.build import make_optimizer, summarize
+
+    exp = from_dict({"compile": {"optimizer": {"class_name": "Adam", "config": config}}})
+    opt = make_optimizer(exp)
+    if lr is not None:
+        assert float(opt.learning_rate) == lr
+    full = load_experiment("digits-mlp", ["compile.optimizer={class_name=\"Adam\", config={learning_rate=0}}"])
+    found = summarize(full, digits_like()).findings
+    assert [(f.severity, f.message) for f in found] == [
+        ("warning", "optimizer Adam: learning_rate = 0, so the weights never change")]
 
 
 def test_label_format_from_real_labels() -> None:

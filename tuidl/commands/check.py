@@ -4,7 +4,8 @@ For each experiment (a preset name, a ``.toml`` file, or a folder of them) it
 loads the data, builds the model with Keras (in this process, through
 :func:`tuidl.engine.build.summarize`), prints the summary table — each layer's
 output shape and parameter count, as ``model.summary()`` — and every finding
-with its fix.
+with its fix: tuidl's own findings first, then Keras's message for a layer that
+no tuidl rule explains.
 
 Exit codes: 0 when no experiment has an error (warnings allowed), 2 otherwise
 (also for a file that cannot be read or data that cannot be loaded).
@@ -101,9 +102,12 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
           f"samples · model input ({shape})", file=out)
     if summary.rows:
         print(summary_table(summary), file=out)
+    from tuidl.engine.checks import is_keras
+
     errors = [f for f in summary.findings if f.severity == ERROR]
     warnings = [f for f in summary.findings if f.severity != ERROR]
-    for f in errors + warnings:
+    # tuidl's own findings (errors, then warnings) before any of Keras's text
+    for f in sorted(summary.findings, key=lambda f: (is_keras(f), f.severity != ERROR)):
         print(format_finding(f), file=out)
     if not summary.findings:
         print("ok: no problems found", file=out)

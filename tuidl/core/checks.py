@@ -654,6 +654,39 @@ def check(exp: Experiment, data: DataInfo | None,
     return sorted(c.items, key=lambda f: (f.severity != ERROR,))
 
 
+_KERAS_FLOAT_KEYS = frozenset(
+    {a.name for info in (*OPTIMIZERS.values(), *SCHEDULES.values()) for a in info.args
+     if a.kind in ("float", "optional_float")}
+    | {"clipvalue", "global_clipnorm", "ema_momentum", "learning_rate_power",
+       "l1_regularization_strength", "l2_regularization_strength", "initial_accumulator_value"})
+"""Optimizer and schedule arguments that Keras wants as floats (it rejects ``learning_rate=0``)."""
+
+
+def float_optimizer_config(ref: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A copy of an optimizer's ``{class_name, config}`` with integers given for float
+    arguments turned into floats, also inside a learning-rate schedule.
+
+    TOML writes ``learning_rate = 1`` as an integer, and Keras 3 refuses an int
+    learning rate ("Argument `learning_rate` should be float, or an instance of
+    LearningRateSchedule ..."). Booleans are left alone. ``None`` -> ``None``.
+    """
+    if ref is None:
+        return None
+
+    def fix(cfg: dict[str, Any]) -> dict[str, Any]:
+        out = dict(cfg)
+        for key, v in cfg.items():
+            if isinstance(v, dict) and key == "learning_rate":
+                out[key] = {**v, "config": fix(dict(v.get("config") or {}))}
+            elif key in _KERAS_FLOAT_KEYS and isinstance(v, int) and not isinstance(v, bool):
+                out[key] = float(v)
+            elif key == "values" and isinstance(v, list):
+                out[key] = [float(x) if isinstance(x, int) and not isinstance(x, bool) else x for x in v]
+        return out
+
+    return {**ref, "config": fix(dict(ref.get("config") or {}))}
+
+
 def has_errors(findings: Iterable[Finding]) -> bool:
     """True when any finding is an error (training must not start)."""
     return any(f.severity == ERROR for f in findings)

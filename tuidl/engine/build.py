@@ -25,6 +25,7 @@ import math
 import re
 from typing import TYPE_CHECKING, Any
 
+from tuidl.core.checks import float_optimizer_config
 from tuidl.core.checks import layer_names as _core_layer_names
 from tuidl.core.checks import snake_case  # noqa: F401  (re-exported: engine callers use it)
 from tuidl.core.errors import BuildError, TuidlError
@@ -181,11 +182,14 @@ def build_model(exp: Experiment, input_shape: tuple[int, ...]) -> "keras.Sequent
 def make_optimizer(exp: Experiment) -> "keras.optimizers.Optimizer":
     """The optimizer of ``exp.compile.optimizer`` via ``keras.optimizers.get(dict)``.
 
+    Integers given for float arguments (``learning_rate = 0`` in TOML) are made
+    floats first (:func:`tuidl.core.checks.float_optimizer_config`).
+
     Raises:
         SpecError: unknown optimizer preset name.
         BuildError: Keras rejects the class or its config (names ``compile.optimizer``).
     """
-    ref = resolve_component("optimizers", exp.compile.optimizer, "compile.optimizer")
+    ref = float_optimizer_config(resolve_component("optimizers", exp.compile.optimizer, "compile.optimizer"))
     lr = (ref or {}).get("config", {}).get("learning_rate")
     if isinstance(lr, dict) and "module" not in lr:  # a schedule: Keras finds it only with its module
         ref["config"]["learning_rate"] = {"module": "keras.optimizers.schedules", "registered_name": None, **lr}
@@ -305,12 +309,12 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
             field = m.group(1) if m else ""
         findings.append(Finding("error", e.message, e.hint, layer=layer, field=field))
     try:
-        from tuidl.engine.checks import preflight
+        from tuidl.engine.checks import merge_findings, preflight
     except ImportError:
         preflight = None
     if preflight is not None:
-        try:
-            findings.extend(preflight(exp, dataset, tuple(rows)))
+        try:  # tuidl's findings first; Keras's message only where no tuidl rule explains it
+            findings = merge_findings(findings, preflight(exp, dataset, tuple(rows)))
         except Exception as e:  # a broken check must not break the summary
             findings.append(Finding("warning", f"pre-flight checks failed: {type(e).__name__}: {e}"))
     return Summary(request_id=request_id, input_shape=input_shape, rows=tuple(rows),

@@ -1,17 +1,21 @@
 """Pre-flight checks on the engine side: the pure rules of :mod:`tuidl.core.checks` fed with real data.
 
 :func:`tuidl.engine.build.summarize` calls :func:`preflight` after it has
-tried to build the model; Keras's own build message (if any) is already a
-finding there, next to the layer it concerns. This module adds every rule of
-``tuidl.core.checks``, using the shapes Keras computed when the whole model
-built, and shape inference otherwise. Nothing here imports Keras.
+tried to build the model, and joins Keras's own build message (if any) with
+tuidl's findings through :func:`merge_findings`: when a tuidl rule already
+explains the problem on a layer, Keras's message for that layer is left out;
+otherwise it is kept, after tuidl's findings, and names the layer 1-based like
+them (``layer 1 conv2d (Conv2D): Keras says: ...``). This module adds every
+rule of ``tuidl.core.checks``, using the shapes Keras computed when the whole
+model built, and shape inference otherwise. Nothing here imports Keras.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+import re
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from tuidl.core.checks import DataInfo, check
+from tuidl.core.checks import ERROR, DataInfo, check, where
 from tuidl.core.events import Finding, LayerRow
 from tuidl.core.spec import Experiment
 
@@ -72,6 +76,50 @@ def preflight(exp: Experiment, dataset: "Dataset | None",
     shapes = [r.output_shape for r in rows] if complete else None  # type: ignore[union-attr]
     names = [r.name for r in rows] if complete else None  # type: ignore[union-attr]
     return [f for f in check(exp, data, shapes, names) if f.field != "model.layers"]
+
+
+KERAS_SAYS = "Keras says: "
+"""Marks a finding whose text is Keras's own (see :func:`merge_findings`)."""
+
+_KERAS_LAYER = re.compile(r"^model\.layers\[(\d+)\] \(([^,()]+), (\w+)\): (.*)$", re.S)
+
+
+def keras_finding(f: Finding) -> Finding:
+    """Keras's build message as a finding phrased like tuidl's.
+
+    ``model.layers[0] (conv2d, Conv2D): <Keras's text>`` (0-based, as
+    :func:`tuidl.engine.build.summarize` reports it) becomes ``layer 1 conv2d
+    (Conv2D): Keras says: <Keras's text>``; other findings are returned as they are.
+    """
+    m = _KERAS_LAYER.match(f.message)
+    if m is None:
+        return f
+    i, name, cls, text = int(m.group(1)), m.group(2), m.group(3), m.group(4)
+    return Finding(f.severity, f"{where(i, name, cls)}: {KERAS_SAYS}{text}", f.hint, f.layer, f.field)
+
+
+def is_keras(f: Finding) -> bool:
+    """True for a finding that carries Keras's own message (after :func:`keras_finding`)."""
+    return KERAS_SAYS in f.message or bool(_KERAS_LAYER.match(f.message))
+
+
+def merge_findings(build: Iterable[Finding], own: Iterable[Finding]) -> list[Finding]:
+    """tuidl's findings (``own``, from :func:`preflight`), then the build's that they do not explain.
+
+    A build finding is left out when a tuidl *error* concerns the same layer, or
+    the same field (an unknown preset named in both). The ones kept come after
+    tuidl's, Keras's messages rephrased by :func:`keras_finding`.
+    """
+    own = list(own)
+    errors = [f for f in own if f.severity == ERROR]
+    kept = []
+    for b in build:
+        same_layer = b.layer is not None and any(o.layer == b.layer for o in errors)
+        same_field = bool(b.field) and any(o.field and (o.field.startswith(b.field) or b.field.startswith(o.field))
+                                           for o in errors)
+        if not (same_layer or same_field):
+            kept.append(keras_finding(b))
+    return own + kept
 
 
 def raise_on_errors(exp: Experiment, dataset: "Dataset", rows: Sequence[LayerRow]) -> list[Finding]:
