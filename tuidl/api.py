@@ -38,7 +38,10 @@ def train(exp_or_name: Experiment | str | os.PathLike[str], runs_dir: str | os.P
 
     Returns:
         The ``RunResult`` (``status``, ``epochs_done``, ``history``, ``run_dir``, ``error``).
-        Training failures do not raise: see ``status`` and ``error``.
+        Training failures do not raise: see ``status`` and ``error``. A run that
+        could not start (data not loadable, a model Keras cannot build, a
+        pre-flight error, a runs folder that cannot be written) has
+        ``run_dir is None``: nothing was written.
 
     Raises:
         PresetError, SpecError: unknown preset or invalid experiment/overrides.
