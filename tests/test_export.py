@@ -91,3 +91,10 @@ def test_integer_learning_rate_is_written_as_float() -> None:
     exp = load_experiment("digits-mlp", ['compile.optimizer={class_name="SGD", config={learning_rate=1, momentum=0}}'])
     text = script_text(exp)
     assert "keras.optimizers.SGD(learning_rate=1.0, momentum=0.0)" in text
+
+
+def test_docstring_names_the_output_file(tmp_path: Path) -> None:
+    path = write_script(load_experiment("digits-cnn"), tmp_path / "cnn.py")
+    doc = path.read_text().split('"""', 2)[1]
+    assert "python cnn.py [--epochs N]" in doc and "EPOCHS=N python cnn.py" in doc
+    assert "digits-cnn.py" not in doc

@@ -168,13 +168,15 @@ def _data_code(exp: Experiment, npz_name: str | None) -> str:
             + textwrap.indent(body, "    "))
 
 
-def script_text(exp: Experiment, npz_name: str | None = None) -> str:
+def script_text(exp: Experiment, npz_name: str | None = None, script_name: str | None = None) -> str:
     """The Python source of the standalone script for ``exp``.
 
     Args:
         exp: the experiment (preset names are resolved here).
         npz_name: file name (next to the script) of the saved arrays, for data
             sources not in :data:`INLINE_SOURCES`; ``None`` loads inline.
+        script_name: the script's file name, for the usage line of its
+            docstring (default ``<exp.name>.py``).
 
     Raises:
         SpecError: an unknown component preset name.
@@ -195,6 +197,7 @@ def script_text(exp: Experiment, npz_name: str | None = None) -> str:
                "    x_train, x_val = x_train.reshape(len(x_train), -1), x_val.reshape(len(x_val), -1)\n"
                if _flat_first(r) else "")
     source = str(exp.source.name) if exp.source else "the tuidl builder"
+    usage = script_name or f"{exp.name}.py"
     doc = (exp.description or "").replace('"""', "'''")
     return f'''#!/usr/bin/env python
 """{exp.name}: {doc}
@@ -202,7 +205,7 @@ def script_text(exp: Experiment, npz_name: str | None = None) -> str:
 Exported by tuidl {__version__} from {source}. Needs only numpy and Keras 3
 (scikit-learn for its bundled datasets):
 
-    python {exp.name}.py [--epochs N]      # or EPOCHS=N python {exp.name}.py
+    python {usage} [--epochs N]      # or EPOCHS=N python {usage}
 """
 
 import argparse
@@ -294,7 +297,7 @@ def write_script(exp: Experiment, path: str | Path) -> Path:
             np.savez_compressed(npz, x_train=ds.x_train, y_train=ds.y_train, x_val=ds.x_val, y_val=ds.y_val,
                                 n_classes=np.int64(ds.n_classes if ds.n_classes is not None else -1))
             npz_name = npz.name
-        text = script_text(exp, npz_name)
+        text = script_text(exp, npz_name, path.name)
         path.write_text(text, encoding="utf-8")
     except TuidlError:
         raise

@@ -269,7 +269,7 @@ async def test_save_and_open_presets(tmp_path, monkeypatch) -> None:
         await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
         await pilot.press("ctrl+u", *"my mlp", "enter")  # a space is not allowed in a name
         await pilot.pause()
-        assert "letters, digits" in str(app.screen.query_one("#name-error").render())
+        assert "letters, digits" in str(app.screen.query_one("#save-error").render())
         await pilot.press("ctrl+u", *"my-mlp", "enter")
         await wait_for(pilot, lambda: (tmp_path / "my-mlp.toml").is_file())
         b = builder(app)
@@ -514,3 +514,39 @@ async def test_bool_arguments_say_on_or_off() -> None:
         box.value = False
         b = await drain(pilot, app, lambda: b.exp.model.layers[1].config.get("use_bias") is False)
         assert str(box.label) == "off" and b.summary.rows[1].params == 64 * 64
+
+
+async def test_save_asks_for_description_regenerated_when_the_model_changed(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("TUIDL_PRESETS_DIR", str(tmp_path))
+    original = load_experiment("digits-mlp")
+    app = Host(original, digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        await pilot.press("ctrl+s")  # model unchanged: its description is offered
+        await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
+        assert app.screen.query_one("#save-description").value == original.description
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen))
+        # make it a CNN: Reshape + Conv2D instead of the Flatten
+        await pilot.press("x")
+        b = await settle(pilot, app)
+        await add(pilot, app, "reshape")
+        b = await settle(pilot, app)
+        await add(pilot, app, "conv2d")
+        await add(pilot, app, "flatten")
+        b = await settle(pilot, app)
+        assert "Conv2D" in classes(b) and b.exp.model != original.model
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
+        described = app.screen.query_one("#save-description").value
+        assert "multilayer perceptron" not in described and "Conv2D" in described
+        await pilot.press("ctrl+a", "ctrl+k", *"digits-cnn2", "tab")
+        await pilot.press("ctrl+a", "ctrl+k", *"My CNN", "enter")
+        await wait_for(pilot, lambda: (tmp_path / "digits-cnn2.toml").is_file())
+        saved = load_experiment(str(tmp_path / "digits-cnn2.toml"))
+        assert saved.description == "My CNN" and saved.name == "digits-cnn2"
+        b = builder(app)
+        assert b.exp.description == "My CNN"
+        await pilot.press("ctrl+s")  # saved just now: the new description is kept
+        await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
+        assert app.screen.query_one("#save-description").value == "My CNN"

@@ -69,8 +69,8 @@ from tuidl.core.events import Finding, RunFailed, Summary
 from tuidl.core.spec import Experiment, LayerSpec, from_dict
 from tuidl.core.undo import History
 from tuidl.ui.widgets.arg_form import ArgForm
-from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker
-from tuidl.ui.widgets.layer_list import LayerList
+from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker, SavePrompt
+from tuidl.ui.widgets.layer_list import LayerList, brief
 from tuidl.ui.widgets.training_form import TrainingForm
 
 __all__ = ["BuilderScreen", "SummarySource"]
@@ -91,9 +91,25 @@ def _preset_names() -> dict[str, list[str]]:
     return out
 
 
+def describe_model(exp: Experiment, limit: int = 160) -> str:
+    """A one-line description of ``exp``'s model for a saved preset:
+    ``"Conv2D 16 3x3 relu → MaxPooling2D → Flatten → Dense 10 softmax, on digits (built in tuidl)"``;
+    the middle layers are elided past ``limit`` characters."""
+    parts = [f"{l.class_name} {brief(l)}".strip() for l in exp.model.layers] or ["no layers"]
+    tail = f", on {exp.data.name} (built in tuidl)"
+    text = " → ".join(parts)
+    while len(text) + len(tail) > limit and len(parts) > 2:
+        mid = len(parts) // 2
+        parts = parts[:mid] + parts[mid + 1:]
+        text = " → ".join([*parts[:mid], "…", *parts[mid:]])
+    return text + tail
+
+
 def _ordered(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """Errors first; per layer, tuidl's own finding (with its fix) before Keras's build message."""
-    return tuple(sorted(findings, key=lambda f: (f.severity != ERROR, f.message.startswith("model.layers["))))
+    """Errors first; tuidl's own findings (with their fix) before Keras's build message
+    (the engine keeps Keras's message only for a layer that no tuidl rule explains)."""
+    return tuple(sorted(findings, key=lambda f: (f.severity != ERROR, "Keras says: " in f.message
+                                                 or f.message.startswith("model.layers["))))
 
 
 class BuilderScreen(Screen[Experiment | None]):
@@ -506,8 +522,20 @@ class BuilderScreen(Screen[Experiment | None]):
         self.train_after = True
         self.dismiss(self.exp)
 
+    def description_for_save(self) -> tuple[str, str]:
+        """``(description, note)`` to prefill the save dialog with.
+
+        The experiment's own description while its model is the one that
+        description was written for (as opened or last saved); once the layers
+        changed, a new one generated from the layers, and a note saying so.
+        """
+        exp = self.exp
+        if exp.model == self._described_model and exp.description:
+            return exp.description, ""
+        return describe_model(exp), "The model changed since its description was written: the description was regenerated."
+
     def action_save(self) -> None:
-        """Save the experiment as a user preset under a name asked for."""
+        """Save the experiment as a user preset under a name and description asked for."""
         from tuidl.core.presets import save_user_preset
 
         def validate(name: str) -> str | None:
@@ -517,21 +545,24 @@ class BuilderScreen(Screen[Experiment | None]):
                 return "a name of letters, digits, '.', '-' and '_' (starting with a letter or digit)"
             return None
 
-        def chosen(name: str | None) -> None:
-            if not name:
+        def chosen(answer: tuple[str, str] | None) -> None:
+            if not answer:
                 return
+            name, description = answer
             try:
-                renamed = self.exp.model_copy(update={"name": name})
+                renamed = self.exp.model_copy(update={"name": name, "description": description})
                 renamed._source = self.exp.source
                 path = save_user_preset(renamed, name)
             except TuidlError as e:
                 self.notify(e.message, title=e.title, severity="error")
                 return
-            if name != self.exp.name:
+            if (name, description) != (self.exp.name, self.exp.description):
                 self.apply(renamed)
+            self._described_model = renamed.model
             self.notify(f"saved preset {name!r} to {path}", title="Saved")
 
-        self.app.push_screen(NamePrompt("Save as preset (name):", self.exp.name, validate), chosen)
+        description, note = self.description_for_save()
+        self.app.push_screen(SavePrompt(self.exp.name, description, validate, note), chosen)
 
     def action_open(self) -> None:
         """Open an experiment preset (undoable)."""
@@ -553,6 +584,7 @@ class BuilderScreen(Screen[Experiment | None]):
                 self.notify(e.message, title=e.title, severity="error", timeout=10)
                 return
             self.apply(exp, cursor=0)
+            self._described_model = exp.model
             self.notify(f"opened {name}")
 
         self.app.push_screen(PresetPicker(items), chosen)

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 
 from tuidl.core.catalog import LAYERS
 
-__all__ = ["CatalogPicker", "NamePrompt", "PresetPicker", "SearchPicker"]
+__all__ = ["CatalogPicker", "NamePrompt", "PresetPicker", "SavePrompt", "SearchPicker"]
 
 
 class SearchPicker(ModalScreen[str | None]):
@@ -164,4 +164,60 @@ class NamePrompt(ModalScreen[str | None]):
 
     def action_cancel(self) -> None:
         """Close without a name."""
+        self.dismiss(None)
+
+
+class SavePrompt(ModalScreen[tuple[str, str] | None]):
+    """Ask for a preset's name and description (save as preset).
+
+    Dismissed with ``(name, description)``, ``None`` on escape. ``enter`` in
+    either field saves (when ``validate(name)`` finds no problem), ``tab``
+    moves between them.
+    """
+
+    DEFAULT_CSS = """
+    SavePrompt { align: center middle; }
+    SavePrompt > Vertical { width: 76; max-width: 95%; height: auto; border: round $accent;
+                            background: $surface; padding: 0 1; }
+    SavePrompt Label { width: 100%; }
+    SavePrompt .note { color: $text-muted; }
+    SavePrompt #save-error { color: $error; }
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="save.cancel")]
+
+    def __init__(self, name: str, description: str, validate: object = None, note: str = "") -> None:
+        super().__init__()
+        self.name_value = name
+        self.description = description
+        self.note = note
+        self._validate = validate
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Save as preset — name (letters, digits, '.', '-', '_'):")
+            yield Input(self.name_value, id="save-name", compact=True)
+            yield Label("description:")
+            yield Input(self.description, id="save-description", compact=True)
+            yield Label(self.note, classes="note")
+            yield Label("", id="save-error")
+
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#save-name", Input))
+
+    @on(Input.Submitted)
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        name = self.query_one("#save-name", Input).value.strip()
+        description = " ".join(self.query_one("#save-description", Input).value.split())
+        if callable(self._validate):
+            problem = self._validate(name)
+            if problem:
+                self.query_one("#save-error", Label).update(str(problem))
+                self.set_focus(self.query_one("#save-name", Input))
+                return
+        self.dismiss((name, description))
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
         self.dismiss(None)

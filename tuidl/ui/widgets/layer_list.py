@@ -17,10 +17,10 @@ from tuidl.core.events import Finding, LayerRow
 from tuidl.core.spec import LayerSpec
 from tuidl.ui.widgets.typeahead import TypeAhead
 
-__all__ = ["LayerList"]
+__all__ = ["LayerList", "brief"]
 
 
-def _brief(layer: LayerSpec) -> str:
+def brief(layer: LayerSpec) -> str:
     """A few main arguments: ``64 relu``, ``16 3x3 relu`` (the editor shows them all)."""
     c = layer.config
     parts: list[str] = []
@@ -90,7 +90,7 @@ class LayerList(TypeAhead, DataTable):
             mark = {"error": Text("✗", style="bold red"), "warning": Text("!", style="bold yellow")}.get(
                 sev.get(i, ""), Text(" "))
             mark.append(f"{i + 1:>3}")
-            label = Text.assemble(f" {layer.class_name} ", (_brief(layer), "dim"))
+            label = Text.assemble(f" {layer.class_name} ", (brief(layer), "dim"))
             shape = " " + (_shape(row.output_shape) if row is not None else "…" if rows is None else "?")
             params = f"{row.params:,}" if row is not None else ""
             self.add_row(mark, label, shape, Text(params, justify="right"), key=str(i))
