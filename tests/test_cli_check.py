@@ -95,3 +95,17 @@ def test_tuidl_findings_print_before_keras_text_and_int_learning_rate_only_warns
     assert check_one("digits-mlp", ['compile.optimizer={class_name="Adam", config={learning_rate=0}}'], out)
     assert "warning: optimizer Adam: learning_rate = 0" in out.getvalue()
     assert "should be float" not in out.getvalue()
+
+
+def test_invalid_file_is_named_once(tmp_path: Path) -> None:
+    import io
+
+    from tuidl.commands.check import check_one
+
+    d = tmp_path / "broken"
+    d.mkdir()
+    (d / "units0.toml").write_text(BROKEN["zero-units"][0])
+    out = io.StringIO()
+    assert check_one(str(d / "units0.toml"), [], out) is False
+    first = out.getvalue().splitlines()[0]
+    assert first == f"{d / 'units0.toml'}: error: model.layers[0].config.units = 0: Dense.units must be an integer >= 1"

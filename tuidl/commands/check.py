@@ -83,7 +83,11 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
     try:
         exp = load_experiment(target, overrides)
     except TuidlError as e:
-        print(f"{target}: error: {e}", file=out)
+        if e.message.startswith(f"{target}: "):  # the file is named once, as the line's subject
+            hint = f"\n  hint: {e.hint}" if e.hint else ""
+            print(f"{target}: error: {e.message[len(target) + 2:]}{hint}", file=out)
+        else:
+            print(f"{target}: error: {e}", file=out)
         return False
     try:
         from tuidl.engine.data import load_data
