@@ -42,6 +42,11 @@ class EngineClient:
 
     Thread safety: ``send`` may be called from any thread; ``recv`` from one
     consumer thread.
+
+    If this process dies without :meth:`close` (killed, or its terminal hung
+    up), the engine sees its pipe's EOF and ends the run itself: stopped after
+    the batch, finished epochs and ``model.keras`` kept, ``run.json`` finished;
+    then it exits (see :mod:`tuidl.engine.host`).
     """
 
     def __init__(self, log_path: str | os.PathLike[str] | None = None) -> None:
