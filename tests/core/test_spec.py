@@ -242,3 +242,12 @@ def test_set_inside_no_regularizer_or_a_plain_value_says_why(mlp: Experiment) ->
     assert 'compile.optimizer = "adamx": unknown optimizer preset' in e.message
     e = _error(lambda: mlp.with_overrides(["fit.epochs.x=1"]))
     assert 'fit.epochs = 20 is not a table, so it has no field "x"' in e.message
+
+
+@pytest.mark.parametrize("override", ["fit.epochs=true", "fit.batch_size=false", "fit.seed=true",
+                                      "data.validation_split=true"])
+def test_booleans_are_not_numbers(mlp: Experiment, override: str) -> None:
+    key = override.split("=")[0]
+    with pytest.raises(SpecError) as info:
+        mlp.with_overrides([override])
+    assert f"{key} = " in info.value.message and "expected a number" in info.value.message

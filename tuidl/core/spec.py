@@ -41,13 +41,23 @@ import math
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo,
-                      field_validator, model_serializer)
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError,
+                      ValidationInfo, field_validator, model_serializer)
 
 from tuidl.core.catalog import LAYERS
 from tuidl.core.errors import SpecError
+
+def _not_bool(value: Any) -> Any:
+    """Refuse ``true``/``false`` where a number is meant (pydantic would read ``true`` as 1)."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
+Number = BeforeValidator(_not_bool)
+"""Attach to int/float fields: booleans are not numbers in a spec."""
 
 LOSSES: tuple[str, ...] = (
     "mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
@@ -234,7 +244,7 @@ class DataSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(default="digits", min_length=1)
-    validation_split: float = Field(default=0.2, ge=0.0, lt=1.0)
+    validation_split: Annotated[float, Number] = Field(default=0.2, ge=0.0, lt=1.0)
     path: str | None = Field(default=None, validate_default=True)
     target: str | None = Field(default=None, validate_default=True)
     options: DataOptions = Field(default_factory=DataOptions)
@@ -360,9 +370,9 @@ class FitSpec(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    epochs: int = Field(default=10, ge=1, le=100_000)
-    batch_size: int = Field(default=32, ge=1, le=1_000_000)
-    seed: int = Field(default=0, ge=0)
+    epochs: Annotated[int, Number] = Field(default=10, ge=1, le=100_000)
+    batch_size: Annotated[int, Number] = Field(default=32, ge=1, le=1_000_000)
+    seed: Annotated[int, Number] = Field(default=0, ge=0)
     callbacks: list[KerasRef] = Field(default_factory=lambda: [KerasRef(class_name="TerminateOnNaN")])
 
 
