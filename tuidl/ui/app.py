@@ -42,6 +42,7 @@ from tuidl.core.errors import TuidlError
 from tuidl.core.protocol import Request, Stop, Summarize, Train
 from tuidl.core.runs import iso, read_metrics, runs_dir as resolve_runs_dir
 from tuidl.core.spec import Experiment
+from tuidl.core.text import plural
 from tuidl.ui.commands import binding_commands
 from tuidl.ui.messages import EngineEvent, ExperimentChanged
 from tuidl.ui.screens.dashboard import DashboardScreen
@@ -286,9 +287,23 @@ class TuidlApp(App[int]):
         self.exit(0)
 
     def _watch_tty(self) -> None:
-        """Quit when the terminal is gone (SSH dropped without SIGHUP; Dolphie's watchdog)."""
+        """Leave when the terminal is gone (SSH dropped without SIGHUP; Dolphie's watchdog)."""
         if not _has_tty():
-            self.run_worker(self.action_quit(), group="quit")
+            self.run_worker(self._terminal_gone(), group="quit")
+
+    async def _terminal_gone(self) -> None:
+        """Stop the run and the engine, then end the process without drawing again.
+
+        Textual 8.2.8 can block for ever writing to or restoring a terminal that
+        has hung up (seen in its output thread's ``stop()``), so this does not go
+        through ``exit()``: the run is finished first (the engine also ends it by
+        itself when our pipe closes), then the process ends at once.
+        """
+        if self._quitting:
+            return
+        self._quitting = True
+        await asyncio.to_thread(self.shutdown_engine)
+        os._exit(0)
 
     def _handle_exception(self, error: Exception) -> None:
         # Harlequin's guard (Textual #5325, Textual 8.2.8): no tracebacks after exit().
@@ -418,13 +433,13 @@ class TuidlApp(App[int]):
                     self._set_status(state, "queued run cancelled before it started · t to train")
                     d.log_line("tuidl: the queued run was cancelled before it started")
                     return
-                self._set_status(state, f"{e.status} {e.run_id} · {e.epochs_done} epochs in {e.seconds:.1f} s")
-                d.log_line(f"tuidl: run {e.run_id} {e.status} after {e.epochs_done} epochs")
+                self._set_status(state, f"{e.status} {e.run_id} · {plural(e.epochs_done, 'epoch')} in {e.seconds:.1f} s")
+                d.log_line(f"tuidl: run {e.run_id} {e.status} after {plural(e.epochs_done, 'epoch')}")
         elif isinstance(e, ev.RunDiverged):
             if self.current_run is None or self._is_current(e.run_id):
                 self._run_ended()
                 self._set_status("diverged", f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "
-                                             f"batch {e.batch + 1}; {e.epochs_done} epochs kept")
+                                             f"batch {e.batch + 1}; {plural(e.epochs_done, 'epoch')} kept")
                 d.log_line(f"tuidl: run {e.run_id} diverged ({e.metric}={e.value})")
         elif isinstance(e, ev.RunFailed):
             self._on_failed(e)

@@ -19,6 +19,7 @@ from textual.widgets import DataTable, Label, Select, Static
 from tuidl.core.catalog import LAYERS
 from tuidl.core.events import Summary
 from tuidl.core.spec import Experiment, KerasRef
+from tuidl.core.text import plural
 from tuidl.ui.messages import ExperimentChanged
 
 __all__ = ["ExperimentPanel", "Pickers", "component_name", "layer_overrides", "shared_value"]
@@ -112,7 +113,7 @@ class ExperimentPanel(Vertical):
         opt = component_name(exp.compile.optimizer)
         loss = component_name(exp.compile.loss)
         self.query_one("#compile-line", Static).update(
-            f"optimizer [b]{opt}[/b] · {exp.fit.epochs} epochs · batch {exp.fit.batch_size}\nloss [b]{loss}[/b]")
+            f"optimizer [b]{opt}[/b] · {plural(exp.fit.epochs, 'epoch')} · batch {exp.fit.batch_size}\nloss [b]{loss}[/b]")
         self.query_one("#data-line", Static).update(f"data [b]{exp.data.name}[/b] (loading…)")
         self.query_one("#findings", Static).update("")
 
