@@ -58,7 +58,7 @@ def test_csv_unknown_target_lists_columns(tmp_path: Path) -> None:
     _csv(tmp_path, CSV)
     with pytest.raises(DataError) as e:
         _load(tmp_path, target="species")
-    assert "data.target = 'species'" in e.value.message and "age, colour, height, label" in e.value.message
+    assert 'data.target = "species"' in e.value.message and "age, colour, height, label" in e.value.message
 
 
 def test_csv_question_mark_cell_refused_with_line_and_column(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_csv_semicolon_delimiter_and_bom(tmp_path: Path) -> None:
 def test_missing_path_names_field_and_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         _load(tmp_path, path="nope.csv")
-    assert "data.path = 'nope.csv'" in e.value.message and str(tmp_path) in e.value.message
+    assert 'data.path = "nope.csv"' in e.value.message and str(tmp_path) in e.value.message
 
 
 def test_npz_x_y_and_train_test(tmp_path: Path) -> None:
@@ -190,7 +190,7 @@ def test_npy_pair_and_folder(tmp_path: Path) -> None:
     assert r.task == "regression" and r.x_train.shape == (5, 4)
     with pytest.raises(DataError) as e:
         _load(tmp_path, name="npy", path="feat.npy", target="missing.npy")
-    assert "data.target = 'missing.npy'" in e.value.message
+    assert 'data.target = "missing.npy"' in e.value.message
     (tmp_path / "bad.npy").write_bytes((tmp_path / "feat.npy").read_bytes()[:140])
     with pytest.raises(DataError) as e:
         _load(tmp_path, name="npy", path="bad.npy", target="lab.npy")

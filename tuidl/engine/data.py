@@ -34,7 +34,8 @@ from typing import Any, Callable
 import numpy as np
 
 from tuidl.core.errors import DataError
-from tuidl.core.spec import DATASETS, FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_REGRESSION, DataSpec
+from tuidl.core.spec import (DATASETS, FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_REGRESSION, DataSpec,
+                             toml_repr)
 from tuidl.engine.datasets import files, keras_cache, playground, toy
 from tuidl.engine.datasets.base import Raw
 
@@ -353,7 +354,7 @@ def labels_for_loss(y: np.ndarray, loss_name: Any, n_classes: int | None) -> np.
     key = _loss_key(loss_name)
     if n_classes is None:
         if key in CATEGORICAL_LOSSES or key in SPARSE_LOSSES:
-            raise DataError(f"compile.loss = {key!r} needs class labels, but the data is a regression "
+            raise DataError(f"compile.loss = {toml_repr(key)} needs class labels, but the data is a regression "
                             "target", hint="use mean_squared_error, mean_absolute_error or huber")
         return np.asarray(y, dtype=np.float32)
     y = np.asarray(y)
@@ -461,7 +462,7 @@ def _raw(spec: DataSpec, seed: int, base_dir: Path | None) -> Raw:
         return keras_cache.load(spec, seed)
     if spec.name in FILE_SOURCES:
         return files.load(spec, seed, base_dir)
-    raise DataError(f"data.name = {spec.name!r}: unknown dataset; known: {', '.join(DATASETS)}")
+    raise DataError(f"data.name = {toml_repr(spec.name)}: unknown dataset; known: {', '.join(DATASETS)}")
 
 
 def _to_float(x: np.ndarray, scale: float | None, kind: str) -> np.ndarray:
@@ -558,7 +559,7 @@ def load_data(spec: DataSpec, seed: int = 0, base_dir: Path | None = None) -> Da
     scaling = None
     if o.scaling and o.scaling != "none":
         if x_train.dtype.kind != "f":
-            raise DataError(f"data.options.scaling = {o.scaling!r}: {spec.name} holds integer token ids "
+            raise DataError(f"data.options.scaling = {toml_repr(o.scaling)}: {spec.name} holds integer token ids "
                             "(for an Embedding layer), which are not scaled",
                             hint="remove data.options.scaling")
         scaling = _fit_scaler(x_train, o.scaling)

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from tuidl.core.errors import DataError
-from tuidl.core.spec import DataSpec
+from tuidl.core.spec import DataSpec, toml_repr
 from tuidl.engine.datasets.base import Raw
 
 MISSING = frozenset({"", "?", "na", "n/a", "nan", "null", "none"})
@@ -61,7 +61,7 @@ def resolve(spec_path: str, base_dir: Path | None, field: str = "data.path") -> 
         p = (base_dir or Path.cwd()) / p
     if not p.exists():
         where = f" (relative paths start at the experiment file's folder {base_dir})" if base_dir else ""
-        raise DataError(f"{field} = {spec_path!r}: {p} does not exist{where}", title="Data file not found",
+        raise DataError(f"{field} = {toml_repr(spec_path)}: {p} does not exist{where}", title="Data file not found",
                         hint="check the name, or give an absolute path")
     return p
 
@@ -168,7 +168,7 @@ def load_csv(path: Path, spec: DataSpec) -> Raw:
         raise DataError(f"{path.name}: column names repeat in the header: {', '.join(dupes)}")
     target = spec.target or ""
     if target not in header:
-        raise DataError(f"data.target = {target!r}: {path.name} has no such column; columns: "
+        raise DataError(f"data.target = {toml_repr(target)}: {path.name} has no such column; columns: "
                         f"{', '.join(header)}", hint="set data.target to the label column's name")
     feats = list(spec.options.columns or [h for h in header if h != target])
     for f in feats:
@@ -406,12 +406,12 @@ def load_npy(path: Path, spec: DataSpec, base_dir: Path | None) -> Raw:
         xp, yp = path / "x.npy", path / "y.npy"
         for p in (xp, yp):
             if not p.is_file():
-                raise DataError(f"data.path = {spec.path!r}: the folder has no {p.name}",
+                raise DataError(f"data.path = {toml_repr(spec.path)}: the folder has no {p.name}",
                                 hint="put x.npy (features) and y.npy (labels) in it, or point data.path "
                                      "at the features file and data.target at the labels file")
     else:
         if not spec.target:
-            raise DataError(f"data.target: npy needs the labels file next to data.path = {spec.path!r}",
+            raise DataError(f"data.target: npy needs the labels file next to data.path = {toml_repr(spec.path)}",
                             hint="set data.target = 'y.npy' (or point data.path at a folder with x.npy and y.npy)")
         xp, yp = path, resolve(spec.target, base_dir, "data.target")
     x, y = _npy(xp), _npy(yp)
@@ -431,7 +431,7 @@ def load_images(folder: Path, spec: DataSpec, seed: int) -> Raw:
             that cannot be decoded (named).
     """
     if not folder.is_dir():
-        raise DataError(f"data.path = {spec.path!r}: {folder} is a file; images needs a folder "
+        raise DataError(f"data.path = {toml_repr(spec.path)}: {folder} is a file; images needs a folder "
                         "with one subfolder per class")
     subs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
     counts = {p.name: sum(1 for f in p.rglob("*") if f.suffix.lower() in IMAGE_EXTENSIONS) for p in subs}
@@ -489,7 +489,7 @@ def load(spec: DataSpec, seed: int, base_dir: Path | None) -> Raw:
     path = resolve(spec.path or "", base_dir)
     if spec.name == "csv":
         if path.is_dir():
-            raise DataError(f"data.path = {spec.path!r}: {path} is a folder; csv needs a .csv file")
+            raise DataError(f"data.path = {toml_repr(spec.path)}: {path} is a folder; csv needs a .csv file")
         return load_csv(path, spec)
     if spec.name == "npz":
         return load_npz(path, spec)
