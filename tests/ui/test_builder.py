@@ -348,10 +348,17 @@ async def test_random_key_sequences_stay_valid_or_report() -> None:
 def burst(app: App, *keys: str) -> None:
     """Send ``keys`` the way a terminal delivers a burst (tmux send-keys): all queued at once,
     with no wait between them (``pilot.press`` waits for idle after each key)."""
+    import unicodedata
+
     from textual import events
+    from textual.keys import _get_unicode_name_from_key
 
     for key in keys:
-        event = events.Key(key, key if len(key) == 1 else None)
+        try:
+            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(key))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
         event.set_sender(app)
         app._driver.send_message(event)
 
@@ -474,9 +481,8 @@ async def test_invalid_field_text_is_an_error_finding_and_blocks_training() -> N
         assert b.query_one("#editor-body #arg-rate").value == "1.5"
         assert "rate = 1.5 not applied" in b.findings_text()
         assert "must be a number" in b.query_one("#editor-body ArgForm").error_text("rate")
-        assert b.check_action("train", ()) is None  # dimmed in the footer
-        b.action_train()  # the palette or the key: refused, with the reason
-        await pilot.pause()
+        await pilot.press("t")  # refused, with the reason
+        await wait_for(pilot, lambda: any("Training is blocked" in (n.title or "") for n in app._notifications))
         assert isinstance(app.screen, BuilderScreen) and not b.train_after
         assert any("Training is blocked" in (n.title or "") for n in app._notifications)
         # correcting it clears the finding and applies the value
@@ -550,3 +556,30 @@ async def test_save_asks_for_description_regenerated_when_the_model_changed(tmp_
         await pilot.press("ctrl+s")  # saved just now: the new description is kept
         await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
         assert app.screen.query_one("#save-description").value == "My CNN"
+
+
+async def test_burst_add_then_edit_acts_on_the_new_layer() -> None:
+    """``a conv2d enter e ctrl+a ctrl+k 8 escape`` in one burst: Conv2D added, its filters set to 8."""
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        b = await settle(pilot, app)
+        burst(app, "down", "down", "down", "a", *"conv2d", "enter", "e", "ctrl+a", "ctrl+k", "8", "escape")
+        b = await drain(pilot, app, lambda: isinstance(app.screen, BuilderScreen)
+                        and len(builder(app).exp.model.layers) == 5 and isinstance(app.screen.focused, LayerList))
+        b = await drain(pilot, app, lambda: b.exp.model.layers[4].config.get("filters") == 8)
+        assert classes(b) == ["Flatten", "Dense", "Dense", "Dense", "Conv2D"] and b.cursor == 4
+        assert b.query_one("#editor-body #arg-filters").value == "8"
+
+
+async def test_burst_on_the_compile_tab_through_a_select_keeps_its_order() -> None:
+    """``c tab ctrl+a ctrl+k - 1 tab``: focus goes preset -> learning_rate -> beta_1 in order; -1 is
+    kept in the field and named in the findings (not applied, training blocked)."""
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(160, 48)) as pilot:
+        b = await settle(pilot, app)
+        burst(app, "c", "tab", "ctrl+a", "ctrl+k", "minus", "1", "tab")
+        b = await drain(pilot, app, lambda: getattr(app.screen.focused, "id", "") == "arg-beta_1")
+        await wait_for(pilot, lambda: "not applied" in b.findings_text())
+        assert b.query_one("#optimizer-form #arg-learning_rate").value == "-1"
+        assert "optimizer adam: learning_rate = -1 not applied: must be a number >= 0" in b.findings_text()
+        assert b.blocked and b.exp.compile.optimizer == "adam"

@@ -221,11 +221,11 @@ class BuilderScreen(Screen[Experiment | None]):
                     with Vertical(id="left"):
                         yield LayerList(id="layers")
                         yield Static("", id="totals")
-                    with VerticalScroll(id="editor"):
+                    with VerticalScroll(id="editor", can_focus=False):  # tab goes to its fields
                         yield Static("", id="editor-title")
                         yield Vertical(id="editor-body")
             with TabPane("Compile & fit", id="tab-training"):
-                with VerticalScroll(id="training-scroll"):
+                with VerticalScroll(id="training-scroll", can_focus=False):
                     yield TrainingForm(self.exp, self.presets.get("optimizers", []), id="training-form")
         yield Static("", id="findings")
         yield Footer()
@@ -400,7 +400,8 @@ class BuilderScreen(Screen[Experiment | None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Layer operations only on the Model tab with the layer list focused (hidden, and
         inactive, on Compile & fit and in the editor);
-        ``c``/``m`` show the key of the other tab; undo/redo and train dimmed when they cannot apply."""
+        ``c``/``m`` show the key of the other tab; undo/redo dimmed when there is nothing to do.
+        (``t`` stays active while an error stands: pressing it says why training is blocked.)"""
         model_tab = self._tab() == "tab-model"
         if action in self._LAYER_ACTIONS and not (model_tab and self._list_has_focus()):
             return False  # on Compile & fit, or typing in the editor (x on a checkbox is not "remove")
@@ -408,8 +409,6 @@ class BuilderScreen(Screen[Experiment | None]):
             return (parameters[0] != self._tab()) or False
         if action in ("remove", "duplicate", "move", "edit") and not self.exp.model.layers:
             return None
-        if action == "train":
-            return None if self.blocked else True
         if action == "undo":
             return True if self.history.can_undo else None
         if action == "redo":
@@ -417,12 +416,13 @@ class BuilderScreen(Screen[Experiment | None]):
         return True
 
     async def action_add(self) -> None:
-        """Pick a layer class from the catalog and insert it after the cursor."""
-        def chosen(class_name: str | None) -> None:
-            if class_name:
-                self.add_layer(class_name)
+        """Pick a layer class from the catalog and insert it after the cursor.
+
+        The picker adds the layer the moment it is chosen (``on_choose``), so
+        that keys typed right after ``enter`` (``e`` ...) act on the new layer.
+        """
         self._show_tab("tab-model")
-        await self.app.push_screen(CatalogPicker(), chosen)  # mounted (and focused) before the next key
+        await self.app.push_screen(CatalogPicker(on_choose=self.add_layer))  # focused before the next key
 
     def add_layer(self, class_name: str, at: int | None = None) -> None:
         """Insert a ``class_name`` layer (Keras defaults, required arguments filled) after ``at``."""

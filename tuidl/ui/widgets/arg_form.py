@@ -40,7 +40,7 @@ from tuidl.core.catalog import (
 )
 from tuidl.ui.widgets.typeahead import TypeAhead
 
-__all__ = ["ArgForm", "ArgInput", "OnOff", "CUSTOM"]
+__all__ = ["ArgButton", "ArgForm", "ArgInput", "ArgSelect", "OnOff", "CUSTOM"]
 
 CUSTOM = "__custom__"
 """Select value of the "custom…" entry of a component field."""
@@ -53,8 +53,9 @@ class ArgInput(TypeAhead, Input):
     TYPES_TEXT = True
 
 
-class OnOff(Checkbox):
-    """A ``Checkbox`` whose label says its state: "on" or "off" (no colour needed)."""
+class OnOff(TypeAhead, Checkbox):
+    """A ``Checkbox`` whose label says its state: "on" or "off" (no colour needed);
+    keys keep their order in a burst (:mod:`tuidl.ui.widgets.typeahead`)."""
 
     def __init__(self, value: bool = False, **kwargs: Any) -> None:
         super().__init__("on" if value else "off", value, compact=True, **kwargs)
@@ -62,6 +63,15 @@ class OnOff(Checkbox):
     def watch_value(self) -> None:
         super().watch_value()  # the -on class and the Changed message
         self.label = "on" if self.value else "off"
+
+
+class ArgSelect(TypeAhead, Select):  # type: ignore[type-arg]
+    """A ``Select`` whose keys keep their order in a burst (``tab`` then typing goes on
+    in the next field; see :mod:`tuidl.ui.widgets.typeahead`)."""
+
+
+class ArgButton(TypeAhead, Button):
+    """A ``Button`` whose keys keep their order in a burst."""
 
 
 def _reason(message: str) -> str:
@@ -156,7 +166,7 @@ class ArgForm(Vertical):
                 yield Label(arg.name, classes="arg-name")
                 yield self._field(arg, value)
                 if self.apply_all and arg.kind in ("initializer", "regularizer"):
-                    yield Button("all", id=f"all-{arg.name}", classes="arg-all", compact=True,
+                    yield ArgButton("all", id=f"all-{arg.name}", classes="arg-all", compact=True,
                                  tooltip=f"apply this {arg.kind} to every layer that has {arg.name}")
             if arg.kind in ("initializer", "regularizer"):
                 custom = isinstance(value, dict) or hasattr(value, "class_name")
@@ -201,7 +211,7 @@ class ArgForm(Vertical):
             else:
                 blank = True
                 prompt = "none" if arg.kind == "regularizer" else "default"
-            return Select(options, value=current, allow_blank=blank, id=wid, prompt=prompt,
+            return ArgSelect(options, value=current, allow_blank=blank, id=wid, prompt=prompt,
                           classes="arg-field", compact=True, tooltip=tip)
         return ArgInput(format_arg(arg, value), placeholder=format_arg(arg, arg.default) or "unset",
                         id=wid, classes="arg-field", compact=True, tooltip=tip)

@@ -7,7 +7,7 @@ choice (``None`` on ``escape``): type to filter, ``up``/``down`` to move,
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from rich.text import Text
 from textual import on
@@ -19,8 +19,23 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuidl.core.catalog import LAYERS
+from tuidl.ui.widgets.typeahead import TypeAhead
 
 __all__ = ["CatalogPicker", "NamePrompt", "PresetPicker", "SavePrompt", "SearchPicker"]
+
+
+class SearchInput(TypeAhead, Input):
+    """The search field: keys keep their order in a burst, and ``enter`` chooses at once with
+    the text typed so far (``a conv2d enter e`` adds Conv2D, then edits it)."""
+
+    TYPES_TEXT = True
+
+    async def action_submit(self) -> None:
+        screen = self.screen
+        if isinstance(screen, SearchPicker):
+            screen.choose(self.value)
+        else:  # pragma: no cover - only used in pickers
+            await super().action_submit()
 
 
 class SearchPicker(ModalScreen[str | None]):
@@ -46,16 +61,20 @@ class SearchPicker(ModalScreen[str | None]):
     ]
 
     def __init__(self, title: str, items: Sequence[tuple[str, str, str]],
-                 placeholder: str = "type to search · enter chooses · escape cancels") -> None:
+                 placeholder: str = "type to search · enter chooses · escape cancels",
+                 on_choose: Callable[[str], None] | None = None) -> None:
         super().__init__()
         self.title_text = title
         self.items = list(items)
         self.placeholder = placeholder
+        self.on_choose = on_choose
+        """Called with the choice at once, before the picker closes (then dismissed with ``None``),
+        so that keys typed after ``enter`` see its effect; without it the choice is the result."""
 
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield Input(placeholder=self.placeholder, id="search", compact=True)
+            yield SearchInput(placeholder=self.placeholder, id="search", compact=True)
             yield OptionList(*self._options(""), id="options")
 
     def _options(self, query: str) -> list[Option]:
@@ -68,7 +87,7 @@ class SearchPicker(ModalScreen[str | None]):
         return out
 
     def on_mount(self) -> None:
-        self.query_one("#search", Input).focus()
+        self.set_focus(self.query_one("#search", Input))  # at once: keys typed right after "a" land here
         ol = self.query_one(OptionList)
         if ol.option_count:
             ol.highlighted = 0
@@ -81,17 +100,28 @@ class SearchPicker(ModalScreen[str | None]):
         if ol.option_count:
             ol.highlighted = 0
 
-    @on(Input.Submitted, "#search")
-    def _submit(self, event: Input.Submitted) -> None:
-        event.stop()
+    def choose(self, query: str) -> None:
+        """Dismiss with the highlighted match of ``query`` (the first match when the list
+        still shows an older query's matches); nothing when nothing matches."""
         ol = self.query_one(OptionList)
-        if ol.highlighted is not None and ol.option_count:
-            self.dismiss(ol.get_option_at_index(ol.highlighted).id)
+        matches = [o.id for o in self._options(query)]
+        if not matches:
+            return
+        shown = [ol.get_option_at_index(i).id for i in range(ol.option_count)]
+        pick = shown[ol.highlighted] if shown == matches and ol.highlighted is not None else matches[0]
+        self._finish(pick)
+
+    def _finish(self, value: str) -> None:
+        if self.on_choose is not None:
+            self.on_choose(value)
+            value = None  # type: ignore[assignment]
+        self.dismiss(value)  # not awaited: this may run in the search field's turn, which the pop removes
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(event.option.id)
+        if event.option.id is not None:
+            self._finish(event.option.id)
 
     def action_down(self) -> None:
         """Move the highlight down."""
@@ -109,10 +139,10 @@ class SearchPicker(ModalScreen[str | None]):
 class CatalogPicker(SearchPicker):
     """The layer catalog: every Keras layer class tuidl offers, searchable."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_choose: Callable[[str], None] | None = None) -> None:
         super().__init__("Add a layer after the cursor",
                          [(name, name, f"{info.category} · {info.description}") for name, info in LAYERS.items()],
-                         placeholder="type to search · enter adds · escape cancels")
+                         placeholder="type to search · enter adds · escape cancels", on_choose=on_choose)
 
 
 class PresetPicker(SearchPicker):

@@ -28,7 +28,8 @@ from tuidl.core.catalog import CALLBACKS, LOSS_INFO, METRIC_CHOICES, OPTIMIZERS,
 from tuidl.core.errors import TuidlError
 from tuidl.core.presets import resolve_component
 from tuidl.core.spec import Experiment, from_dict
-from tuidl.ui.widgets.arg_form import ArgForm, OnOff
+from tuidl.ui.widgets.arg_form import ArgForm, ArgSelect, OnOff
+from tuidl.ui.widgets.typeahead import TypeAhead
 
 __all__ = ["TrainingForm", "FIT_ARGS"]
 
@@ -42,6 +43,10 @@ FIT_ARGS: tuple[ArgInfo, ...] = (
 """The fit settings the form edits (``validation_split`` lives in ``[data]``)."""
 
 NO_SCHEDULE = "none"
+
+
+class MetricsList(TypeAhead, SelectionList[str]):
+    """The metrics to log; keys keep their order in a burst (:mod:`tuidl.ui.widgets.typeahead`)."""
 
 
 class TrainingForm(Vertical):
@@ -105,7 +110,7 @@ class TrainingForm(Vertical):
         yield Label("Optimizer", classes="section")
         with Horizontal(classes="row"):
             yield Label("preset")
-            yield Select(options, value=preset if preset in self.optimizer_presets else "__inline__",
+            yield ArgSelect(options, value=preset if preset in self.optimizer_presets else "__inline__",
                          allow_blank=False, id="optimizer-preset", compact=True)
         info = OPTIMIZERS.get(opt["class_name"])
         sched = self._schedule()
@@ -117,7 +122,7 @@ class TrainingForm(Vertical):
         yield Label("Learning-rate schedule", classes="section")
         with Horizontal(classes="row"):
             yield Label("schedule")
-            yield Select([(NO_SCHEDULE, NO_SCHEDULE), *((n, n) for n in SCHEDULES)],
+            yield ArgSelect([(NO_SCHEDULE, NO_SCHEDULE), *((n, n) for n in SCHEDULES)],
                          value=sched["class_name"] if sched and sched.get("class_name") in SCHEDULES
                          else NO_SCHEDULE, allow_blank=False, id="schedule", compact=True)
         if sched and sched.get("class_name") in SCHEDULES:
@@ -128,13 +133,13 @@ class TrainingForm(Vertical):
         with Horizontal(classes="row"):
             yield Label("loss")
             name = linfo.name if linfo else None
-            yield Select([(i.name, i.name) for i in LOSS_INFO.values()], value=name or Select.NULL,
+            yield ArgSelect([(i.name, i.name) for i in LOSS_INFO.values()], value=name or Select.NULL,
                          allow_blank=name is None, prompt=str(exp.compile.loss), id="loss", compact=True)
         with Horizontal(classes="row"):
             yield Label("from_logits")
             yield OnOff(logits, id="from-logits", disabled=not (linfo and linfo.from_logits),
                         tooltip="the output layer gives raw scores (no softmax/sigmoid)")
-        yield SelectionList[str](*((m, m, m in exp.compile.metrics) for m in METRIC_CHOICES), id="metrics")
+        yield MetricsList(*((m, m, m in exp.compile.metrics) for m in METRIC_CHOICES), id="metrics")
         yield Label("Fit", classes="section")
         yield ArgForm(FIT_ARGS, {"epochs": exp.fit.epochs, "batch_size": exp.fit.batch_size,
                                  "validation_split": exp.data.validation_split, "seed": exp.fit.seed},
