@@ -351,11 +351,11 @@ def burst(app: App, *keys: str) -> None:
     import unicodedata
 
     from textual import events
-    from textual.keys import _get_unicode_name_from_key
+    from textual.keys import REPLACED_KEYS, _get_unicode_name_from_key
 
-    for key in keys:
+    for key in keys:  # the key's character as Textual's pilot computes it
         try:
-            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(key))
+            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(REPLACED_KEYS.get(key, key)))
         except KeyError:
             char = key if len(key) == 1 else None
         event = events.Key(key, char)
