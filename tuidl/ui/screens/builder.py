@@ -243,8 +243,10 @@ class BuilderScreen(Screen[Experiment | None]):
 
     def _fit_footer(self) -> None:
         """Compact footer below :attr:`COMPACT_FOOTER_BELOW` columns, so that every key fits at 80."""
-        self.query_one(Footer).compact = self.size.width < self.COMPACT_FOOTER_BELOW
-        self.refresh_bindings()
+        footers = self.query(Footer)
+        if footers:  # a Resize can come before the screen is composed
+            footers.first().compact = self.size.width < self.COMPACT_FOOTER_BELOW
+            self.refresh_bindings()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
