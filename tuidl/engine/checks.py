@@ -103,19 +103,36 @@ def is_keras(f: Finding) -> bool:
     return KERAS_SAYS in f.message or bool(_KERAS_LAYER.match(f.message))
 
 
+def _explains(own: Finding, build: Finding) -> bool:
+    """Whether tuidl's error ``own`` is the reason for Keras's build failure ``build`` (same layer)."""
+    if own.layer != build.layer:
+        return False
+    if own.field == f"model.layers[{build.layer}]":
+        return True  # a shape rule about the whole layer
+    prefix = f"model.layers[{build.layer}].config."
+    if own.field.startswith(prefix):
+        arg = own.field[len(prefix):].split(".")[0]
+        return bool(arg) and arg in build.message
+    return False
+
+
 def merge_findings(build: Iterable[Finding], own: Iterable[Finding]) -> list[Finding]:
     """tuidl's findings (``own``, from :func:`preflight`), then the build's that they do not explain.
 
-    A build finding is left out when a tuidl *error* concerns the same layer, or
-    the same field (an unknown preset named in both). The ones kept come after
-    tuidl's, Keras's messages rephrased by :func:`keras_finding`.
+    A build finding is left out when a tuidl *error* explains it: a shape rule
+    on the same layer (field ``model.layers[i]``), an argument rule on the same
+    layer whose argument Keras's message names, or the same field (an unknown
+    preset named in both). An unrelated tuidl error on that layer (say, the
+    output activation against the loss) does not hide Keras's message. The ones
+    kept come after tuidl's, Keras's messages rephrased by :func:`keras_finding`.
     """
     own = list(own)
     errors = [f for f in own if f.severity == ERROR]
     kept = []
     for b in build:
-        same_layer = b.layer is not None and any(o.layer == b.layer for o in errors)
-        same_field = bool(b.field) and any(o.field and (o.field.startswith(b.field) or b.field.startswith(o.field))
+        same_layer = b.layer is not None and any(_explains(o, b) for o in errors)
+        whole_layer = b.layer is not None and b.field == f"model.layers[{b.layer}]"  # judged by _explains
+        same_field = bool(b.field) and not whole_layer and any(o.field and (o.field.startswith(b.field) or b.field.startswith(o.field))
                                            for o in errors)
         if not (same_layer or same_field):
             kept.append(keras_finding(b))
