@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         counts = {"events": 0}
 
         def consume() -> None:
-            while (ev := q.get()) is not None:
+            while q.get() is not None:
                 counts["events"] += 1
 
         th = threading.Thread(target=consume, daemon=True)

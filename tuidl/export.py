@@ -140,12 +140,12 @@ def _data_code(exp: Experiment, npz_name: str | None) -> str:
     scaling = opts.get("scaling")
     body = textwrap.dedent(load) + "\n"
     body += f"n_classes = {n_classes}\n"
-    body += textwrap.dedent(f"""\
+    body += textwrap.dedent("""\
         idx = np.random.default_rng(seed).permutation(len(x))
         """)
     if subset:
         body += f"idx = idx[:{int(subset)}]\n"
-    body += textwrap.dedent(f"""\
+    body += textwrap.dedent("""\
         n_val = int(round(len(idx) * VALIDATION_SPLIT))
         tr, va = idx[: len(idx) - n_val], idx[len(idx) - n_val:]
         x_train, y_train, x_val, y_val = x[tr], y[tr], x[va], y[va]

@@ -331,7 +331,7 @@ def test_read_spec_dict(tmp_path):
 
 def test_engine_style_run_json_dataset_dict_and_planned_epochs(tmp_path):
     # the engine stores the dataset's description dict and the planned epochs as "epochs"
-    d = write_finished_run(tmp_path, 'name = "x"\n', [{"epoch": 0, "loss": 1.0}], run_id="e",
+    write_finished_run(tmp_path, 'name = "x"\n', [{"epoch": 0, "loss": 1.0}], run_id="e",
                            info={"dataset": {"name": "digits", "n_train": 1437}, "epochs": 5})
     [s] = list_summaries(tmp_path)
     assert s.dataset == "digits" and s.epochs_planned == 5 and s.optimizer is None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from typing import Any, Callable
 
-import pytest
 from textual.app import App
 
 from tuidl.core.checks import DataInfo, estimate_summary

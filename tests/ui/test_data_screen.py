@@ -9,7 +9,6 @@ inference, and a data problem is a RunFailed with the request id.
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from tuidl.core.spec import DATASETS, Experiment, from_dict
 from tuidl.ui.app import TuidlApp
 from tuidl.ui.screens.data import DataScreen, adapt_model
 from tuidl.ui.widgets.data_form import GROUPS, DataForm, applicable_fields, field_info, parse_value
-from tuidl.ui.widgets.data_panel import DataPanel
 
 
 class DataEngine(FakeEngineClient):

@@ -46,7 +46,7 @@ from tuidl.core.catalog import (
     CALLBACKS, CONSTANT_INITIALIZERS, LAYERS, OPTIMIZERS, SCHEDULES, loss_info,
 )
 from tuidl.core.errors import TuidlError
-from tuidl.core.events import Finding
+from tuidl.core.events import Finding, Summary
 from tuidl.core.presets import COMPONENT_KEYS, resolve_component
 from tuidl.core.spec import Experiment, LayerSpec
 
@@ -700,7 +700,7 @@ def format_finding(f: Finding) -> str:
     return text
 
 
-def estimate_summary(exp: Experiment, data: DataInfo, request_id: int = 0) -> "Summary":
+def estimate_summary(exp: Experiment, data: DataInfo, request_id: int = 0) -> Summary:
     """A :class:`~tuidl.core.events.Summary` computed here, without Keras.
 
     Shapes and parameter counts come from :func:`infer_shapes` (the formulas of
@@ -708,7 +708,7 @@ def estimate_summary(exp: Experiment, data: DataInfo, request_id: int = 0) -> "S
     catalog layer) and findings from :func:`check`. Used as a fast path while
     the engine is loading, and as the summary source of UI tests.
     """
-    from tuidl.core.events import LayerRow, Summary
+    from tuidl.core.events import LayerRow
 
     layers = exp.model.layers
     names = layer_names(layers)

@@ -176,7 +176,7 @@ def resolve_component(family: Family, value: str | KerasRef | dict[str, Any] | N
         if value not in known:
             raise SpecError(
                 f"{where or family} = {toml_repr(value)}: unknown {family[:-1]} preset; known: {', '.join(known)}",
-                hint=f"use a preset name or an inline table {{ class_name = ..., config = {{...}} }}")
+                hint="use a preset name or an inline table { class_name = ..., config = {...} }")
         ref = known[value].model_dump()
     if ref["class_name"] == NONE_CLASS:
         return None

@@ -66,7 +66,7 @@ from tuidl.core.catalog import LAYERS, format_arg
 from tuidl.core.checks import ERROR, DataInfo, check, estimate_summary, format_finding, layer_names, where
 from tuidl.core.errors import TuidlError
 from tuidl.core.events import Finding, RunFailed, Summary
-from tuidl.core.spec import Experiment, LayerSpec, from_dict
+from tuidl.core.spec import Experiment
 from tuidl.core.undo import History
 from tuidl.ui.widgets.arg_form import ArgForm
 from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker, SavePrompt

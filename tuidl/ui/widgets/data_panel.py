@@ -23,7 +23,6 @@ TensorFlow or Keras.
 
 from __future__ import annotations
 
-import math
 from typing import Any, Sequence
 
 from rich.console import Group, RenderableType
