@@ -581,3 +581,34 @@ async def test_burst_on_the_compile_tab_through_a_select_keeps_its_order() -> No
         assert b.query_one("#optimizer-form #arg-learning_rate").value == "-1"
         assert "optimizer adam: learning_rate = -1 not applied: must be a number >= 0" in b.findings_text()
         assert b.blocked and b.exp.compile.optimizer == "adam"
+
+
+async def test_choosing_from_a_dropdown_by_keys() -> None:
+    """Open a layer's padding and activation lists with enter, move with down, choose with enter.
+
+    A key that bubbles up from the open list to its Select must not be sent back down to the
+    list (that looped for ever at 100 % CPU); the presses are bounded so a regression fails.
+    """
+    import asyncio
+
+    app = Host(Experiment(name="cnn"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        await add(pilot, app, "conv2d")
+        b = await settle(pilot, app)
+        for name, want in (("padding", "same"), ("activation", "relu")):
+            select = b.query_one(f"#editor-body #arg-{name}")
+            select.focus()
+            await pilot.pause()
+            await asyncio.wait_for(pilot.press("enter"), 5)
+            await wait_for(pilot, lambda: select.expanded)
+            for _ in range(20):  # move down until the wanted option is highlighted, then choose it
+                overlay = select.query_one("SelectOverlay")
+                if str(overlay.get_option_at_index(overlay.highlighted).prompt).strip() == want:
+                    break
+                await asyncio.wait_for(pilot.press("down"), 5)
+            await asyncio.wait_for(pilot.press("enter"), 5)
+            await wait_for(pilot, lambda: not select.expanded)
+            b = await settle(pilot, app)
+            assert b.exp.model.layers[0].config.get(name) == want, (name, b.exp.model.layers[0].config)
+        assert b.summary.rows[0].output_shape == (8, 8, 32)  # padding same keeps 8x8

@@ -54,7 +54,10 @@ class TypeAhead:
         widget: Widget = self  # type: ignore[assignment]
         app = widget.app
         focused = app.focused
-        if focused is not None and focused is not widget:
+        if focused is not None and focused is not widget and widget not in focused.ancestors:
+            # focus moved on after this key was handed to us: it follows the focus. A key that
+            # bubbled up from a focused child (the open list of a Select) is not ours to re-send:
+            # sending it back down would bubble it up here again, for ever.
             redirect_key(event, focused)
             return
         if focused is widget and not (self.TYPES_TEXT and event.is_printable):
