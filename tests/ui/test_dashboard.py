@@ -422,3 +422,24 @@ def test_legend_line_fits_its_width():
     assert narrow.startswith("⠒ batch  ● train  ◆ val ") and narrow.endswith(" epoch") and len(narrow) == 38
     assert legend_line(entries, 12).cell_len <= 12
     assert legend_line([], 30).plain.startswith("no data yet")
+
+
+async def test_a_model_that_does_not_build_still_lists_its_layers(make_app):
+    """A Summary that stops at a failing layer: the later layers stay listed with '?', findings are capped."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.engine_ready, what="ready")
+        rows = (ev.LayerRow(0, "flatten", "Flatten", (64,), 0, 0),)
+        findings = tuple(ev.Finding("error", f"problem {i}", "fix it", layer=1) for i in range(5))
+        app.dashboard.show_summary(ev.Summary(request_id=99, input_shape=(8, 8, 1), rows=rows, findings=findings))
+        await pilot.pause()
+        from textual.widgets import DataTable, Static
+
+        table = app.dashboard.query_one("#layers", DataTable)
+        names = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        assert names == ["input", "flatten", "dense", "dense_1", "dense_2"]
+        assert table.get_row_at(2)[2] == "?"
+        totals = str(app.dashboard.query_one("#totals", Static).render())
+        assert "does not build" in totals
+        text = str(app.dashboard.query_one("#findings", Static).render())
+        assert "problem 0" in text and "problem 3" not in text and "2 more" in text

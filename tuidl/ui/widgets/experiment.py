@@ -17,6 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Select, Static
 
 from tuidl.core.catalog import LAYERS
+from tuidl.core.checks import layer_names
 from tuidl.core.events import Summary
 from tuidl.core.spec import Experiment, KerasRef
 from tuidl.core.text import plural
@@ -87,9 +88,13 @@ class ExperimentPanel(Vertical):
     ExperimentPanel { height: 1fr; }
     ExperimentPanel > DataTable { height: 1fr; min-height: 3; }
     ExperimentPanel > Static { height: auto; }
+    ExperimentPanel > #findings { max-height: 6; overflow-y: auto; }
     """
 
     _shown_summary: object = None
+    _exp: Experiment | None = None
+    MAX_FINDINGS = 3
+    """Findings lines shown; the rest are counted (the builder, ``b``, lists them all)."""
 
     def compose(self) -> ComposeResult:
         yield Static("data …", id="data-line")
@@ -103,12 +108,13 @@ class ExperimentPanel(Vertical):
     def show_experiment(self, exp: Experiment) -> None:
         """Show what the spec says (before the engine has summarized it)."""
         self.border_title = exp.name
+        self._exp = exp
         self._shown_summary = None
         table = self.query_one("#layers", DataTable)
         table.clear()
+        names = layer_names(exp.model.layers)
         for i, layer in enumerate(exp.model.layers):
-            name = str(layer.config.get("name", "…"))
-            table.add_row(name, layer.class_name, "…", "…", key=str(i))
+            table.add_row(names[i], layer.class_name, "…", "…", key=str(i))
         self.query_one("#totals", Static).update("params … (engine summarizing)")
         opt = component_name(exp.compile.optimizer)
         loss = component_name(exp.compile.loss)
@@ -130,8 +136,15 @@ class ExperimentPanel(Vertical):
         for row in summary.rows:
             table.add_row(row.name, row.class_name, _shape(row.output_shape), f"{row.params:,}",
                           key=str(row.index))
-        self.query_one("#totals", Static).update(
-            f"params [b]{summary.total_params:,}[/b] · non-trainable {summary.non_trainable_params:,}")
+        layers = self._exp.model.layers if self._exp is not None else []
+        names = layer_names(layers)
+        for i in range(len(summary.rows), len(layers)):  # layers the engine could not build: still listed
+            table.add_row(names[i], layers[i].class_name, "?", "?", key=str(i))
+        if len(summary.rows) < len(layers):
+            totals = "params [b]?[/b] · the model does not build (see below; b opens the builder)"
+        else:
+            totals = f"params [b]{summary.total_params:,}[/b] · non-trainable {summary.non_trainable_params:,}"
+        self.query_one("#totals", Static).update(totals)
         d = summary.data or {}
         if d:
             line = f"data [b]{d.get('name', '?')}[/b] {_shape(d.get('input_shape'))} {d.get('x_dtype', '')}"
@@ -144,9 +157,12 @@ class ExperimentPanel(Vertical):
     def show_findings(self, items: list[tuple[str, str, str]]) -> None:
         """Show findings as ``severity: message (hint)`` lines; empty clears them."""
         lines = []
-        for severity, message, hint in items:
+        ordered = sorted(items, key=lambda item: item[0] != "error")  # errors first
+        for severity, message, hint in ordered[: self.MAX_FINDINGS]:
             mark = "✗ error" if severity == "error" else "! warning"
             lines.append(f"{mark}: {message}" + (f" — {hint}" if hint else ""))
+        if len(ordered) > self.MAX_FINDINGS:
+            lines.append(f"… {len(ordered) - self.MAX_FINDINGS} more (b: the builder lists them all)")
         widget = self.query_one("#findings", Static)
         widget.update("\n".join(lines))
         widget.set_class(any(s == "error" for s, _, _ in items), "-error")
