@@ -612,3 +612,14 @@ async def test_choosing_from_a_dropdown_by_keys() -> None:
             b = await settle(pilot, app)
             assert b.exp.model.layers[0].config.get(name) == want, (name, b.exp.model.layers[0].config)
         assert b.summary.rows[0].output_shape == (8, 8, 32)  # padding same keeps 8x8
+
+
+async def test_save_prompt_keeps_a_burst_in_order(tmp_path, monkeypatch) -> None:
+    """ctrl+s, then clearing and typing the name and enter, all at once as a terminal delivers them."""
+    monkeypatch.setenv("TUIDL_PRESETS_DIR", str(tmp_path))
+    app = Host(load_experiment("digits-mlp"), digits_source())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot, app)
+        burst(app, "ctrl+s", "ctrl+a", "ctrl+k", *"mycnn", "enter")
+        await wait_for(pilot, lambda: (tmp_path / "mycnn.toml").is_file(), timeout=10)
+        assert load_experiment(str(tmp_path / "mycnn.toml")).name == "mycnn"

@@ -24,6 +24,13 @@ from tuidl.ui.widgets.typeahead import TypeAhead
 __all__ = ["CatalogPicker", "NamePrompt", "PresetPicker", "SavePrompt", "SearchPicker"]
 
 
+class PromptInput(TypeAhead, Input):
+    """A text field of a prompt (name, description): keys keep their order in a burst, so
+    ``ctrl+s ctrl+a ctrl+k mycnn enter`` typed at once saves ``mycnn``."""
+
+    TYPES_TEXT = True
+
+
 class SearchInput(TypeAhead, Input):
     """The search field: keys keep their order in a burst, and ``enter`` chooses at once with
     the text typed so far (``a conv2d enter e`` adds Conv2D, then edits it)."""
@@ -175,7 +182,7 @@ class NamePrompt(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label(self.title_text)
-            yield Input(self.value, id="name", compact=True)
+            yield PromptInput(self.value, id="name", compact=True)
             yield Label("", id="name-error")
 
     def on_mount(self) -> None:
@@ -226,9 +233,9 @@ class SavePrompt(ModalScreen[tuple[str, str] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("Save as preset — name (letters, digits, '.', '-', '_'):")
-            yield Input(self.name_value, id="save-name", compact=True)
+            yield PromptInput(self.name_value, id="save-name", compact=True)
             yield Label("description:")
-            yield Input(self.description, id="save-description", compact=True)
+            yield PromptInput(self.description, id="save-description", compact=True)
             yield Label(self.note, classes="note")
             yield Label("", id="save-error")
 

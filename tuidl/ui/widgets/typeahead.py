@@ -31,6 +31,10 @@ from textual.widget import Widget
 
 __all__ = ["TypeAhead", "redirect_key"]
 
+MAX_REQUEUE = 200
+"""How often a key may be queued again while a new screen mounts (each time is one trip
+through the App's message queue)."""
+
 
 def redirect_key(event: events.Key, target: Widget) -> None:
     """Stop ``event`` here and deliver a copy of it to ``target`` (which has focus)."""
@@ -53,6 +57,19 @@ class TypeAhead:
     async def _on_key(self, event: events.Key) -> None:  # type: ignore[override]
         widget: Widget = self  # type: ignore[assignment]
         app = widget.app
+        if widget.screen is not app.screen:
+            # the key was handed to us before a binding switched screens (``ctrl+s`` opens the save
+            # prompt): queue it again for the App, which gives it to the new screen once that has
+            # mounted and focused its field. Bounded, should a screen never take focus.
+            bounces = getattr(event, "_tuidl_bounces", 0)
+            if bounces < MAX_REQUEUE:
+                event.stop()
+                event.prevent_default()
+                copy = events.Key(event.key, event.character)
+                copy._tuidl_bounces = bounces + 1  # type: ignore[attr-defined]
+                copy.set_sender(event._sender)  # noqa: SLF001 - as the driver sets it
+                app.post_message(copy)
+                return
         focused = app.focused
         if focused is not None and focused is not widget and widget not in focused.ancestors:
             # focus moved on after this key was handed to us: it follows the focus. A key that
