@@ -259,3 +259,18 @@ def save_user_preset(exp: Experiment, name: str | None = None) -> Path:
     exp = exp.model_copy(update={"name": name})
     Experiment.model_validate(exp.model_dump())  # name check
     return exp.save(user_dir() / f"{name}.toml")
+
+
+def preset_names() -> dict[str, list[str]]:
+    """Component preset names per family, for pickers: ``{"optimizers": ["sgd", ...], ...}``.
+
+    A family whose preset file is broken lists no names here (the error is
+    reported where an experiment refers to one of its presets).
+    """
+    out: dict[str, list[str]] = {}
+    for family in FAMILIES:
+        try:
+            out[family] = list(components(family))
+        except PresetError:
+            out[family] = []
+    return out

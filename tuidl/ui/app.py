@@ -41,6 +41,7 @@ from tuidl.core import events as ev
 from tuidl.core.errors import TuidlError
 from tuidl.core.protocol import Request, Stop, Summarize, Train
 from tuidl.core.runs import iso, read_metrics, runs_dir as resolve_runs_dir
+from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
 from tuidl.core.text import plural
 from tuidl.ui.commands import binding_commands
@@ -160,7 +161,7 @@ class TuidlApp(App[int]):
         self._client_lock = threading.Lock()
         self._quitting = False
         self._started_at = time.time()
-        self._presets = _preset_names()
+        self._presets = preset_names()
         self._dashboard: DashboardScreen | None = None
 
     # -- screens and commands ------------------------------------------------------------
@@ -576,18 +577,6 @@ def _has_tty() -> bool:
         return bool(sys.__stdin__ and sys.__stdin__.isatty() and os.ttyname(sys.__stdin__.fileno()))
     except (OSError, ValueError):
         return False
-
-
-def _preset_names() -> dict[str, list[str]]:
-    from tuidl.core.presets import FAMILIES, components
-
-    out: dict[str, list[str]] = {}
-    for family in FAMILIES:
-        try:
-            out[family] = list(components(family))
-        except TuidlError:
-            out[family] = []
-    return out
 
 
 def run_app(exp: Experiment, runs_dir: str | os.PathLike[str] | None = None) -> int:

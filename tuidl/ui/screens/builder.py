@@ -66,6 +66,7 @@ from tuidl.core.catalog import LAYERS, format_arg
 from tuidl.core.checks import ERROR, DataInfo, check, estimate_summary, format_finding, layer_names, where
 from tuidl.core.errors import TuidlError
 from tuidl.core.events import Finding, RunFailed, Summary
+from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
 from tuidl.core.undo import History
 from tuidl.ui.widgets.arg_form import ArgForm
@@ -77,18 +78,6 @@ __all__ = ["BuilderScreen", "SummarySource"]
 
 SummarySource = Callable[[Experiment, int], Union[Summary, Awaitable[Summary], None]]
 """``(experiment, request_id) -> Summary | awaitable | None`` (see the module docstring)."""
-
-
-def _preset_names() -> dict[str, list[str]]:
-    from tuidl.core.presets import FAMILIES, components
-
-    out: dict[str, list[str]] = {}
-    for family in FAMILIES:
-        try:
-            out[family] = list(components(family))
-        except TuidlError:
-            out[family] = []
-    return out
 
 
 def describe_model(exp: Experiment, limit: int = 160) -> str:
@@ -182,7 +171,7 @@ class BuilderScreen(Screen[Experiment | None]):
         super().__init__(id="builder")
         self.history: History[Experiment] = History(exp)
         self.summary_source = summary_source
-        self.presets = presets if presets is not None else _preset_names()
+        self.presets = presets if presets is not None else preset_names()
         self.summary: Summary | None = None
         """The last Summary shown (for the current experiment, or an older one while waiting)."""
         self.findings: tuple[Finding, ...] = ()
