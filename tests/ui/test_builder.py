@@ -196,12 +196,15 @@ async def test_apply_initializer_to_all_layers() -> None:
         assert inits == ["lecun-normal"] * 4
         form = b.query_one("#editor-body ArgForm")
         form.query_one("#arg-kernel_regularizer").value = "__custom__"
-        await pilot.pause()
+        # as a person would: type once the custom field is there and its own first text is applied
+        await wait_for(pilot, lambda: bool(form.query("#custom-kernel_regularizer")))
+        b = await settle(pilot, app)
         custom = form.query_one("#custom-kernel_regularizer")
         custom.value = "L1L2(l1=0.01, l2=0.02)"
+        want = {"class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.02}}
+        await wait_for(pilot, lambda: builder(app).exp.model.layers[0].config.get("kernel_regularizer") == want)
         b = await settle(pilot, app)
-        assert b.exp.model.layers[0].config["kernel_regularizer"] == {
-            "class_name": "L1L2", "config": {"l1": 0.01, "l2": 0.02}}
+        assert b.exp.model.layers[0].config["kernel_regularizer"] == want
         custom.value = "Nope(x=1)"
         await pilot.pause()
         assert "not one of" in form.error_text("kernel_regularizer")
