@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import time
 
 import numpy as np
 from textual.app import App, ComposeResult
@@ -30,6 +28,7 @@ from textual_plotext import PlotextPlot
 
 from tuidl.core.history import RunHistory
 from tuidl.ui.widgets.compare_chart import ChartRun, CompareChart
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 SIZE = (100, 30)
 
@@ -52,13 +51,6 @@ class _Bench(App):
         yield PlotextPlot(id="raw")
 
 
-def _time(fn, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 async def main(repeat: int) -> list[tuple[str, int, float, int]]:
@@ -107,7 +99,7 @@ async def main(repeat: int) -> list[tuple[str, int, float, int]]:
 
             refresh()  # the first draw fills the smoothing cache, as on screen
 
-            t = _time(refresh, repeat)
+            t = median_seconds(refresh, repeat)
             rows.append((label, sum(h.batches_logged for h in hs), t, chart.last_points))
 
         raw = app.query_one("#raw", PlotextPlot).plt
@@ -121,7 +113,7 @@ async def main(repeat: int) -> list[tuple[str, int, float, int]]:
             raw.plot(xs[ok].tolist(), ys[ok].tolist(), marker="braille")
             raw.build()
 
-        rows.append(("anchor: plotext, raw 100,000, no decimation", 100_000, _time(raw_draw, 1),
+        rows.append(("anchor: plotext, raw 100,000, no decimation", 100_000, median_seconds(raw_draw, 1),
                      int(ok.sum())))
     return rows
 

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
-import time
 
 import numpy as np
 from textual.app import App, ComposeResult
@@ -29,6 +27,7 @@ from textual_plot import HiResMode, PlotWidget
 from textual_plotext import PlotextPlot
 
 from tuidl.core.history import prepare_series
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 SIZE = (100, 30)
 
@@ -48,13 +47,6 @@ class _Bench(App):
     CSS = f"#plotext, #tplot {{ width: {SIZE[0]}; height: {SIZE[1]}; }}"
 
 
-def _time(fn, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 async def main(repeat: int) -> list[tuple[str, int, str, float]]:
@@ -80,13 +72,13 @@ async def main(repeat: int) -> list[tuple[str, int, str, float]]:
 
             for lib, draw in (("textual-plotext", plotext_draw), ("textual-plot", tplot_draw)):
                 r = 1 if n >= 100_000 else repeat
-                rows.append((lib, n, "raw", _time(lambda: draw(x, np.log10(y)), r)))
+                rows.append((lib, n, "raw", median_seconds(lambda: draw(x, np.log10(y)), r)))
 
                 def dec():
                     p = prepare_series(x, y, log_y=True, n_columns=SIZE[0] - 10)
                     draw(p.xs, p.ys)
 
-                rows.append((lib, n, "decimated", _time(dec, repeat)))
+                rows.append((lib, n, "decimated", median_seconds(dec, repeat)))
     return rows
 
 

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from tuidl.core.runs import RunIndex, RunWriter, list_runs, list_summaries
 from tuidl.core.spec import Experiment
+from _timing import median_seconds  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
 
 
 def make_runs(root: Path, n: int, epochs: int) -> RunWriter:
@@ -52,13 +51,6 @@ def make_runs(root: Path, n: int, epochs: int) -> RunWriter:
     return live
 
 
-def _time(fn, repeat: int) -> float:
-    ts = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        ts.append(time.perf_counter() - t0)
-    return statistics.median(ts)
 
 
 def floor(root: Path) -> None:
@@ -75,12 +67,12 @@ def main(n: int, epochs: int, repeat: int) -> list[tuple[str, float]]:
         root = Path(tmp)
         live = make_runs(root, n, epochs)
         assert len(list_summaries(root)) == n + 1
-        rows = [("floor: scandir + read run.json (anchor)", _time(lambda: floor(root), repeat)),
-                ("list_runs (parse all metrics.jsonl)", _time(lambda: list_runs(root), repeat)),
-                ("RunIndex cold (tuidl runs)", _time(lambda: list_summaries(root), repeat))]
+        rows = [("floor: scandir + read run.json (anchor)", median_seconds(lambda: floor(root), repeat)),
+                ("list_runs (parse all metrics.jsonl)", median_seconds(lambda: list_runs(root), repeat)),
+                ("RunIndex cold (tuidl runs)", median_seconds(lambda: list_summaries(root), repeat))]
         idx = RunIndex(root)
         idx.refresh()
-        rows.append(("RunIndex warm, nothing changed", _time(idx.refresh, repeat)))
+        rows.append(("RunIndex warm, nothing changed", median_seconds(idx.refresh, repeat)))
         k = [0]
 
         def grow() -> None:
@@ -88,7 +80,7 @@ def main(n: int, epochs: int, repeat: int) -> list[tuple[str, float]]:
             k[0] += 1
             idx.refresh()
 
-        rows.append(("RunIndex warm, +1 epoch in a live run", _time(grow, repeat)))
+        rows.append(("RunIndex warm, +1 epoch in a live run", median_seconds(grow, repeat)))
         live.finish("completed")
     return rows
 
