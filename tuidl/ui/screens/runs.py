@@ -73,6 +73,22 @@ CHART_SETTINGS: tuple[str, ...] = ("metric", "x_axis", "smoothing", "log_y", "y_
 """The :class:`CompareChart` reactives the screen remembers."""
 
 
+class _StateField:
+    """A screen attribute that reads and writes the same-named field of ``screen.state``
+    (so the view outlives the screen: see :class:`RunsViewState`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, screen: Any, owner: type | None = None) -> Any:
+        if screen is None:
+            return self
+        return getattr(screen.state, self.name)
+
+    def __set__(self, screen: Any, value: Any) -> None:
+        setattr(screen.state, self.name, value)
+
+
 @dataclass
 class RunsViewState:
     """What the runs screen keeps for one runs dir while the App runs.
@@ -334,37 +350,10 @@ class RunsScreen(Screen["Any"]):
         """Selected run id -> style index (stable colour and marker for the session)."""
         return self.state.selected
 
-    @property
-    def filter_text(self) -> str:
-        return self.state.filter_text
-
-    @filter_text.setter
-    def filter_text(self, v: str) -> None:
-        self.state.filter_text = v
-
-    @property
-    def status_filter(self) -> str:
-        return self.state.status_filter
-
-    @status_filter.setter
-    def status_filter(self, v: str) -> None:
-        self.state.status_filter = v
-
-    @property
-    def sort_column(self) -> str:
-        return self.state.sort_column
-
-    @sort_column.setter
-    def sort_column(self, v: str) -> None:
-        self.state.sort_column = v
-
-    @property
-    def sort_reverse(self) -> bool:
-        return self.state.sort_reverse
-
-    @sort_reverse.setter
-    def sort_reverse(self, v: bool) -> None:
-        self.state.sort_reverse = v
+    filter_text = _StateField("filter_text")
+    status_filter = _StateField("status_filter")
+    sort_column = _StateField("sort_column")
+    sort_reverse = _StateField("sort_reverse")
 
     # -- layout --------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
