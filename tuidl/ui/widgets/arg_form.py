@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.css.query import NoMatches
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -244,7 +245,14 @@ class ArgForm(Vertical):
                 field.value = bool(shown)
             elif isinstance(field, Select):
                 options, current = self._select_options(arg, new)
-                field.set_options(options)
+                try:
+                    field.set_options(options)
+                except NoMatches:
+                    # the form was just built (the cursor moved fast through the layers) and this
+                    # Select has not composed its option list yet: show its value once it has
+                    self.values.pop(name, None)
+                    self.call_after_refresh(self.set_values, dict(values))
+                    continue
                 field.value = current
                 if arg.kind in ("initializer", "regularizer"):
                     custom = self.query_one(f"#custom-{name}", Input)
