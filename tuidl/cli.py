@@ -91,10 +91,6 @@ def main(argv: list[str] | None = None) -> int:
         except KeyboardInterrupt:
             return 130
     args = _app_parser().parse_args(argv)
-    problem = terminal_problem()
-    if problem is not None:  # Textual would spin, or draw into a file, or draw garbage
-        print(f"tuidl: {problem}", file=sys.stderr)
-        return 2
     try:
         from tuidl.core.errors import check_runs_dir
         from tuidl.core.presets import load_experiment
@@ -105,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     except TuidlError as e:
         print(f"tuidl: {e}", file=sys.stderr)
         return e.exit_code
+    problem = terminal_problem()  # after the input is checked: a bad preset is said either way
+    if problem is not None:  # Textual would spin, or draw into a file, or draw garbage
+        print(f"tuidl: {problem}", file=sys.stderr)
+        return 2
     from tuidl.ui.app import run_app
 
     no_mouse = args.no_mouse or os.environ.get("TUIDL_NO_MOUSE", "") not in ("", "0")
