@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from tuidl import __version__
@@ -19,7 +20,7 @@ SUBCOMMANDS = ("run", "check", "runs", "export")
 
 
 USAGE = """\
-tuidl [PRESET] [--runs-dir DIR] [--set KEY=VALUE ...]
+tuidl [PRESET] [--runs-dir DIR] [--set KEY=VALUE ...] [--no-mouse]
        tuidl COMMAND [options]      (COMMAND: run, check, runs, export)
        tuidl [-h] [--version]"""
 """The usage line of ``tuidl --help``: the dashboard's own form first."""
@@ -32,7 +33,10 @@ Without a COMMAND, tuidl opens the dashboard:
   PRESET                experiment preset name or .toml file (default: digits-mlp)
   --runs-dir DIR        where runs are written (default: $TUIDL_RUNS_DIR or ./runs)
   --set KEY=VALUE       override a spec key by dotted path (repeatable)
-for example: tuidl digits-cnn --set fit.epochs=5"""
+  --no-mouse            do not take mouse input (also TUIDL_NO_MOUSE=1)
+for example: tuidl digits-cnn --set fit.epochs=5
+The dashboard needs a UTF-8 terminal on stdin, stdout and stderr; without one
+it exits with code 2 (use 'tuidl run' to train without a terminal)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -64,6 +68,8 @@ def _app_parser() -> argparse.ArgumentParser:
                    help="experiment preset name or .toml file (default: digits-mlp)")
     p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
+    p.add_argument("--no-mouse", action="store_true",
+                   help="do not ask the terminal for mouse input (also TUIDL_NO_MOUSE=1)")
     return p
 
 
@@ -71,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tuidl`` script; returns the exit code."""
     from tuidl.core.errors import TuidlError
 
+    from tuidl.terminal import reserve_std_fds, terminal_problem
+
+    reserve_std_fds()  # a closed stdin/stdout/stderr: no file opened later may take its number
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] and argv[0] in (*SUBCOMMANDS, "-h", "--help", "--version"):
         args = _parser().parse_args(argv)
@@ -92,6 +101,11 @@ def main(argv: list[str] | None = None) -> int:
     except TuidlError as e:
         print(f"tuidl: {e}", file=sys.stderr)
         return e.exit_code
+    problem = terminal_problem()  # after the input is checked: a bad preset is said either way
+    if problem is not None:  # Textual would spin, or draw into a file, or draw garbage
+        print(f"tuidl: {problem}", file=sys.stderr)
+        return 2
     from tuidl.ui.app import run_app
 
-    return run_app(exp, runs_dir=args.runs_dir)
+    no_mouse = args.no_mouse or os.environ.get("TUIDL_NO_MOUSE", "") not in ("", "0")
+    return run_app(exp, runs_dir=args.runs_dir, mouse=not no_mouse)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
 from tuidl.core.text import plural
+from tuidl.terminal import is_tty, output_stream
 
 BAR_WIDTH = 24
 
@@ -67,23 +68,62 @@ def _fmt(v: float) -> str:
     return f"{v:.4g}"
 
 
+def _print_err(text: str) -> None:
+    """Print a line on stderr; a stderr that is closed or cannot be written is skipped."""
+    if sys.stderr is None:
+        return
+    try:
+        print(text, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
 class Progress:
     """Prints training events: an in-place bar on a terminal, one line per epoch.
 
+    Output never stops training: when ``out`` cannot be written (a full disk,
+    ``/dev/full``, a closed pipe) progress stops, a note goes to stderr once, and
+    the descriptor is pointed at ``/dev/null`` so that nothing fails again at exit.
+
     Args:
-        out: where to write (stdout).
+        out: where to write (stdout; stderr when stdout is closed; ``None``: nowhere).
         tty: redraw the bar in place (``\\r``); without a terminal no bar is drawn.
     """
 
-    def __init__(self, out: TextIO, tty: bool) -> None:
+    def __init__(self, out: TextIO | None, tty: bool) -> None:
         self.out, self.tty = out, tty
         self.epochs = 0
         self.bar_shown = False
+        self.failed = False
+        """A write to ``out`` failed; output stopped."""
         self.t_epoch = time.monotonic()
+
+    def write(self, text: str, flush: bool = True) -> None:
+        """Write ``text`` to the output, if it is still writable."""
+        if self.out is None:
+            return
+        try:
+            self.out.write(text)
+            if flush:
+                self.out.flush()
+        except (OSError, ValueError) as e:
+            out, self.out, self.failed = self.out, None, True
+            _discard(out)
+            if out is not sys.stderr:
+                reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+                _print_err(f"tuidl: cannot write progress to {getattr(out, 'name', 'the output')} "
+                           f"({reason}); training goes on")
+
+    def say(self, line: str) -> None:
+        """Write one line (the run's outcome); on stderr when the output failed before."""
+        if self.out is None and self.failed:
+            _print_err(line)
+        else:
+            self.write(line + "\n")
 
     def _clear_bar(self) -> None:
         if self.bar_shown:
-            self.out.write("\r\x1b[2K")
+            self.write("\r\x1b[2K", flush=False)
             self.bar_shown = False
 
     def __call__(self, ev: Any) -> None:
@@ -93,9 +133,8 @@ class Progress:
             self.epochs = ev.epochs
             s = ev.summary
             params = f", {s.total_params:,} params" if s is not None else ""
-            self.out.write(f"run {ev.run_id}: {plural(ev.epochs, 'epoch')} x "
-                           f"{plural(ev.steps_per_epoch, 'batch', 'batches')}{params}\n")
-            self.out.flush()
+            self.write(f"run {ev.run_id}: {plural(ev.epochs, 'epoch')} x "
+                       f"{plural(ev.steps_per_epoch, 'batch', 'batches')}{params}\n")
             self.t_epoch = time.monotonic()
         elif isinstance(ev, BatchProgress) and self.tty:
             frac = (ev.batch + 1) / max(1, ev.steps)
@@ -103,8 +142,7 @@ class Progress:
             loss = ev.logs.get("loss")
             text = (f"epoch {ev.epoch + 1}/{self.epochs} [{'#' * fill}{'.' * (BAR_WIDTH - fill)}] "
                     f"{ev.batch + 1}/{ev.steps}" + (f" loss={_fmt(loss)}" if loss is not None else ""))
-            self.out.write("\r\x1b[2K" + text)
-            self.out.flush()
+            self.write("\r\x1b[2K" + text)
             self.bar_shown = True
         elif isinstance(ev, EpochEnded):
             self._clear_bar()
@@ -119,13 +157,32 @@ class Progress:
                     parts.append(f"{key}={_fmt(v)}")
             parts.append(f"{now - self.t_epoch:.1f}s")
             self.t_epoch = now
-            self.out.write(" ".join(parts) + "\n")
-            self.out.flush()
+            self.write(" ".join(parts) + "\n")
 
     def end(self) -> None:
         """Remove a half-drawn bar."""
         self._clear_bar()
-        self.out.flush()
+        self.write("")
+
+
+def _discard(stream: TextIO | None) -> None:
+    """Point ``stream``'s descriptor at ``/dev/null`` and drop what it still buffers.
+
+    After a failed write Python keeps the unwritten text and tries again when the
+    interpreter exits ("Exception ignored ... No space left on device", exit 120);
+    writing it into ``/dev/null`` instead ends that.
+    """
+    if stream is None:
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, stream.fileno())
+        finally:
+            os.close(null)
+        stream.flush()
+    except (OSError, ValueError):
+        pass
 
 
 @contextlib.contextmanager
@@ -214,15 +271,15 @@ def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | N
 
         extra.append(tensorboard_callback)
 
-    out = sys.stdout
-    progress = Progress(out, out.isatty())
+    out = output_stream()  # stdout, or stderr when stdout is closed (``>&-``), or nowhere
+    progress = Progress(out, is_tty(out))
     control = Control()
 
     def on_sigint(signum: int, frame: Any) -> None:
         if control.stop_requested.is_set():
             raise KeyboardInterrupt
         control.stop()
-        print("\nstopping after this batch (Ctrl-C again to abort)", file=sys.stderr)
+        _print_err("\nstopping after this batch (Ctrl-C again to abort)")
 
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
@@ -233,19 +290,18 @@ def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | N
     where = f": {result.run_dir}" if result.run_dir is not None else " (no run folder was written)"
     done = plural(result.epochs_done, "epoch")
     if result.status == "completed":
-        print(f"completed {done} in {result.seconds:.1f}s{where}")
+        progress.say(f"completed {done} in {result.seconds:.1f}s{where}")
         return 0, result.run_dir
     if result.status == "stopped":
-        print(f"stopped after {done}{where}")
+        progress.say(f"stopped after {done}{where}")
         return (130 if control.stop_requested.is_set() else 0), result.run_dir
     if result.status == "diverged":
-        print(f"diverged after {plural(result.epochs_done, 'finished epoch')} (loss became non-finite){where}",
-              file=sys.stderr)
+        _print_err(f"diverged after {plural(result.epochs_done, 'finished epoch')} (loss became non-finite){where}")
         return 1, result.run_dir
     err = result.error or {}
-    print(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}", file=sys.stderr)
+    _print_err(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}")
     if err.get("hint"):
-        print(f"  hint: {err['hint']}", file=sys.stderr)
+        _print_err(f"  hint: {err['hint']}")
     if result.run_dir is not None:  # a run that never started has no folder (nothing was written)
-        print(f"run folder: {result.run_dir}", file=sys.stderr)
+        _print_err(f"run folder: {result.run_dir}")
     return (2 if err.get("kind") in BAD_INPUT_KINDS else 1), result.run_dir

@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.reactive import var
 from textual.screen import Screen
 from textual.worker import get_current_worker
@@ -163,6 +164,17 @@ class TuidlApp(App[int]):
         self._started_at = time.time()
         self._presets = preset_names()
         self._dashboard: DashboardScreen | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, except on Linux/macOS :class:`~tuidl.ui.driver.TolerantLinuxDriver`
+        (input that is not UTF-8, such as a legacy mouse report past column 95, is replaced, not fatal).
+        ``TEXTUAL_DRIVER`` still chooses another driver."""
+        driver_class = super().get_driver_class()
+        if (driver_class.__module__, driver_class.__name__) == ("textual.drivers.linux_driver", "LinuxDriver"):
+            from tuidl.ui.driver import TolerantLinuxDriver
+
+            return TolerantLinuxDriver
+        return driver_class
 
     # -- screens and commands ------------------------------------------------------------
     def get_default_screen(self) -> Screen:
@@ -579,15 +591,16 @@ def _has_tty() -> bool:
         return False
 
 
-def run_app(exp: Experiment, runs_dir: str | os.PathLike[str] | None = None) -> int:
+def run_app(exp: Experiment, runs_dir: str | os.PathLike[str] | None = None, *, mouse: bool = True) -> int:
     """Run the dashboard on ``exp`` until the person quits; returns the exit code.
 
+    ``mouse=False`` does not ask the terminal for mouse reports (``--no-mouse``).
     The engine is always shut down on the way out (even after an error), so no
     engine process outlives the UI.
     """
     app = TuidlApp(exp, runs_dir=runs_dir)
     try:
-        app.run()
+        app.run(mouse=mouse)
     finally:
         app.shutdown_engine()
     return int(app.return_code or 0)
