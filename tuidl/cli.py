@@ -70,6 +70,7 @@ def _app_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tuidl`` script; returns the exit code."""
     from tuidl.core.errors import TuidlError
+    from tuidl.core.text import printable  # messages quote file content: no terminal control in them
 
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] and argv[0] in (*SUBCOMMANDS, "-h", "--help", "--version"):
@@ -77,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return int(importlib.import_module(f"tuidl.commands.{args.command}").main(args) or 0)
         except TuidlError as e:
-            print(f"tuidl: {e}", file=sys.stderr)
+            print(f"tuidl: {printable(str(e), lines=True)}", file=sys.stderr)
             return e.exit_code
         except KeyboardInterrupt:
             return 130
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
         exp = load_experiment(args.preset, args.overrides)
         check_runs_dir(runs_dir(args.runs_dir))  # a bad --runs-dir is said now, not at the first run
     except TuidlError as e:
-        print(f"tuidl: {e}", file=sys.stderr)
+        print(f"tuidl: {printable(str(e), lines=True)}", file=sys.stderr)
         return e.exit_code
     from tuidl.ui.app import run_app
 

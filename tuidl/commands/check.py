@@ -122,12 +122,20 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
 
 
 def main(args: Any) -> int:
-    """Run ``tuidl check``; returns 0 (no errors) or 2."""
+    """Run ``tuidl check``; returns 0 (no errors) or 2.
+
+    Everything printed passes through :func:`tuidl.core.text.printable`: names,
+    values and Keras's messages come from files, and an escape sequence in one
+    must not drive the terminal.
+    """
+    from tuidl.core.text import PrintableWriter
+
     ok = True
+    out = PrintableWriter(sys.stdout)
     targets = _targets(args.presets)
     for n, target in enumerate(targets):
         if n:
-            print()
-        ok = check_one(target, args.overrides, sys.stdout) and ok
-        sys.stdout.flush()
+            print(file=out)
+        ok = check_one(target, args.overrides, out) and ok
+        out.flush()
     return 0 if ok else 2

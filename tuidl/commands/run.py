@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from tuidl.core.text import plural
+from tuidl.core.text import plural, printable
 
 BAR_WIDTH = 24
 
@@ -116,7 +116,7 @@ class Progress:
                     parts.append(f"{key}={_fmt(logs[key])}")
             for key, v in logs.items():
                 if key not in ("loss", "val_loss", "learning_rate"):
-                    parts.append(f"{key}={_fmt(v)}")
+                    parts.append(f"{printable(key)}={_fmt(v)}")
             parts.append(f"{now - self.t_epoch:.1f}s")
             self.t_epoch = now
             self.out.write(" ".join(parts) + "\n")
@@ -243,9 +243,11 @@ def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | N
               file=sys.stderr)
         return 1, result.run_dir
     err = result.error or {}
-    print(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}", file=sys.stderr)
+    # the message quotes files and Keras (whose own text holds escape codes): printable only
+    print(printable(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}", lines=True),
+          file=sys.stderr)
     if err.get("hint"):
-        print(f"  hint: {err['hint']}", file=sys.stderr)
+        print(printable(f"  hint: {err['hint']}", lines=True), file=sys.stderr)
     if result.run_dir is not None:  # a run that never started has no folder (nothing was written)
         print(f"run folder: {result.run_dir}", file=sys.stderr)
     return (2 if err.get("kind") in BAD_INPUT_KINDS else 1), result.run_dir
