@@ -131,7 +131,7 @@ def test_free_text_and_string_values_are_written_as_literals(tmp_path: Path) -> 
 
 @pytest.mark.keras
 def test_exported_script_with_code_in_its_text_runs_and_runs_nothing_else(tmp_path: Path) -> None:
-    preset = tmp_path / f'evil"""; __import__("os").system("touch pwned"); """.toml'
+    preset = tmp_path / 'evil"""; __import__("os").system("touch pwned"); """.toml'
     preset.write_text(f'name = "inj"\ndescription = \'{CODE_STRING}\\n"""\\\\\'\n[data]\nname = "iris"\n'
                       + DENSE_OUT + "[fit]\nepochs = 1\n", encoding="utf-8")
     exp = load_experiment(str(preset))
