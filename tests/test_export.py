@@ -63,6 +63,7 @@ def test_exported_npz_source_runs(tmp_path: Path) -> None:
     assert params_of(run_script(path)) == expected
 
 
+@pytest.mark.keras  # export builds the model first, as tuidl check does
 def test_cli_export(tmp_path: Path) -> None:
     from tuidl.cli import main
 

@@ -76,6 +76,7 @@ def _app_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tuidl`` script; returns the exit code."""
     from tuidl.core.errors import TuidlError
+    from tuidl.core.text import printable  # messages quote file content: no terminal control in them
 
     from tuidl.terminal import reserve_std_fds, terminal_problem
 
@@ -86,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return int(importlib.import_module(f"tuidl.commands.{args.command}").main(args) or 0)
         except TuidlError as e:
-            print(f"tuidl: {e}", file=sys.stderr)
+            print(f"tuidl: {printable(str(e), lines=True)}", file=sys.stderr)
             return e.exit_code
         except KeyboardInterrupt:
             return 130
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         exp = load_experiment(args.preset, args.overrides)
         check_runs_dir(runs_dir(args.runs_dir))  # a bad --runs-dir is said now, not at the first run
     except TuidlError as e:
-        print(f"tuidl: {e}", file=sys.stderr)
+        print(f"tuidl: {printable(str(e), lines=True)}", file=sys.stderr)
         return e.exit_code
     problem = terminal_problem()  # after the input is checked: a bad preset is said either way
     if problem is not None:  # Textual would spin, or draw into a file, or draw garbage

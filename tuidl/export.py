@@ -20,22 +20,34 @@ script prints ``params: <count>`` after building the model, which equals
 ``model.count_params()`` of tuidl's engine for the same experiment.
 
 Nothing here imports Keras or TensorFlow.
+
+Safety: a preset may come from anyone, and running the script runs what is
+written into it. :func:`export_problems` refuses, before a line is written,
+every class name outside tuidl's registry (layers, optimizers, schedules,
+losses, callbacks, initializers, regularizers), every config key that is not a
+Python identifier (an argument name), and every value that is not plain data
+(numbers, booleans, strings, lists and tables of them). Values are written
+with ``repr``; free text in the docstring (description, file names) is escaped
+so that it cannot end the string.
 """
 
 from __future__ import annotations
 
+import keyword
+import math
 import textwrap
 from pathlib import Path
 from typing import Any
 
 from tuidl import __version__
-from tuidl.core.catalog import loss_info
+from tuidl.core.catalog import (CALLBACKS, INITIALIZER_CLASSES, LAYERS, OPTIMIZERS, REGULARIZER_CLASSES, SCHEDULES,
+                                 loss_info)
 from tuidl.core.checks import float_optimizer_config, layer_names
 from tuidl.core.errors import SpecError, TuidlError
 from tuidl.core.presets import COMPONENT_KEYS, resolved
-from tuidl.core.spec import LOSS_CLASSES, Experiment
+from tuidl.core.spec import LOSS_CLASSES, Experiment, toml_repr
 
-__all__ = ["script_text", "write_script", "INLINE_SOURCES"]
+__all__ = ["script_text", "write_script", "export_problems", "check_exportable", "INLINE_SOURCES"]
 
 _SKLEARN = {"digits": "load_digits", "iris": "load_iris", "wine": "load_wine",
             "breast_cancer": "load_breast_cancer", "diabetes": "load_diabetes"}
@@ -55,17 +67,140 @@ def _flat_first(exp: Experiment) -> bool:
     return bool(exp.model.layers) and exp.model.layers[0].class_name in FLAT_INPUT_LAYERS
 
 
+REGISTRY: dict[str, tuple[str, ...]] = {
+    "layers": tuple(LAYERS),
+    "optimizers": tuple(OPTIMIZERS),
+    "optimizers.schedules": tuple(SCHEDULES),
+    "losses": tuple(LOSS_CLASSES.values()),
+    "callbacks": tuple(CALLBACKS),
+    "initializers": INITIALIZER_CLASSES,
+    "regularizers": REGULARIZER_CLASSES,
+}
+"""The ``keras.<module>`` classes an exported script may name, per module (tuidl's catalog)."""
+
+
+def _is_arg_name(key: Any) -> bool:
+    return isinstance(key, str) and key.isascii() and key.isidentifier() and not keyword.iskeyword(key)
+
+
+def _plain_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be written as a Python literal, or ``None`` (plain data)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "a finite number (nan and inf have no literal)"
+    if isinstance(value, (list, tuple)):
+        return next((p for p in map(_plain_problem, value) if p), None)
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            return "a table with text keys"
+        return next((p for p in map(_plain_problem, value.values()) if p), None)
+    return f"plain data (numbers, true/false, text, lists, tables), not {type(value).__name__}"
+
+
+def _ref_problems(module: str, ref: Any, path: str) -> list[str]:
+    """Problems of one ``{class_name, config}`` written as ``keras.<module>.<class>(...)``."""
+    if not isinstance(ref, dict) or not isinstance(ref.get("class_name"), str):
+        return [f"{path} = {toml_repr(ref)}: a table {{ class_name, config }}"]
+    out = []
+    cls = ref["class_name"]
+    if cls not in REGISTRY[module]:
+        out.append(f"{path}.class_name = {toml_repr(cls)}: not a keras.{module} class tuidl exports; "
+                   f"allowed: {', '.join(REGISTRY[module])}")
+    config = ref.get("config") or {}
+    if not isinstance(config, dict):
+        return out + [f"{path}.config = {toml_repr(config)}: a table of argument = value"]
+    for k, v in config.items():
+        out += _arg_problems(k, v, f"{path}.config", nested="optimizers.schedules"
+                             if module == "optimizers" and k == "learning_rate" else None)
+    return out
+
+
+def _arg_problems(key: Any, value: Any, where: str, nested: str | None = None) -> list[str]:
+    """Problems of ``key = value`` written as a keyword argument."""
+    if not _is_arg_name(key):
+        return [f"{where}: key {toml_repr(key)}: not an argument name (a Python identifier: letters, "
+                f"digits and '_')"]
+    if nested is not None and isinstance(value, dict):
+        return _ref_problems(nested, value, f"{where}.{key}")
+    problem = _plain_problem(value)
+    return [f"{where}.{key} = {toml_repr(value)}: must be {problem}"] if problem else []
+
+
+def export_problems(exp: Experiment) -> list[str]:
+    """Everything in ``exp`` (presets resolved) that :func:`script_text` would refuse to write.
+
+    One line per problem, naming the field path, the value and what is allowed:
+    a class outside :data:`REGISTRY`, a config key that is not a Python
+    identifier, a value that is not plain data.
+
+    Raises:
+        SpecError: an unknown component preset name (from resolving presets).
+    """
+    r = resolved(exp)
+    out: list[str] = []
+    for i, layer in enumerate(r.model.layers):
+        where = f"model.layers[{i}]"
+        if layer.class_name not in LAYERS:
+            out.append(f"{where}.class_name = {toml_repr(layer.class_name)}: allowed: {', '.join(LAYERS)}")
+        for k, v in layer.config.items():
+            family = COMPONENT_KEYS.get(k) if isinstance(k, str) else None
+            if family is not None and isinstance(v, dict):
+                out += _ref_problems(family, v, f"{where}.config.{k}")
+            else:
+                out += _arg_problems(k, v, f"{where}.config")
+    opt = r.compile.optimizer
+    out += _ref_problems("optimizers", opt.model_dump() if hasattr(opt, "model_dump") else opt, "compile.optimizer")
+    if not isinstance(r.compile.loss, str):
+        out += _ref_problems("losses", r.compile.loss.model_dump(), "compile.loss")
+    for i, cb in enumerate(r.fit.callbacks):
+        out += _ref_problems("callbacks", cb.model_dump(), f"fit.callbacks[{i}]")
+    return out
+
+
+def check_exportable(exp: Experiment, origin: str = "export") -> None:
+    """Raise when :func:`export_problems` finds anything.
+
+    Raises:
+        SpecError: ``"<origin>: <problem>"``, every problem listed (exit code 2 in the CLI).
+    """
+    problems = export_problems(exp)
+    if problems:
+        head = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  " + "\n  ".join(problems)
+        raise SpecError(f"{origin}: {head}", title="Export refused",
+                        hint="the script is written only from tuidl's own classes and plain values; "
+                             "fix the preset and export again")
+
+
 def _py(value: Any) -> str:
-    """A Python literal for a TOML-ish value (lists, numbers, bools, strings, dicts)."""
+    """A Python literal for plain data (lists, numbers, bools, strings, dicts; see :func:`_plain_problem`)."""
+    problem = _plain_problem(value)
+    if problem is not None:  # export_problems refuses these first; never write anything else
+        raise SpecError(f"export: {toml_repr(value)}: must be {problem}", title="Export refused")
     return repr(value)
+
+
+def _doc_text(text: str) -> str:
+    """``text`` for the inside of a triple-quoted docstring: backslashes and double quotes escaped,
+    so no file name or description can end the string (the docstring reads back as ``text``)."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _obj(module: str, ref: dict[str, Any] | None) -> str:
     """``{class_name, config}`` -> ``keras.<module>.<Class>(k=v, ...)``; nested refs too."""
     if ref is None:
         return "None"
-    args = ", ".join(f"{k}={_value(k, v)}" for k, v in (ref.get("config") or {}).items())
+    if ref.get("class_name") not in REGISTRY[module]:  # export_problems refuses these first
+        raise SpecError(f"export: {toml_repr(ref.get('class_name'))} is not a keras.{module} class tuidl "
+                        f"exports", title="Export refused")
+    args = ", ".join(f"{_key(k)}={_value(k, v)}" for k, v in (ref.get("config") or {}).items())
     return f"keras.{module}.{ref['class_name']}({args})"
+
+
+def _key(k: Any) -> str:
+    if not _is_arg_name(k):  # export_problems refuses these first
+        raise SpecError(f"export: key {toml_repr(k)} is not an argument name", title="Export refused")
+    return str(k)
 
 
 def _value(key: str, v: Any) -> str:
@@ -75,16 +210,18 @@ def _value(key: str, v: Any) -> str:
 
 
 def _layer_code(class_name: str, config: dict[str, Any], name: str) -> str:
+    if class_name not in LAYERS:  # export_problems refuses these first
+        raise SpecError(f"export: {toml_repr(class_name)} is not a layer tuidl exports", title="Export refused")
     parts = []
     for k, v in config.items():
         if k == "name":
             continue
         family = COMPONENT_KEYS.get(k)
         if family is not None and isinstance(v, dict):
-            parts.append(f"{k}={_obj(family, v)}")
+            parts.append(f"{_key(k)}={_obj(family, v)}")
         else:
-            parts.append(f"{k}={_py(v)}")
-    parts.append(f"name={name!r}")
+            parts.append(f"{_key(k)}={_py(v)}")
+    parts.append(f"name={_py(name)}")
     return f"keras.layers.{class_name}({', '.join(parts)})"
 
 
@@ -179,8 +316,11 @@ def script_text(exp: Experiment, npz_name: str | None = None, script_name: str |
             docstring (default ``<exp.name>.py``).
 
     Raises:
-        SpecError: an unknown component preset name.
+        SpecError: an unknown component preset name, or anything :func:`export_problems`
+            finds (class names outside the registry, keys that are not argument names,
+            values that are not plain data).
     """
+    check_exportable(exp)
     r = resolved(exp)
     names = layer_names(r.model.layers)
     layers = ",\n".join(f"        {_layer_code(l.class_name, l.config, n)}"
@@ -196,9 +336,9 @@ def script_text(exp: Experiment, npz_name: str | None = None, script_name: str |
     flatten = ("    # the first layer wants flat input: (n, H, W, C) -> (n, H*W*C)\n"
                "    x_train, x_val = x_train.reshape(len(x_train), -1), x_val.reshape(len(x_val), -1)\n"
                if _flat_first(r) else "")
-    source = str(exp.source.name) if exp.source else "the tuidl builder"
-    usage = script_name or f"{exp.name}.py"
-    doc = (exp.description or "").replace('"""', "'''")
+    source = _doc_text(str(exp.source.name) if exp.source else "the tuidl builder")
+    usage = _doc_text(script_name or f"{exp.name}.py")
+    doc = _doc_text(exp.description or "")
     return f'''#!/usr/bin/env python
 """{exp.name}: {doc}
 

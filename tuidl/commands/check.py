@@ -74,6 +74,27 @@ def summary_table(summary: Any) -> str:
     return "\n".join(lines)
 
 
+def blocking_findings(exp: Any) -> list[Any]:
+    """The error findings that make ``tuidl check`` refuse ``exp`` (empty when it has none).
+
+    Loads the data and builds the model with Keras, in this process, as
+    :func:`check_one` does (TensorFlow's C++ logs kept off the terminal).
+
+    Raises:
+        TuidlError: the data cannot be loaded.
+    """
+    from tuidl.core.checks import ERROR
+    from tuidl.engine.data import load_data
+
+    base = exp.source.parent if exp.source else None
+    ds = load_data(exp.data, exp.fit.seed, base)
+    with _quiet():
+        from tuidl.engine.build import summarize
+
+        summary = summarize(exp, ds)
+    return [f for f in summary.findings if f.severity == ERROR]
+
+
 def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
     """Check one experiment and print the result; returns ``True`` when it has no error."""
     from tuidl.core.checks import ERROR, format_finding
@@ -122,12 +143,20 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
 
 
 def main(args: Any) -> int:
-    """Run ``tuidl check``; returns 0 (no errors) or 2."""
+    """Run ``tuidl check``; returns 0 (no errors) or 2.
+
+    Everything printed passes through :func:`tuidl.core.text.printable`: names,
+    values and Keras's messages come from files, and an escape sequence in one
+    must not drive the terminal.
+    """
+    from tuidl.core.text import PrintableWriter
+
     ok = True
+    out = PrintableWriter(sys.stdout)
     targets = _targets(args.presets)
     for n, target in enumerate(targets):
         if n:
-            print()
-        ok = check_one(target, args.overrides, sys.stdout) and ok
-        sys.stdout.flush()
+            print(file=out)
+        ok = check_one(target, args.overrides, out) and ok
+        out.flush()
     return 0 if ok else 2

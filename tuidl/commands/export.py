@@ -2,8 +2,13 @@
 
 The script (see :mod:`tuidl.export`) loads the data, builds the same model
 (same layers, same parameter count), compiles and fits it with plain Keras.
+Before writing, the experiment is checked as ``tuidl check`` checks it (data
+loaded, model built with Keras): what check refuses, export refuses. And the
+script is written only from tuidl's own classes with plain literal values
+(:func:`tuidl.export.export_problems`), so a preset cannot put code into it.
+
 Exit codes: 0 written, 2 bad input (unknown preset, invalid file or value,
-file not writable).
+an experiment with errors or outside what export writes, file not writable).
 """
 
 from __future__ import annotations
@@ -27,16 +32,25 @@ def add_parser(sub: Any) -> None:
 
 def main(args: Any) -> int:
     """Run ``tuidl export``; returns 0, or raises a TuidlError (exit 2)."""
+    from tuidl.core.checks import format_finding
     from tuidl.core.errors import SpecError, folder_problem
     from tuidl.core.presets import load_experiment
-    from tuidl.export import write_script
+    from tuidl.export import check_exportable, write_script
 
     exp = load_experiment(args.preset, args.overrides)
+    check_exportable(exp, origin=str(exp.source or args.preset))  # before anything is loaded or written
     out = Path(args.output) if args.output else Path(f"{exp.name}.py")
     problem = folder_problem(out.parent, named=out)  # the OS's reason for the failing part, e.g. a file in the way
     if problem is not None:
         raise SpecError(f"{out}: cannot write the script: {problem}", title="Export failed",
                         hint="choose another -o FILE")
+    from tuidl.commands.check import blocking_findings
+
+    errors = blocking_findings(exp)  # what `tuidl check` refuses, export refuses
+    if errors:
+        raise SpecError(f"{args.preset}: {len(errors)} error(s), as tuidl check reports them:\n  "
+                        + "\n  ".join(format_finding(f).replace("\n", "\n  ") for f in errors),
+                        title="Export refused", hint=f"fix them (tuidl check {args.preset}) and export again")
     path = write_script(exp, out)
     extra = path.with_suffix(".npz")
     print(f"wrote {path}" + (f" (data: {extra})" if extra.exists() and exp.data.name else ""))

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from tuidl.core.text import plural
+from tuidl.core.text import plural, printable
 from tuidl.terminal import is_tty, output_stream
 
 BAR_WIDTH = 24
@@ -154,7 +154,7 @@ class Progress:
                     parts.append(f"{key}={_fmt(logs[key])}")
             for key, v in logs.items():
                 if key not in ("loss", "val_loss", "learning_rate"):
-                    parts.append(f"{key}={_fmt(v)}")
+                    parts.append(f"{printable(key)}={_fmt(v)}")
             parts.append(f"{now - self.t_epoch:.1f}s")
             self.t_epoch = now
             self.write(" ".join(parts) + "\n")
@@ -299,9 +299,10 @@ def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | N
         _print_err(f"diverged after {plural(result.epochs_done, 'finished epoch')} (loss became non-finite){where}")
         return 1, result.run_dir
     err = result.error or {}
-    _print_err(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}")
+    # the message quotes files and Keras (whose own text holds escape codes): printable only
+    _print_err(printable(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}", lines=True))
     if err.get("hint"):
-        _print_err(f"  hint: {err['hint']}")
+        _print_err(printable(f"  hint: {err['hint']}", lines=True))
     if result.run_dir is not None:  # a run that never started has no folder (nothing was written)
         _print_err(f"run folder: {result.run_dir}")
     return (2 if err.get("kind") in BAD_INPUT_KINDS else 1), result.run_dir

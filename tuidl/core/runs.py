@@ -34,12 +34,13 @@ import math
 import os
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tuidl.core.errors import TuidlError
+from tuidl.core.text import printable
 
 if TYPE_CHECKING:
     from tuidl.core.history import RunHistory
@@ -78,7 +79,15 @@ def _clean(v: Any) -> Any:
 def _unclean(v: Any) -> Any:
     if v in ("nan", "inf", "-inf"):
         return float(v)
+    if isinstance(v, str):
+        return printable(v)
     return v
+
+
+def _record(rec: dict[str, Any]) -> dict[str, Any]:
+    """One ``metrics.jsonl`` record as read: non-finite values back to floats, keys and
+    text made printable (metric names become chart labels and CSV headers)."""
+    return {printable(k): _unclean(v) for k, v in rec.items()}
 
 
 class RunWriter:
@@ -173,7 +182,8 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
                     rec = json.loads(line)
                 except json.JSONDecodeError:
                     continue
-                out.append({k: _unclean(v) for k, v in rec.items()})
+                if isinstance(rec, dict):
+                    out.append(_record(rec))
     except FileNotFoundError:
         pass
     return out
@@ -472,7 +482,7 @@ class MetricsFollower:
                 self.bad_lines += 1
                 continue
             if isinstance(rec, dict):
-                out.append({k: _unclean(v) for k, v in rec.items()})
+                out.append(_record(rec))
             else:
                 self.bad_lines += 1
         return out
@@ -537,6 +547,14 @@ class RunIndex:
         for k in list(self._cache):
             if k not in seen:
                 del self._cache[k]
+        ids: set[str] = set()
+        for i, r in enumerate(out):  # a folder "a\x1b" (ESC) and one named "a\\x1b" show alike
+            if r.run_id in ids:
+                n = 2
+                while f"{r.run_id}#{n}" in ids:
+                    n += 1
+                out[i] = replace(r, run_id=f"{r.run_id}#{n}")
+            ids.add(out[i].run_id)
         out.sort(key=lambda r: (r.started_ts or 0.0, r.run_id), reverse=True)
         return out
 
@@ -598,18 +616,23 @@ class RunIndex:
         if isinstance(dataset, dict):  # the engine stores the dataset's description dict
             dataset = dataset.get("name")
         planned = facts.get("epochs_planned", info.get("epochs"))
+        # every text from the folder's files is made printable here, at the read boundary:
+        # a crafted run.json/meta.json must not drive the terminal of `tuidl runs` or the UI
+        started = info.get("started")
         entry.summary = RunSummary(
-            run_id=d.name, dir=d,
-            name=str(entry.meta.get("display_name") or info.get("name") or d.name),
-            dataset=None if dataset is None else str(dataset),
-            optimizer=None if facts.get("optimizer") is None else str(facts["optimizer"]),
+            run_id=printable(d.name), dir=d,
+            name=printable(entry.meta.get("display_name") or info.get("name") or d.name),
+            dataset=None if dataset is None else printable(dataset),
+            optimizer=None if facts.get("optimizer") is None else printable(facts["optimizer"]),
             params=int(params) if isinstance(params, (int, float)) else None,
-            status="failed" if stale else status,
+            status="failed" if stale else printable(status),
             epochs_done=max(msum.epochs, epochs_done if isinstance(epochs_done, int) else 0),
             epochs_planned=planned if isinstance(planned, int) else None,
-            best_val_loss=msum.best_val_loss, metric=msum.metric, best_metric=msum.best_metric,
-            duration=duration, started=info.get("started"), started_ts=started_ts,
-            tags=tuple(str(t) for t in tags if str(t)), error=err_text, stale=stale,
+            best_val_loss=msum.best_val_loss, metric=None if msum.metric is None else printable(msum.metric),
+            best_metric=msum.best_metric, duration=duration,
+            started=started if started is None else printable(started), started_ts=started_ts,
+            tags=tuple(printable(t) for t in tags if str(t)) if isinstance(tags, (list, tuple)) else (),
+            error=printable(err_text), stale=stale,
         )
         return entry.summary
 
@@ -744,12 +767,19 @@ def delete_run(run_dir: Path | str, *, force: bool = False) -> None:
 
 
 def read_spec_dict(run_dir: Path | str) -> dict[str, Any]:
-    """A run's ``spec.toml`` as a plain dict (``{}`` when missing or invalid)."""
+    """A run's ``spec.toml`` as a plain dict for showing (``{}`` when missing or invalid).
+
+    Every string in it (keys too) is made printable (:func:`tuidl.core.text.printable_data`):
+    this is what the compare table shows. To re-run a spec, load it with
+    :func:`tuidl.core.spec.load`, which validates it.
+    """
     import tomllib
 
+    from tuidl.core.text import printable_data
+
     try:
-        return tomllib.loads((Path(run_dir) / "spec.toml").read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        return printable_data(tomllib.loads((Path(run_dir) / "spec.toml").read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return {}
 
 
@@ -1000,7 +1030,7 @@ def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
         d = _run_dir(rd)
         info = _read_json(d / "run.json")
         meta = _read_json(d / "meta.json")
-        runs.append((d.name, str(meta.get("display_name") or info.get("name") or d.name),
+        runs.append((printable(d.name), printable(meta.get("display_name") or info.get("name") or d.name),
                      read_metrics(d / "metrics.jsonl")))
     keys = sorted({k for _, _, recs in runs for r in recs for k in r} - _AXIS_KEYS)
     header = ["run_id", "name", "epoch", "step", "time", *keys]

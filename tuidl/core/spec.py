@@ -565,11 +565,41 @@ def _pydantic_problems(err: ValidationError) -> list[tuple[str, Any, str]]:
     return list(seen.values())
 
 
+LAYER_NAME_RE = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\\>-]*")
+"""What a layer ``name`` may be: Keras 3 refuses ``/`` (``Operation.__init__``), and its
+TensorFlow backend opens a name scope per layer, which must match
+``[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*`` (``tf.name_scope``); ``"a b"`` or ``"a:b"`` build but fail
+at the first training step."""
+
+LAYER_NAME_ALLOWED = ("letters A-Z/a-z, digits, '_', '.', '-', '>' and '\\', starting with a letter, a digit "
+                      "or '.' (Keras's rule for its TensorFlow name scopes; no '/')")
+"""The rule of :data:`LAYER_NAME_RE` in words, for messages."""
+
+
+def _arg_name_problem(key: Any) -> str | None:
+    """Why ``key`` cannot be a Keras constructor argument name, or ``None``."""
+    import keyword
+
+    if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key) or not key.isascii():
+        return "not a Keras argument name: argument names are Python identifiers (letters, digits and '_')"
+    return None
+
+
 def _layer_problems(exp: Experiment) -> list[tuple[str, Any, str]]:
     problems = []
     for i, layer in enumerate(exp.model.layers):
         info = LAYERS[layer.class_name]
         for name, value in layer.config.items():
+            bad_key = _arg_name_problem(name)
+            if bad_key is not None:
+                problems.append((f"model.layers[{i}].config", None, f"key {toml_repr(name)}: {bad_key}"))
+                continue
+            if name == "name":
+                if value is not None and value != "" and not (
+                        isinstance(value, str) and LAYER_NAME_RE.fullmatch(value)):
+                    problems.append((f"model.layers[{i}].config.name", value,
+                                     f"a {layer.class_name} layer name is made of {LAYER_NAME_ALLOWED}"))
+                continue
             arg = info.arg(name)
             if arg is None:
                 continue  # other Keras arguments are passed through and checked by Keras
@@ -595,9 +625,43 @@ def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
     except ValidationError as e:
         raise _spec_error(origin, _pydantic_problems(e)) from None
     problems = _layer_problems(exp)
+    seen = {path for path, _, _ in problems}
+    problems += [p for p in _control_problems(exp.model_dump(mode="python")) if p[0] not in seen]
     if problems:
         raise _spec_error(origin, problems)
     return exp
+
+
+_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_CONTROL_IN_TEXT_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def _control_problems(data: Any, path: str = "") -> list[tuple[str, Any, str]]:
+    """Strings (values and keys) holding terminal control characters, by field path.
+
+    C0/C1 controls, DEL, lone surrogates and bidi overrides have no use in a spec
+    and would drive the terminal of whoever shows it (``tuidl check``, the
+    builder, a run's ``spec.toml`` in the runs screen); ``description`` may hold
+    newlines and tabs.
+    """
+    out: list[tuple[str, Any, str]] = []
+    if isinstance(data, str):
+        pattern = _CONTROL_IN_TEXT_RE if path == "description" else _CONTROL_RE
+        if pattern.search(data):
+            out.append((path, data, "text without control characters (escape codes, line breaks, DEL, "
+                                    "U+0080-U+009F)" + (" other than newlines and tabs" if path == "description"
+                                                         else "")))
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            sub = f"{path}.{k}" if path else str(k)
+            if isinstance(k, str) and _CONTROL_RE.search(k):
+                out.append((path or "(top level)", None, f"key {toml_repr(k)}: a name without control characters"))
+                continue
+            out += _control_problems(v, sub)
+    elif isinstance(data, (list, tuple)):
+        for i, v in enumerate(data):
+            out += _control_problems(v, f"{path}[{i}]")
+    return out
 
 
 def _spec_error(origin: str, problems: list[tuple[str, Any, str]]) -> SpecError:

@@ -32,6 +32,7 @@ from tuidl.core.errors import BuildError, TuidlError
 from tuidl.core.events import Finding, LayerRow, Summary
 from tuidl.core.presets import COMPONENT_KEYS, resolve_component, resolved
 from tuidl.core.spec import LOSS_CLASSES, Experiment, KerasRef
+from tuidl.core.text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -51,6 +52,9 @@ def layer_names(exp: Experiment) -> list[str]:
     return _core_layer_names(exp.model.layers)
 
 
+_SGR_RE = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def keras_message(err: BaseException) -> str:
     """The useful part of a Keras exception's text (one paragraph, no config dumps).
 
@@ -59,11 +63,12 @@ def keras_message(err: BaseException) -> str:
     message.
     """
     text = str(err).strip() or type(err).__name__
+    text = _SGR_RE.sub("", text)  # Keras bolds parts of its messages with terminal escape codes
     marker = "Exception encountered: "
     if marker in text:
         text = text.rsplit(marker, 1)[1]
     text = text.split("\n\nconfig=")[0].split(" Full object config:")[0]
-    text = " ".join(text.split())
+    text = printable(" ".join(text.split()))  # no other control characters either (they quote values)
     return text if len(text) <= 600 else text[:597] + "..."
 
 

@@ -44,7 +44,7 @@ from tuidl.core.protocol import Request, Stop, Summarize, Train
 from tuidl.core.runs import iso, read_metrics, runs_dir as resolve_runs_dir
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
-from tuidl.core.text import plural
+from tuidl.core.text import plural, printable
 from tuidl.ui.commands import binding_commands
 from tuidl.ui.messages import EngineEvent, ExperimentChanged
 from tuidl.ui.screens.dashboard import DashboardScreen
@@ -177,6 +177,11 @@ class TuidlApp(App[int]):
         return driver_class
 
     # -- screens and commands ------------------------------------------------------------
+    def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
+        """Textual's toast, with control characters in ``message`` and ``title`` shown as
+        ``\\x1b``-style text: toasts quote run names, file paths and engine errors."""
+        super().notify(printable(message, lines=True), title=printable(title), **kwargs)
+
     def get_default_screen(self) -> Screen:
         self._dashboard = DashboardScreen(self._presets)
         return self._dashboard

@@ -581,7 +581,24 @@ class BuilderScreen(Screen[Experiment | None]):
         self.app.push_screen(PresetPicker(items), chosen)
 
     def action_export(self) -> None:
-        """Write the experiment as a standalone Python/Keras script (asks for the file)."""
+        """Write the experiment as a standalone Python/Keras script (asks for the file); refused,
+        with the reason, while an error stands (what ``tuidl check`` refuses, export refuses)."""
+        if self.blocked:
+            errors = [f for f in self.findings if f.severity == ERROR]
+            self.notify(f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                        title="Export is blocked", severity="error", timeout=8, markup=False)
+            return
+        from tuidl.export import export_problems
+
+        try:
+            problems = export_problems(self.exp)
+        except TuidlError as e:
+            problems = [e.message]
+        if problems:
+            self.notify(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                        title="Export refused", severity="error", timeout=8, markup=False)
+            return
+
         def chosen(path: str | None) -> None:
             if path:
                 self._export(Path(path).expanduser(), self.exp)

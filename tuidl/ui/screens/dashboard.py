@@ -16,6 +16,7 @@ from textual.widgets import Footer, Header, Log
 
 from tuidl.core import events as ev
 from tuidl.core.spec import Experiment
+from tuidl.core.text import printable
 from tuidl.ui.widgets.experiment import ExperimentPanel, Pickers
 from tuidl.ui.widgets.loss_chart import LossChart
 from tuidl.ui.widgets.run_status import EpochLine, StatusLine, TrainProgress
@@ -137,12 +138,16 @@ class DashboardScreen(Screen[None]):
         return self.query_one(StatusLine)
 
     def set_status(self, state: str, text: str) -> None:
-        """Show ``text`` in the status line with ``state`` (see ``run_status.STATES``)."""
-        self.status.set_state(state, text)
+        """Show ``text`` in the status line with ``state`` (see ``run_status.STATES``); control
+        characters in it (it quotes the engine and files) are shown as ``\\x1b``-style text."""
+        self.status.set_state(state, printable(text))
 
     def log_line(self, text: str) -> None:
-        """Append a line to the log pane (written in batches, at most 5 times a second)."""
-        self._log_buffer.append(text)
+        """Append a line to the log pane (written in batches, at most 5 times a second).
+
+        Engine output and messages quoting files are outside text: control characters
+        are shown as ``\\x1b``-style text, never sent to the terminal."""
+        self._log_buffer.append(printable(text, lines=True))
         if not self._log_flush_pending:
             self._log_flush_pending = True
             self.set_timer(self.LOG_FLUSH_S, self._flush_log)

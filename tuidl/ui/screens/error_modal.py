@@ -8,6 +8,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from tuidl.core.text import printable
+
 __all__ = ["ErrorModal"]
 
 
@@ -36,9 +38,10 @@ class ErrorModal(ModalScreen[None]):
 
     def __init__(self, title: str, message: str, hint: str = "") -> None:
         super().__init__()
-        self.error_title = title
-        self.message = message
-        self.hint = hint
+        # errors quote files, values and Keras: no terminal control characters on screen
+        self.error_title = printable(title)
+        self.message = printable(message, lines=True)
+        self.hint = printable(hint, lines=True)
 
     def compose(self) -> ComposeResult:
         with Vertical():
