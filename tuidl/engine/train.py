@@ -188,13 +188,14 @@ def _callback_class() -> type:
                 s.write_error = e
                 self.model.stop_training = True
                 return
-            s.history.append(values)
-            s.emit(EpochEnded(s.run_id, epoch, values, seconds, step))
             try:  # run.json's epochs_done follows metrics.jsonl (a small atomic rewrite per epoch)
                 s.writer.write_info()
-            except OSError as e:
+            except OSError as e:  # the epoch is on disk in metrics.jsonl; the run ends as failed
                 s.write_error = e
                 self.model.stop_training = True
+            s.history.append(values)
+            s.emit(EpochEnded(s.run_id, epoch, values, seconds, step))
+            if s.write_error is not None:
                 return
             if s.stop_flag.is_set():  # asked during validation: this epoch is complete, stop now
                 s.stopped = True
