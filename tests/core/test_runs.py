@@ -85,7 +85,11 @@ def test_unreadable_files_never_raise(tmp_path):
     (tmp_path / "not-a-run").mkdir()
     (tmp_path / "file.txt").write_text("x")
     [s] = list_summaries(tmp_path)
-    assert s.status == "unknown" and s.best_val_loss == 1.0 and s.epochs_done == 1
+    # listed as unreadable with the reason; its whole records still count
+    assert s.status == "unreadable" and s.best_val_loss == 1.0 and s.epochs_done == 1
+    assert s.error.startswith("run.json: not valid JSON (line 1, column 2")
+    assert "metrics.jsonl: 1 unreadable line skipped" in s.notes
+    assert "metrics.jsonl: last line incomplete, ignored" in s.notes
     assert list_summaries(tmp_path / "missing") == []
 
 

@@ -569,3 +569,75 @@ async def test_csv_export_keeps_keras_epoch_numbering(runs_dir, tmp_path):
         # the screen's "epoch 1" is the file's epoch 0
         await pilot.press("up", "down", "space", "full_stop")
         assert screen.chart.readout().startswith("epoch 1:") and "val 0.9" in screen.chart.readout()
+
+
+async def test_unreadable_and_linked_runs_are_listed_and_nothing_outside_is_touched(runs_dir, tmp_path):
+    """Issue 8, item 4: a broken folder, a torn metrics line, a run folder that is a link and
+    a planted ``meta.json.tmp`` link: the screen lists them all, says what is wrong, and
+    rename, tag and delete never write or remove anything outside the runs folder."""
+    import json
+    import os
+
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious")
+    victim = write_finished_run(tmp_path / "elsewhere", _spec(), _recs([1.0], [0.5]), run_id="victim",
+                                info={"name": "victim"})
+    (runs_dir / "20240104-000000-linked-0004").symlink_to(victim, target_is_directory=True)
+    broken = runs_dir / "20240105-000000-broken-0005"
+    broken.mkdir()
+    (broken / "run.json").write_text("{not json")
+    (broken / "spec.toml").write_bytes(b'name = "\xff"\n')
+    none = runs_dir / "20240101-000000-none-0001"
+    with open(none / "metrics.jsonl", "a") as f:
+        f.write('{"epoch": 4, "lo')
+    (none / "meta.json.tmp").symlink_to(outside)
+    app = Host(runs_dir, tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
+        await wait_for(pilot, lambda: screen.table.row_count == 5)
+        assert screen.table.get_cell("20240104-000000-linked-0004", "status") == "unreadable"
+        assert screen.table.get_cell("20240105-000000-broken-0005", "status") == "unreadable"
+        info = screen.query_one("#runs-info")
+        # the cursor's run says what is wrong with it, as plain text
+        screen.table.move_cursor(row=[r.run_id for r in screen.shown].index("20240105-000000-broken-0005"))
+        await wait_for(pilot, lambda: "unreadable: run.json: not valid JSON" in str(info.render()))
+        screen.table.move_cursor(row=[r.run_id for r in screen.shown].index("20240101-000000-none-0001"))
+        await wait_for(pilot, lambda: "metrics.jsonl: last line incomplete, ignored" in str(info.render()))
+        # rename and tag "none": the planted link is never opened
+        await pilot.press("r")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        modal.query_one(Input).value = "renamed"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: "renamed" in names(screen))
+        await pilot.press("g")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        modal.query_one(Input).value = "t1"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: any(r.tags == ("t1",) for r in screen.shown))
+        assert outside.read_text() == "precious"
+        assert json.loads((none / "meta.json").read_text()) == {"display_name": "renamed", "tags": ["t1"]}
+        # rename the linked run: refused, nothing written behind the link
+        screen.table.move_cursor(row=[r.run_id for r in screen.shown].index("20240104-000000-linked-0004"))
+        await pilot.press("r")
+        modal = await wait_for(pilot, lambda: isinstance(app.screen, InputModal) and app.screen)
+        modal.query_one(Input).value = "x"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, InputModal))
+        assert not (victim / "meta.json").exists()
+        await pilot.press("escape")  # the error modal
+        await wait_for(pilot, lambda: app.screen is screen)
+        # delete the linked run: the link goes, the run it points to stays whole
+        before = sorted(p.name for p in victim.iterdir())
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.table.row_count == 4)
+        assert not os.path.lexists(runs_dir / "20240104-000000-linked-0004")
+        assert sorted(p.name for p in victim.iterdir()) == before
+        # the broken run can be deleted too
+        screen.table.move_cursor(row=[r.run_id for r in screen.shown].index("20240105-000000-broken-0005"))
+        await pilot.press("d")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: screen.table.row_count == 3)
+        assert outside.read_text() == "precious"

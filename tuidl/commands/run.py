@@ -227,8 +227,12 @@ def _append_log(captured: BinaryIO, run_dir: Path | None) -> None:
     captured.seek(0)
     data = captured.read()
     if data:
-        with open(Path(run_dir) / "engine.log", "ab") as f:
-            f.write(data)
+        try:
+            with open(Path(run_dir) / "engine.log", "ab") as f:
+                f.write(data)
+        except OSError as e:  # a full disk: the log is lost, the run's result is already printed
+            print(f"tuidl: {Path(run_dir) / 'engine.log'}: cannot write the native log: "
+                  f"{e.strerror or e}", file=sys.stderr)
 
 
 def main(args: argparse.Namespace) -> int:

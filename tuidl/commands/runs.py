@@ -36,7 +36,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", help="the runs folder (default: $TUIDL_RUNS_DIR or ./runs)")
     p.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     p.add_argument("--status", action="append", default=[], metavar="STATUS",
-                   help=f"only runs with this status (repeatable or comma-separated): {', '.join(STATUSES)}, unknown")
+                   help=f"only runs with this status (repeatable or comma-separated): {', '.join(STATUSES)}, "
+                        "unreadable, unknown")
     p.add_argument("--filter", default="", metavar="TEXT",
                    help="only runs whose id, name, dataset, optimizer, status or tags contain every word")
     p.add_argument("--sort", default="started_ts", choices=SORT_COLUMNS, metavar="COLUMN",
@@ -136,10 +137,10 @@ def _main(args: argparse.Namespace) -> int:
         raise TuidlError(f"runs dir {root}: not a folder", title="No runs folder",
                          hint="give --runs-dir a folder (it may not exist yet)")
     statuses = {s.strip() for v in args.status for s in v.split(",") if s.strip()}
-    bad = statuses - set(STATUSES) - {"unknown"}
+    bad = statuses - set(STATUSES) - {"unknown", "unreadable"}
     if bad:
         raise TuidlError(f"--status {', '.join(sorted(bad))}: unknown status",
-                         title="Bad option", hint=f"allowed: {', '.join(STATUSES)}, unknown")
+                         title="Bad option", hint=f"allowed: {', '.join(STATUSES)}, unreadable, unknown")
     runs = list_summaries(root)
     if args.run_ids:
         runs = select(runs, args.run_ids)
@@ -161,4 +162,20 @@ def _main(args: argparse.Namespace) -> int:
         print(f"no runs in {root}", file=sys.stderr)
     else:
         print(table(runs))
+        problems = notes(runs)
+        if problems:
+            sys.stdout.flush()
+            print(problems, file=sys.stderr)
     return 0
+
+
+def notes(runs: list[Any]) -> str:
+    """What the table cannot show, one line each, for stderr: why an ``unreadable`` run
+    cannot be read, and what was skipped while reading a run (its ``notes``)."""
+    lines = []
+    for r in runs:
+        if r.status == "unreadable":
+            lines.append(f"unreadable: {r.run_id}: {r.error}")
+        for n in r.notes:
+            lines.append(f"note: {r.run_id}: {n}")
+    return "\n".join(lines)

@@ -24,20 +24,31 @@ Screens and the CLI say "epoch N" 1-based, as Keras's progress bar does
 
 ``status`` is one of ``running``, ``completed``, ``stopped``, ``failed``,
 ``diverged``. Times are ISO 8601 strings (UTC) in ``run.json``. Writing
-``run.json`` is atomic (write then rename), so a reader never sees half a file.
+``run.json``, ``meta.json``, ``spec.toml`` and ``model.keras`` is atomic
+(:func:`atomic_write`: a unique temporary file, fsync, rename), so a reader never
+sees half a file and a failed write leaves no temporary file behind.
+
+Reading is forgiving and never follows a symbolic link out of the runs folder
+(:func:`read_run_file`): a run folder that is a link, a file that is a link, a
+folder, a device, too large, not UTF-8 or not valid JSON makes that one run
+``unreadable`` (``run.json``) or adds a note to it (``meta.json``,
+``spec.toml``, ``metrics.jsonl``), never hides the other runs. A reader shows
+such a run with the status ``unreadable`` and the reason.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import secrets
+import stat
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from tuidl.core.errors import TuidlError
 from tuidl.core.text import printable
@@ -46,7 +57,20 @@ if TYPE_CHECKING:
     from tuidl.core.history import RunHistory
 
 STATUSES = ("running", "completed", "stopped", "failed", "diverged")
+"""The statuses a writer stores in ``run.json``."""
+UNREADABLE = "unreadable"
+"""The status a reader shows for a run whose ``run.json`` cannot be read (the reason is its error)."""
 DEFAULT_RUNS_DIR = "runs"
+
+MAX_RUN_FILE_BYTES = 4 * 1024 * 1024
+"""Largest ``run.json``, ``meta.json`` or ``spec.toml`` a reader opens (4 MiB). tuidl's own
+files are a few KB (a ``spec.toml`` of 1,000 layers is about 200 KB); anything larger was
+not written by tuidl and is refused unread rather than loaded into memory."""
+
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 def runs_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
@@ -90,6 +114,221 @@ def _record(rec: dict[str, Any]) -> dict[str, Any]:
     return {printable(k): _unclean(v) for k, v in rec.items()}
 
 
+# --------------------------------------------------------------------------------------------
+# Safe file access: no symlink followed out of a run folder, sizes checked before reading,
+# every atomic write through one helper
+# --------------------------------------------------------------------------------------------
+
+
+def _why(e: OSError) -> str:
+    """An ``OSError`` opening a run file (with ``O_NOFOLLOW``) in words."""
+    if e.errno == errno.ELOOP:
+        return "a symbolic link (not followed)"
+    if e.errno == errno.ENOENT:
+        return "missing"
+    return e.strerror or str(e)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder, not a file"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO, not a regular file"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device, not a regular file"
+    if stat.S_ISSOCK(mode):
+        return "a socket, not a regular file"
+    return "not a regular file"
+
+
+def _open_run_dir(run_dir: Path | str) -> int:
+    """A descriptor of the run folder itself, refusing a symbolic link (``O_NOFOLLOW``).
+
+    Raises:
+        OSError: the folder cannot be opened (``ELOOP`` when it is a symbolic link,
+            ``ENOTDIR`` when it is not a folder).
+    """
+    try:
+        return os.open(run_dir, os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+    except NotADirectoryError:  # Linux says ENOTDIR for a link with O_DIRECTORY | O_NOFOLLOW
+        try:
+            is_link = stat.S_ISLNK(os.lstat(run_dir).st_mode)
+        except OSError:
+            is_link = False
+        if is_link:
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), str(run_dir)) from None
+        raise
+
+
+def _open_regular(name: str, dir_fd: int | None) -> tuple[int, os.stat_result]:
+    """Open ``name`` read-only without following a symbolic link and without blocking
+    on a FIFO; only a regular file is kept open.
+
+    Raises:
+        UnreadableFile: ``"<name>: <reason>"``.
+    """
+    try:
+        fd = os.open(name, os.O_RDONLY | _O_NOFOLLOW | _O_NONBLOCK | _O_CLOEXEC, dir_fd=dir_fd)
+    except OSError as e:
+        raise UnreadableFile(f"{Path(name).name}: {_why(e)}") from None
+    try:
+        st = os.fstat(fd)
+    except OSError as e:
+        os.close(fd)
+        raise UnreadableFile(f"{Path(name).name}: {_why(e)}") from None
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise UnreadableFile(f"{Path(name).name}: {_kind(st.st_mode)}")
+    return fd, st
+
+
+def read_run_file(run_dir: Path | str, name: str, limit: int = MAX_RUN_FILE_BYTES) -> bytes:
+    """The bytes of ``<run_dir>/<name>``, read safely.
+
+    Neither the run folder nor the file may be a symbolic link (both are opened
+    with ``O_NOFOLLOW``, the file relative to the folder's descriptor); the file
+    must be a regular file (a FIFO, device or folder is refused before a byte is
+    read) of at most ``limit`` bytes (checked with ``fstat`` before reading).
+
+    Raises:
+        UnreadableFile: message ``"<name>: <reason>"`` (``"run.json: a symbolic link
+            (not followed)"``, ``"run.json: a folder, not a file"``, ``"spec.toml:
+            9,000,000 bytes, over the 4,194,304-byte limit"``, ``"meta.json: Permission
+            denied"``, ``"run.json: missing"`` ...); for a run folder that is a link,
+            ``"run folder: a symbolic link (not followed)"``.
+    """
+    try:
+        dfd = _open_run_dir(run_dir)
+    except OSError as e:
+        raise UnreadableFile(f"run folder: {_why(e)}") from None
+    try:
+        fd, st = _open_regular(name, dfd)
+    finally:
+        os.close(dfd)
+    try:
+        if st.st_size > limit:
+            raise UnreadableFile(f"{name}: {st.st_size:,} bytes, over the {limit:,}-byte limit")
+        chunks, left = [], limit + 1
+        while left > 0:
+            b = os.read(fd, min(left, 1 << 20))
+            if not b:
+                break
+            chunks.append(b)
+            left -= len(b)
+    except OSError as e:
+        raise UnreadableFile(f"{name}: {_why(e)}") from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:  # grew while read
+        raise UnreadableFile(f"{name}: over the {limit:,}-byte limit")
+    return data
+
+
+def read_run_text(run_dir: Path | str, name: str, limit: int = MAX_RUN_FILE_BYTES) -> str:
+    """:func:`read_run_file` decoded as UTF-8.
+
+    Raises:
+        UnreadableFile: as :func:`read_run_file`, or ``"<name>: not UTF-8 text (byte
+            0xff at offset 12)"``.
+    """
+    data = read_run_file(run_dir, name, limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UnreadableFile(f"{name}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
+                             ) from None
+
+
+def read_run_json(run_dir: Path | str, name: str) -> dict[str, Any]:
+    """A run folder's JSON object file (``run.json``, ``meta.json``), read safely.
+
+    Raises:
+        UnreadableFile: as :func:`read_run_text`, or ``"run.json: not valid JSON (line
+            1, column 2: Expecting value)"``, or ``"run.json: not a JSON object"``.
+    """
+    text = read_run_text(run_dir, name)
+    try:
+        d = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise UnreadableFile(f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
+                             ) from None
+    except RecursionError:
+        raise UnreadableFile(f"{name}: not valid JSON (nested too deep)") from None
+    if not isinstance(d, dict):
+        raise UnreadableFile(f"{name}: not a JSON object")
+    return d
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def atomic_write(path: Path | str, data: bytes | str | Callable[[Path], Any], *,
+                 suffix: str = "") -> None:
+    """Replace ``path`` with new content so that a reader sees the old file or the new
+    one, never half of one. Every atomic write of a run folder goes through here.
+
+    The content goes to a temporary file in the same folder with a unique name
+    (``<name>.<8 hex>.tmp<suffix>``), created with ``O_CREAT | O_EXCL | O_NOFOLLOW``
+    (so an existing file or a planted symbolic link is never opened), relative to
+    a descriptor of the folder opened with ``O_NOFOLLOW`` (so a folder that is a
+    symbolic link is refused); then it is fsynced and renamed over ``path``
+    (``os.replace``: a symbolic link at ``path`` is replaced, not followed). On
+    any failure (a full disk: ``ENOSPC``) the temporary file is removed and the
+    old ``path`` is left as it was.
+
+    Args:
+        path: the file to replace.
+        data: the bytes, or text (written as UTF-8), or a function that writes
+            the temporary file given its path (``model.save``; the file exists,
+            empty, when it is called).
+        suffix: the temporary file's name ends with this (Keras needs ``.keras``).
+
+    Raises:
+        OSError: with ``filename`` set to ``path`` (``ELOOP`` when the folder is a
+            symbolic link; ``ENOSPC`` "No space left on device" ...).
+        Exception: whatever ``data(tmp)`` raises (the temporary file is removed).
+    """
+    path = Path(path)
+    try:
+        dfd = _open_run_dir(path.parent)
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path.parent)) from None
+    tmp = f"{path.name}.{secrets.token_hex(4)}.tmp{suffix}"
+    created = False
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644,
+                     dir_fd=dfd)
+        created = True
+        try:
+            if callable(data):
+                data(path.parent / tmp)
+            else:
+                _write_all(fd, data.encode("utf-8") if isinstance(data, str) else data)
+            os.fsync(fd)  # the same inode that a writer by path filled
+        finally:
+            os.close(fd)
+        os.replace(tmp, path.name, src_dir_fd=dfd, dst_dir_fd=dfd)
+        created = False
+        try:
+            os.fsync(dfd)  # the rename itself survives a power cut
+        except OSError:
+            pass
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from None
+    finally:
+        if created:
+            try:
+                os.unlink(tmp, dir_fd=dfd)
+            except OSError:
+                pass
+        os.close(dfd)
+
+
 class RunWriter:
     """Writes one run's folder as training goes.
 
@@ -106,12 +345,24 @@ class RunWriter:
         self.dir = Path(root) / run_id
         self.dir.mkdir(parents=True, exist_ok=False)
         self.info: dict[str, Any] = {"run_id": run_id, "status": "running"}
-        self._metrics = open(self.dir / "metrics.jsonl", "a", encoding="utf-8")
+        self._metrics: int | None = None
+        try:
+            self._metrics = os.open(
+                self.dir / "metrics.jsonl",
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | _O_NOFOLLOW | _O_CLOEXEC, 0o644)
+        except OSError:
+            self.discard()
+            raise
+        self._metrics_size = 0
         self._summary = MetricsSummary()
 
     def start(self, spec_toml: str, info: dict[str, Any]) -> None:
-        """Write ``spec.toml`` and the first ``run.json`` (status ``running``)."""
-        (self.dir / "spec.toml").write_text(spec_toml, encoding="utf-8")
+        """Write ``spec.toml`` and the first ``run.json`` (status ``running``).
+
+        Raises:
+            OSError: naming the file (e.g. ``ENOSPC``); nothing half-written is left.
+        """
+        atomic_write(self.dir / "spec.toml", spec_toml)
         for k, v in spec_facts(spec_toml).items():
             self.info.setdefault(k, v)
         self.info.update(info)
@@ -120,28 +371,67 @@ class RunWriter:
         self.write_info()
 
     def epoch(self, record: dict[str, Any]) -> None:
-        """Append one epoch's record to ``metrics.jsonl`` and flush it."""
-        self._metrics.write(json.dumps({k: _clean(v) for k, v in record.items()}) + "\n")
-        self._metrics.flush()
+        """Append one epoch's record to ``metrics.jsonl`` (one ``write`` of one whole line).
+
+        Raises:
+            OSError: naming ``metrics.jsonl`` (e.g. ``ENOSPC``). A line written in
+                part is cut off again, so the file keeps only whole records.
+        """
+        if self._metrics is None:
+            raise OSError(errno.EBADF, "metrics.jsonl is closed", str(self.dir / "metrics.jsonl"))
+        line = (json.dumps({k: _clean(v) for k, v in record.items()}) + "\n").encode("utf-8")
+        try:
+            _write_all(self._metrics, line)
+        except OSError as e:
+            try:
+                os.ftruncate(self._metrics, self._metrics_size)
+            except OSError:
+                pass
+            raise OSError(e.errno, e.strerror, str(self.dir / "metrics.jsonl")) from None
+        self._metrics_size += len(line)
         self.info["epochs_done"] = int(record.get("epoch", -1)) + 1
         self._summary.add(record)
 
     def finish(self, status: str, error: dict[str, Any] | None = None, **extra: Any) -> None:
-        """Set the final status, end time and error, and close the metrics file."""
+        """Set the final status, end time and error, write ``run.json`` and close the metrics file.
+
+        Raises:
+            OSError: ``run.json`` could not be written (the metrics file is closed anyway).
+        """
         assert status in STATUSES, status
         self.info["status"] = status
         self.info["ended"] = iso(time.time())
         self.info["error"] = error
         self.info["summary"] = self._summary.to_dict()
         self.info.update(extra)
-        self.write_info()
-        self._metrics.close()
+        try:
+            self.write_info()
+        finally:
+            self.close()
 
     def write_info(self) -> None:
-        """Write ``run.json`` atomically."""
-        tmp = self.dir / "run.json.tmp"
-        tmp.write_text(json.dumps(self.info, indent=2, default=str), encoding="utf-8")
-        tmp.replace(self.dir / "run.json")
+        """Write ``run.json`` atomically (:func:`atomic_write`).
+
+        Raises:
+            OSError: naming ``run.json`` (the old ``run.json`` stays as it was).
+        """
+        atomic_write(self.dir / "run.json", json.dumps(self.info, indent=2, default=str))
+
+    def close(self) -> None:
+        """Close ``metrics.jsonl`` (idempotent)."""
+        if self._metrics is not None:
+            try:
+                os.close(self._metrics)
+            except OSError:
+                pass
+            self._metrics = None
+
+    def discard(self) -> None:
+        """Remove this run's folder (a run that could not start: nothing worth keeping)."""
+        import shutil
+
+        self.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 @dataclass
@@ -153,16 +443,24 @@ class RunRecord:
         dir: the folder.
         info: ``run.json`` contents (``{}`` when missing or unreadable).
         epochs: ``metrics.jsonl`` records in order (non-finite values as floats).
+        problem: why ``run.json`` could not be read (``""`` when it could); the
+            status is then ``unreadable``.
+        notes: what else was skipped while reading (``"metrics.jsonl: last line
+            incomplete, ignored"`` ...).
     """
 
     run_id: str
     dir: Path
     info: dict[str, Any] = field(default_factory=dict)
     epochs: list[dict[str, Any]] = field(default_factory=list)
+    problem: str = ""
+    notes: tuple[str, ...] = ()
 
     @property
     def status(self) -> str:
-        """``run.json``'s status, or ``"unknown"``."""
+        """``run.json``'s status, ``"unreadable"`` when it cannot be read, else ``"unknown"``."""
+        if self.problem:
+            return UNREADABLE
         return str(self.info.get("status", "unknown"))
 
     def series(self, key: str) -> list[float]:
@@ -170,42 +468,120 @@ class RunRecord:
         return [float(e.get(key, float("nan"))) for e in self.epochs]
 
 
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Read a ``metrics.jsonl`` file; a torn last line (being written) is skipped."""
-    out = []
+TORN_LINE_NOTE = "metrics.jsonl: last line incomplete, ignored"
+"""The note a reader adds when a finished (or abandoned) run's ``metrics.jsonl`` ends in
+the middle of a line: the writer died while appending; the whole records before it count."""
+
+
+def _parse_line(line: bytes) -> dict[str, Any] | None:
+    """One ``metrics.jsonl`` line as a record (``None`` when it is not a JSON object)."""
     try:
-        with open(path, encoding="utf-8") as f:
+        rec = json.loads(line)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    if not isinstance(rec, dict):
+        return None
+    return _record(rec)
+
+
+def _bad_lines_note(n: int) -> str:
+    return f"metrics.jsonl: {n} unreadable line{'s' if n != 1 else ''} skipped"
+
+
+def read_metrics_checked(path: Path | str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Read a ``metrics.jsonl`` file and say what was skipped.
+
+    The file is opened without following a symbolic link (neither the file nor
+    its run folder) and only when it is a regular file. A last line without its
+    newline (a torn write) is ignored; lines that are not JSON objects are
+    skipped.
+
+    Returns:
+        ``(records, notes)``: notes such as :data:`TORN_LINE_NOTE`,
+        ``"metrics.jsonl: 2 unreadable lines skipped"``, ``"metrics.jsonl: a
+        symbolic link (not followed)"``. A missing file gives ``([], [])``.
+    """
+    path = Path(path)
+    out: list[dict[str, Any]] = []
+    notes: list[str] = []
+    try:
+        dfd = _open_run_dir(path.parent)
+    except OSError as e:
+        return out, ([] if e.errno == errno.ENOENT else [f"run folder: {_why(e)}"])
+    try:
+        fd, _ = _open_regular(path.name, dfd)
+    except UnreadableFile as e:
+        return out, ([] if e.message.endswith(": missing") else [e.message])
+    finally:
+        os.close(dfd)
+    bad = 0
+    try:
+        with os.fdopen(fd, "rb") as f:
             for line in f:
-                if not line.endswith("\n"):
+                if not line.endswith(b"\n"):
+                    notes.append(TORN_LINE_NOTE)
                     break
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError:
+                if not line.strip():
                     continue
-                if isinstance(rec, dict):
-                    out.append(_record(rec))
-    except FileNotFoundError:
-        pass
-    return out
+                rec = _parse_line(line)
+                if rec is None:
+                    bad += 1
+                else:
+                    out.append(rec)
+    except OSError as e:
+        notes.append(f"{path.name}: {_why(e)}")
+    if bad:
+        notes.insert(0, _bad_lines_note(bad))
+    return out, notes
+
+
+def read_metrics(path: Path | str) -> list[dict[str, Any]]:
+    """Read a ``metrics.jsonl`` file: the whole records (see :func:`read_metrics_checked`;
+    a torn last line, a bad line or a file that is a symbolic link is skipped)."""
+    return read_metrics_checked(path)[0]
 
 
 def read_run(run_dir: Path) -> RunRecord:
-    """Read one run folder (missing files give empty fields, never an error)."""
+    """Read one run folder; never raises: a ``run.json`` that cannot be read gives status
+    ``unreadable`` and its reason in ``problem`` (see :func:`read_run_json`)."""
     run_dir = Path(run_dir)
     info: dict[str, Any] = {}
+    problem = ""
     try:
-        info = json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        pass
-    return RunRecord(run_dir.name, run_dir, info, read_metrics(run_dir / "metrics.jsonl"))
+        info = read_run_json(run_dir, "run.json")
+    except UnreadableFile as e:
+        problem = e.message
+    epochs, notes = read_metrics_checked(run_dir / "metrics.jsonl")
+    return RunRecord(run_dir.name, run_dir, info, epochs, problem, tuple(notes))
+
+
+def _is_run_entry(d: Path) -> bool:
+    """A folder (not a link) holding a ``run.json`` entry of any kind, or a link to a folder
+    (listed as unreadable, never followed)."""
+    try:
+        st = os.lstat(d)
+    except OSError:
+        return False
+    if stat.S_ISLNK(st.st_mode):
+        return d.is_dir()  # a stat through the link; nothing in it is read
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    try:
+        os.lstat(d / "run.json")
+    except OSError as e:
+        return e.errno not in (errno.ENOENT, errno.ENOTDIR)  # e.g. EACCES: list it, unreadable
+    return True
 
 
 def list_runs(root: Path) -> list[RunRecord]:
-    """Every run folder under ``root`` (folders with a ``run.json``), newest first."""
+    """Every run folder under ``root`` (folders with a ``run.json``), newest first.
+    A run folder that is a symbolic link is listed, unreadable, and not followed."""
     root = Path(root)
-    if not root.is_dir():
+    try:
+        names = os.listdir(root)
+    except OSError:
         return []
-    dirs = [d for d in root.iterdir() if (d / "run.json").is_file()]
+    dirs = [root / n for n in names if _is_run_entry(root / n)]
     return [read_run(d) for d in sorted(dirs, key=lambda d: d.name, reverse=True)]
 
 
@@ -224,6 +600,13 @@ class RunError(TuidlError):
 
     kind = "runs"
     default_title = "Run problem"
+
+
+class UnreadableFile(RunError):
+    """A file of a run folder that a reader refuses or cannot parse; the message is
+    ``"<file name>: <reason>"`` (see :func:`read_run_file`)."""
+
+    default_title = "Unreadable run file"
 
 
 def metric_mode(key: str) -> str:
@@ -299,8 +682,20 @@ class MetricsSummary:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "MetricsSummary":
-        """Inverse of :meth:`to_dict`; unknown keys are ignored."""
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
+        """Inverse of :meth:`to_dict`; unknown keys and values of the wrong type (from a
+        hand-edited or foreign ``run.json``) are ignored."""
+        out = cls()
+        for k in cls.__dataclass_fields__:
+            v = d.get(k)
+            if k == "metric":
+                if isinstance(v, str):
+                    out.metric = v
+            elif k in ("epochs", "nonfinite") or k.endswith("_epoch"):
+                if isinstance(v, int) and not isinstance(v, bool):
+                    setattr(out, k, v)
+            elif _number(v) is not None:
+                setattr(out, k, float(v))
+        return out
 
 
 def describe_component(v: Any) -> str | None:
@@ -378,7 +773,11 @@ class RunSummary:
         duration: seconds from start to end (to now while running), or ``None``.
         started: ISO 8601 start time (``None`` when unknown); started_ts: as epoch seconds.
         tags: user tags (``meta.json``).
-        error: the error's title and message, or ``""``.
+        error: the error's title and message, or ``""``; for an ``unreadable`` run,
+            why its ``run.json`` cannot be read.
+        notes: what the reader skipped or could not read, e.g.
+            ``"metrics.jsonl: last line incomplete, ignored"``, ``"meta.json: not
+            valid JSON (line 1, column 2: ...)"`` (the run is still shown).
     """
 
     run_id: str
@@ -399,12 +798,14 @@ class RunSummary:
     tags: tuple[str, ...] = ()
     error: str = ""
     stale: bool = False
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (``dir`` as a string)."""
         d = {k: getattr(self, k) for k in self.__dataclass_fields__}
         d["dir"] = str(self.dir)
         d["tags"] = list(self.tags)
+        d["notes"] = list(self.notes)
         return d
 
     def haystack(self) -> str:
@@ -414,20 +815,22 @@ class RunSummary:
         return " ".join(parts).lower()
 
 
-def _sig(path: Path) -> tuple[int, int] | None:
+def _sig(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells a changed file: mtime, size, inode and type (of the entry itself: a
+    symbolic link is not followed)."""
     try:
-        st = path.stat()
+        st = os.lstat(path)
     except OSError:
         return None
-    return (st.st_mtime_ns, st.st_size)
+    return (st.st_mtime_ns, st.st_size, st.st_ino, stat.S_IFMT(st.st_mode))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """A run file's JSON object, ``{}`` when it cannot be read (see :func:`read_run_json`)."""
     try:
-        d = json.loads(path.read_bytes())
-    except (OSError, ValueError):
+        return read_run_json(path.parent, path.name)
+    except UnreadableFile:
         return {}
-    return d if isinstance(d, dict) else {}
 
 
 class MetricsFollower:
@@ -450,24 +853,57 @@ class MetricsFollower:
         self.offset = 0
         self.restarts = 0
         self.bad_lines = 0
+        self.size = 0
+        self.problem = ""
+
+    @property
+    def torn(self) -> bool:
+        """Whether the file ends in the middle of a line (bytes after the last newline)."""
+        return self.size > self.offset
+
+    def notes(self, live: bool) -> list[str]:
+        """What this follower skipped, for a reader to show: the file's problem (a
+        symbolic link, not a regular file ...), bad lines, and a torn last line
+        (only when ``live`` is false: a live writer may be in the middle of it)."""
+        out = [self.problem] if self.problem else []
+        if self.bad_lines:
+            out.append(_bad_lines_note(self.bad_lines))
+        if self.torn and not live:
+            out.append(TORN_LINE_NOTE)
+        return out
 
     def poll(self) -> list[dict[str, Any]]:
-        """New complete records since the last poll (``[]`` when none or no file)."""
+        """New complete records since the last poll (``[]`` when none or no file).
+
+        The file is opened without following a symbolic link, its run folder
+        likewise, and only when it is a regular file; otherwise :attr:`problem`
+        says why and nothing is read."""
         try:
-            size = self.path.stat().st_size
-        except OSError:
-            return []
-        if size < self.offset:
-            self.offset = 0
-            self.restarts += 1
-        if size == self.offset:
+            dfd = _open_run_dir(self.path.parent)
+        except OSError as e:
+            self.problem = "" if e.errno == errno.ENOENT else f"run folder: {_why(e)}"
             return []
         try:
-            with open(self.path, "rb") as f:
-                f.seek(self.offset)
-                chunk = f.read(size - self.offset)
-        except OSError:
+            fd, st = _open_regular(self.path.name, dfd)
+        except UnreadableFile as e:
+            self.problem = "" if e.message.endswith(": missing") else e.message
             return []
+        finally:
+            os.close(dfd)
+        self.problem = ""
+        try:
+            size = self.size = st.st_size
+            if size < self.offset:
+                self.offset = 0
+                self.restarts += 1
+            if size == self.offset:
+                return []
+            try:
+                chunk = os.pread(fd, size - self.offset, self.offset)
+            except OSError:
+                return []
+        finally:
+            os.close(fd)
         end = chunk.rfind(b"\n")
         if end < 0:
             return []
@@ -476,21 +912,17 @@ class MetricsFollower:
         for line in chunk[:end].split(b"\n"):
             if not line.strip():
                 continue
-            try:
-                rec = json.loads(line)
-            except ValueError:
+            rec = _parse_line(line)
+            if rec is None:
                 self.bad_lines += 1
-                continue
-            if isinstance(rec, dict):
-                out.append(_record(rec))
             else:
-                self.bad_lines += 1
+                out.append(rec)
         return out
 
 
 class _Entry:
     __slots__ = ("info_sig", "meta_sig", "info", "meta", "facts", "follower", "msum", "summary",
-                 "metrics_sig")
+                 "metrics_sig", "problem", "meta_problem", "spec_problem", "tail_notes")
 
     def __init__(self, d: Path) -> None:
         self.info_sig: Any = None
@@ -502,6 +934,44 @@ class _Entry:
         self.follower = MetricsFollower(d / "metrics.jsonl")
         self.msum = MetricsSummary()
         self.summary: RunSummary | None = None
+        self.problem = ""  # run.json cannot be read: the run is unreadable
+        self.meta_problem = ""
+        self.spec_problem = ""
+        self.tail_notes: list[str] = []
+
+
+def _metrics_tail_notes(d: Path) -> list[str]:
+    """Notes about a finished run's ``metrics.jsonl`` without reading it: a symbolic link
+    or other non-file, or a last byte that is not a newline (a torn last line)."""
+    try:
+        dfd = _open_run_dir(d)
+    except OSError:
+        return []
+    try:
+        fd, st = _open_regular("metrics.jsonl", dfd)
+    except UnreadableFile as e:
+        return [] if e.message.endswith(": missing") else [e.message]
+    finally:
+        os.close(dfd)
+    try:
+        last = os.pread(fd, 1, st.st_size - 1) if st.st_size else b"\n"
+    except OSError as e:
+        return [f"metrics.jsonl: {_why(e)}"]
+    finally:
+        os.close(fd)
+    return [] if last == b"\n" else [TORN_LINE_NOTE]
+
+
+def _unreadable_summary(d: Path, reason: str, notes: tuple[str, ...] = ()) -> RunSummary:
+    """The row of a run that cannot be read: status ``unreadable``, the reason as its error."""
+    return RunSummary(run_id=d.name, dir=d, name=d.name, status=UNREADABLE, error=reason, notes=notes)
+
+
+def _number(v: Any) -> float | int | None:
+    """A finite int/float from a file (``None`` for anything else, booleans included)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return v if math.isfinite(v) else None
 
 
 class RunIndex:
@@ -510,10 +980,15 @@ class RunIndex:
     :meth:`refresh` lists the folders and re-reads only what changed since the
     last call (``run.json`` and ``meta.json`` by mtime and size; ``metrics.jsonl``
     by its new bytes only, via :class:`MetricsFollower`). A finished run whose
-    ``run.json`` carries a ``summary`` never opens ``metrics.jsonl``; one
-    without it (an older writer, a killed process) reads it once. So a first
-    listing of 500 finished runs reads 500 small JSON files, and later ones
-    only stat them.
+    ``run.json`` carries a ``summary`` never reads ``metrics.jsonl`` (only its
+    last byte, to tell a torn last line); one without it (an older writer, a
+    killed process) reads it once. So a first listing of 500 finished runs reads
+    500 small JSON files, and later ones only stat them.
+
+    Nothing is followed out of the runs folder: a run folder that is a symbolic
+    link is listed as ``unreadable`` and not read; files are read with
+    :func:`read_run_file`'s rules. A run that cannot be read is listed as
+    ``unreadable`` with the reason and never hides the others.
 
     Args:
         root: the runs dir (need not exist).
@@ -524,26 +999,45 @@ class RunIndex:
         self._cache: dict[str, _Entry] = {}
 
     def refresh(self) -> list[RunSummary]:
-        """Every run (a folder with ``run.json``), newest start first. Never raises
-        for unreadable runs: they show with status ``unknown``."""
+        """Every run (a folder with a ``run.json``, or a link to a folder), newest start
+        first. Never raises for a bad run: it shows with status ``unreadable`` and the
+        reason in ``error`` (what else was skipped is in ``notes``)."""
         try:
-            dirs = [e for e in os.scandir(self.root) if e.is_dir()]
+            entries = list(os.scandir(self.root))
         except OSError:
             self._cache.clear()
             return []
         out: list[RunSummary] = []
         seen = set()
         now = time.time()
-        for e in dirs:
-            d = Path(e.path)
-            sig = _sig(d / "run.json")
-            if sig is None:
+        for e in entries:
+            try:
+                link, is_dir = e.is_symlink(), e.is_dir()  # is_dir: a stat through a link, no read
+            except OSError:
                 continue
+            if not is_dir:
+                continue
+            d = Path(e.path)
+            if link:
+                out.append(_unreadable_summary(d, "run folder: a symbolic link (not followed)"))
+                continue
+            try:
+                st = os.lstat(d / "run.json")
+            except (FileNotFoundError, NotADirectoryError):
+                continue  # not a run
+            except OSError as ex:
+                out.append(_unreadable_summary(d, f"run folder: {_why(ex)}"))
+                continue
+            sig = (st.st_mtime_ns, st.st_size, st.st_ino, stat.S_IFMT(st.st_mode))
             seen.add(e.name)
             entry = self._cache.get(e.name)
             if entry is None:
                 entry = self._cache[e.name] = _Entry(d)
-            out.append(self._update(entry, d, sig, now))
+            try:
+                out.append(self._update(entry, d, sig, now))
+            except Exception as ex:  # a file of unexpected shape: this run only, never the list
+                self._cache.pop(e.name, None)
+                out.append(_unreadable_summary(d, f"run.json: unexpected content ({type(ex).__name__}: {ex})"))
         for k in list(self._cache):
             if k not in seen:
                 del self._cache[k]
@@ -558,22 +1052,35 @@ class RunIndex:
         out.sort(key=lambda r: (r.started_ts or 0.0, r.run_id), reverse=True)
         return out
 
-    def _update(self, entry: _Entry, d: Path, sig: tuple[int, int], now: float) -> RunSummary:
+    def _update(self, entry: _Entry, d: Path, sig: tuple[int, ...], now: float) -> RunSummary:
         changed = False
         if sig != entry.info_sig:
-            entry.info = _read_json(d / "run.json")
+            try:
+                entry.info, entry.problem = read_run_json(d, "run.json"), ""
+            except UnreadableFile as ex:
+                entry.info, entry.problem = {}, ex.message
             entry.info_sig = sig
             changed = True
         msig = _sig(d / "meta.json")
         if msig != entry.meta_sig:
-            entry.meta = _read_json(d / "meta.json") if msig else {}
+            entry.meta, entry.meta_problem = {}, ""
+            if msig:
+                try:
+                    entry.meta = read_run_json(d, "meta.json")
+                except UnreadableFile as ex:
+                    entry.meta_problem = ex.message
             entry.meta_sig = msig
             changed = True
         info = entry.info
-        status = str(info.get("status", "unknown"))
-        stored = info.get("summary") if status != "running" else None
+        status = UNREADABLE if entry.problem else str(info.get("status", "unknown"))
+        stale = status == "running" and "pid" in info and not pid_alive(info["pid"])
+        live = status == "running" and not stale
+        stored = info.get("summary") if status not in ("running", UNREADABLE) else None
         if isinstance(stored, dict):
             msum = MetricsSummary.from_dict(stored)
+            if changed:
+                entry.tail_notes = _metrics_tail_notes(d)
+            metric_notes = entry.tail_notes
         else:
             msig2 = _sig(d / "metrics.jsonl")
             if msig2 != entry.metrics_sig:
@@ -586,15 +1093,16 @@ class RunIndex:
                     entry.msum.add(rec)
                 changed = True
             msum = entry.msum
+            metric_notes = entry.follower.notes(live)
         if not changed and entry.summary is not None and status != "running":
             return entry.summary
         if entry.facts is None and not all(k in info for k in ("dataset", "optimizer")):
             try:
-                entry.facts = spec_facts((d / "spec.toml").read_text(encoding="utf-8"))
-            except OSError:
+                entry.facts = spec_facts(read_run_text(d, "spec.toml"))
+            except UnreadableFile as ex:
                 entry.facts = {}
+                entry.spec_problem = "" if ex.message.endswith(": missing") else ex.message
         facts = {**(entry.facts or {}), **info}
-        stale = status == "running" and "pid" in info and not pid_alive(info["pid"])
         started_ts = _parse_iso(info.get("started"))
         ended_ts = _parse_iso(info.get("ended"))
         if started_ts is not None and ended_ts is not None:
@@ -605,13 +1113,22 @@ class RunIndex:
             duration = msum.last_time
         err = info.get("error")
         err_text = ""
-        if isinstance(err, dict):
+        if entry.problem:
+            err_text = entry.problem
+        elif isinstance(err, dict):
             err_text = ": ".join(str(err[k]) for k in ("title", "message") if err.get(k))
         elif stale:
             err_text = "the process writing this run is gone"
         tags = entry.meta.get("tags") or info.get("tags") or ()
-        params = info.get("params")
+        if not isinstance(tags, (list, tuple)):
+            tags = ()
+        params = _number(info.get("params"))
         epochs_done = info.get("epochs_done")
+        if status in ("running", UNREADABLE):  # the finished epochs are the records on disk
+            done = msum.epochs
+        else:
+            done = max(msum.epochs, epochs_done if isinstance(epochs_done, int)
+                       and not isinstance(epochs_done, bool) else 0)
         dataset = facts.get("dataset")
         if isinstance(dataset, dict):  # the engine stores the dataset's description dict
             dataset = dataset.get("name")
@@ -619,20 +1136,20 @@ class RunIndex:
         # every text from the folder's files is made printable here, at the read boundary:
         # a crafted run.json/meta.json must not drive the terminal of `tuidl runs` or the UI
         started = info.get("started")
+        notes = tuple(printable(n) for n in (entry.meta_problem, entry.spec_problem, *metric_notes) if n)
         entry.summary = RunSummary(
             run_id=printable(d.name), dir=d,
             name=printable(entry.meta.get("display_name") or info.get("name") or d.name),
             dataset=None if dataset is None else printable(dataset),
             optimizer=None if facts.get("optimizer") is None else printable(facts["optimizer"]),
-            params=int(params) if isinstance(params, (int, float)) else None,
+            params=int(params) if params is not None else None,
             status="failed" if stale else printable(status),
-            epochs_done=max(msum.epochs, epochs_done if isinstance(epochs_done, int) else 0),
-            epochs_planned=planned if isinstance(planned, int) else None,
+            epochs_done=done,
+            epochs_planned=planned if isinstance(planned, int) and not isinstance(planned, bool) else None,
             best_val_loss=msum.best_val_loss, metric=None if msum.metric is None else printable(msum.metric),
             best_metric=msum.best_metric, duration=duration,
-            started=started if started is None else printable(started), started_ts=started_ts,
-            tags=tuple(printable(t) for t in tags if str(t)) if isinstance(tags, (list, tuple)) else (),
-            error=printable(err_text), stale=stale,
+            started=printable(started) if isinstance(started, str) else None, started_ts=started_ts,
+            tags=tuple(printable(t) for t in tags if str(t)), error=printable(err_text), stale=stale, notes=notes,
         )
         return entry.summary
 
@@ -690,19 +1207,32 @@ def sort_runs(runs: list[RunSummary], column: str, reverse: bool = False) -> lis
 
 
 def _run_dir(run_dir: Path | str) -> Path:
+    """``run_dir`` when it is a run folder of its own: a real folder (not a symbolic link)
+    with a ``run.json`` entry (readable or not: a broken run can still be renamed or
+    deleted).
+
+    Raises:
+        RunError: a symbolic link (never followed), not a folder, or no ``run.json``.
+    """
     d = Path(run_dir)
-    if not (d / "run.json").is_file():
+    try:
+        st = os.lstat(d)
+    except OSError as e:
+        raise RunError(f"{d}: not a run folder ({_why(e)})", hint="pick a folder under the runs dir") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise RunError(f"{d}: the run folder is a symbolic link; tuidl does not follow links out of "
+                       "the runs folder", hint="delete removes the link itself, not what it points to")
+    if not stat.S_ISDIR(st.st_mode) or _sig(d / "run.json") is None:
         raise RunError(f"{d}: not a run folder (no run.json)", hint="pick a folder under the runs dir")
     return d
 
 
 def _write_meta(d: Path, **changes: Any) -> dict[str, Any]:
+    """Update ``meta.json`` (an unreadable one is replaced), atomically (:func:`atomic_write`)."""
     meta = _read_json(d / "meta.json")
     meta.update(changes)
-    tmp = d / "meta.json.tmp"
     try:
-        tmp.write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        tmp.replace(d / "meta.json")
+        atomic_write(d / "meta.json", json.dumps(meta, indent=2))
     except OSError as e:
         raise RunError(f"{d / 'meta.json'}: cannot write: {e.strerror}") from e
     return meta
@@ -746,6 +1276,9 @@ def set_tags(run_dir: Path | str, tags: list[str] | tuple[str, ...] | str) -> tu
 def delete_run(run_dir: Path | str, *, force: bool = False) -> None:
     """Remove a run folder and everything in it.
 
+    A run folder that is a symbolic link loses the link only; what it points to
+    is left alone. Links inside the folder are removed, not followed.
+
     Args:
         force: also delete a run whose writer process is still alive.
 
@@ -755,13 +1288,24 @@ def delete_run(run_dir: Path | str, *, force: bool = False) -> None:
     """
     import shutil
 
-    d = _run_dir(run_dir)
+    d = Path(run_dir)
+    try:
+        is_link = stat.S_ISLNK(os.lstat(d).st_mode)
+    except OSError:
+        is_link = False
+    if is_link:  # a run folder that is a link: remove the link, never what it points to
+        try:
+            os.unlink(d)
+        except OSError as e:
+            raise RunError(f"{d}: cannot delete the link: {e.strerror}") from e
+        return
+    d = _run_dir(d)
     info = _read_json(d / "run.json")
     if not force and info.get("status") == "running" and pid_alive(info.get("pid")):
         raise RunError(f"run {d.name} is still running (pid {info.get('pid')})",
                        hint="stop it first, or delete with force")
     try:
-        shutil.rmtree(d)
+        shutil.rmtree(d)  # fd-based on Linux: links inside are removed, not followed
     except OSError as e:
         raise RunError(f"{d}: cannot delete: {e.strerror}") from e
 
@@ -778,8 +1322,8 @@ def read_spec_dict(run_dir: Path | str) -> dict[str, Any]:
     from tuidl.core.text import printable_data
 
     try:
-        return printable_data(tomllib.loads((Path(run_dir) / "spec.toml").read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return printable_data(tomllib.loads(read_run_text(run_dir, "spec.toml")))
+    except (UnreadableFile, tomllib.TOMLDecodeError, RecursionError):
         return {}
 
 
@@ -1121,7 +1665,7 @@ def write_finished_run(root: Path | str, spec_toml: str, records: list[dict[str,
         w.epoch(r)
     if status == "running":
         w.write_info()
-        w._metrics.close()
+        w.close()
     else:
         w.finish(status, error)
     return w.dir

@@ -35,7 +35,7 @@ from tuidl.core.errors import TrainError, TuidlError, folder_problem
 from tuidl.core.events import (BatchProgress, EpochEnded, Event, RunDiverged, RunFailed, RunFinished,
                                RunStarted, Summary)
 from tuidl.core.presets import resolved
-from tuidl.core.runs import RunWriter, new_run_id
+from tuidl.core.runs import RunWriter, atomic_write, new_run_id
 from tuidl.core.spec import Experiment
 from tuidl.core.text import plural
 
@@ -122,6 +122,7 @@ class _Stream:
         self.aborted = False  # stop/diverge mid-epoch: drop the unfinished epoch
         self.stopped = False
         self.diverged: tuple[int, int, str, str] | None = None
+        self.write_error: OSError | None = None  # the run folder refused a write: the run fails
         self.history: list[dict[str, float]] = []
 
 
@@ -181,13 +182,21 @@ def _callback_class() -> type:
                     return
             seconds = time.time() - s.t0
             step = (epoch + 1) * s.steps
-            s.writer.epoch({"epoch": epoch, "step": step, "time": round(seconds, 4), **values})
+            try:
+                s.writer.epoch({"epoch": epoch, "step": step, "time": round(seconds, 4), **values})
+            except OSError as e:  # a full disk: the epoch is not kept, the run ends as failed
+                s.write_error = e
+                self.model.stop_training = True
+                return
             try:  # run.json's epochs_done follows metrics.jsonl (a small atomic rewrite per epoch)
                 s.writer.write_info()
-            except OSError as e:
-                log.error("run %s: cannot update run.json: %s", s.run_id, e)
+            except OSError as e:  # the epoch is on disk in metrics.jsonl; the run ends as failed
+                s.write_error = e
+                self.model.stop_training = True
             s.history.append(values)
             s.emit(EpochEnded(s.run_id, epoch, values, seconds, step))
+            if s.write_error is not None:
+                return
             if s.stop_flag.is_set():  # asked during validation: this epoch is complete, stop now
                 s.stopped = True
                 self.model.stop_training = True
@@ -249,7 +258,7 @@ class _RunLog:
 
     def attach(self, run_dir: Path) -> None:
         """Start writing to ``<run_dir>/engine.log``: the held records first, then every new one."""
-        handler = logging.FileHandler(Path(run_dir) / "engine.log", encoding="utf-8")
+        handler = _QuietFileHandler(Path(run_dir) / "engine.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         for record in self.early:
             handler.handle(record)
@@ -269,6 +278,14 @@ class _RunLog:
         if self.handler is not None:
             self.root.removeHandler(self.handler)
             self.handler.close()
+
+
+class _QuietFileHandler(logging.FileHandler):
+    """``engine.log`` of an in-process run: a record the disk refuses (full disk) is dropped
+    instead of printing logging's "--- Logging error ---" traceback on the terminal."""
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        pass
 
 
 class _Buffer(logging.Handler):
@@ -297,6 +314,16 @@ def _is_factory(item: Any) -> bool:
 def _describe(ds: Any) -> dict[str, Any]:
     """``ds.describe()`` without image/point samples (small enough for run.json and events)."""
     return ds.describe(samples=False)
+
+
+def _write_error(e: OSError, what: str = "") -> TrainError:
+    """The error of a run whose folder refused a write: names the file and the OS's reason
+    (``.../metrics.jsonl: No space left on device``)."""
+    where = e.filename or what
+    reason = e.strerror or str(e)
+    return TrainError(f"{where}: {reason}" if where else reason, title="Cannot write the run folder",
+                      hint="free disk space (or fix the runs folder's permissions) and run again; "
+                           "the finished epochs are kept in metrics.jsonl")
 
 
 def _error_dict(e: BaseException) -> dict[str, str]:
@@ -429,6 +456,7 @@ def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs
         return RunResult("", None, "stopped", seconds=time.time() - t0)
     run_id = new_run_id(exp.name, t0)
     s = prep.summary
+    writer: RunWriter | None = None
     try:
         writer = RunWriter(Path(runs_dir), run_id)
         writer.start(spec.to_toml(), {
@@ -436,12 +464,21 @@ def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs
             "dataset": s.data, "params": s.total_params, "trainable_params": s.trainable_params,
             "steps_per_epoch": prep.steps, "epochs_done": 0})
     except OSError as e:
+        if writer is not None:  # a run that cannot start leaves nothing on disk
+            writer.discard()
         problem = folder_problem(runs_dir)  # name the runs folder when it is the culprit
-        text = (f"{runs_dir}: {problem}" if problem else
-                f"{e.filename or Path(runs_dir) / run_id}: {e.strerror or e}")
+        if problem:
+            text = f"{runs_dir}: {problem}"
+        else:
+            where = Path(e.filename).name if e.filename else "the run folder"
+            text = (f"{runs_dir}: {e.strerror or e} (writing {where} of run {run_id}; "
+                    "nothing was kept)")
         return _fail_early(TrainError(text, title="Cannot write the run folder",
                                       hint="check --runs-dir / TUIDL_RUNS_DIR and free disk space"), emit, t0)
-    on_run_dir(writer.dir)
+    try:
+        on_run_dir(writer.dir)
+    except OSError as e:  # e.g. engine.log cannot be opened: train anyway, the log stays in memory
+        log.error("run %s: cannot open engine.log: %s", run_id, e)
     return _fit(exp, prep, emit, control, writer, extra_callbacks, t0)
 
 
@@ -477,6 +514,8 @@ def _fit(exp: Experiment, prep: _Prepared, emit: Callable[[Event], Any], control
                          time.time() - t0)
     seconds = time.time() - t0
     done = len(state.history)
+    if state.write_error is not None:
+        return _failed(writer, emit, _write_error(state.write_error), done, state.history, t0)
     if state.diverged is not None:
         epoch, batch, metric, value = state.diverged
         _finish(writer, "diverged", {"kind": "diverged", "title": "Training diverged",
@@ -487,29 +526,61 @@ def _fit(exp: Experiment, prep: _Prepared, emit: Callable[[Event], Any], control
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
         return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
     status = "completed" if done >= exp.fit.epochs else "stopped"
-    model_path = _save(model, writer) if done >= 1 else None  # before run.json says the run ended
-    _finish(writer, status, None, epochs_done=done, **({"model": model_path.name} if model_path else {}))
+    model_path = None
+    if done >= 1:  # before run.json says the run ended
+        try:
+            model_path = _save(model, writer)
+        except Exception as e:
+            err = (_write_error(e) if isinstance(e, OSError) else
+                   TrainError(f"{writer.dir / 'model.keras'}: {_error_dict(e)['message']}",
+                              title="Cannot save the model", hint="see engine.log in the run folder"))
+            return _failed(writer, emit, err, done, state.history, t0)
+    final = _finish(writer, status, None, epochs_done=done,
+                    **({"model": model_path.name} if model_path else {}))
+    if final is not None:  # run.json does not say how the run ended: not completed
+        return _failed(writer, emit, _write_error(final), done, state.history, t0, model_path,
+                       write=False)
     log.info("run %s %s after %s in %.1f s", run_id, status, plural(done, "epoch"), seconds)
     emit(RunFinished(run_id, status, done, seconds))
     return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
 
 
-def _finish(writer: RunWriter, status: str, error: dict[str, Any] | None, **extra: Any) -> None:
-    """``writer.finish`` that logs instead of raising when the disk refuses (the events still go out)."""
+def _failed(writer: RunWriter, emit: Callable[[Event], Any], error: TuidlError, done: int,
+            history: list[dict[str, float]], t0: float, model_path: Path | None = None, *,
+            write: bool = True) -> RunResult:
+    """End a run that trained but could not be written as ``failed``: ``run.json`` says so
+    when the disk still takes it (``write``), ``RunFailed`` goes out, the result says ``failed``."""
+    err = error.to_dict()
+    log.error("run %s failed: %s", writer.run_id, err["message"])
+    if write:
+        _finish(writer, "failed", err, epochs_done=done)
+    else:
+        writer.close()
+    emit(RunFailed(writer.run_id, err["kind"], err["title"], err["message"], err["hint"], done))
+    return RunResult(writer.run_id, writer.dir, "failed", done, history, err, time.time() - t0, model_path)
+
+
+def _finish(writer: RunWriter, status: str, error: dict[str, Any] | None, **extra: Any) -> OSError | None:
+    """``writer.finish`` that logs instead of raising when the disk refuses; returns that error
+    (``None`` when ``run.json`` was written)."""
     try:
         writer.finish(status, error, **extra)
     except OSError as e:
         log.error("run %s: cannot write run.json: %s", writer.run_id, e)
+        return e
+    return None
 
 
-def _save(model: Any, writer: RunWriter) -> Path | None:
-    """Save ``model.keras`` (via a temporary file, so a kill leaves no half file)."""
+def _save(model: Any, writer: RunWriter) -> Path:
+    """Save ``model.keras`` atomically (:func:`tuidl.core.runs.atomic_write`: a kill or a
+    full disk leaves no half file and no temporary file).
+
+    Raises:
+        OSError: naming ``model.keras`` (``ENOSPC`` ...). Exception: Keras cannot save the model.
+    """
     path = writer.dir / "model.keras"
-    tmp = writer.dir / "model.tmp.keras"
     try:
-        model.save(tmp)
-        tmp.replace(path)
-    except Exception as e:
-        log.error("run %s: cannot save model.keras: %s", writer.run_id, e)
-        return None
+        atomic_write(path, lambda tmp: model.save(tmp), suffix=".keras")
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from None
     return path

@@ -41,7 +41,8 @@ from textual.worker import get_current_worker
 from tuidl.core import events as ev
 from tuidl.core.errors import TuidlError
 from tuidl.core.protocol import Request, Stop, Summarize, Train
-from tuidl.core.runs import iso, read_metrics, runs_dir as resolve_runs_dir
+from tuidl.core.runs import (RunError, atomic_write, iso, read_metrics, read_run_json,
+                             runs_dir as resolve_runs_dir)
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
 from tuidl.core.text import plural, printable
@@ -95,19 +96,16 @@ def mark_run_ended(run_dir: str | Path, status: str, error: dict[str, str] | Non
         ``True`` when the file was changed.
     """
     run_dir = Path(run_dir)
-    path = run_dir / "run.json"
     try:
-        info = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        info = read_run_json(run_dir, "run.json")
+    except RunError:
         return False
     if info.get("status") != "running":
         return False
     info.update(status=status, ended=iso(time.time()), error=error,
                 epochs_done=len(read_metrics(run_dir / "metrics.jsonl")))
-    tmp = run_dir / "run.json.tmp"
     try:
-        tmp.write_text(json.dumps(info, indent=2, default=str), encoding="utf-8")
-        tmp.replace(path)
+        atomic_write(run_dir / "run.json", json.dumps(info, indent=2, default=str))
     except OSError:
         return False
     return True
@@ -289,8 +287,8 @@ class TuidlApp(App[int]):
             pass
         for d in dirs:
             try:
-                info = json.loads((d / "run.json").read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+                info = read_run_json(d, "run.json")
+            except RunError:  # not a run, a link, not UTF-8, broken JSON ...: not ours to fix
                 continue
             if info.get("status") == "running" and not _pid_alive(info.get("pid")):
                 mark_run_ended(d, status, error)

@@ -51,8 +51,8 @@ from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Input, L
 from tuidl.core.errors import TuidlError
 from tuidl.core.history import X_AXES
 from tuidl.core.runs import (
-    STATUSES, RunError, RunFollower, RunIndex, RunSummary, config_diff, delete_run, export_csv,
-    filter_runs, metric_mode, read_spec_dict, rename_run, set_tags, sort_runs,
+    STATUSES, UNREADABLE, RunError, RunFollower, RunIndex, RunSummary, config_diff, delete_run,
+    export_csv, filter_runs, metric_mode, read_run_text, read_spec_dict, rename_run, set_tags, sort_runs,
 )
 from tuidl.ui.widgets.compare_chart import (
     SMOOTHING_STEPS, SHOWS, Y_MODES, ChartRun, CompareChart, fmt_value, style_markers,
@@ -128,7 +128,7 @@ def view_state(app: Any, runs_dir: Path | str) -> RunsViewState:
     per_app = _VIEW_STATES.setdefault(app, {})
     return per_app.setdefault(str(Path(runs_dir).resolve()), RunsViewState())
 
-STATUS_FILTERS: tuple[str, ...] = ("all", *STATUSES)
+STATUS_FILTERS: tuple[str, ...] = ("all", *STATUSES, UNREADABLE)
 
 
 def _duration(seconds: float | None) -> str:
@@ -255,7 +255,7 @@ class RunsScreen(Screen["Any"]):
     RunsScreen #runs-table { height: auto; max-height: 40%; min-height: 3; }
     RunsScreen #runs-bottom { height: 1fr; min-height: 1; }
     RunsScreen #runs-diff { height: 1fr; }
-    RunsScreen #runs-info { height: 1; color: $text-muted; padding: 0 1; }
+    RunsScreen #runs-info { height: auto; max-height: 4; color: $text-muted; padding: 0 1; }
     """
 
     # Every action: an id, a description (the palette's title, the footer's label) and a
@@ -437,6 +437,7 @@ class RunsScreen(Screen["Any"]):
         self.query_one("#runs-status", Label).update(
             f"{len(runs)}/{len(self.all_runs)} runs · f {self.status_filter} · "
             f"o {header} {arrow} · {len(self.selected)} selected")
+        self._update_info()  # the cursor's run may have changed, or its notes
 
     def marker(self, run_id: str) -> str:
         """The selected run's validation marker (its legend and table marker), else ``""``."""
@@ -552,16 +553,27 @@ class RunsScreen(Screen["Any"]):
         self._update_info()
 
     def _update_info(self) -> None:
-        """The chart's settings, each after the key that changes it; and remember them."""
+        """The chart's settings, each after the key that changes it; and remember them.
+        Under them, what is wrong with the run under the cursor: why it is unreadable, what
+        was skipped while reading it (plain text, never markup)."""
         c = self.chart
         show = {"both": "val+train", "val": "val only", "train": "train only"}.get(c.show, c.show)
         text = (f"m {c.metric} · x {c.x_axis} · s smoothing {c.smoothing:g} · "
                 f"l {'log' if c.log_y else 'linear'} y · y {c.y_mode} · v {show}")
-        self.query_one("#runs-info", Static).update(text)
+        r = self.current_run() if self.is_mounted else None
+        if r is not None:
+            problems = ([f"unreadable: {r.error}"] if r.status == UNREADABLE else []) + list(r.notes)
+            if problems:
+                text += "\n⚠ " + "; ".join(problems)
+        self.query_one("#runs-info", Static).update(Text(text))
         self.state.chart = {name: getattr(c, name) for name in CHART_SETTINGS}
 
     @on(CompareChart.Changed)
     def _chart_changed(self) -> None:
+        self._update_info()
+
+    @on(DataTable.RowHighlighted, "#runs-table")
+    def _row_highlighted(self) -> None:
         self._update_info()
 
     def action_chart(self, action: str, *args: Any) -> None:
@@ -750,13 +762,15 @@ class RunsScreen(Screen["Any"]):
         r = self.current_run()
         if r is None:
             return
-        from tuidl.core.spec import load
+        from tuidl.core.spec import loads
 
-        try:
-            exp = load(r.dir / "spec.toml")
+        path = r.dir / "spec.toml"
+        try:  # read like every run file: no link followed, size checked, UTF-8
+            exp = loads(read_run_text(r.dir, "spec.toml"), origin=str(path))
         except TuidlError as e:
             self._error(e)
             return
+        exp._source = path.resolve()
         self.dismiss(exp)
 
     def action_close(self) -> None:
