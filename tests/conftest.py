@@ -30,3 +30,48 @@ def runs_dir(tmp_path: Path) -> Path:
     d.mkdir()
     return d
 
+
+
+_HEAVY = ("tensorflow", "keras")
+
+
+class _NoTensorFlow:
+    """A ``sys.meta_path`` finder that refuses TensorFlow and Keras to tests without the ``keras`` mark.
+
+    A test that imports them (directly or through tuidl's engine) without the mark would make the quick
+    selection ``-m "not keras and not slow"`` slow and lie about what it needs; with this finder it fails
+    with an ImportError that says so. Modules already imported by an earlier keras test in the same process
+    are not unloaded, so the guard only bites where TensorFlow is not loaded yet (as in the quick selection).
+    """
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> None:
+        if fullname.split(".", 1)[0] in _HEAVY:
+            raise ImportError(f"{fullname} imported by a test without @pytest.mark.keras (add the mark)")
+        return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In a selection that leaves keras tests out (``-m "not keras ..."``), refuse TensorFlow for the whole session.
+
+    Collection included: a test module that imports Keras at import time fails to collect, naming the module.
+    """
+    import sys
+
+    if "not keras" in (config.option.markexpr or ""):
+        sys.meta_path.insert(0, _NoTensorFlow())
+
+
+@pytest.fixture(autouse=True)
+def _keras_mark_guard(request: pytest.FixtureRequest):
+    """Fail an unmarked test that imports TensorFlow/Keras in this process (see :class:`_NoTensorFlow`)."""
+    import sys
+
+    if request.node.get_closest_marker("keras") or "tensorflow" in sys.modules:
+        yield
+        return
+    guard = _NoTensorFlow()
+    sys.meta_path.insert(0, guard)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(guard)

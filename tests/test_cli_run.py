@@ -18,6 +18,8 @@ def _tuidl(*args: str, cwd: Path, env: dict | None = None, timeout: float = 180)
                           text=True, timeout=timeout)
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_run_with_set_writes_run_folder(tmp_path: Path):
     runs = tmp_path / "out"
     p = _tuidl("run", "digits-mlp", "--epochs", "2", "--set", "fit.batch_size=64", "--set", "compile.optimizer=sgd",
@@ -40,6 +42,8 @@ def test_run_with_set_writes_run_folder(tmp_path: Path):
     assert "completed after 2 epochs" in (run_dir / "engine.log").read_text()
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
     runs = tmp_path / "env-runs"
     p = _tuidl("run", "digits-mlp", "--epochs", "1", "--tensorboard", cwd=tmp_path,
@@ -73,6 +77,8 @@ def test_unknown_preset_exits_2(tmp_path: Path):
     assert p.returncode == 2 and "no-such-preset" in p.stderr and "Traceback" not in p.stderr
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_diverged_run_exits_1(tmp_path: Path):
     p = _tuidl("run", "digits-mlp", "--epochs", "2", "--set",
                'compile.optimizer={class_name="SGD",config={learning_rate=1e6}}',
@@ -82,6 +88,8 @@ def test_diverged_run_exits_1(tmp_path: Path):
     assert "Invalid loss" not in p.stdout  # Keras's TerminateOnNaN print stays out of stdout
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_ctrl_c_stops_and_keeps_finished_epochs(tmp_path: Path):
     import signal
     import threading
@@ -132,6 +140,8 @@ def test_runs_dir_under_a_file_exits_2_before_tensorflow(tmp_path: Path):
     assert p.returncode == 2 and "afile/runs: Not a directory (afile is a file)" in p.stderr
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_run_that_cannot_start_writes_no_folder(tmp_path: Path):
     runs = tmp_path / "runs"
     p = _tuidl("run", "csv-example", "--set", "data.path=nope.csv", "--runs-dir", str(runs), cwd=tmp_path,

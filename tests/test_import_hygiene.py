@@ -45,6 +45,8 @@ def test_help_runs():
     assert p.returncode == 0 and "run" in p.stdout
 
 
+@pytest.mark.keras
+@pytest.mark.slow
 def test_engine_client_start_does_not_import_tensorflow_in_the_ui_process():
     code = ("from tuidl.engine.client import EngineClient\n"
             "if __name__ == '__main__':\n"

@@ -13,7 +13,7 @@ from tuidl.core.spec import LOSS_CLASSES, DataSpec, approx_equal, from_dict
 from tuidl.engine import build
 from tuidl.engine.data import fit_to_model, load_data
 
-keras = pytest.importorskip("keras")  # installed: a hard dependency; this only defers the import
+pytestmark = pytest.mark.keras
 
 PRESETS = sorted(p.stem for p in builtin_dir().glob("*.toml"))
 
@@ -104,6 +104,8 @@ def test_explicit_names_are_kept_and_not_reused():
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_component_presets_round_trip_through_keras(family):
+    import keras
+
     for name, ref in components(family).items():
         obj = build._component(family, build.resolve_component(family, name))
         if ref.class_name == "None":

@@ -16,6 +16,8 @@ from tuidl.core.presets import load_experiment
 from tuidl.core.protocol import Stop, Summarize, Train
 from tuidl.engine.client import EngineClient
 
+pytestmark = [pytest.mark.keras, pytest.mark.slow]  # a real engine process imports TensorFlow
+
 READY_TIMEOUT = 90.0  # importing TensorFlow on a busy 2-core machine
 
 

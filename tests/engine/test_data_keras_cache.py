@@ -227,6 +227,7 @@ def test_imdb_padded_sequences(keras_home: Path) -> None:
     assert "data.options.scaling" in e.value.message
 
 
+@pytest.mark.keras
 def test_missing_file_is_fetched_with_keras_get_file(keras_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import keras
 

@@ -15,7 +15,7 @@ from tuidl.core.runs import read_run
 from tuidl.core.spec import approx_equal, load
 from tuidl.engine.train import BATCH_EVENT_INTERVAL, Control, train
 
-keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.keras  # trains in this process
 
 
 def _mlp(*overrides: str):
@@ -38,13 +38,19 @@ class _Recorder:
         return [e for e in self.events if isinstance(e, cls)]
 
 
-class _BatchCounter(keras.callbacks.Callback):
-    def __init__(self) -> None:
-        super().__init__()
-        self.batches = 0
+def _BatchCounter():  # noqa: N802 - used like the class it makes
+    """A Keras callback that counts the batches it sees (``.batches``); Keras imported here, not at collection."""
+    import keras
 
-    def on_train_batch_end(self, batch, logs=None):
-        self.batches += 1
+    class BatchCounter(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.batches = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches += 1
+
+    return BatchCounter()
 
 
 def test_two_epochs_events_and_run_folder(runs_dir: Path):
@@ -93,6 +99,8 @@ def test_two_epochs_events_and_run_folder(runs_dir: Path):
     assert approx_equal(again.model_dump(), resolved(exp).model_dump())
     assert not isinstance(again.compile.optimizer, str)
     # model.keras is the trained model
+    import keras
+
     model = keras.saving.load_model(d / "model.keras")
     assert [l.name for l in model.layers] == ["flatten", "dense", "dense_1", "dense_2"]
     assert model.count_params() == 6570
@@ -157,6 +165,8 @@ def test_diverging_optimizer_ends_diverged(runs_dir: Path):
 
 
 def test_divergence_in_second_epoch_keeps_first(runs_dir: Path):
+    import keras
+
     class Blowup(keras.callbacks.Callback):  # a huge weight at epoch 1: the loss overflows at once
         def on_epoch_begin(self, epoch, logs=None):
             if epoch == 1:
@@ -233,6 +243,8 @@ def test_run_json_counts_epochs_as_they_finish(runs_dir: Path):
 
 
 def test_unexpected_exception_is_a_train_failure(runs_dir: Path):
+    import keras
+
     class Boom(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             raise RuntimeError("boom at the end of epoch")
