@@ -21,7 +21,6 @@ from tuidl.core.runs import RunWriter, list_summaries, read_metrics
 from tuidl.engine.train import train
 
 pytestmark = pytest.mark.keras
-keras = pytest.importorskip("keras")
 
 ENOSPC = os.strerror(errno.ENOSPC)  # "No space left on device"
 
@@ -66,6 +65,8 @@ def test_disk_full_at_the_model_save_is_failed_not_completed(runs_dir, monkeypat
     def save(self, filepath, *a, **kw):
         Path(filepath).write_bytes(b"PK half a zip")  # part of it reached the disk
         raise _full()
+
+    import keras
 
     monkeypatch.setattr(keras.Model, "save", save)
     evs: list = []
