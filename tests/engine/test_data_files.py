@@ -224,3 +224,15 @@ def test_image_folder(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         _load(tmp_path, name="images", path="imgs", target=None, options={"image_size": [8, 8]})
     assert "broken.png" in e.value.message and "cannot be decoded" in e.value.message
+
+
+def test_escape_codes_in_a_csv_header_and_labels_reach_the_panel_as_text(tmp_path: Path) -> None:
+    """Column and class names come from the file: describe() (what the data panel shows) makes them printable."""
+    hostile = CSV.replace("age,", "a\x1b]0;pwned\x07ge,").replace("cat", "c\x1b[2Jat")
+    _csv(tmp_path, hostile)
+    info = _load(tmp_path).describe()
+    text = repr(info)
+    assert "\x1b" not in str(info["feature_names"]) + str(info["class_names"]) + str(info.get("baseline_class"))
+    assert any("\\x1b]0;pwned" in f for f in info["feature_names"]), info["feature_names"]
+    assert any("\\x1b[2J" in c for c in info["class_names"]), info["class_names"]
+    assert "\x07" not in text

@@ -34,6 +34,7 @@ from typing import Any, Callable
 import numpy as np
 
 from tuidl.core.errors import DataError
+from tuidl.core.text import printable_data
 from tuidl.core.spec import (DATASETS, FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_REGRESSION, DataSpec,
                              toml_repr)
 from tuidl.engine.datasets import files, keras_cache, playground, toy
@@ -163,7 +164,9 @@ class Dataset:
             out["baseline_mse"] = float(np.mean((ref.astype(np.float64) - y.mean()) ** 2))
         if samples:
             out.update(self._samples())
-        return out
+        # class and feature names come from the data file (a CSV header, a label column): text from
+        # outside, so escape codes in them are made printable before any screen shows them
+        return printable_data(out)
 
     def _samples(self) -> dict[str, Any]:
         """Images or points for the data panel (see :meth:`describe`)."""
