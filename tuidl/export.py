@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from tuidl import __version__
-from tuidl.core.catalog import (CALLBACKS, INITIALIZER_CLASSES, LAYERS, OPTIMIZERS, REGULARIZER_CLASSES, SCHEDULES,
-                                 loss_info)
+from tuidl.core.catalog import (CALLBACKS, FLAT_INPUT_LAYERS, INITIALIZER_CLASSES, LAYERS, OPTIMIZERS, REGULARIZER_CLASSES,
+                                 SCHEDULES, loss_info)
 from tuidl.core.checks import float_optimizer_config, layer_names
 from tuidl.core.errors import SpecError, TuidlError
 from tuidl.core.presets import COMPONENT_KEYS, resolved
@@ -55,15 +55,7 @@ _KERAS_IMAGES = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
 INLINE_SOURCES = frozenset(_SKLEARN) | _KERAS_IMAGES
 """Data sources the script loads by itself; others are shipped as ``<script>.npz``."""
 
-_FLAT_INPUT_LAYERS = frozenset({"Dense", "Dropout", "GaussianNoise", "BatchNormalization",
-                                "LayerNormalization", "Activation", "LeakyReLU", "PReLU"})
-
-
 def _flat_first(exp: Experiment) -> bool:
-    try:
-        from tuidl.engine.data import FLAT_INPUT_LAYERS  # numpy only; the engine's own rule
-    except ImportError:  # pragma: no cover
-        FLAT_INPUT_LAYERS = _FLAT_INPUT_LAYERS
     return bool(exp.model.layers) and exp.model.layers[0].class_name in FLAT_INPUT_LAYERS
 
 

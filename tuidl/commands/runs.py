@@ -21,6 +21,7 @@ import sys
 from typing import Any
 
 from tuidl.core.errors import TuidlError
+from tuidl.core.text import format_duration
 
 
 def add_parser(sub: Any) -> argparse.ArgumentParser:
@@ -54,20 +55,6 @@ def _fmt(v: Any, spec: str = "") -> str:
     if v is None:
         return "-"
     return format(v, spec) if spec else str(v)
-
-
-def format_duration(seconds: float | None) -> str:
-    """``"1h02m"``, ``"3m05s"``, ``"12.3s"``; ``"-"`` for ``None``."""
-    if seconds is None:
-        return "-"
-    s = float(seconds)
-    if s < 60:
-        return f"{s:.1f}s"
-    m, s = divmod(int(s), 60)
-    if m < 60:
-        return f"{m}m{s:02d}s"
-    h, m = divmod(m, 60)
-    return f"{h}h{m:02d}m"
 
 
 def table(runs: list[Any]) -> str:

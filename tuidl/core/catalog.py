@@ -32,6 +32,12 @@ ACTIVATIONS: tuple[str, ...] = (
 """Activation names accepted by ``keras.activations.get`` that tuidl offers."""
 
 
+FLAT_INPUT_LAYERS = frozenset({"Dense", "Dropout", "GaussianNoise", "BatchNormalization",
+                               "LayerNormalization", "Activation", "LeakyReLU", "PReLU"})
+"""First layers that take a flat ``(features,)`` input: the engine flattens images ``(n, H, W, C)`` to
+``(n, H*W*C)`` before such a layer, and an exported script does the same."""
+
+
 @dataclass(frozen=True)
 class ArgInfo:
     """One editable layer argument.

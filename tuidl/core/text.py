@@ -102,3 +102,19 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     ('1 epoch', '2 epochs', '0 batches')
     """
     return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """A duration in seconds as ``"1h02m"``, ``"3m05s"`` or ``"12.3s"``; ``"-"`` for ``None``.
+
+    One format for ``tuidl runs``, ``tuidl run`` and the screens."""
+    if seconds is None:
+        return "-"
+    s = float(seconds)
+    if s < 60:
+        return f"{s:.1f}s"
+    m, s = divmod(int(s), 60)
+    if m < 60:
+        return f"{m}m{s:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"

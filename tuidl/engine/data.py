@@ -33,6 +33,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from tuidl.core.catalog import FLAT_INPUT_LAYERS
 from tuidl.core.errors import DataError
 from tuidl.core.text import printable_data
 from tuidl.core.spec import (DATASETS, FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_REGRESSION, DataSpec,
@@ -607,11 +608,6 @@ def _loader(name: str) -> Callable[[DataSpec, int, Path | None], Dataset]:
 
 LOADERS: dict[str, Callable[[DataSpec, int, Path | None], Dataset]] = {n: _loader(n) for n in DATASETS}
 """Dataset id -> loader(spec, seed, base_dir)."""
-
-
-FLAT_INPUT_LAYERS = frozenset({"Dense", "Dropout", "GaussianNoise", "BatchNormalization",
-                               "LayerNormalization", "Activation", "LeakyReLU", "PReLU"})
-"""First layers that expect a flat ``(features,)`` input rather than an image."""
 
 
 def fit_to_model(x: np.ndarray, first_layer: str | None) -> np.ndarray:

@@ -54,6 +54,7 @@ from tuidl.core.runs import (
     STATUSES, UNREADABLE, RunError, RunFollower, RunIndex, RunSummary, config_diff, delete_run,
     export_csv, filter_runs, metric_mode, read_run_text, read_spec_dict, rename_run, set_tags, sort_runs,
 )
+from tuidl.core.text import format_duration
 from tuidl.ui.widgets.compare_chart import (
     SMOOTHING_STEPS, SHOWS, Y_MODES, ChartRun, CompareChart, fmt_value, style_markers,
 )
@@ -132,8 +133,6 @@ STATUS_FILTERS: tuple[str, ...] = ("all", *STATUSES, UNREADABLE)
 
 
 def _duration(seconds: float | None) -> str:
-    from tuidl.commands.runs import format_duration
-
     return format_duration(seconds)
 
 
