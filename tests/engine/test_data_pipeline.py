@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tuidl.core.errors import DataError
-from tuidl.engine.data import as_tf_dataset, check_labels, class_weights, fit_to_model, labels_for_loss
+from tuidl.engine.data import check_labels, class_weights, fit_to_model, labels_for_loss
 
 
 def test_labels_for_loss() -> None:
@@ -53,37 +53,3 @@ def test_fit_to_model() -> None:
     flat = fit_to_model(x, "Dense")
     assert flat.shape == (3, 16) and np.shares_memory(flat, x)
     assert fit_to_model(x, "Conv2D") is x
-
-
-@pytest.mark.keras
-def test_as_tf_dataset_batches_without_copying() -> None:
-    x = np.arange(50 * 3, dtype=np.float32).reshape(50, 3)
-    y = np.arange(50, dtype=np.int32)
-    ds = as_tf_dataset(x, y, batch_size=16, shuffle=True, seed=1)
-    spec = ds.element_spec
-    assert tuple(spec[0].shape) == (None, 3) and tuple(spec[1].shape) == (None,)
-    epoch1 = [(bx.numpy(), by.numpy()) for bx, by in ds]
-    assert [len(b[1]) for b in epoch1] == [16, 16, 16, 2]
-    seen = np.concatenate([b[1] for b in epoch1])
-    assert sorted(seen.tolist()) == list(range(50)) and seen.tolist() != list(range(50))
-    for bx, by in epoch1:
-        np.testing.assert_array_equal(bx, x[by])  # rows stay paired with their labels
-    epoch2 = np.concatenate([by.numpy() for _, by in ds])
-    assert epoch2.tolist() != seen.tolist()  # reshuffled each epoch
-    again = np.concatenate([by.numpy() for _, by in as_tf_dataset(x, y, 16, shuffle=True, seed=1)])
-    assert again.tolist() == seen.tolist()  # deterministic by seed
-    ordered = np.concatenate([by.numpy() for _, by in as_tf_dataset(x, y, 16, shuffle=False)])
-    assert ordered.tolist() == list(range(50))
-
-
-@pytest.mark.keras
-def test_as_tf_dataset_trains_a_model() -> None:
-    import keras
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(64, 4)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.int32)
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
-    model.compile("adam", "sparse_categorical_crossentropy")
-    hist = model.fit(as_tf_dataset(x, y, 16, seed=0), epochs=2, verbose=0, shuffle=False)
-    assert len(hist.history["loss"]) == 2

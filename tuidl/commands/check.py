@@ -37,11 +37,8 @@ def add_parser(sub: Any) -> None:
 def _quiet() -> Iterator[None]:
     """Keep TensorFlow's C++ logs (file descriptor 2) off the terminal."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    try:
-        from tuidl.commands.run import capture_native_stderr
-    except ImportError:  # pragma: no cover
-        yield
-        return
+    from tuidl.commands.run import capture_native_stderr
+
     with capture_native_stderr():
         yield
 

@@ -319,9 +319,6 @@ LAYERS: dict[str, LayerInfo] = {
 }
 """All layers tuidl offers, by Keras class name (20 classes of ``keras.layers``)."""
 
-COMPONENT_ARG_KINDS = ("initializer", "regularizer")
-"""Argument kinds whose values are component presets (name or ``{class_name, config}``)."""
-
 CONSTANT_INITIALIZERS = frozenset({"Zeros", "Ones", "Constant"})
 """Initializer classes that give every unit the same weights (symmetry is never broken)."""
 

@@ -99,14 +99,6 @@ def check_runs_dir(path: str | os.PathLike[str]) -> None:
         raise RunsDirError(f"{path}: {problem}", hint="choose another folder with --runs-dir or TUIDL_RUNS_DIR")
 
 
-class EngineError(TuidlError):
-    """The engine process died or stopped answering."""
-
-    kind = "engine"
-    default_title = "Engine problem"
-    exit_code = 1
-
-
 def folder_problem(path: str | os.PathLike[str], named: str | os.PathLike[str] | None = None) -> str | None:
     """Why ``path`` cannot be used as a folder to write in, in the OS's words; ``None`` when it can.
 

@@ -48,13 +48,10 @@ import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from tuidl.core.errors import TuidlError
 from tuidl.core.text import printable
-
-if TYPE_CHECKING:
-    from tuidl.core.history import RunHistory
 
 STATUSES = ("running", "completed", "stopped", "failed", "diverged")
 """The statuses a writer stores in ``run.json``."""
@@ -1597,14 +1594,6 @@ def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
             return write(f)
     except OSError as e:
         raise RunError(f"{dest}: cannot write CSV: {e.strerror}", title="Export failed") from e
-
-
-def load_history(run_dir: Path | str, name: str | None = None) -> "RunHistory":
-    """A run's ``metrics.jsonl`` as a :class:`~tuidl.core.history.RunHistory`."""
-    from tuidl.core.history import RunHistory
-
-    d = Path(run_dir)
-    return RunHistory.from_records(read_metrics(d / "metrics.jsonl"), name=name or d.name)
 
 
 class RunFollower:

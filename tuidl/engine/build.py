@@ -39,9 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from tuidl.engine.data import Dataset
 
-_FAMILY_GETTERS = {"initializers": "initializers", "regularizers": "regularizers"}
-
-
 def layer_names(exp: Experiment) -> list[str]:
     """Explicit, deterministic Keras layer names for ``exp``'s layers, in order.
 
@@ -313,15 +310,12 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
             m = re.search(r"\b((?:model|compile|fit|data)\.[\w.\[\]]+)", e.message)
             field = m.group(1) if m else ""
         findings.append(Finding("error", e.message, e.hint, layer=layer, field=field))
-    try:
-        from tuidl.engine.checks import merge_findings, preflight
-    except ImportError:
-        preflight = None
-    if preflight is not None:
-        try:  # tuidl's findings first; Keras's message only where no tuidl rule explains it
-            findings = merge_findings(findings, preflight(exp, dataset, tuple(rows)))
-        except Exception as e:  # a broken check must not break the summary
-            findings.append(Finding("warning", f"pre-flight checks failed: {type(e).__name__}: {e}"))
+    from tuidl.engine.checks import merge_findings, preflight
+
+    try:  # tuidl's findings first; Keras's message only where no tuidl rule explains it
+        findings = merge_findings(findings, preflight(exp, dataset, tuple(rows)))
+    except Exception as e:  # a broken check must not break the summary
+        findings.append(Finding("warning", f"pre-flight checks failed: {type(e).__name__}: {e}"))
     return Summary(request_id=request_id, input_shape=input_shape, rows=tuple(rows),
                    total_params=totals[0], trainable_params=totals[1], non_trainable_params=totals[2],
                    data=data, findings=tuple(findings))

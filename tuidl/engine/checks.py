@@ -29,20 +29,17 @@ def data_info(exp: Experiment, dataset: "Dataset") -> DataInfo:
     The input shape is the dataset's sample shape fitted to the first layer
     (``tuidl.engine.data.fit_to_model``: images are flattened for a Dense
     first layer); labels are described by ``y_train``'s shape and dtype after
-    ``tuidl.engine.data.labels_for_loss`` (when the data pipeline has it), i.e.
+    ``tuidl.engine.data.labels_for_loss``, i.e.
     as they will be fed for this loss.
     """
-    from tuidl.engine.data import fit_to_model
-
-    from tuidl.engine import data as data_mod
+    from tuidl.engine.data import fit_to_model, labels_for_loss
 
     first = exp.model.layers[0].class_name if exp.model.layers else None
     x = fit_to_model(dataset.x_train[:1], first)
     y = dataset.y_train[:64]
-    convert = getattr(data_mod, "labels_for_loss", None)
-    if convert is not None and dataset.task == "classification":
+    if dataset.task == "classification":
         try:  # the labels as the pipeline will feed them for this loss
-            y = convert(y, exp.compile.loss, dataset.n_classes)
+            y = labels_for_loss(y, exp.compile.loss, dataset.n_classes)
         except Exception:  # noqa: BLE001 - the rules below report what does not fit
             pass
     return DataInfo(

@@ -381,57 +381,6 @@ def class_weights(y: np.ndarray, n_classes: int) -> dict[int, float]:
     return {c: (float(n / (k * counts[c])) if counts[c] else 1.0) for c in range(k)}
 
 
-# ------------------------------------------------------------------ tf.data
-
-def as_tf_dataset(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True,
-                  seed: int = 0) -> Any:
-    """A ``tf.data.Dataset`` of ``(x_batch, y_batch)`` batches, without copying ``x`` or ``y``.
-
-    The pipeline slices only an index vector (``from_tensor_slices`` over
-    ``arange(n)``, 8 bytes per sample), shuffles it fully every epoch
-    (``reshuffle_each_iteration``, seeded), batches the indices and gathers
-    each batch from the NumPy arrays with ``tf.numpy_function`` — so memory
-    beyond the arrays is one index vector plus the prefetched batches
-    (``AUTOTUNE``, a few batches). ``from_tensor_slices((x, y))`` on the
-    arrays themselves would first copy them into a TensorFlow constant (a full
-    second copy, and graphs over 2 GB fail).
-
-    Args:
-        x: (n, ...) features (float32 or int32).
-        y: (n, ...) labels.
-        batch_size: samples per batch (the last batch may be smaller).
-        shuffle: reshuffle the order every epoch.
-        seed: shuffle seed.
-
-    Returns:
-        ``tf.data.Dataset`` with element spec ``(TensorSpec((None, *x.shape[1:]), x.dtype),
-        TensorSpec((None, *y.shape[1:]), y.dtype))``.
-    """
-    import tensorflow as tf
-
-    n = len(x)
-    if len(y) != n:
-        raise DataError(f"as_tf_dataset: x has {n} samples but y has {len(y)}")
-    ds = tf.data.Dataset.from_tensor_slices(np.arange(n, dtype=np.int64))
-    if shuffle:
-        ds = ds.shuffle(max(n, 1), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    x_shape, y_shape = (None, *x.shape[1:]), (None, *y.shape[1:])
-    x_dtype, y_dtype = tf.as_dtype(x.dtype), tf.as_dtype(y.dtype)
-
-    def gather(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.sort(idx) if not shuffle else idx
-        return x[idx], y[idx]
-
-    def fetch(idx: Any) -> tuple[Any, Any]:
-        bx, by = tf.numpy_function(gather, [idx], (x_dtype, y_dtype), stateful=False)
-        bx.set_shape(x_shape)
-        by.set_shape(y_shape)
-        return bx, by
-
-    return ds.map(fetch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).prefetch(tf.data.AUTOTUNE)
-
-
 # ------------------------------------------------------------------ pipeline
 
 _APPLIES: dict[str, Callable[[str, Raw], bool]] = {

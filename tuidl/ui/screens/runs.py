@@ -37,7 +37,7 @@ import time
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
@@ -777,11 +777,8 @@ class RunsScreen(Screen["Any"]):
         self.dismiss(None)
 
     def _error(self, e: TuidlError) -> None:
-        try:
-            from tuidl.ui.screens.error_modal import ErrorModal
-        except ImportError:  # pragma: no cover - the modal is part of the app
-            self.notify(str(e), severity="error")
-            return
+        from tuidl.ui.screens.error_modal import ErrorModal
+
         self.app.push_screen(ErrorModal(e.title, e.message, e.hint))
 
     def action_rename(self) -> None:
@@ -925,14 +922,3 @@ class RunsScreen(Screen["Any"]):
 
     last_export: Path | None = None
     """The file the last export wrote (for tests and the status line)."""
-
-
-def push_runs_screen(app: Any, runs_dir: Path | str,
-                     on_open: Callable[[Any], None] | None = None) -> None:
-    """Push a :class:`RunsScreen`; ``on_open(experiment)`` is called when a run is opened."""
-
-    def done(result: Any) -> None:
-        if result is not None and on_open is not None:
-            on_open(result)
-
-    app.push_screen(RunsScreen(runs_dir), done)

@@ -67,7 +67,6 @@ MARKERS: tuple[tuple[str, str], ...] = (
 )
 """Per-run (validation, training) marker pairs: filled for validation, open for training."""
 
-YMode = Literal["auto", "outliers", "fixed"]
 Show = Literal["both", "val", "train"]
 Y_MODES: tuple[str, ...] = ("auto", "outliers", "fixed")
 SHOWS: tuple[str, ...] = ("both", "val", "train")
