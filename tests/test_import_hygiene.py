@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -21,14 +20,27 @@ def _loaded_after(code: str) -> list[str]:
 
 
 MODULES = ["tuidl", "tuidl.cli", "tuidl.core.spec", "tuidl.core.presets", "tuidl.engine.client",
-           "tuidl.engine.host", "tuidl.engine.build", "tuidl.engine.train", "tuidl.api", "tuidl.commands.run"]
-if importlib.util.find_spec("tuidl.ui.app") is not None:
-    MODULES.append("tuidl.ui.app")
+           "tuidl.engine.host", "tuidl.engine.build", "tuidl.engine.train", "tuidl.api", "tuidl.commands.run",
+           "tuidl.ui.app"]
 
 
 @pytest.mark.parametrize("module", MODULES)
 def test_import_leaves_tensorflow_out(module: str):
     assert _loaded_after(f"import {module}") == []
+
+
+def test_core_loads_no_textual():
+    """tuidl.core is plain Python + pydantic: importing every core module leaves Textual (and TF) out."""
+    from pathlib import Path
+
+    import tuidl.core
+
+    names = sorted(f"tuidl.core.{p.stem}" for p in Path(tuidl.core.__file__).parent.glob("*.py") if p.stem != "__init__")
+    code = "\n".join(f"import {n}" for n in names)
+    probe = code + "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'tensorflow', 'keras'}))"
+    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip().splitlines()[-1] == "[]", (names, p.stdout)
 
 
 def test_help_leaves_tensorflow_out():
