@@ -72,7 +72,7 @@ from tuidl.core.undo import History
 from tuidl.ui.widgets.arg_form import ArgForm
 from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker, SavePrompt
 from tuidl.ui.widgets.layer_list import LayerList, brief
-from tuidl.ui.widgets.training_form import TrainingForm
+from tuidl.ui.widgets.training_form import TrainingForm, with_settings
 
 __all__ = ["BuilderScreen", "SummarySource"]
 
@@ -286,16 +286,13 @@ class BuilderScreen(Screen[Experiment | None]):
         form is the same, and never over a field that has focus."""
         self.sub_title = self.exp.name
         self._refresh_all(cursor, sync_editor=rebuild_editor)
-        if rebuild_editor:
-            form = self.query_one(TrainingForm)
-            old = form.exp
-            if (old.compile, old.fit, old.data.validation_split) != (
-                    self.exp.compile, self.exp.fit, self.exp.data.validation_split):
-                self._forget_invalid("training")
-                form.exp = self.exp
-                form.refresh(recompose=True)
-            else:
-                form.exp = self.exp
+        form = self.query_one(TrainingForm)
+        old = form.exp
+        form.exp = self.exp  # always: the form builds its next change on the layers shown here
+        if rebuild_editor and (old.compile, old.fit, old.data.validation_split) != (
+                self.exp.compile, self.exp.fit, self.exp.data.validation_split):
+            self._forget_invalid("training")
+            form.refresh(recompose=True)
         self.refresh_bindings()
         self._schedule_summary()
 
@@ -743,7 +740,13 @@ class BuilderScreen(Screen[Experiment | None]):
         event.stop()
         if event.key in ("compile.optimizer", "compile.optimizer.schedule"):
             self._forget_invalid("training")  # the form recomposes for the new optimizer/schedule
-        self.apply(event.exp, key=event.key, rebuild_editor=False)
+        # only the form's own sections change: the layers stay the ones edited here (issue 8)
+        try:
+            exp = with_settings(self.exp, event.settings)
+        except ValueError as e:  # pydantic's ValidationError: said, never a traceback
+            self.notify(str(e), title="Setting not applied", severity="error", markup=False)
+            return
+        self.apply(exp, key=event.key, rebuild_editor=False)
 
     # -- summary -------------------------------------------------------------------------
     def _schedule_summary(self) -> None:

@@ -1,9 +1,13 @@
 """Compile and fit settings of the builder: optimizer, schedule, loss, metrics, fit, callbacks.
 
 The form shows an :class:`~tuidl.core.spec.Experiment` and, on every checked
-edit, posts :class:`TrainingForm.Changed` with the whole edited experiment
-(messages up; the screen decides to keep it). What it writes is Keras's own
-serialized form:
+edit, posts :class:`TrainingForm.Changed` with the edited settings (messages
+up; the screen decides to keep them). The form owns only ``compile``, ``fit``
+and ``data.validation_split``: the message carries those and nothing else, and
+the screen puts them into *its* current experiment, so a form whose copy of
+the experiment is older than the screen's (a layer edited since) can never
+bring old layers back (issue 8). What it writes is Keras's own serialized
+form:
 
 * an optimizer preset stays a name (``"adam"``) until one of its fields is
   edited; then it becomes ``{class_name, config}`` with the preset's values;
@@ -31,7 +35,7 @@ from tuidl.core.spec import Experiment, from_dict
 from tuidl.ui.widgets.arg_form import ArgForm, ArgSelect, OnOff
 from tuidl.ui.widgets.typeahead import TypeAhead
 
-__all__ = ["TrainingForm", "FIT_ARGS"]
+__all__ = ["TrainingForm", "FIT_ARGS", "settings_of", "with_settings"]
 
 FIT_ARGS: tuple[ArgInfo, ...] = (
     ArgInfo("epochs", "int", 10, 1, 100_000, help="passes over the training data"),
@@ -43,6 +47,28 @@ FIT_ARGS: tuple[ArgInfo, ...] = (
 """The fit settings the form edits (``validation_split`` lives in ``[data]``)."""
 
 NO_SCHEDULE = "none"
+
+
+def settings_of(exp: Experiment) -> dict[str, Any]:
+    """The parts of ``exp`` that the form edits: ``{"compile", "fit", "validation_split"}``."""
+    data = exp.model_dump(mode="python")
+    return {"compile": data["compile"], "fit": data["fit"], "validation_split": data["data"]["validation_split"]}
+
+
+def with_settings(exp: Experiment, settings: dict[str, Any]) -> Experiment:
+    """``exp`` with the form's ``settings`` (see :func:`settings_of`) put in; everything else
+    (the layers above all) is ``exp``'s own. Validated as a whole; keeps ``exp.source``.
+
+    Raises:
+        pydantic.ValidationError: the combination is not a valid experiment.
+    """
+    data = exp.model_dump(mode="python")
+    data["compile"] = settings["compile"]
+    data["fit"] = settings["fit"]
+    data["data"]["validation_split"] = settings["validation_split"]
+    out = Experiment.model_validate(data)
+    out._source = exp.source
+    return out
 
 
 class MetricsList(TypeAhead, SelectionList[str]):
@@ -71,11 +97,14 @@ class TrainingForm(Vertical):
     """
 
     class Changed(Message):
-        """The edited experiment; ``key`` names the field (for undo coalescing)."""
+        """Edited settings: ``settings`` holds exactly the parts the form owns, validated —
+        ``{"compile": {...}, "fit": {...}, "validation_split": float}`` (as
+        ``Experiment.model_dump(mode="python")`` writes them); ``key`` names the field
+        (for undo coalescing). Apply them with :func:`with_settings`."""
 
-        def __init__(self, exp: Experiment, key: str) -> None:
+        def __init__(self, settings: dict[str, Any], key: str) -> None:
             super().__init__()
-            self.exp = exp
+            self.settings = settings
             self.key = key
 
     def __init__(self, exp: Experiment, optimizer_presets: list[str], *, id: str | None = None) -> None:
@@ -166,7 +195,7 @@ class TrainingForm(Vertical):
         self.query_one("#training-error").add_class("-empty")
         exp._source = self.exp.source
         self.exp = exp
-        self.post_message(self.Changed(exp, key))
+        self.post_message(self.Changed(settings_of(exp), key))
 
     def _data(self) -> dict[str, Any]:
         return self.exp.model_dump(mode="python")
