@@ -346,12 +346,12 @@ class TuidlApp(App[int]):
         if self.training:
             if self.current_run is None and not self.engine_ready:
                 self.notify("a run is queued: it will start when the engine is ready (s cancels it)",
-                            severity="warning")
+                            severity="warning", markup=False)
             else:
-                self.notify("a run is in progress; press s to stop it", severity="warning")
+                self.notify("a run is in progress; press s to stop it", severity="warning", markup=False)
             return
         if not self._send(Train(self.exp.model_dump(), str(self.runs_dir), self._base_dir())):
-            self.notify("the engine is not running", severity="error")
+            self.notify("the engine is not running", severity="error", markup=False)
             return
         self.training = True
         self.refresh_bindings()
@@ -359,13 +359,13 @@ class TuidlApp(App[int]):
             self._set_status("training", "training: starting…")
         else:  # the engine queues the request and starts it once TensorFlow has loaded
             self._set_status("loading", "engine loading… the run is queued and will start when ready")
-            self.notify("engine loading — the run will start when ready (s cancels it)", title="Train")
+            self.notify("engine loading — the run will start when ready (s cancels it)", title="Train", markup=False)
         self.dashboard.log_line(f"tuidl: train {self.exp.name} → {self.runs_dir}")
 
     def action_stop(self) -> None:
         """Stop the run after the batch in progress (finished epochs are kept)."""
         if not self.training:
-            self.notify("nothing is running · t starts a run", title="Stop")
+            self.notify("nothing is running · t starts a run", title="Stop", markup=False)
             return
         self._send(Stop())
         if self.current_run is None:

@@ -505,7 +505,7 @@ class BuilderScreen(Screen[Experiment | None]):
         if self.blocked:
             errors = [f for f in self.findings if f.severity == ERROR]
             self.notify(f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                        title="Training is blocked", severity="error", timeout=8)
+                        title="Training is blocked", severity="error", timeout=8, markup=False)
             return
         self.train_after = True
         self.dismiss(self.exp)
@@ -542,12 +542,12 @@ class BuilderScreen(Screen[Experiment | None]):
                 renamed._source = self.exp.source
                 path = save_user_preset(renamed, name)
             except TuidlError as e:
-                self.notify(e.message, title=e.title, severity="error")
+                self.notify(e.message, title=e.title, severity="error", markup=False)
                 return
             if (name, description) != (self.exp.name, self.exp.description):
                 self.apply(renamed)
             self._described_model = renamed.model
-            self.notify(f"saved preset {name!r} to {path}", title="Saved")
+            self.notify(f"saved preset {name!r} to {path}", title="Saved", markup=False)
 
         description, note = self.description_for_save()
         self.app.push_screen(SavePrompt(self.exp.name, description, validate, note), chosen)
@@ -559,7 +559,7 @@ class BuilderScreen(Screen[Experiment | None]):
         try:
             presets = experiment_presets()
         except TuidlError as e:
-            self.notify(e.message, title=e.title, severity="error")
+            self.notify(e.message, title=e.title, severity="error", markup=False)
             return
         items = [(p.name, "built-in" if p.builtin else str(p.path)) for p in presets.values()]
 
@@ -569,11 +569,11 @@ class BuilderScreen(Screen[Experiment | None]):
             try:
                 exp = load_experiment(name)
             except TuidlError as e:
-                self.notify(e.message, title=e.title, severity="error", timeout=10)
+                self.notify(e.message, title=e.title, severity="error", timeout=10, markup=False)
                 return
             self.apply(exp, cursor=0)
             self._described_model = exp.model
-            self.notify(f"opened {name}")
+            self.notify(f"opened {name}", markup=False)
 
         self.app.push_screen(PresetPicker(items), chosen)
 
@@ -592,9 +592,10 @@ class BuilderScreen(Screen[Experiment | None]):
         try:
             write_script(exp, path)
         except TuidlError as e:
-            self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error")
+            self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported")
+        self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported",
+                                  markup=False)
 
     # -- the editor ----------------------------------------------------------------------
     _editor_mount: Any = None
@@ -689,7 +690,7 @@ class BuilderScreen(Screen[Experiment | None]):
         lost = [self._invalid.pop(k).message.replace(" not applied: ", " was not applied (") + ")"
                 for k in gone]
         self.notify("; ".join(lost) + ". The last valid value is kept.", title="Edit discarded",
-                    severity="warning", timeout=10)
+                    severity="warning", timeout=10, markup=False)
         if self.is_mounted:
             self.findings = self._current_findings()
             self._show_findings()
@@ -733,7 +734,7 @@ class BuilderScreen(Screen[Experiment | None]):
                     layer["config"][event.name] = event.value
         self.apply(self._with_layers(layers), cursor=self.cursor)
         shown = event.value if isinstance(event.value, str) or event.value is None else event.value["class_name"]
-        self.notify(f"{event.name} = {shown or 'default'} on {n} layers")
+        self.notify(f"{event.name} = {shown or 'default'} on {n} layers", markup=False)
 
     @on(TrainingForm.Changed)
     def _training_changed(self, event: TrainingForm.Changed) -> None:

@@ -32,6 +32,7 @@ from tuidl.core.catalog import CALLBACKS, LOSS_INFO, METRIC_CHOICES, OPTIMIZERS,
 from tuidl.core.errors import TuidlError
 from tuidl.core.presets import resolve_component
 from tuidl.core.spec import Experiment, from_dict
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.arg_form import ArgForm, ArgSelect, OnOff
 from tuidl.ui.widgets.typeahead import TypeAhead
 
@@ -69,6 +70,12 @@ def with_settings(exp: Experiment, settings: dict[str, Any]) -> Experiment:
     out = Experiment.model_validate(data)
     out._source = exp.source
     return out
+
+
+def component_label(value: Any) -> str:
+    """A loss or optimizer as a Select prompt: its name or class name only (validated against
+    tuidl's registry, so free of markup; a Select's prompt is read as markup)."""
+    return value if isinstance(value, str) else str(getattr(value, "class_name", "custom"))
 
 
 class MetricsList(TypeAhead, SelectionList[str]):
@@ -132,9 +139,9 @@ class TrainingForm(Vertical):
         exp = self.exp
         opt = self._optimizer()
         preset = exp.compile.optimizer if isinstance(exp.compile.optimizer, str) else None
-        options = [(n, n) for n in self.optimizer_presets]
+        options = [(plain(n), n) for n in self.optimizer_presets]  # user preset names: data
         if preset is None:
-            options.insert(0, (f"edited {opt['class_name']}", "__inline__"))
+            options.insert(0, (plain(f"edited {opt['class_name']}"), "__inline__"))
         yield Static("", id="training-error", classes="-empty")
         yield Label("Optimizer", classes="section")
         with Horizontal(classes="row"):
@@ -147,7 +154,7 @@ class TrainingForm(Vertical):
             args = tuple(a for a in info.args if not (sched and a.name == "learning_rate"))
             yield ArgForm(args, opt["config"], form_id="optimizer", id="optimizer-form")
         else:
-            yield Label(f"{opt['class_name']}: edit in the TOML file", classes="dim")
+            yield Label(plain(f"{opt['class_name']}: edit in the TOML file"), classes="dim")
         yield Label("Learning-rate schedule", classes="section")
         with Horizontal(classes="row"):
             yield Label("schedule")
@@ -163,7 +170,8 @@ class TrainingForm(Vertical):
             yield Label("loss")
             name = linfo.name if linfo else None
             yield ArgSelect([(i.name, i.name) for i in LOSS_INFO.values()], value=name or Select.NULL,
-                         allow_blank=name is None, prompt=str(exp.compile.loss), id="loss", compact=True)
+                         allow_blank=name is None, prompt=component_label(exp.compile.loss), id="loss",
+                         compact=True)
         with Horizontal(classes="row"):
             yield Label("from_logits")
             yield OnOff(logits, id="from-logits", disabled=not (linfo and linfo.from_logits),
@@ -188,7 +196,7 @@ class TrainingForm(Vertical):
         try:
             exp = from_dict(data, origin="builder")
         except TuidlError as e:
-            self.query_one("#training-error", Static).update(e.message)
+            self.query_one("#training-error", Static).update(plain(e.message))
             self.query_one("#training-error").remove_class("-empty")
             return
         self.query_one("#training-error", Static).update("")
