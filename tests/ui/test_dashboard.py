@@ -436,9 +436,9 @@ async def test_a_model_that_does_not_build_still_lists_its_layers(make_app):
         from textual.widgets import DataTable, Static
 
         table = app.dashboard.query_one("#layers", DataTable)
-        names = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        names = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         assert names == ["input", "flatten", "dense", "dense_1", "dense_2"]
-        assert table.get_row_at(2)[2] == "?"
+        assert str(table.get_row_at(2)[2]) == "?"
         totals = str(app.dashboard.query_one("#totals", Static).render())
         assert "does not build" in totals
         text = str(app.dashboard.query_one("#findings", Static).render())

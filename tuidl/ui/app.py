@@ -176,9 +176,11 @@ class TuidlApp(App[int]):
 
     # -- screens and commands ------------------------------------------------------------
     def notify(self, message: str, *, title: str = "", **kwargs: Any) -> None:
-        """Textual's toast, with control characters in ``message`` and ``title`` shown as
-        ``\\x1b``-style text: toasts quote run names, file paths and engine errors."""
-        super().notify(printable(message, lines=True), title=printable(title), **kwargs)
+        """Textual's toast, always plain text: never read as markup, and control characters in
+        ``message`` and ``title`` shown as ``\\x1b``-style text (toasts quote run names, file paths
+        and engine errors)."""
+        kwargs.pop("markup", None)
+        super().notify(printable(message, lines=True), title=printable(title), markup=False, **kwargs)
 
     def get_default_screen(self) -> Screen:
         self._dashboard = DashboardScreen(self._presets)
@@ -361,12 +363,12 @@ class TuidlApp(App[int]):
         if self.training:
             if self.current_run is None and not self.engine_ready:
                 self.notify("a run is queued: it will start when the engine is ready (s cancels it)",
-                            severity="warning")
+                            severity="warning", markup=False)
             else:
-                self.notify("a run is in progress; press s to stop it", severity="warning")
+                self.notify("a run is in progress; press s to stop it", severity="warning", markup=False)
             return
         if not self._send(Train(self.exp.model_dump(), str(self.runs_dir), self._base_dir())):
-            self.notify("the engine is not running", severity="error")
+            self.notify("the engine is not running", severity="error", markup=False)
             return
         self.training = True
         self.refresh_bindings()
@@ -374,13 +376,13 @@ class TuidlApp(App[int]):
             self._set_status("training", "training: starting…")
         else:  # the engine queues the request and starts it once TensorFlow has loaded
             self._set_status("loading", "engine loading… the run is queued and will start when ready")
-            self.notify("engine loading — the run will start when ready (s cancels it)", title="Train")
+            self.notify("engine loading — the run will start when ready (s cancels it)", title="Train", markup=False)
         self.dashboard.log_line(f"tuidl: train {self.exp.name} → {self.runs_dir}")
 
     def action_stop(self) -> None:
         """Stop the run after the batch in progress (finished epochs are kept)."""
         if not self.training:
-            self.notify("nothing is running · t starts a run", title="Stop")
+            self.notify("nothing is running · t starts a run", title="Stop", markup=False)
             return
         self._send(Stop())
         if self.current_run is None:

@@ -72,7 +72,7 @@ from tuidl.core.undo import History
 from tuidl.ui.widgets.arg_form import ArgForm
 from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker, SavePrompt
 from tuidl.ui.widgets.layer_list import LayerList, brief
-from tuidl.ui.widgets.training_form import TrainingForm
+from tuidl.ui.widgets.training_form import TrainingForm, with_settings
 
 __all__ = ["BuilderScreen", "SummarySource"]
 
@@ -286,16 +286,13 @@ class BuilderScreen(Screen[Experiment | None]):
         form is the same, and never over a field that has focus."""
         self.sub_title = self.exp.name
         self._refresh_all(cursor, sync_editor=rebuild_editor)
-        if rebuild_editor:
-            form = self.query_one(TrainingForm)
-            old = form.exp
-            if (old.compile, old.fit, old.data.validation_split) != (
-                    self.exp.compile, self.exp.fit, self.exp.data.validation_split):
-                self._forget_invalid("training")
-                form.exp = self.exp
-                form.refresh(recompose=True)
-            else:
-                form.exp = self.exp
+        form = self.query_one(TrainingForm)
+        old = form.exp
+        form.exp = self.exp  # always: the form builds its next change on the layers shown here
+        if rebuild_editor and (old.compile, old.fit, old.data.validation_split) != (
+                self.exp.compile, self.exp.fit, self.exp.data.validation_split):
+            self._forget_invalid("training")
+            form.refresh(recompose=True)
         self.refresh_bindings()
         self._schedule_summary()
 
@@ -508,7 +505,7 @@ class BuilderScreen(Screen[Experiment | None]):
         if self.blocked:
             errors = [f for f in self.findings if f.severity == ERROR]
             self.notify(f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                        title="Training is blocked", severity="error", timeout=8)
+                        title="Training is blocked", severity="error", timeout=8, markup=False)
             return
         self.train_after = True
         self.dismiss(self.exp)
@@ -545,12 +542,12 @@ class BuilderScreen(Screen[Experiment | None]):
                 renamed._source = self.exp.source
                 path = save_user_preset(renamed, name)
             except TuidlError as e:
-                self.notify(e.message, title=e.title, severity="error")
+                self.notify(e.message, title=e.title, severity="error", markup=False)
                 return
             if (name, description) != (self.exp.name, self.exp.description):
                 self.apply(renamed)
             self._described_model = renamed.model
-            self.notify(f"saved preset {name!r} to {path}", title="Saved")
+            self.notify(f"saved preset {name!r} to {path}", title="Saved", markup=False)
 
         description, note = self.description_for_save()
         self.app.push_screen(SavePrompt(self.exp.name, description, validate, note), chosen)
@@ -562,7 +559,7 @@ class BuilderScreen(Screen[Experiment | None]):
         try:
             presets = experiment_presets()
         except TuidlError as e:
-            self.notify(e.message, title=e.title, severity="error")
+            self.notify(e.message, title=e.title, severity="error", markup=False)
             return
         items = [(p.name, "built-in" if p.builtin else str(p.path)) for p in presets.values()]
 
@@ -572,11 +569,11 @@ class BuilderScreen(Screen[Experiment | None]):
             try:
                 exp = load_experiment(name)
             except TuidlError as e:
-                self.notify(e.message, title=e.title, severity="error", timeout=10)
+                self.notify(e.message, title=e.title, severity="error", timeout=10, markup=False)
                 return
             self.apply(exp, cursor=0)
             self._described_model = exp.model
-            self.notify(f"opened {name}")
+            self.notify(f"opened {name}", markup=False)
 
         self.app.push_screen(PresetPicker(items), chosen)
 
@@ -612,9 +609,10 @@ class BuilderScreen(Screen[Experiment | None]):
         try:
             write_script(exp, path)
         except TuidlError as e:
-            self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error")
+            self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported")
+        self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported",
+                                  markup=False)
 
     # -- the editor ----------------------------------------------------------------------
     _editor_mount: Any = None
@@ -709,7 +707,7 @@ class BuilderScreen(Screen[Experiment | None]):
         lost = [self._invalid.pop(k).message.replace(" not applied: ", " was not applied (") + ")"
                 for k in gone]
         self.notify("; ".join(lost) + ". The last valid value is kept.", title="Edit discarded",
-                    severity="warning", timeout=10)
+                    severity="warning", timeout=10, markup=False)
         if self.is_mounted:
             self.findings = self._current_findings()
             self._show_findings()
@@ -753,14 +751,20 @@ class BuilderScreen(Screen[Experiment | None]):
                     layer["config"][event.name] = event.value
         self.apply(self._with_layers(layers), cursor=self.cursor)
         shown = event.value if isinstance(event.value, str) or event.value is None else event.value["class_name"]
-        self.notify(f"{event.name} = {shown or 'default'} on {n} layers")
+        self.notify(f"{event.name} = {shown or 'default'} on {n} layers", markup=False)
 
     @on(TrainingForm.Changed)
     def _training_changed(self, event: TrainingForm.Changed) -> None:
         event.stop()
         if event.key in ("compile.optimizer", "compile.optimizer.schedule"):
             self._forget_invalid("training")  # the form recomposes for the new optimizer/schedule
-        self.apply(event.exp, key=event.key, rebuild_editor=False)
+        # only the form's own sections change: the layers stay the ones edited here (issue 8)
+        try:
+            exp = with_settings(self.exp, event.settings)
+        except ValueError as e:  # pydantic's ValidationError: said, never a traceback
+            self.notify(str(e), title="Setting not applied", severity="error", markup=False)
+            return
+        self.apply(exp, key=event.key, rebuild_editor=False)
 
     # -- summary -------------------------------------------------------------------------
     def _schedule_summary(self) -> None:

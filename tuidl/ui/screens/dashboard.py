@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Log
 from tuidl.core import events as ev
 from tuidl.core.spec import Experiment
 from tuidl.core.text import printable
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.experiment import ExperimentPanel, Pickers
 from tuidl.ui.widgets.loss_chart import LossChart
 from tuidl.ui.widgets.run_status import EpochLine, StatusLine, TrainProgress
@@ -167,7 +168,7 @@ class DashboardScreen(Screen[None]):
         """Show a (new) experiment; shapes and params follow with the engine's Summary."""
         self.query_one(ExperimentPanel).show_experiment(exp)
         self.query_one(Pickers).show_experiment(exp)
-        self.query_one("#experiment").border_title = f"experiment · {exp.name}"
+        self.query_one("#experiment").border_title = plain(f"experiment · {exp.name}")
 
     def show_summary(self, summary: ev.Summary) -> None:
         """Show the engine's Summary (shapes, params, data, findings)."""
@@ -210,6 +211,6 @@ class DashboardScreen(Screen[None]):
         options = self.chart.metrics()
         metric = self.chart.cycle_metric()
         if len(options) == 1:
-            self.notify("only loss is logged so far; metrics appear after the first epoch")
+            self.notify("only loss is logged so far; metrics appear after the first epoch", markup=False)
         else:
-            self.notify(f"chart: {metric} ({options.index(metric) + 1}/{len(options)})", timeout=2)
+            self.notify(f"chart: {metric} ({options.index(metric) + 1}/{len(options)})", timeout=2, markup=False)

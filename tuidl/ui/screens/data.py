@@ -50,6 +50,7 @@ from tuidl.core.catalog import LOSS_INFO, loss_info
 from tuidl.core.checks import ERROR, format_finding, layer_names, output_activation, where
 from tuidl.core.events import Finding, RunFailed, Summary
 from tuidl.core.spec import DATASETS, FILE_SOURCES, Experiment, LayerSpec, format_loc
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.data_form import GROUPS, DataForm, applicable_fields
 from tuidl.ui.widgets.data_panel import DataPanel
 
@@ -342,7 +343,7 @@ class DataScreen(Screen[Experiment | None]):
         return str(self.query_one("#data-state", Static).render())
 
     def _show_title(self) -> None:
-        self.query_one("#options-title", Static).update(f"{self.draft['name']} settings")
+        self.query_one("#options-title", Static).update(plain(f"{self.draft['name']} settings"))
 
     def _show_help(self, name: str) -> None:
         text = Text()
@@ -581,15 +582,15 @@ class DataScreen(Screen[Experiment | None]):
     def action_adapt(self) -> None:
         """Fit the model's output (and, for flat data, its input layers) to the data shown."""
         if not self._summary_for_current_data():
-            self.notify("wait until the data is loaded", severity="warning")
+            self.notify("wait until the data is loaded", severity="warning", markup=False)
             return
         assert self.summary is not None
         new, changes = adapt_model(self.exp, self.summary.data)
         if not changes:
-            self.notify("the model's output already fits the data")
+            self.notify("the model's output already fits the data", markup=False)
             return
         self.exp = new
-        self.notify("\n".join(changes), title="Model adapted to the data", timeout=8)
+        self.notify("\n".join(changes), title="Model adapted to the data", timeout=8, markup=False)
         self._schedule_summary()
         self._show_state()
 
@@ -601,7 +602,7 @@ class DataScreen(Screen[Experiment | None]):
         if invalid and not self._warned_invalid:
             self._warned_invalid = True
             self.notify(f"{invalid[0][1]}\npress escape again to leave with the last valid data "
-                        f"({self.exp.data.name})", title="Data settings incomplete", severity="warning")
+                        f"({self.exp.data.name})", title="Data settings incomplete", severity="warning", markup=False)
             return False
         return True
 

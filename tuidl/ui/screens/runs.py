@@ -39,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -55,6 +54,7 @@ from tuidl.core.runs import (
     export_csv, filter_runs, metric_mode, read_run_text, read_spec_dict, rename_run, set_tags, sort_runs,
 )
 from tuidl.core.text import format_duration
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.compare_chart import (
     SMOOTHING_STEPS, SHOWS, Y_MODES, ChartRun, CompareChart, fmt_value, style_markers,
 )
@@ -443,9 +443,10 @@ class RunsScreen(Screen["Any"]):
         style = self.selected.get(run_id)
         return "" if style is None else style_markers(style)[0]
 
-    def _row(self, r: RunSummary) -> list[str]:
-        # a DataTable reads str cells as markup: escape names and tags like "exp [v2]"
-        return [self.marker(r.run_id), *(escape(_cell(r, k)) for k, _ in COLUMNS[1:])]
+    def _row(self, r: RunSummary) -> list[str | Text]:
+        # a DataTable reads str cells as markup: names and tags like "exp [v2]" are Text (escaping
+        # is not enough: a trailing backslash came out doubled)
+        return [self.marker(r.run_id), *(plain(_cell(r, k)) for k, _ in COLUMNS[1:])]
 
     def _fill_table(self, runs: list[RunSummary]) -> None:
         table = self.table
@@ -630,7 +631,7 @@ class RunsScreen(Screen["Any"]):
                         raise ValueError
                 except ValueError:
                     self.notify(f"fixed y range {text!r}: give two numbers LO HI with LO < HI",
-                                severity="error")
+                                severity="error", markup=False)
                     c.y_mode = "auto"
                 else:
                     c.y_fixed = (lo, hi)
@@ -879,9 +880,9 @@ class RunsScreen(Screen["Any"]):
             self._update_chart_runs()
             self.reload()
             if failed:
-                self.notify("; ".join(failed), title="Not deleted", severity="error")
+                self.notify("; ".join(failed), title="Not deleted", severity="error", markup=False)
             else:
-                self.notify(f"deleted {len(targets)} run(s)")
+                self.notify(f"deleted {len(targets)} run(s)", markup=False)
 
         what = (f"the {len(targets)} selected run(s)" if self.selected
                 else "the run under the cursor")
@@ -896,7 +897,7 @@ class RunsScreen(Screen["Any"]):
         """Write the selected runs' (or the cursor run's) per-epoch metrics to a CSV file."""
         targets = self._targets()
         if not targets:
-            self.notify("select runs with space first", severity="warning")
+            self.notify("select runs with space first", severity="warning", markup=False)
             return
         dest = Path(path) if path else self.export_dir / f"tuidl-runs-{self._stamp()}.csv"
         try:
@@ -906,7 +907,7 @@ class RunsScreen(Screen["Any"]):
             return
         self.last_export = dest
         self.notify(f"wrote {n} rows of {len(targets)} run(s) to {dest} "
-                    "(epoch column 0-based, as in Keras's CSVLogger)", title="CSV exported")
+                    "(epoch column 0-based, as in Keras's CSVLogger)", title="CSV exported", markup=False)
 
     def action_screenshot(self) -> None:
         """Save an SVG screenshot of the screen."""
@@ -918,7 +919,7 @@ class RunsScreen(Screen["Any"]):
                                  title="Screenshot failed"))
             return
         self.last_export = Path(path)
-        self.notify(f"saved {path}", title="Screenshot")
+        self.notify(f"saved {path}", title="Screenshot", markup=False)
 
     last_export: Path | None = None
     """The file the last export wrote (for tests and the status line)."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual.css.query import NoMatches
 from textual import on
 from textual.app import ComposeResult
@@ -39,6 +40,7 @@ from tuidl.core.catalog import (
     ACTIVATIONS, INITIALIZER_CLASSES, REGULARIZER_CLASSES, ArgInfo, format_arg, format_ref, parse_arg,
     parse_ref,
 )
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.typeahead import TypeAhead
 
 __all__ = ["ArgButton", "ArgForm", "ArgInput", "ArgSelect", "OnOff", "CUSTOM"]
@@ -176,7 +178,7 @@ class ArgForm(Vertical):
                                classes="arg-custom" + ("" if custom else " -hidden"))
             yield Static("", id=f"err-{arg.name}", classes="arg-error -empty")
 
-    def _select_options(self, arg: ArgInfo, value: Any) -> tuple[list[tuple[str, Any]], Any]:
+    def _select_options(self, arg: ArgInfo, value: Any) -> tuple[list[tuple[Text, Any]], Any]:
         """``(options, current)`` of the Select for a choice/activation/component argument."""
         if arg.kind in ("choice", "activation"):
             names = arg.choices if arg.kind == "choice" else ACTIVATIONS
@@ -184,14 +186,14 @@ class ArgForm(Vertical):
             current = value if value is not None else (Select.NULL if blank else arg.default)
             if current is not Select.NULL and current not in names:
                 names = (*names, current)
-            return [(n, n) for n in names], current
+            return [(plain(n), n) for n in names], current  # a value from a file may hold "[...]"
         family = arg.kind + "s"
         names = list(self.components.get(family, []))
-        options: list[tuple[str, Any]] = [(n, n) for n in names] + [("custom…", CUSTOM)]
+        options: list[tuple[Text, Any]] = [(plain(n), n) for n in names] + [(plain("custom…"), CUSTOM)]
         if isinstance(value, str):
             current = value
             if value not in names:
-                options.insert(0, (f"{value} (unknown)", value))
+                options.insert(0, (plain(f"{value} (unknown)"), value))
         elif value is None:
             current = Select.NULL
         else:
@@ -266,7 +268,7 @@ class ArgForm(Vertical):
     # -- helpers --------------------------------------------------------------------------
     def _error(self, name: str, text: str) -> None:
         err = self.query_one(f"#err-{name}", Static)
-        err.update(text)
+        err.update(plain(text))  # it quotes what was typed: data, not markup
         err.set_class(not text, "-empty")
 
     def _set_invalid(self, name: str, text: str, message: str) -> None:

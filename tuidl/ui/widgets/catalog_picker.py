@@ -19,6 +19,7 @@ from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from tuidl.core.catalog import LAYERS
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.typeahead import TypeAhead
 
 __all__ = ["CatalogPicker", "NamePrompt", "PresetPicker", "SavePrompt", "SearchPicker"]
@@ -80,7 +81,7 @@ class SearchPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text)
+            yield Label(plain(self.title_text))
             yield SearchInput(placeholder=self.placeholder, id="search", compact=True)
             yield OptionList(*self._options(""), id="options")
 
@@ -181,7 +182,7 @@ class NamePrompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text)
+            yield Label(plain(self.title_text))
             yield PromptInput(self.value, id="name", compact=True)
             yield Label("", id="name-error")
 
@@ -195,7 +196,7 @@ class NamePrompt(ModalScreen[str | None]):
         if callable(self._validate):
             problem = self._validate(text)
             if problem:
-                self.query_one("#name-error", Label).update(str(problem))
+                self.query_one("#name-error", Label).update(plain(problem))
                 return
         self.dismiss(text)
 
@@ -236,7 +237,7 @@ class SavePrompt(ModalScreen[tuple[str, str] | None]):
             yield PromptInput(self.name_value, id="save-name", compact=True)
             yield Label("description:")
             yield PromptInput(self.description, id="save-description", compact=True)
-            yield Label(self.note, classes="note")
+            yield Label(plain(self.note), classes="note")
             yield Label("", id="save-error")
 
     def on_mount(self) -> None:
@@ -250,7 +251,7 @@ class SavePrompt(ModalScreen[tuple[str, str] | None]):
         if callable(self._validate):
             problem = self._validate(name)
             if problem:
-                self.query_one("#save-error", Label).update(str(problem))
+                self.query_one("#save-error", Label).update(plain(problem))
                 self.set_focus(self.query_one("#save-name", Input))
                 return
         self.dismiss((name, description))

@@ -39,6 +39,7 @@ from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
 from tuidl.core.spec import (
     FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_FEATURES, PLAYGROUND_REGRESSION, DataOptions, DataSpec,
 )
+from tuidl.ui.text import plain
 
 __all__ = [
     "BUNDLED", "DataForm", "FieldInfo", "GROUPS", "KERAS_CACHE", "PLAYGROUND", "REGRESSION_SETS",
@@ -449,7 +450,7 @@ class DataForm(Vertical):
         if not self.is_mounted:
             return
         for w in self.query(f"#err-df-{path.replace('.', '-')}").results(Static):
-            w.update(text)
+            w.update(plain(text))  # it quotes what was typed
             w.set_class(not text, "-empty")
 
     def clear_errors(self) -> None:

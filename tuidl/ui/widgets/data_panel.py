@@ -283,7 +283,7 @@ def render_summary(info: dict[str, Any]) -> RenderableType:
     if info.get("class_weight"):
         rows.append(("Class weight", ", ".join(f"{k}: {v:.3g}" for k, v in list(info["class_weight"].items())[:10])))
     for k, v in rows:
-        grid.add_row(k, v)
+        grid.add_row(k, Text(v))  # a str cell is read as markup: names and paths come from files
     return grid
 
 

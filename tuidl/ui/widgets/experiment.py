@@ -22,6 +22,7 @@ from tuidl.core.events import Summary
 from tuidl.core.spec import Experiment, KerasRef
 from tuidl.core.text import plural
 from tuidl.ui.messages import ExperimentChanged
+from tuidl.ui.text import plain, styled
 
 __all__ = ["ExperimentPanel", "Pickers", "component_name", "layer_overrides", "shared_value"]
 
@@ -107,20 +108,21 @@ class ExperimentPanel(Vertical):
 
     def show_experiment(self, exp: Experiment) -> None:
         """Show what the spec says (before the engine has summarized it)."""
-        self.border_title = exp.name
+        self.border_title = plain(exp.name)
         self._exp = exp
         self._shown_summary = None
         table = self.query_one("#layers", DataTable)
         table.clear()
         names = layer_names(exp.model.layers)
         for i, layer in enumerate(exp.model.layers):
-            table.add_row(names[i], layer.class_name, "…", "…", key=str(i))
+            table.add_row(plain(names[i]), plain(layer.class_name), "…", "…", key=str(i))
         self.query_one("#totals", Static).update("params … (engine summarizing)")
         opt = component_name(exp.compile.optimizer)
         loss = component_name(exp.compile.loss)
-        self.query_one("#compile-line", Static).update(
-            f"optimizer [b]{opt}[/b] · {plural(exp.fit.epochs, 'epoch')} · batch {exp.fit.batch_size}\nloss [b]{loss}[/b]")
-        self.query_one("#data-line", Static).update(f"data [b]{exp.data.name}[/b] (loading…)")
+        self.query_one("#compile-line", Static).update(styled(
+            "optimizer ", (opt, "bold"), f" · {plural(exp.fit.epochs, 'epoch')} · batch {exp.fit.batch_size}\n"
+            "loss ", (loss, "bold")))
+        self.query_one("#data-line", Static).update(styled("data ", (exp.data.name, "bold"), " (loading…)"))
         self.query_one("#findings", Static).update("")
 
     def show_summary(self, summary: Summary) -> None:
@@ -132,26 +134,27 @@ class ExperimentPanel(Vertical):
         self._shown_summary = key
         table = self.query_one("#layers", DataTable)
         table.clear()
-        table.add_row("input", "", _shape(summary.input_shape), "", key="input")
+        table.add_row("input", "", plain(_shape(summary.input_shape)), "", key="input")
         for row in summary.rows:
-            table.add_row(row.name, row.class_name, _shape(row.output_shape), f"{row.params:,}",
-                          key=str(row.index))
+            table.add_row(plain(row.name), plain(row.class_name), plain(_shape(row.output_shape)),
+                          f"{row.params:,}", key=str(row.index))
         layers = self._exp.model.layers if self._exp is not None else []
         names = layer_names(layers)
         for i in range(len(summary.rows), len(layers)):  # layers the engine could not build: still listed
-            table.add_row(names[i], layers[i].class_name, "?", "?", key=str(i))
+            table.add_row(plain(names[i]), plain(layers[i].class_name), "?", "?", key=str(i))
         if len(summary.rows) < len(layers):
-            totals = "params [b]?[/b] · the model does not build (see below; b opens the builder)"
+            totals = styled("params ", ("?", "bold"), " · the model does not build (see below; b opens the builder)")
         else:
-            totals = f"params [b]{summary.total_params:,}[/b] · non-trainable {summary.non_trainable_params:,}"
+            totals = styled("params ", (f"{summary.total_params:,}", "bold"),
+                            f" · non-trainable {summary.non_trainable_params:,}")
         self.query_one("#totals", Static).update(totals)
         d = summary.data or {}
         if d:
-            line = f"data [b]{d.get('name', '?')}[/b] {_shape(d.get('input_shape'))} {d.get('x_dtype', '')}"
+            rest = f" {_shape(d.get('input_shape'))} {d.get('x_dtype', '')}"
             if d.get("n_classes"):
-                line += f" · {d['n_classes']} classes"
-            line += f" · train {d.get('n_train', '?')} · val {d.get('n_val', '?')}"
-            self.query_one("#data-line", Static).update(line)
+                rest += f" · {d['n_classes']} classes"
+            rest += f" · train {d.get('n_train', '?')} · val {d.get('n_val', '?')}"
+            self.query_one("#data-line", Static).update(styled("data ", (str(d.get("name", "?")), "bold"), rest))
         self.show_findings([(f.severity, f.message, f.hint) for f in summary.findings])
 
     def show_findings(self, items: list[tuple[str, str, str]]) -> None:
@@ -164,7 +167,7 @@ class ExperimentPanel(Vertical):
         if len(ordered) > self.MAX_FINDINGS:
             lines.append(f"… {len(ordered) - self.MAX_FINDINGS} more (b: the builder lists them all)")
         widget = self.query_one("#findings", Static)
-        widget.update("\n".join(lines))
+        widget.update(plain("\n".join(lines)))  # engine messages: "[T=DT_FLOAT]" is data
         widget.set_class(any(s == "error" for s, _, _ in items), "-error")
 
 
@@ -198,7 +201,7 @@ class Pickers(Horizontal):
     def compose(self) -> ComposeResult:
         for family, label, prompt, tooltip in self.FAMILIES:
             yield Label(label)
-            select: Select[str] = Select([(n, n) for n in self._presets.get(family, [])], prompt=prompt,
+            select: Select[str] = Select([(plain(n), n) for n in self._presets.get(family, [])], prompt=prompt,
                                          compact=True, id=f"pick-{family}", allow_blank=True)
             select.tooltip = tooltip
             yield select

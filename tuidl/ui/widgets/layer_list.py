@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from tuidl.core.events import Finding, LayerRow
 from tuidl.core.spec import LayerSpec
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.typeahead import TypeAhead
 
 __all__ = ["LayerList", "brief"]
@@ -91,7 +92,7 @@ class LayerList(TypeAhead, DataTable):
                 sev.get(i, ""), Text(" "))
             mark.append(f"{i + 1:>3}")
             label = Text.assemble(f" {layer.class_name} ", (brief(layer), "dim"))
-            shape = " " + (_shape(row.output_shape) if row is not None else "…" if rows is None else "?")
+            shape = plain(" " + (_shape(row.output_shape) if row is not None else "…" if rows is None else "?"))
             params = f"{row.params:,}" if row is not None else ""
             self.add_row(mark, label, shape, Text(params, justify="right"), key=str(i))
         if layers:

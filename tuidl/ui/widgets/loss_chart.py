@@ -40,6 +40,7 @@ from textual.widgets import Sparkline, Static
 from textual_plotext.plot import Plot
 
 from tuidl.core.history import RunHistory, prepare_series
+from tuidl.ui.text import plain
 
 __all__ = ["LossChart"]
 
@@ -366,7 +367,7 @@ class LossChart(Container):
         small = w < self.MIN_SIZE[0] or h < self.MIN_SIZE[1]
         self.set_class(small, "-small")
         if small:
-            self.query_one("#chart-summary", Static).update(self.summary_text(), layout=False)
+            self.query_one("#chart-summary", Static).update(plain(self.summary_text()), layout=False)
             spark = self.spark_values(w)
             self.set_class(len(spark) > 1, "-spark")
             self.query_one("#chart-spark", Sparkline).data = spark

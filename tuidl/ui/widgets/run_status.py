@@ -11,6 +11,8 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
+from tuidl.ui.text import plain
+
 __all__ = ["EpochLine", "StatusLine", "TrainProgress", "STATES", "format_epoch_line"]
 
 STATES = ("loading", "ready", "training", "stopping", "completed", "stopped", "failed", "diverged", "dead")
@@ -22,7 +24,8 @@ class StatusLine(Static):
     """One line: what the engine and the current run are doing.
 
     Set with :meth:`set_state`; ``state`` is one of :data:`STATES` and ``text``
-    is shown as is (e.g. ``"training 20250101-120000-digits-mlp-ab12"``), on one
+    is shown as is, never read as markup (e.g. ``"training 20250101-120000-digits-mlp-ab12"``,
+    or an engine error holding ``[T=DT_FLOAT]``), on one
     line: what does not fit is cut with ``…`` (it used to wrap, and a narrow
     terminal showed only its first word).
     """
@@ -41,7 +44,7 @@ class StatusLine(Static):
         for s in STATES:
             self.set_class(s == state, f"-{s}")
         self.state = state
-        self.update(text, layout=False)  # one line, fixed size: repaint only
+        self.update(plain(text), layout=False)  # one line, fixed size: repaint only
 
     @property
     def text(self) -> str:

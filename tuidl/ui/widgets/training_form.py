@@ -1,9 +1,13 @@
 """Compile and fit settings of the builder: optimizer, schedule, loss, metrics, fit, callbacks.
 
 The form shows an :class:`~tuidl.core.spec.Experiment` and, on every checked
-edit, posts :class:`TrainingForm.Changed` with the whole edited experiment
-(messages up; the screen decides to keep it). What it writes is Keras's own
-serialized form:
+edit, posts :class:`TrainingForm.Changed` with the edited settings (messages
+up; the screen decides to keep them). The form owns only ``compile``, ``fit``
+and ``data.validation_split``: the message carries those and nothing else, and
+the screen puts them into *its* current experiment, so a form whose copy of
+the experiment is older than the screen's (a layer edited since) can never
+bring old layers back (issue 8). What it writes is Keras's own serialized
+form:
 
 * an optimizer preset stays a name (``"adam"``) until one of its fields is
   edited; then it becomes ``{class_name, config}`` with the preset's values;
@@ -28,10 +32,11 @@ from tuidl.core.catalog import CALLBACKS, LOSS_INFO, METRIC_CHOICES, OPTIMIZERS,
 from tuidl.core.errors import TuidlError
 from tuidl.core.presets import resolve_component
 from tuidl.core.spec import Experiment, from_dict
+from tuidl.ui.text import plain
 from tuidl.ui.widgets.arg_form import ArgForm, ArgSelect, OnOff
 from tuidl.ui.widgets.typeahead import TypeAhead
 
-__all__ = ["TrainingForm", "FIT_ARGS"]
+__all__ = ["TrainingForm", "FIT_ARGS", "settings_of", "with_settings"]
 
 FIT_ARGS: tuple[ArgInfo, ...] = (
     ArgInfo("epochs", "int", 10, 1, 100_000, help="passes over the training data"),
@@ -43,6 +48,34 @@ FIT_ARGS: tuple[ArgInfo, ...] = (
 """The fit settings the form edits (``validation_split`` lives in ``[data]``)."""
 
 NO_SCHEDULE = "none"
+
+
+def settings_of(exp: Experiment) -> dict[str, Any]:
+    """The parts of ``exp`` that the form edits: ``{"compile", "fit", "validation_split"}``."""
+    data = exp.model_dump(mode="python")
+    return {"compile": data["compile"], "fit": data["fit"], "validation_split": data["data"]["validation_split"]}
+
+
+def with_settings(exp: Experiment, settings: dict[str, Any]) -> Experiment:
+    """``exp`` with the form's ``settings`` (see :func:`settings_of`) put in; everything else
+    (the layers above all) is ``exp``'s own. Validated as a whole; keeps ``exp.source``.
+
+    Raises:
+        pydantic.ValidationError: the combination is not a valid experiment.
+    """
+    data = exp.model_dump(mode="python")
+    data["compile"] = settings["compile"]
+    data["fit"] = settings["fit"]
+    data["data"]["validation_split"] = settings["validation_split"]
+    out = Experiment.model_validate(data)
+    out._source = exp.source
+    return out
+
+
+def component_label(value: Any) -> str:
+    """A loss or optimizer as a Select prompt: its name or class name only (validated against
+    tuidl's registry, so free of markup; a Select's prompt is read as markup)."""
+    return value if isinstance(value, str) else str(getattr(value, "class_name", "custom"))
 
 
 class MetricsList(TypeAhead, SelectionList[str]):
@@ -71,11 +104,14 @@ class TrainingForm(Vertical):
     """
 
     class Changed(Message):
-        """The edited experiment; ``key`` names the field (for undo coalescing)."""
+        """Edited settings: ``settings`` holds exactly the parts the form owns, validated —
+        ``{"compile": {...}, "fit": {...}, "validation_split": float}`` (as
+        ``Experiment.model_dump(mode="python")`` writes them); ``key`` names the field
+        (for undo coalescing). Apply them with :func:`with_settings`."""
 
-        def __init__(self, exp: Experiment, key: str) -> None:
+        def __init__(self, settings: dict[str, Any], key: str) -> None:
             super().__init__()
-            self.exp = exp
+            self.settings = settings
             self.key = key
 
     def __init__(self, exp: Experiment, optimizer_presets: list[str], *, id: str | None = None) -> None:
@@ -103,9 +139,9 @@ class TrainingForm(Vertical):
         exp = self.exp
         opt = self._optimizer()
         preset = exp.compile.optimizer if isinstance(exp.compile.optimizer, str) else None
-        options = [(n, n) for n in self.optimizer_presets]
+        options = [(plain(n), n) for n in self.optimizer_presets]  # user preset names: data
         if preset is None:
-            options.insert(0, (f"edited {opt['class_name']}", "__inline__"))
+            options.insert(0, (plain(f"edited {opt['class_name']}"), "__inline__"))
         yield Static("", id="training-error", classes="-empty")
         yield Label("Optimizer", classes="section")
         with Horizontal(classes="row"):
@@ -118,7 +154,7 @@ class TrainingForm(Vertical):
             args = tuple(a for a in info.args if not (sched and a.name == "learning_rate"))
             yield ArgForm(args, opt["config"], form_id="optimizer", id="optimizer-form")
         else:
-            yield Label(f"{opt['class_name']}: edit in the TOML file", classes="dim")
+            yield Label(plain(f"{opt['class_name']}: edit in the TOML file"), classes="dim")
         yield Label("Learning-rate schedule", classes="section")
         with Horizontal(classes="row"):
             yield Label("schedule")
@@ -134,7 +170,8 @@ class TrainingForm(Vertical):
             yield Label("loss")
             name = linfo.name if linfo else None
             yield ArgSelect([(i.name, i.name) for i in LOSS_INFO.values()], value=name or Select.NULL,
-                         allow_blank=name is None, prompt=str(exp.compile.loss), id="loss", compact=True)
+                         allow_blank=name is None, prompt=component_label(exp.compile.loss), id="loss",
+                         compact=True)
         with Horizontal(classes="row"):
             yield Label("from_logits")
             yield OnOff(logits, id="from-logits", disabled=not (linfo and linfo.from_logits),
@@ -159,14 +196,14 @@ class TrainingForm(Vertical):
         try:
             exp = from_dict(data, origin="builder")
         except TuidlError as e:
-            self.query_one("#training-error", Static).update(e.message)
+            self.query_one("#training-error", Static).update(plain(e.message))
             self.query_one("#training-error").remove_class("-empty")
             return
         self.query_one("#training-error", Static).update("")
         self.query_one("#training-error").add_class("-empty")
         exp._source = self.exp.source
         self.exp = exp
-        self.post_message(self.Changed(exp, key))
+        self.post_message(self.Changed(settings_of(exp), key))
 
     def _data(self) -> dict[str, Any]:
         return self.exp.model_dump(mode="python")
