@@ -317,7 +317,7 @@ def _error_dict(e: BaseException, has_run_dir: bool = True) -> dict[str, str]:
     from tuidl.engine.build import keras_message
 
     hint = ("see engine.log in the run folder for details" if has_run_dir else
-            "the run never started, so no run folder or engine.log was written; `tuidl check` shows the model")
+            "the run never started, so nothing was written; `tuidl check` shows the experiment's problems")
     return TrainError(f"{type(e).__name__}: {keras_message(e)}", hint=hint).to_dict()
 
 
