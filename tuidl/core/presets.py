@@ -87,7 +87,7 @@ def resolve_experiment_path(name_or_path: str | Path) -> Path:
     text = str(name_or_path)
     if not text.strip():
         raise PresetError(f"the preset argument is empty ({text!r}); give a preset name or a .toml file",
-                          hint="known presets: " + ", ".join(sorted(experiment_presets())))
+                          title="No experiment given", hint="known presets: " + ", ".join(sorted(experiment_presets())))
     p = Path(name_or_path)
     if p.suffix == ".toml" or os.path.lexists(p) or os.sep in text:
         problem = path_problem(p, "file")
