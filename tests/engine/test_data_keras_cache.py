@@ -272,3 +272,19 @@ def test_probe_gives_up_on_a_hanging_lookup(monkeypatch: pytest.MonkeyPatch) -> 
         release.set()
     assert time.monotonic() - t0 < 3
     assert why == "storage.googleapis.com cannot be reached (no answer within 0.2 s)"
+
+
+def test_cached_npz_with_a_huge_header_is_refused_before_allocating(keras_home: Path) -> None:
+    """A cached mnist.npz whose x_train header claims 2**60 values: refused from the header, no MemoryError."""
+    import io
+    import zipfile
+
+    from numpy.lib import format as npf
+
+    buf = io.BytesIO()
+    npf.write_array_header_1_0(buf, {"descr": "|u1", "fortran_order": False, "shape": (2**40, 2**10, 2**10)})
+    with zipfile.ZipFile(keras_home / "mnist.npz", "w") as z:
+        z.writestr("x_train.npy", buf.getvalue() + b"\0" * 64)
+    with pytest.raises(DataError) as e:
+        load_data(DataSpec(name="mnist"), seed=0)
+    assert "mnist.npz array 'x_train'" in e.value.message and "header says shape" in e.value.message

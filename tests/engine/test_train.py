@@ -192,7 +192,8 @@ def test_build_error_is_reported_not_raised_and_writes_nothing(runs_dir: Path):
     assert result.run_id == "" and result.run_dir is None
     (failed,) = rec.events
     assert isinstance(failed, RunFailed) and failed.kind == "build" and failed.run_id == ""
-    assert "model.layers[0] (conv2d, Conv2D)" in failed.message and failed.hint
+    # tuidl's own rule refuses it (before Keras builds anything), naming the layer 1-based as `tuidl check` does
+    assert "layer 1 conv2d (Conv2D) kernel_size 9x9 is larger than its input" in failed.message and failed.hint
     assert list(runs_dir.iterdir()) == []  # a run that never started has no folder
 
 

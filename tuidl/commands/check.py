@@ -115,6 +115,16 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
     except TuidlError as e:
         print(f"{target}: error: {e}", file=out)
         return False
+    from tuidl.engine.checks import size_errors
+
+    too_large = size_errors(exp, ds)  # refused before Keras would allocate the weights
+    if too_large:
+        print(f"{exp.name} ({target}) · data {exp.data.name}: {len(ds.x_train)} train / {len(ds.x_val)} "
+              "validation samples", file=out)
+        for f in too_large:
+            print(f"{target}: {format_finding(f)}", file=out)
+        print(f"{len(too_large)} error(s), 0 warning(s): training is blocked until the errors are fixed", file=out)
+        return False
     with _quiet():
         from tuidl.engine.build import summarize
 

@@ -132,6 +132,11 @@ class Progress:
         if isinstance(ev, RunStarted):
             self.epochs = ev.epochs
             s = ev.summary
+            if s is not None and s.findings:  # the same pre-flight warnings `tuidl check` prints, before training
+                from tuidl.core.checks import format_finding
+
+                for f in s.findings:
+                    self.out.write(format_finding(f) + "\n")
             params = f", {s.total_params:,} params" if s is not None else ""
             self.write(f"run {ev.run_id}: {plural(ev.epochs, 'epoch')} x "
                        f"{plural(ev.steps_per_epoch, 'batch', 'batches')}{params}\n")
@@ -260,13 +265,16 @@ def main(args: argparse.Namespace) -> int:
             print("tuidl: the tensorboard package is not installed (pip install 'tuidl[tensorboard]'); "
                   "training without TensorBoard files", file=sys.stderr)
     with capture_native_stderr() as captured:
-        code, run_dir = _run(exp, root, tensorboard)
+        code, run_dir = _run(exp, root, tensorboard, target=args.preset)
         _append_log(captured, run_dir)
     return code
 
 
-def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | None]:
-    """Train with progress output; returns (exit code, run folder)."""
+def _run(exp: Any, root: Path, tensorboard: bool = False, target: str = "") -> tuple[int, Path | None]:
+    """Train with progress output; returns (exit code, run folder).
+
+    ``target`` (the preset argument) is named in the message of a run refused before training.
+    """
     from tuidl.engine.train import Control, train
 
     extra = []
@@ -303,10 +311,13 @@ def _run(exp: Any, root: Path, tensorboard: bool = False) -> tuple[int, Path | N
         _print_err(f"diverged after {plural(result.epochs_done, 'finished epoch')} (loss became non-finite){where}")
         return 1, result.run_dir
     err = result.error or {}
+    bad_input = err.get("kind") in BAD_INPUT_KINDS
+    subject = f"{target}: " if bad_input and target else ""  # which experiment was refused
     # the message quotes files and Keras (whose own text holds escape codes): printable only
-    _print_err(printable(f"tuidl: {err.get('title', 'Training failed')}: {err.get('message', '')}", lines=True))
+    _print_err(printable(f"tuidl: {subject}{err.get('title', 'Training failed')}: {err.get('message', '')}",
+                         lines=True))
     if err.get("hint"):
         _print_err(printable(f"  hint: {err['hint']}", lines=True))
     if result.run_dir is not None:  # a run that never started has no folder (nothing was written)
         _print_err(f"run folder: {result.run_dir}")
-    return (2 if err.get("kind") in BAD_INPUT_KINDS else 1), result.run_dir
+    return (2 if bad_input else 1), result.run_dir

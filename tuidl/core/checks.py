@@ -24,7 +24,8 @@ errors
     one unit; softmax with binary crossentropy; ``from_logits`` not matching the
     output activation; integer labels with categorical crossentropy and one-hot
     labels with sparse categorical crossentropy; a classification loss on
-    regression targets.
+    regression targets; a layer (or the model) whose estimated training memory
+    exceeds the budget (:func:`size_findings`).
 warnings
     zeros / constant kernel initializer on a hidden layer; relu (or another
     non-negative activation) on a regression output; learning rate 0; sigmoid
@@ -48,6 +49,7 @@ from tuidl.core.catalog import (
 from tuidl.core.errors import TuidlError
 from tuidl.core.events import Finding, Summary
 from tuidl.core.presets import COMPONENT_KEYS, resolve_component
+from tuidl.core.safeio import fmt_bytes, memory_budget
 from tuidl.core.spec import Experiment, LayerSpec
 
 ERROR = "error"
@@ -324,6 +326,63 @@ def infer_shapes(layers: Sequence[LayerSpec], input_shape: Shape) -> list[Inferr
             r = Inferred(None, problem=f"has arguments that cannot be used: {e}", hint="fix the arguments")
         out.append(r)
         shape = r.output_shape
+    return out
+
+
+# --- size ---------------------------------------------------------------------------------
+
+BYTES_PER_PARAM = 16
+"""Training memory per parameter: the float32 weight, its gradient and two float32 optimizer slots
+(Adam's first and second moments), 4 bytes each."""
+
+BYTES_PER_ACTIVATION = 8
+"""Training memory per output value of a layer and sample: the float32 value and its gradient."""
+
+
+def layer_memory(inferred: Inferred, batch_size: int) -> int:
+    """Estimated training memory of one layer in bytes: its parameters (:data:`BYTES_PER_PARAM`)
+    plus one batch of its outputs (:data:`BYTES_PER_ACTIVATION`)."""
+    outputs = math.prod(d or 1 for d in inferred.output_shape or ())
+    return inferred.params * BYTES_PER_PARAM + batch_size * outputs * BYTES_PER_ACTIVATION
+
+
+def size_findings(exp: Experiment, input_shape: Shape, names: Sequence[str] | None = None,
+                  inferred: Sequence[Inferred] | None = None) -> list[Finding]:
+    """Errors for a model too large to train here, found from the Keras-free estimate before Keras allocates.
+
+    Each layer's estimate (:func:`layer_memory`, shapes and parameter counts
+    from :func:`infer_shapes`) and the whole model's are compared with
+    :func:`tuidl.core.safeio.memory_budget`; a layer over it is named with its
+    parameters and bytes (``units = 2**40`` would otherwise end in
+    TensorFlow's own out-of-memory error, or take the machine down).
+
+    Returns:
+        error findings (field ``model.layers[i]``), or ``[]`` when it fits.
+    """
+    layers = exp.model.layers
+    if not layers:
+        return []
+    names = list(names) if names is not None and len(names) == len(layers) else layer_names(layers)
+    inferred = list(inferred) if inferred is not None else infer_shapes(layers, input_shape)
+    budget = memory_budget()
+    batch = exp.fit.batch_size
+    out: list[Finding] = []
+    total = 0
+    for i, r in enumerate(inferred):
+        if r.output_shape is None:
+            break
+        need = layer_memory(r, batch)
+        total += need
+        if need > budget:
+            out.append(Finding(ERROR, f"{where(i, names[i], layers[i].class_name)}: {r.params:,} parameters and "
+                                      f"output {fmt_shape(r.output_shape)} need about {fmt_bytes(need)} to train; "
+                                      f"at most {fmt_bytes(budget)} is allowed",
+                               "use fewer units, filters or a smaller kernel (the budget is half this machine's "
+                               "memory, or TUIDL_MEMORY_BUDGET bytes)", i, f"model.layers[{i}]"))
+    if not out and total > budget:
+        out.append(Finding(ERROR, f"the model needs about {fmt_bytes(total)} to train "
+                                  f"(batch_size = {batch}); at most {fmt_bytes(budget)} is allowed",
+                           "use fewer or smaller layers, or a smaller fit.batch_size", None, "model"))
     return out
 
 
@@ -647,6 +706,7 @@ def check(exp: Experiment, data: DataInfo | None,
         for i, r in enumerate(inferred):
             if r.problem:
                 c.add(ERROR, f"{c.at(i)} {r.problem}", r.hint, i, f"model.layers[{i}]")
+        c.items.extend(size_findings(exp, data.input_shape, names, inferred))
         if shapes is None or len(shapes) != len(layers):
             shapes = [r.output_shape for r in inferred]
         if all(s is not None for s in shapes):

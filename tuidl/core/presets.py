@@ -23,8 +23,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from tuidl.core.errors import PresetError, SpecError
-from tuidl.core.spec import Experiment, KerasRef, load, toml_repr
+from tuidl.core.safeio import path_problem
+from tuidl.core.spec import Experiment, KerasRef, load, problem_text, toml_repr
 
 Family = Literal["optimizers", "initializers", "regularizers"]
 FAMILIES: tuple[Family, ...] = ("optimizers", "initializers", "regularizers")
@@ -81,13 +84,19 @@ def resolve_experiment_path(name_or_path: str | Path) -> Path:
     Raises:
         PresetError: neither an existing file nor a known preset name.
     """
+    text = str(name_or_path)
+    if not text.strip():
+        raise PresetError(f"the preset argument is empty ({text!r}); give a preset name or a .toml file",
+                          title="No experiment given", hint="known presets: " + ", ".join(sorted(experiment_presets())))
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists() or os.sep in str(name_or_path):
-        if p.is_file():
+    if p.suffix == ".toml" or os.path.lexists(p) or os.sep in text:
+        problem = path_problem(p, "file")
+        if problem is None:
             return p
-        if p.exists():
-            raise PresetError(f"{p}: is a folder, not an experiment file")
-        raise PresetError(f"{p}: no such file", title="Experiment not found")
+        if problem == "does not exist":
+            raise PresetError(f"{p}: no such file", title="Experiment not found")
+        raise PresetError(f"{p}: {problem}; an experiment is a .toml file", title="Not an experiment file",
+                          hint="give a preset name or the path of a .toml file")
     presets = experiment_presets()
     if str(name_or_path) in presets:
         return presets[str(name_or_path)].path
@@ -123,8 +132,10 @@ def _read_family(path: Path, family: str) -> dict[str, KerasRef]:
                               title="Invalid preset file")
         try:
             out[name] = KerasRef.model_validate(table)
-        except Exception as e:  # pydantic ValidationError
-            raise PresetError(f"{path}: [{name}]: {e}", title="Invalid preset file") from None
+        except ValidationError as e:
+            problems = "; ".join(f"{'.'.join(map(str, x['loc'])) or name}: {problem_text(x)}"
+                                 for x in e.errors(include_url=False))
+            raise PresetError(f"{path}: [{name}]: {problems}", title="Invalid preset file") from None
     return out
 
 

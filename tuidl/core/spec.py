@@ -43,11 +43,28 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError,
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, Strict, ValidationError,
                       ValidationInfo, field_validator, model_serializer)
 
-from tuidl.core.catalog import LAYERS
+from tuidl.core.catalog import LAYERS, OPTIMIZERS
 from tuidl.core.errors import SpecError
+from tuidl.core.safeio import nested_depth_problem, path_problem, read_regular_file
+
+MAX_SPEC_BYTES = 4 * 1024 * 1024
+"""Largest experiment file read (bytes); the built-in presets are about 1 KiB."""
+
+MAX_NESTING = 32
+"""Deepest nesting of tables and lists in an experiment (a schedule inside an optimizer is 6 deep)."""
+
+MAX_SEED = 2**32 - 1
+"""Largest ``fit.seed``: ``keras.utils.set_random_seed`` and NumPy's legacy seeding take 32-bit seeds."""
+
+StrictInt = Annotated[int, Strict()]
+"""An integer field that refuses ``3.0``, ``"3"`` and ``true`` (pydantic's lax mode would take them)."""
+StrictFloat = Annotated[float, Strict()]
+"""A number field that refuses ``"0.2"`` and ``true`` (integers are numbers and are taken)."""
+StrictBool = Annotated[bool, Strict()]
+"""A boolean field that refuses ``"yes"``, ``"true"`` and ``1``."""
 
 def _not_bool(value: Any) -> Any:
     """Refuse ``true``/``false`` where a number is meant (pydantic would read ``true`` as 1)."""
@@ -191,24 +208,24 @@ class DataOptions(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    n_samples: int | None = Field(default=None, ge=10, le=1_000_000)
-    noise: float | None = Field(default=None, ge=0.0, le=0.5)
+    n_samples: StrictInt | None = Field(default=None, ge=10, le=1_000_000)
+    noise: StrictFloat | None = Field(default=None, ge=0.0, le=0.5)
     features: list[str] | None = Field(default=None, min_length=1)
-    subset: int | None = Field(default=None, ge=1)
+    subset: StrictInt | None = Field(default=None, ge=1)
     scaling: Literal["none", "minmax", "standardize"] | None = None
     target_scaling: Literal["none", "minmax", "standardize"] | None = None
     class_weight: Literal["none", "balanced"] | None = None
     task: Literal["classification", "regression"] | None = None
-    remap_labels: bool | None = None
+    remap_labels: StrictBool | None = None
     columns: list[str] | None = Field(default=None, min_length=1)
     impute: Literal["mean", "median", "most_frequent", "drop"] | None = None
-    image_size: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    image_size: list[StrictInt] | None = Field(default=None, min_length=2, max_length=2)
     color_mode: Literal["rgb", "grayscale"] | None = None
-    num_words: int | None = Field(default=None, ge=10, le=1_000_000)
-    maxlen: int | None = Field(default=None, ge=1, le=100_000)
+    num_words: StrictInt | None = Field(default=None, ge=10, le=1_000_000)
+    maxlen: StrictInt | None = Field(default=None, ge=1, le=100_000)
     label_mode: Literal["fine", "coarse"] | None = None
     version: Literal["large", "small"] | None = None
-    download: bool | None = None
+    download: StrictBool | None = None
 
     @field_validator("features")
     @classmethod
@@ -244,7 +261,7 @@ class DataSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(default="digits", min_length=1)
-    validation_split: Annotated[float, Number] = Field(default=0.2, ge=0.0, lt=1.0)
+    validation_split: Annotated[StrictFloat, Number] = Field(default=0.2, ge=0.0, lt=1.0)
     path: str | None = Field(default=None, validate_default=True)
     target: str | None = Field(default=None, validate_default=True)
     options: DataOptions = Field(default_factory=DataOptions)
@@ -336,6 +353,13 @@ class CompileSpec(BaseModel):
                 f"unknown loss class {toml_repr(v.class_name)}; allowed: {', '.join(LOSS_CLASSES.values())}")
         return v
 
+    @field_validator("optimizer")
+    @classmethod
+    def _known_optimizer(cls, v: Component) -> Component:
+        if isinstance(v, KerasRef) and v.class_name not in OPTIMIZERS:
+            raise ValueError(f"unknown optimizer class {toml_repr(v.class_name)}; allowed: {', '.join(OPTIMIZERS)}")
+        return v
+
     @field_validator("metrics")
     @classmethod
     def _known_metrics(cls, v: list[str]) -> list[str]:
@@ -351,7 +375,8 @@ class FitSpec(BaseModel):
     Attributes:
         epochs: number of passes over the training data, >= 1.
         batch_size: samples per gradient step, >= 1.
-        seed: seeds ``keras.utils.set_random_seed`` and the data split.
+        seed: seeds ``keras.utils.set_random_seed`` and the data split, 0 to
+            :data:`MAX_SEED` (32 bits).
         callbacks: extra Keras callbacks as ``{class_name, config}``, built by
             the engine as ``keras.callbacks.<class_name>(**config)``:
             ``EarlyStopping`` (monitor, patience, min_delta,
@@ -370,9 +395,9 @@ class FitSpec(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    epochs: Annotated[int, Number] = Field(default=10, ge=1, le=100_000)
-    batch_size: Annotated[int, Number] = Field(default=32, ge=1, le=1_000_000)
-    seed: Annotated[int, Number] = Field(default=0, ge=0)
+    epochs: Annotated[StrictInt, Number] = Field(default=10, ge=1, le=100_000)
+    batch_size: Annotated[StrictInt, Number] = Field(default=32, ge=1, le=1_000_000)
+    seed: Annotated[StrictInt, Number] = Field(default=0, ge=0, le=MAX_SEED)
     callbacks: list[KerasRef] = Field(default_factory=lambda: [KerasRef(class_name="TerminateOnNaN")])
 
 
@@ -549,20 +574,97 @@ def format_loc(loc: tuple[Any, ...] | list[Any]) -> str:
     return out
 
 
+_UNION_TAGS = ("str", "KerasRef")
+
+
+def _model_at(loc: list[Any]) -> type[BaseModel] | None:
+    """The pydantic model class that holds the field at ``loc`` (list indexes and union tags skipped)."""
+    parents: dict[tuple[str, ...], type[BaseModel]] = {
+        (): Experiment, ("data",): DataSpec, ("data", "options"): DataOptions, ("model",): ModelSpec,
+        ("model", "layers"): LayerSpec, ("compile",): CompileSpec, ("compile", "optimizer"): KerasRef,
+        ("compile", "loss"): KerasRef, ("fit",): FitSpec, ("fit", "callbacks"): KerasRef,
+    }
+    names = tuple(p for p in loc[:-1] if isinstance(p, str) and p not in _UNION_TAGS and "[" not in p)
+    return parents.get(names)
+
+
+def _bounds(loc: list[Any]) -> str:
+    """`` >= 1 and <= 100000`` from the constraints of the field at ``loc``; ``""`` when it has none."""
+    model = _model_at(loc)
+    name = next((p for p in reversed(loc) if isinstance(p, str) and p not in _UNION_TAGS and "[" not in p), None)
+    info = model.model_fields.get(name) if model is not None and name else None
+    if info is None:
+        return ""
+    out = []
+    for m in info.metadata:
+        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            v = getattr(m, attr, None)
+            if v is not None:
+                out.append(f"{sign} {v:,}" if isinstance(v, int) and abs(v) >= 10_000 else f"{sign} {v}")
+    return (" " + " and ".join(out)) if out else ""
+
+
+def problem_text(e: dict[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in tuidl's words: what is allowed.
+
+    Never pydantic's own text: the type of error picks a sentence, the field's
+    constraints (``ge``/``le`` ...) and the error's context fill it in, e.g.
+    ``"must be an integer >= 1 and <= 100,000 (not 3.0 or a string)"``,
+    ``"unknown field; allowed: name, validation_split, path, target, options"``.
+    """
+    t, ctx, loc = e["type"], e.get("ctx") or {}, list(e["loc"])
+    union = any(p in _UNION_TAGS or (isinstance(p, str) and "union[" in p) for p in loc)
+    if union and t in ("string_type", "model_type", "model_attributes_type", "dict_type"):
+        return "must be a preset name (a string) or a table { class_name = ..., config = {...} }"
+    if t == "value_error":
+        msg = str(e.get("msg", ""))
+        return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+    if t == "extra_forbidden":
+        model = _model_at(loc)
+        allowed = f"; allowed: {', '.join(model.model_fields)}" if model is not None else ""
+        return "unknown field" + allowed
+    if t == "missing":
+        return "is required"
+    bounds = _bounds(loc)
+    if t in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be an integer{bounds} (a whole number without quotes or a decimal point)"
+    if t in ("float_type", "float_parsing", "finite_number"):
+        return f"must be a {'finite ' if t == 'finite_number' else ''}number{bounds} (without quotes)"
+    if t in ("bool_type", "bool_parsing"):
+        return "must be true or false (without quotes)"
+    if t in ("string_type", "string_sub_type"):
+        return "must be a string (in quotes)"
+    if t in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+        return f"must be{bounds}" if bounds else "is out of range"
+    if t == "literal_error":
+        return f"must be one of {ctx.get('expected', '')}".rstrip()
+    if t in ("list_type", "tuple_type"):
+        return "must be a list [ ... ]"
+    if t in ("dict_type", "model_type", "model_attributes_type"):
+        return "must be a table { ... }"
+    if t == "too_short":
+        return f"must have at least {ctx.get('min_length', 1)} item(s)"
+    if t == "too_long":
+        return f"must have at most {ctx.get('max_length', '?')} item(s)"
+    if t == "string_too_short":
+        return "must not be empty" if ctx.get("min_length") == 1 else \
+            f"must have at least {ctx.get('min_length')} characters"
+    if t == "string_too_long":
+        return f"must have at most {ctx.get('max_length', '?')} characters"
+    return f"is not allowed here ({t.replace('_', ' ')})"
+
+
 def _pydantic_problems(err: ValidationError) -> list[tuple[str, Any, str]]:
-    """(path, value, message) per pydantic error, one per field path."""
+    """(path, value, message in tuidl's words) per pydantic error, one per field path."""
     seen: dict[str, tuple[str, Any, str]] = {}
     for e in err.errors(include_url=False):
-        loc = [p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "KerasRef")))]
+        loc = [p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS))]
         path = format_loc(loc)
-        msg = e["msg"]
-        if e["type"] == "extra_forbidden":
-            msg = "unknown field"
-        elif msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        if path not in seen or e["type"] != "string_type":
-            seen.setdefault(path, (path, e.get("input"), msg))
-    return list(seen.values())
+        seen.setdefault(path, (path, e.get("input"), problem_text(e)))
+    union = problem_text({"type": "string_type", "loc": ("str",)})
+    # "a name or a table" for a table whose own fields are named below it says nothing more
+    return [p for p in seen.values()
+            if not (p[2] == union and any(o.startswith((p[0] + ".", p[0] + "[")) for o in seen))]
 
 
 LAYER_NAME_RE = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\\>-]*")
@@ -620,6 +722,10 @@ def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
     Raises:
         SpecError: listing every problem as ``origin: path = value: what is allowed``.
     """
+    deep = nested_depth_problem(data, MAX_NESTING)
+    if deep is not None:
+        raise SpecError(f"{origin}: {deep[0]}: tables and lists nest deeper than {MAX_NESTING} levels",
+                        hint=f"an experiment nests at most {MAX_NESTING} levels; check the file's brackets")
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as e:
@@ -668,6 +774,8 @@ def _spec_error(origin: str, problems: list[tuple[str, Any, str]]) -> SpecError:
     lines = []
     for path, value, msg in problems:
         text = toml_repr(value)
+        if len(text) > 80:
+            text = text[:77] + "..."
         shown = "" if value is None or isinstance(value, dict) and len(text) > 60 else f" = {text}"
         lines.append(f"{path or '(top level)'}{shown}: {msg}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
@@ -686,6 +794,9 @@ def loads(text: str, origin: str = "<string>") -> Experiment:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{origin}: not valid TOML: {e}", hint="check quotes, brackets and '=' on that line") from None
+    except RecursionError:
+        raise SpecError(f"{origin}: tables or lists nested thousands deep; an experiment nests at most "
+                        f"{MAX_NESTING} levels", hint="check the file's brackets") from None
     return from_dict(data, origin=origin)
 
 
@@ -696,12 +807,20 @@ def load(path: str | Path) -> Experiment:
         SpecError: the file is missing, unreadable, not TOML, or invalid.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    problem = path_problem(path, "file")
+    if problem == "does not exist":
         raise SpecError(f"{path}: no such file", title="Experiment not found") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SpecError(f"{path}: cannot read: {e}") from None
+    if problem is not None:
+        raise SpecError(f"{path}: {problem}; an experiment is a .toml file",
+                        hint="give a preset name or the path of a .toml file")
+    try:
+        text = read_regular_file(path, MAX_SPEC_BYTES).decode("utf-8")
+    except OSError as e:
+        raise SpecError(f"{path}: cannot read: {e.strerror or e}") from None
+    except ValueError as e:  # not a regular file after all, too large, or not UTF-8
+        why = f"is not UTF-8 text ({e})" if isinstance(e, UnicodeDecodeError) else str(e)
+        raise SpecError(f"{path}: {why}; an experiment is a UTF-8 .toml file of at most "
+                        f"{MAX_SPEC_BYTES // 1024**2} MiB") from None
     exp = loads(text, origin=str(path))
     exp._source = path.resolve()
     return exp
@@ -729,6 +848,9 @@ def parse_override(text: str) -> tuple[str, Any]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
         value = raw
+    except RecursionError:
+        raise SpecError(f"--set {key}: the value nests lists or tables thousands deep; at most "
+                        f"{MAX_NESTING} levels") from None
     return key, value
 
 

@@ -264,6 +264,10 @@ def _error_layer(err: BuildError) -> int | None:
     return int(m.group(1)) if m else None
 
 
+class _TooLarge(Exception):
+    """The model is over the memory budget: :func:`summarize` does not build it."""
+
+
 def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summary:
     """Build ``exp``'s model for ``dataset`` and describe it, without raising.
 
@@ -294,6 +298,10 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
         r = resolved(exp)
         if not r.model.layers:
             raise BuildError("the model has no layers", hint="add at least one layer (e.g. Dense)")
+        from tuidl.engine.checks import size_errors
+
+        if size_errors(exp, dataset):  # named by preflight below; building it would allocate it all
+            raise _TooLarge
         layers, outputs, err = _build_layers(r, input_shape)
         rows = _rows_of(layers, outputs)
         if err is not None:
@@ -303,6 +311,8 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
         totals = (total, trainable, total - trainable)
         make_optimizer(r)
         make_loss(r)
+    except _TooLarge:
+        pass
     except TuidlError as e:
         layer = _error_layer(e) if isinstance(e, BuildError) else None
         field = f"model.layers[{layer}]" if layer is not None else ""

@@ -136,8 +136,23 @@ def merge_findings(build: Iterable[Finding], own: Iterable[Finding]) -> list[Fin
     return own + kept
 
 
-def raise_on_errors(exp: Experiment, dataset: "Dataset", rows: Sequence[LayerRow]) -> list[Finding]:
+def size_errors(exp: Experiment, dataset: "Dataset") -> list[Finding]:
+    """Errors for a model too large to train on this machine, from the Keras-free estimate.
+
+    Run before Keras builds anything (``tuidl check``, :func:`tuidl.engine.build.summarize`,
+    training), since building such a model allocates its weights at once.
+    See :func:`tuidl.core.checks.size_findings`.
+    """
+    from tuidl.core.checks import size_findings
+
+    return size_findings(exp, data_info(exp, dataset).input_shape)
+
+
+def raise_on_errors(exp: Experiment, dataset: "Dataset", rows: Sequence[LayerRow] | None) -> list[Finding]:
     """Stop a run before training when a pre-flight check finds an error (issue 3: errors block training).
+
+    With ``rows=None`` the shapes are inferred without Keras (training calls it so
+    before Keras loads, then again with the built model's rows).
 
     Returns:
         the warnings (training goes on with them).

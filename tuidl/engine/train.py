@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from tuidl.core.errors import TrainError, TuidlError, folder_problem
-from tuidl.core.events import (BatchProgress, EpochEnded, Event, RunDiverged, RunFailed, RunFinished,
+from tuidl.core.events import (BatchProgress, EpochEnded, Event, Finding, RunDiverged, RunFailed, RunFinished,
                                RunStarted, Summary)
 from tuidl.core.presets import resolved
 from tuidl.core.runs import RunWriter, atomic_write, new_run_id
@@ -326,13 +326,26 @@ def _write_error(e: OSError, what: str = "") -> TrainError:
                            "the finished epochs are kept in metrics.jsonl")
 
 
-def _error_dict(e: BaseException) -> dict[str, str]:
+def finding_record(f: Finding) -> dict[str, Any]:
+    """A pre-flight finding as stored in ``run.json``'s ``findings`` list.
+
+    Keys: ``level`` (``"warning"``; errors never reach a run), ``message``,
+    ``hint``, ``field`` (the spec path the rule is about, ``""`` if none) and
+    ``layer`` (0-based index, or ``None`` for the whole model).
+    """
+    return {"level": f.severity, "message": f.message, "hint": f.hint, "field": f.field, "layer": f.layer}
+
+
+def _error_dict(e: BaseException, has_run_dir: bool = True) -> dict[str, str]:
+    """The error as ``{kind, title, message, hint}``; the hint points to ``engine.log`` only when
+    ``has_run_dir`` (a run that failed before its folder existed has no log file)."""
     if isinstance(e, TuidlError):
         return e.to_dict()
     from tuidl.engine.build import keras_message
 
-    return TrainError(f"{type(e).__name__}: {keras_message(e)}",
-                      hint="see engine.log in the run folder for details").to_dict()
+    hint = ("see engine.log in the run folder for details" if has_run_dir else
+            "the run never started, so nothing was written; `tuidl check` shows the experiment's problems")
+    return TrainError(f"{type(e).__name__}: {keras_message(e)}", hint=hint).to_dict()
 
 
 def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: Control | None = None,
@@ -385,7 +398,7 @@ def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: 
 
 def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:
     """Report a run that failed before its folder existed: ``RunFailed("")``, nothing on disk."""
-    err = _error_dict(e)
+    err = _error_dict(e, has_run_dir=False)
     log.error("run not started: %s", err["message"], exc_info=not isinstance(e, TuidlError))
     emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
     return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
@@ -414,15 +427,19 @@ def _prepare(exp: Experiment, spec: Experiment, base_dir: str | Path | None) -> 
         Exception: anything else Keras raises (reported as a training failure).
     """
     log.info("loading data %r", exp.data.name)
-    import keras
-
-    from tuidl.engine.build import build_model, compile_model, layer_rows
     from tuidl.engine.checks import raise_on_errors
     from tuidl.engine.data import fit_to_model, labels_for_loss, load_data
 
     if base_dir is None and exp.source is not None:
         base_dir = exp.source.parent
     ds = load_data(exp.data, exp.fit.seed, Path(base_dir) if base_dir is not None else None)
+    # tuidl's own rules first, on inferred shapes: a refused run never loads Keras, and a model too
+    # large for memory (size_findings) is never allocated
+    raise_on_errors(exp, ds, None)
+    import keras
+
+    from tuidl.engine.build import build_model, compile_model, layer_rows
+
     first = exp.model.layers[0].class_name if exp.model.layers else None
     x_train, x_val = fit_to_model(ds.x_train, first), fit_to_model(ds.x_val, first)
     y_train = labels_for_loss(ds.y_train, spec.compile.loss, ds.n_classes)  # one-hot, (n, 1), ids
@@ -431,11 +448,12 @@ def _prepare(exp: Experiment, spec: Experiment, base_dir: str | Path | None) -> 
     model = compile_model(build_model(spec, tuple(x_train.shape[1:])), spec)
     callbacks = fit_callbacks(spec)
     rows = tuple(layer_rows(model))
-    raise_on_errors(exp, ds, rows)  # pre-flight errors block training (issue 3)
+    warnings = raise_on_errors(exp, ds, rows)  # pre-flight errors block training (issue 3)
     trainable = sum(r.trainable_params for r in rows)
     total = int(model.count_params())
+    # the warnings travel with RunStarted (printed by `tuidl run`) and into run.json's `findings`
     summary = Summary(0, tuple(int(d) for d in x_train.shape[1:]), rows, total, trainable,
-                      total - trainable, _describe(ds), ())
+                      total - trainable, _describe(ds), tuple(warnings))
     steps = max(1, math.ceil(len(x_train) / exp.fit.batch_size))
     return _Prepared(model, x_train, y_train, x_val, y_val, ds, callbacks, summary, steps)
 
@@ -462,7 +480,8 @@ def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs
         writer.start(spec.to_toml(), {
             "name": exp.name, "epochs": exp.fit.epochs, "batch_size": exp.fit.batch_size, "seed": exp.fit.seed,
             "dataset": s.data, "params": s.total_params, "trainable_params": s.trainable_params,
-            "steps_per_epoch": prep.steps, "epochs_done": 0})
+            "steps_per_epoch": prep.steps, "epochs_done": 0,
+            "findings": [finding_record(f) for f in s.findings]})
     except OSError as e:
         if writer is not None:  # a run that cannot start leaves nothing on disk
             writer.discard()

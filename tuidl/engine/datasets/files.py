@@ -32,10 +32,12 @@ import csv
 import math
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from tuidl.core.errors import DataError
+from tuidl.core.safeio import Want, fmt_bytes, memory_budget, path_problem, read_regular_file
 from tuidl.core.spec import DataSpec, toml_repr
 from tuidl.engine.datasets.base import Raw
 
@@ -49,21 +51,34 @@ IMAGE_EXTENSIONS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")
 """What ``image_dataset_from_directory`` reads."""
 
 
-def resolve(spec_path: str, base_dir: Path | None, field: str = "data.path") -> Path:
-    """``spec_path`` relative to ``base_dir`` (or the working folder), checked to exist.
+def resolve(spec_path: str, base_dir: Path | None, field: str = "data.path", want: Want = "file or folder"
+            ) -> Path:
+    """``spec_path`` relative to ``base_dir`` (or the working folder), checked to be a ``want`` before any read.
+
+    A device (``/dev/zero``), a named pipe, a socket or a symlink loop is
+    refused here, by ``stat``, so nothing blocks on it or reads it forever.
 
     Raises:
-        DataError: the path does not exist (names the field, the given value
-            and the absolute path tried).
+        DataError: the path does not exist or is not a ``want`` (names the
+            field, the given value, the absolute path tried and what it is).
     """
     p = Path(spec_path).expanduser()
     if not p.is_absolute():
         p = (base_dir or Path.cwd()) / p
-    if not p.exists():
+    problem = path_problem(p, want)
+    if problem == "does not exist":
         where = f" (relative paths start at the experiment file's folder {base_dir})" if base_dir else ""
         raise DataError(f"{field} = {toml_repr(spec_path)}: {p} does not exist{where}", title="Data file not found",
                         hint="check the name, or give an absolute path")
+    if problem is not None:
+        raise DataError(f"{field} = {toml_repr(spec_path)}: {p} {problem}", title="Cannot read the data",
+                        hint=f"point {field} at a regular {want} (a device, pipe or socket is never read)")
     return p
+
+
+MAX_CSV_FRACTION = 16
+"""A CSV file may take at most 1/16 of the memory budget: its cells become Python strings and lists
+(about ten times the file's size) before they are numbers."""
 
 
 # ------------------------------------------------------------------ labels
@@ -139,9 +154,14 @@ def load_csv(path: Path, spec: DataSpec) -> Raw:
             ragged rows, missing or non-numeric cells (with line and column).
     """
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataError(f"{path}: cannot read as UTF-8 text: {e}") from None
+        text = read_regular_file(path, memory_budget() // MAX_CSV_FRACTION).decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise DataError(f"{path}: cannot read as UTF-8 text: {e}",
+                        hint="a CSV file is UTF-8 text with a header row") from None
+    except ValueError as e:  # not a regular file, or too large
+        raise DataError(f"{path}: {e}", title="Cannot read the data") from None
+    except OSError as e:
+        raise DataError(f"{path}: cannot read: {e.strerror or e}") from None
     reader = csv.reader(text.splitlines(keepends=True), _sniff(text))
     rows: list[list[str]] = []
     lines: list[int] = []
@@ -296,6 +316,9 @@ def _arrays_raw(path: Path, spec: DataSpec, x: np.ndarray, y: np.ndarray, xn: st
     if x.ndim == 0 or y.ndim == 0:
         raise DataError(f"{path.name}: {xn!r} and {yn!r} need a first axis of samples; got shapes "
                         f"{x.shape} and {y.shape}")
+    if len(x) == 0 or len(y) == 0:
+        raise DataError(f"{path.name}: {xn!r} has shape {x.shape} and {yn!r} {y.shape}: 0 samples; "
+                        "at least 1 sample is needed", hint="the first axis counts samples; save non-empty arrays")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.reshape(-1)
     if y.ndim != 1:
@@ -358,6 +381,7 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
 
     if path.is_dir():
         raise DataError(f"data.path: {path} is a folder; npz needs a .npz file")
+    check_npz_headers(path)
     try:
         with np.load(path, allow_pickle=False) as f:
             keys = list(f.files)
@@ -383,7 +407,112 @@ def load_npz(path: Path, spec: DataSpec) -> Raw:
     return _arrays_raw(path, spec, x, y, names[0], names[1], xt, yt, what=f"NPZ {path.name}")
 
 
+NPY_MAGIC = b"\x93NUMPY"
+"""First bytes of an ``.npy`` file (``numpy.lib.format.MAGIC_PREFIX``)."""
+
+ZIP_MAGIC = b"PK\x03\x04"
+"""First bytes of a zip archive (an ``.npz`` file is one)."""
+
+
+def _read_header(fp: Any) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from an ``.npy`` header at ``fp``'s position (nothing else is read).
+
+    Raises:
+        ValueError: not an NPY header (numpy's words).
+    """
+    from numpy.lib import format as npf
+
+    version = npf.read_magic(fp)
+    if version == (1, 0):
+        shape, _, dtype = npf.read_array_header_1_0(fp)
+    elif version == (2, 0):
+        shape, _, dtype = npf.read_array_header_2_0(fp)
+    else:  # (3, 0): a UTF-8 header, read the same way
+        shape, _, dtype = npf._read_array_header(fp, version)
+    return tuple(int(d) for d in shape), dtype
+
+
+def check_array_header(where: str, shape: tuple[int, ...], dtype: np.dtype, available: int) -> None:
+    """Refuse an array whose header asks for more than the file holds or memory allows, before allocating it.
+
+    Args:
+        where: file (and member) for messages.
+        shape, dtype: from the header.
+        available: bytes of data the file (or zip member) holds after the header.
+
+    Raises:
+        DataError: object (pickled) arrays; a shape whose size exceeds
+            ``available`` (truncated or crafted) or :func:`tuidl.core.safeio.memory_budget`.
+    """
+    if dtype.hasobject:
+        raise DataError(f"{where}: an object (pickled) array, which tuidl does not load",
+                        hint="save plain numeric arrays (np.save / np.savez with int/float arrays)")
+    nbytes = math.prod(shape) * dtype.itemsize
+    budget = memory_budget()
+    if nbytes > budget:
+        raise DataError(f"{where}: its header says shape {shape} of {dtype}, {fmt_bytes(nbytes)}; at most "
+                        f"{fmt_bytes(budget)} is loaded (half this machine's memory, or TUIDL_MEMORY_BUDGET)",
+                        title="Data too large", hint="use a smaller array, or data.options.subset on a smaller file")
+    if nbytes > available:
+        raise DataError(f"{where}: its header says shape {shape} of {dtype}, {fmt_bytes(nbytes)}, but the file "
+                        f"holds only {fmt_bytes(available)} of data (truncated or corrupt)",
+                        title="Corrupt data file", hint="write it again with np.save / np.savez")
+
+
+def check_npz_headers(path: Path) -> None:
+    """Check that ``path`` is a zip of ``.npy`` members and every member's header fits (see :func:`check_array_header`).
+
+    Raises:
+        DataError: not a zip archive (an NPY file or anything else, said as
+            such), a member that is not an NPY array, or a header that does not fit.
+    """
+    import zipfile
+
+    with open(path, "rb") as f:
+        head = f.read(len(NPY_MAGIC))
+    if head.startswith(NPY_MAGIC):
+        raise DataError(f"{path}: an NPY file (one array), not an NPZ archive",
+                        hint="set data.name = 'npy' with data.target for the labels file, or save both arrays "
+                             "with np.savez(path, x=features, y=labels)")
+    if not head.startswith(ZIP_MAGIC):
+        raise DataError(f"{path}: not an NPZ file (a zip archive of .npy arrays, as np.savez writes)",
+                        title="Corrupt data file", hint="save with np.savez(path, x=features, y=labels)")
+    try:
+        with zipfile.ZipFile(path) as z:
+            for info in z.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                where = f"{path.name} array {info.filename[:-4]!r}"
+                with z.open(info) as m:
+                    try:
+                        shape, dtype = _read_header(m)
+                    except ValueError as e:
+                        raise DataError(f"{where}: not an NPY array ({e})", title="Corrupt data file",
+                                        hint="write it again with np.savez") from None
+                    offset = m.tell()
+                check_array_header(where, shape, dtype, info.file_size - offset)
+    except DataError:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as e:
+        raise DataError(f"{path}: truncated or not an NPZ file ({e})", title="Corrupt data file",
+                        hint="write it again with np.savez / np.savez_compressed") from None
+
+
 def _npy(path: Path) -> np.ndarray:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if not f.read(len(NPY_MAGIC)).startswith(NPY_MAGIC):
+                raise DataError(f"{path}: not an NPY file (np.save writes one array per file)",
+                                title="Corrupt data file", hint="write it again with np.save")
+            f.seek(0)
+            shape, dtype = _read_header(f)
+            check_array_header(path.name, shape, dtype, size - f.tell())
+    except DataError:
+        raise
+    except (OSError, EOFError, ValueError) as e:
+        raise DataError(f"{path}: truncated or not an NPY file ({e})", title="Corrupt data file",
+                        hint="write it again with np.save") from None
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
     except ValueError as e:
@@ -405,7 +534,10 @@ def load_npy(path: Path, spec: DataSpec, base_dir: Path | None) -> Raw:
     if path.is_dir():
         xp, yp = path / "x.npy", path / "y.npy"
         for p in (xp, yp):
-            if not p.is_file():
+            problem = path_problem(p, "file")
+            if problem is not None and problem != "does not exist":
+                raise DataError(f"data.path = {toml_repr(spec.path)}: {p} {problem}", title="Cannot read the data")
+            if problem is not None:
                 raise DataError(f"data.path = {toml_repr(spec.path)}: the folder has no {p.name}",
                                 hint="put x.npy (features) and y.npy (labels) in it, or point data.path "
                                      "at the features file and data.target at the labels file")
@@ -413,7 +545,7 @@ def load_npy(path: Path, spec: DataSpec, base_dir: Path | None) -> Raw:
         if not spec.target:
             raise DataError(f"data.target: npy needs the labels file next to data.path = {toml_repr(spec.path)}",
                             hint="set data.target = 'y.npy' (or point data.path at a folder with x.npy and y.npy)")
-        xp, yp = path, resolve(spec.target, base_dir, "data.target")
+        xp, yp = path, resolve(spec.target, base_dir, "data.target", "file")
     x, y = _npy(xp), _npy(yp)
     return _arrays_raw(xp, spec, x, y, xp.name, yp.name, what=f"NPY {xp.name} + {yp.name}")
 
@@ -486,7 +618,8 @@ def _find_bad_image(folder: Path) -> Path | None:
 
 def load(spec: DataSpec, seed: int, base_dir: Path | None) -> Raw:
     """The user's file source ``spec.name`` (csv, npz, npy, images) as a :class:`Raw`."""
-    path = resolve(spec.path or "", base_dir)
+    want: Want = {"csv": "file", "npz": "file", "npy": "file or folder"}.get(spec.name, "folder")
+    path = resolve(spec.path or "", base_dir, "data.path", want)
     if spec.name == "csv":
         if path.is_dir():
             raise DataError(f"data.path = {toml_repr(spec.path)}: {path} is a folder; csv needs a .csv file")

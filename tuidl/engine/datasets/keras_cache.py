@@ -155,12 +155,28 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
     Raises:
         DataError: the file is not a complete zip of ``.npy`` members.
     """
+    from tuidl.core.safeio import fmt_bytes, memory_budget
+    from tuidl.engine.datasets.files import _read_header, check_array_header
+
     arrays: dict[str, np.ndarray] = {}
+    budget = memory_budget()
     try:
         with zipfile.ZipFile(path) as archive:
-            for member in archive.namelist():
-                if member.endswith(".npy"):
-                    arrays[member[:-4]] = _npy_member(archive.read(member))
+            for info in archive.infolist():
+                if not info.filename.endswith(".npy"):
+                    continue
+                where = f"{path.name} array {info.filename[:-4]!r}"
+                if info.file_size > budget:  # checked before the member is inflated into memory
+                    raise DataError(f"{where}: {fmt_bytes(info.file_size)} unpacked; at most {fmt_bytes(budget)} "
+                                    "is loaded", title="Data too large", hint="replace the cached file")
+                with archive.open(info) as m:
+                    shape, dtype = _read_header(m)
+                    offset = m.tell()
+                if not dtype.hasobject:  # imdb's object arrays go through the restricted unpickler
+                    check_array_header(where, shape, dtype, info.file_size - offset)
+                arrays[info.filename[:-4]] = _npy_member(archive.read(info))
+    except DataError:
+        raise
     except (zipfile.BadZipFile, EOFError, ValueError, OSError, pickle.UnpicklingError,
             zlib.error) as e:
         raise _corrupt(path, e) from None

@@ -49,7 +49,7 @@ from textual.widgets.option_list import Option
 from tuidl.core.catalog import LOSS_INFO, loss_info
 from tuidl.core.checks import ERROR, format_finding, layer_names, output_activation, where
 from tuidl.core.events import Finding, RunFailed, Summary
-from tuidl.core.spec import DATASETS, FILE_SOURCES, Experiment, LayerSpec, format_loc
+from tuidl.core.spec import DATASETS, FILE_SOURCES, Experiment, LayerSpec, format_loc, problem_text
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.data_form import GROUPS, DataForm, applicable_fields
 from tuidl.ui.widgets.data_panel import DataPanel
@@ -76,11 +76,7 @@ def data_problems(err: ValidationError) -> list[tuple[str, str]]:
         if loc and loc[0] == "data":
             loc = loc[1:]
         path = format_loc(loc)
-        msg = e["msg"]
-        if msg.startswith("Value error, "):
-            msg = msg[len("Value error, "):]
-        elif e["type"] == "extra_forbidden":
-            msg = "unknown field"
+        msg = problem_text(e)  # tuidl's words, never pydantic's
         shown = e.get("input")
         value = "" if shown is None or isinstance(shown, dict) else f" = {shown!r}"
         out.append((path, f"data.{path}{value}: {msg}"))

@@ -43,7 +43,7 @@ FIT_ARGS: tuple[ArgInfo, ...] = (
     ArgInfo("batch_size", "int", 32, 1, 1_000_000, help="samples per gradient step"),
     ArgInfo("validation_split", "float", 0.2, 0.0, 1.0, exclusive_max=True,
             help="fraction of samples held out for validation, [0, 1)"),
-    ArgInfo("seed", "int", 0, 0, help="seeds the weights and the data split"),
+    ArgInfo("seed", "int", 0, 0, 2**32 - 1, help="seeds the weights and the data split (32 bits)"),
 )
 """The fit settings the form edits (``validation_split`` lives in ``[data]``)."""
 
