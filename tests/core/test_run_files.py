@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-import tuidl.core.runs as runs_mod
+import tuidl.core.runs.files as files_mod
+import tuidl.core.runs.store as store_mod
 from tuidl.core.runs import (
     TORN_LINE_NOTE, RunError, RunIndex, RunWriter, atomic_write, delete_run, list_runs, list_summaries,
     read_metrics, read_run, read_spec_dict, rename_run, set_tags, write_finished_run,
@@ -74,7 +75,7 @@ def test_atomic_write_removes_its_tmp_on_a_full_disk_and_keeps_the_old_file(tmp_
         real_write(fd, bytes(data)[:3])  # part of it reached the disk
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(runs_mod.os, "write", full)
+    monkeypatch.setattr(files_mod.os, "write", full)
     with pytest.raises(OSError) as ei:
         atomic_write(target, '{"status": "completed"}')
     assert ei.value.errno == errno.ENOSPC and ei.value.filename == str(target)
@@ -103,7 +104,7 @@ def test_a_failed_metrics_write_leaves_only_whole_lines(tmp_path, monkeypatch):
         real_write(fd, bytes(data)[:10])
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(runs_mod.os, "write", full)
+    monkeypatch.setattr(files_mod.os, "write", full)
     with pytest.raises(OSError) as ei:
         w.epoch(RECS[1])
     assert ei.value.filename == str(w.dir / "metrics.jsonl") and ei.value.errno == errno.ENOSPC
@@ -118,13 +119,13 @@ def test_a_failed_metrics_write_leaves_only_whole_lines(tmp_path, monkeypatch):
 
 def test_all_run_store_writes_go_through_the_one_helper(tmp_path, monkeypatch):
     calls: list[str] = []
-    real = runs_mod.atomic_write
+    real = store_mod.atomic_write
 
     def spy(path, data, **kw):
         calls.append(Path(path).name)
         return real(path, data, **kw)
 
-    monkeypatch.setattr(runs_mod, "atomic_write", spy)
+    monkeypatch.setattr(store_mod, "atomic_write", spy)
     d = _run(tmp_path, "a")
     rename_run(d, "x")
     set_tags(d, "t")
@@ -239,7 +240,7 @@ def test_permission_denied_names_the_file(tmp_path, monkeypatch):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         return real_open(path, flags, *a, **kw)
 
-    monkeypatch.setattr(runs_mod.os, "open", deny)
+    monkeypatch.setattr(files_mod.os, "open", deny)
     by_id = {s.run_id: s for s in list_summaries(root)}
     assert by_id["good"].status == "completed"
     assert by_id["bad"].status == "unreadable" and by_id["bad"].error == "run.json: Permission denied"

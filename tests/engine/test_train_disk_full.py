@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import tuidl.core.runs as runs_mod
+import tuidl.core.runs.store as store_mod
 from tuidl.core.events import RunFailed, RunFinished
 from tuidl.core.presets import load_experiment
 from tuidl.core.runs import RunWriter, list_summaries, read_metrics
@@ -81,14 +81,14 @@ def test_disk_full_at_the_model_save_is_failed_not_completed(runs_dir, monkeypat
 
 
 def test_final_run_json_write_failing_is_not_completed(runs_dir, monkeypatch):
-    real = runs_mod.atomic_write
+    real = store_mod.atomic_write
 
     def atomic_write(path, data, **kw):
         if Path(path).name == "run.json" and '"completed"' in str(data):
             raise _full(str(path))
         return real(path, data, **kw)
 
-    monkeypatch.setattr(runs_mod, "atomic_write", atomic_write)
+    monkeypatch.setattr(store_mod, "atomic_write", atomic_write)
     evs: list = []
     r = train(_exp(1), evs.append, runs_dir=runs_dir)
     assert r.status == "failed" and ENOSPC in r.error["message"] and "run.json" in r.error["message"]
@@ -97,14 +97,14 @@ def test_final_run_json_write_failing_is_not_completed(runs_dir, monkeypatch):
 
 
 def test_disk_full_before_the_run_leaves_nothing(runs_dir, monkeypatch):
-    real = runs_mod.atomic_write
+    real = store_mod.atomic_write
 
     def atomic_write(path, data, **kw):
         if Path(path).name == "spec.toml":
             raise _full(str(path))
         return real(path, data, **kw)
 
-    monkeypatch.setattr(runs_mod, "atomic_write", atomic_write)
+    monkeypatch.setattr(store_mod, "atomic_write", atomic_write)
     r = train(_exp(1), runs_dir=runs_dir)
     assert r.status == "failed" and r.run_dir is None and ENOSPC in r.error["message"]
     assert list(runs_dir.iterdir()) == []

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import threading
@@ -41,8 +40,7 @@ from textual.worker import get_current_worker
 from tuidl.core import events as ev
 from tuidl.core.errors import TuidlError
 from tuidl.core.protocol import Request, Stop, Summarize, Train
-from tuidl.core.runs import (RunError, atomic_write, iso, read_metrics, read_run_json,
-                             runs_dir as resolve_runs_dir)
+from tuidl.core.runs import end_orphan_run, mark_run_ended, runs_dir as resolve_runs_dir
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
 from tuidl.core.text import plural, printable
@@ -72,43 +70,6 @@ def _default_client() -> EngineClientLike:
     from tuidl.engine.client import EngineClient  # stdlib + core only; the engine imports TF
 
     return EngineClient()
-
-
-def _pid_alive(pid: Any) -> bool:
-    try:
-        os.kill(int(pid), 0)
-    except (ProcessLookupError, ValueError, TypeError):
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def mark_run_ended(run_dir: str | Path, status: str, error: dict[str, str] | None = None) -> bool:
-    """Mark a run that the engine could not finish (killed or died) in its ``run.json``.
-
-    Only a run still marked ``running`` is changed: its status becomes
-    ``status`` (``stopped`` or ``failed``), ``ended`` is set, ``epochs_done``
-    counts the finished epochs in ``metrics.jsonl`` (which are kept), and
-    ``error`` is stored. Written atomically (write, then rename).
-
-    Returns:
-        ``True`` when the file was changed.
-    """
-    run_dir = Path(run_dir)
-    try:
-        info = read_run_json(run_dir, "run.json")
-    except RunError:
-        return False
-    if info.get("status") != "running":
-        return False
-    info.update(status=status, ended=iso(time.time()), error=error,
-                epochs_done=len(read_metrics(run_dir / "metrics.jsonl")))
-    try:
-        atomic_write(run_dir / "run.json", json.dumps(info, indent=2, default=str))
-    except OSError:
-        return False
-    return True
 
 
 class TuidlApp(App[int]):
@@ -287,13 +248,8 @@ class TuidlApp(App[int]):
                     dirs.append(d)
         except OSError:
             pass
-        for d in dirs:
-            try:
-                info = read_run_json(d, "run.json")
-            except RunError:  # not a run, a link, not UTF-8, broken JSON ...: not ours to fix
-                continue
-            if info.get("status") == "running" and not _pid_alive(info.get("pid")):
-                mark_run_ended(d, status, error)
+        for d in dirs:  # a folder that is not a run, a link, broken JSON ...: left alone
+            end_orphan_run(d, status, error)
 
     async def action_quit(self) -> None:
         """Stop any run, shut the engine down, and exit (within about 3 s)."""
