@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import pickle
 import socket
-import time
 from pathlib import Path
 
 import numpy as np
@@ -103,10 +102,8 @@ def test_missing_file_with_download_off(keras_home: Path, monkeypatch: pytest.Mo
 def test_missing_file_offline_fails_fast(keras_home: Path, monkeypatch: pytest.MonkeyPatch,
                                          name: str, fname: str) -> None:
     calls = _offline(monkeypatch)
-    t0 = time.monotonic()
-    with pytest.raises(DataError) as e:
+    with pytest.raises(DataError) as e:  # no hang: the probe's timeout is passed to the connection
         load_data(DataSpec(name=name), seed=0)
-    assert time.monotonic() - t0 < 5
     assert fname in e.value.message and "cannot be reached" in e.value.message
     assert calls and calls[0][1] == keras_cache.PROBE_TIMEOUT
     assert e.value.title == "Dataset not downloaded"
@@ -265,12 +262,10 @@ def test_probe_gives_up_on_a_hanging_lookup(monkeypatch: pytest.MonkeyPatch) -> 
         raise OSError("released")
 
     monkeypatch.setattr(socket, "create_connection", hang)
-    t0 = time.monotonic()
-    try:
+    try:  # the probe gives up after its timeout (a hang would end in "released" after 30 s)
         why = keras_cache._reachable("https://storage.googleapis.com/x", timeout=0.2)
     finally:
         release.set()
-    assert time.monotonic() - t0 < 3
     assert why == "storage.googleapis.com cannot be reached (no answer within 0.2 s)"
 
 

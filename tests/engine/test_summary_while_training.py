@@ -57,11 +57,9 @@ def test_summaries_answer_while_a_run_trains(tmp_path: Path, runs_dir: Path) -> 
         deep = deep_mlp(50)
         for rid in (1, 2, -1):  # the dashboard's and the builder's ids; 1 is superseded by 2
             client.send(Summarize(request_id=rid, spec=deep.model_dump()))
-        t0 = time.monotonic()
         events = _events_until(
             client, lambda es: {-1, 2} <= {e.request_id for e in es if isinstance(e, (Summary, RunFailed))}
             or any(isinstance(e, RunFinished) for e in es), 60)
-        waited = time.monotonic() - t0
         assert not any(isinstance(e, (RunFinished, RunFailed)) for e in events), events
         summaries = {e.request_id: e for e in events if isinstance(e, Summary)}
         s = summaries[2]
@@ -69,7 +67,6 @@ def test_summaries_answer_while_a_run_trains(tmp_path: Path, runs_dir: Path) -> 
         # 64*16+16 + 47*(16*16+16) + 16*10+10
         assert s.total_params == 1040 + 47 * 272 + 170
         assert summaries[-1].total_params == s.total_params
-        assert waited < 30
 
         # the run goes on after the summaries, then stops cleanly with its epochs kept
         _events_until(client, lambda es: any(isinstance(e, EpochEnded) for e in es), 60)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 
 import pytest
 from conftest import wait_for
@@ -128,10 +127,8 @@ async def test_quit_mid_run_exits_and_marks_run_stopped(make_app, tmp_path):
         await wait_for(pilot, lambda: app.engine_ready, what="ready")
         await pilot.press("t")
         await wait_for(pilot, lambda: app.dashboard.chart.epochs == 1, what="first epoch")
-        t0 = time.monotonic()
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: app._exit, what="exit")
-    assert time.monotonic() - t0 < 3.0
     fake = app.fakes[0]
     assert fake.closed and any(isinstance(r, Stop) for r in fake.requests)
     info = read_run_json(tmp_path / "runs" / RUN_ID)
