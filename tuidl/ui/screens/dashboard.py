@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Log
 from tuidl.core import events as ev
 from tuidl.core.spec import Experiment
 from tuidl.ui.widgets.experiment import ExperimentPanel, Pickers
+from tuidl.ui.widgets.footer import TuidlFooter
 from tuidl.ui.widgets.loss_chart import LossChart
 from tuidl.ui.widgets.run_status import EpochLine, StatusLine, TrainProgress
 
@@ -74,7 +75,7 @@ class DashboardScreen(Screen[None]):
                 yield TrainProgress(id="progress")
         yield EpochLine(id="epoch-line")
         yield Log(max_lines=self.LOG_MAX_LINES, id="log", auto_scroll=True)
-        yield Footer()
+        yield TuidlFooter()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
