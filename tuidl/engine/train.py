@@ -23,13 +23,15 @@ batch; events are built only when emitted.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import math
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from tuidl.core.errors import TrainError, TuidlError, folder_problem
 from tuidl.core.events import (BatchProgress, EpochEnded, Event, Finding, RunDiverged, RunFailed, RunFinished,
@@ -384,16 +386,67 @@ def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: 
         ``status="diverged"``; a stop before the first batch gives
         ``RunFinished(status="stopped")`` with no folder.
 
+    When it returns, the run's model, traced graphs and dataset threads are
+    freed (see :func:`run_graphs_released`), so a long-lived process can train
+    run after run without growing.
+
     Raises:
         KeyboardInterrupt: re-raised after the run is marked ``stopped``.
     """
     emit = emit or (lambda ev: None)
     control = control or Control()
     t0 = time.time()
-    if on_run_dir is not None:
-        return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, on_run_dir, t0)
-    with _RunLog() as run_log:
-        return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, run_log.attach, t0)
+    with run_graphs_released():  # a long-lived engine runs many: keep each run's graphs from piling up
+        if on_run_dir is not None:
+            return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, on_run_dir, t0)
+        with _RunLog() as run_log:
+            return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, run_log.attach, t0)
+
+
+@contextlib.contextmanager
+def run_graphs_released() -> Iterator[None]:
+    """Free what TensorFlow would keep of a run's traced graphs once the block (one run) ends.
+
+    ``model.fit`` traces ``train_function``/``test_function`` into graphs. On
+    the TensorFlow backend Keras's optimizer all-reduces the gradients through
+    ``ReplicaContext.all_reduce`` (also with the default strategy), which
+    wraps them in ``tf.custom_gradient``; in graph mode that registers a
+    ``CustomGradient-<uid>`` function in TensorFlow's global gradient
+    registry, and that function's closure holds the traced graph. Nothing
+    ever removes it, so ``keras.backend.clear_session()`` frees the model but
+    not its graphs: 2 entries and about 6 MB per digits-mlp run in a
+    long-lived process (measured: ``benchmarks/bench_soak.py``; TensorFlow
+    issues 97697 and 80895, tf-keras PR 898 does the same purge in
+    ``clear_session``). Here the entries registered while the block ran are
+    dropped when it ends (the gradient graph is built while tracing; once the
+    run is over nothing looks them up), then ``gc.collect()`` frees the
+    graphs and the run's dataset iterator with its thread pool
+    (``tf_Compute`` threads) at once rather than at some later collection.
+
+    Not for runs in parallel threads of one process (an entry of a run that is
+    still tracing could be dropped); tuidl trains one run at a time per
+    process. Does nothing to the registry when TensorFlow's private layout is
+    not as expected (the collection still runs).
+    """
+    registry = _gradient_registry()
+    before = set(registry) if registry is not None else set()
+    try:
+        yield
+    finally:
+        if registry is not None:
+            for key in [k for k in list(registry) if k not in before and str(k).startswith("CustomGradient-")]:
+                registry.pop(key, None)
+        gc.collect()
+
+
+def _gradient_registry() -> dict[str, Any] | None:
+    """TensorFlow's global gradient registry as a dict (private API), or ``None`` when not found."""
+    try:
+        from tensorflow.python.framework import ops
+    except ImportError:
+        return None
+    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    return registry if isinstance(registry, dict) else None
 
 
 def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:

@@ -71,6 +71,7 @@ from tuidl.core.spec import Experiment
 from tuidl.core.undo import History
 from tuidl.ui.widgets.arg_form import ArgForm
 from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker, SavePrompt
+from tuidl.ui.widgets.footer import TuidlFooter
 from tuidl.ui.widgets.layer_list import LayerList, brief
 from tuidl.ui.widgets.training_form import TrainingForm, with_settings
 
@@ -217,7 +218,7 @@ class BuilderScreen(Screen[Experiment | None]):
                 with VerticalScroll(id="training-scroll", can_focus=False):
                     yield TrainingForm(self.exp, self.presets.get("optimizers", []), id="training-form")
         yield Static("", id="findings")
-        yield Footer()
+        yield TuidlFooter()
 
     def on_mount(self) -> None:
         self.title = "tuidl builder"

@@ -19,6 +19,7 @@ from tuidl.core.spec import Experiment
 from tuidl.core.text import printable
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.experiment import ExperimentPanel, Pickers
+from tuidl.ui.widgets.footer import TuidlFooter
 from tuidl.ui.widgets.loss_chart import LossChart
 from tuidl.ui.widgets.run_status import EpochLine, StatusLine, TrainProgress
 
@@ -76,7 +77,7 @@ class DashboardScreen(Screen[None]):
                 yield TrainProgress(id="progress")
         yield EpochLine(id="epoch-line")
         yield Log(max_lines=self.LOG_MAX_LINES, id="log", auto_scroll=True)
-        yield Footer()
+        yield TuidlFooter()
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:

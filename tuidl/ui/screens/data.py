@@ -43,7 +43,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tuidl.core.catalog import LOSS_INFO, loss_info
@@ -53,6 +53,7 @@ from tuidl.core.spec import DATASETS, FILE_SOURCES, Experiment, LayerSpec, forma
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.data_form import GROUPS, DataForm, applicable_fields
 from tuidl.ui.widgets.data_panel import DataPanel
+from tuidl.ui.widgets.footer import TuidlFooter
 
 __all__ = ["DataScreen", "adapt_model", "data_problems"]
 
@@ -269,7 +270,7 @@ class DataScreen(Screen[Experiment | None]):
                 yield Static("", id="data-state")
                 yield Static("", id="data-findings", classes="-empty")
                 yield DataPanel(id="data-panel")
-        yield Footer()
+        yield TuidlFooter()
 
     def _options(self) -> list[Option | None]:
         out: list[Option | None] = []

@@ -45,7 +45,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, ContentSwitcher, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Static
 
 from tuidl.core.errors import TuidlError
 from tuidl.core.history import X_AXES
@@ -58,6 +58,7 @@ from tuidl.ui.text import plain
 from tuidl.ui.widgets.compare_chart import (
     SMOOTHING_STEPS, SHOWS, Y_MODES, ChartRun, CompareChart, fmt_value, style_markers,
 )
+from tuidl.ui.widgets.footer import TuidlFooter
 
 __all__ = ["RunsScreen", "ConfirmModal", "InputModal", "COLUMNS", "RunsViewState", "view_state"]
 
@@ -366,7 +367,7 @@ class RunsScreen(Screen["Any"]):
             diff: DataTable[str] = DataTable(id="runs-diff", cursor_type="row")
             yield diff
         yield Static("", id="runs-info", markup=False)
-        yield Footer(compact=True)
+        yield TuidlFooter(compact=True)
 
     def on_mount(self) -> None:
         self.state = view_state(self.app, self.runs_dir)
