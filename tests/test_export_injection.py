@@ -38,7 +38,7 @@ CASES = {
         "model.layers[0].class_name"),
     "optimizer class_name": (
         HEAD + DENSE_OUT + f"[compile]\noptimizer = {{ class_name = 'Adam({SHELL})', config = {{}} }}\n",
-        "compile.optimizer.class_name"),
+        "compile.optimizer"),
     "optimizer config key": (
         HEAD + DENSE_OUT + f"[compile]\noptimizer = {{ class_name = 'Adam', config = {{ 'x=1, y={SHELL}' = 1 }} }}\n",
         "compile.optimizer.config"),
