@@ -18,6 +18,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tuidl.core.registry import LOSS_BY_CLASS, LOSS_INFO, METRIC_CHOICES, LossInfo, loss_info
+
+__all__ = [
+    "ACTIVATIONS", "CALLBACKS", "CONSTANT_INITIALIZERS", "FLAT_INPUT_LAYERS", "INITIALIZER_CLASSES", "LAYERS",
+    "OPTIMIZERS", "REGULARIZER_CLASSES", "SCHEDULES", "STRUCTURED_INPUT_LAYERS", "ArgInfo", "ArgKind", "ClassInfo",
+    "InputKind", "LayerInfo", "format_arg", "format_ref", "parse_arg", "parse_ref",
+    # the loss and metric tables live in tuidl.core.registry; re-exported for the builder
+    "LOSS_BY_CLASS", "LOSS_INFO", "METRIC_CHOICES", "LossInfo", "loss_info",
+]
+
 ArgKind = Literal[
     "int", "float", "bool", "choice", "activation", "int_or_pair", "shape",
     "initializer", "regularizer", "optional_int_or_pair", "float_list", "int_list",
@@ -30,12 +40,6 @@ ACTIVATIONS: tuple[str, ...] = (
     "exponential", "log_softmax", "swish",
 )
 """Activation names accepted by ``keras.activations.get`` that tuidl offers."""
-
-
-FLAT_INPUT_LAYERS = frozenset({"Dense", "Dropout", "GaussianNoise", "BatchNormalization",
-                               "LayerNormalization", "Activation", "LeakyReLU", "PReLU"})
-"""First layers that take a flat ``(features,)`` input: the engine flattens images ``(n, H, W, C)`` to
-``(n, H*W*C)`` before such a layer, and an exported script does the same."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,10 @@ def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
+InputKind = Literal["flat", "structured", "any"]
+"""What a layer needs as input; see :attr:`LayerInfo.input_kind`."""
+
+
 @dataclass(frozen=True)
 class LayerInfo:
     """A Keras layer class offered by tuidl.
@@ -172,6 +180,10 @@ class LayerInfo:
         input_ranks: ranks (without the batch axis) of the inputs the layer
             accepts, e.g. ``(3,)`` for Conv2D's ``(height, width, channels)``;
             ``None`` means any rank (>= 1).
+        input_kind: ``"flat"``: as a first layer it takes a flat ``(features,)``
+            input (the engine and an exported script flatten images before it);
+            ``"structured"``: it needs (or makes) an image, a sequence or token
+            ids, so it has no place in a model of flat data; ``"any"``: neither.
     """
 
     class_name: str
@@ -179,6 +191,7 @@ class LayerInfo:
     args: tuple[ArgInfo, ...] = field(default_factory=tuple)
     description: str = ""
     input_ranks: tuple[int, ...] | None = None
+    input_kind: InputKind = "any"
 
     def arg(self, name: str) -> ArgInfo | None:
         """The :class:`ArgInfo` named ``name``, or ``None``."""
@@ -266,58 +279,69 @@ LAYERS: dict[str, LayerInfo] = {
     for info in (
         LayerInfo("Dense", "Core", (
             ArgInfo("units", "int", 32, 1, required=True, help="number of output units"),
-            _ACT, _USE_BIAS, *_WEIGHTED), "fully connected: y = activation(x W + b)"),
+            _ACT, _USE_BIAS, *_WEIGHTED), "fully connected: y = activation(x W + b)", input_kind="flat"),
         LayerInfo("Activation", "Core", (
-            ArgInfo("activation", "activation", "relu", required=True),), "apply an activation"),
+            ArgInfo("activation", "activation", "relu", required=True),), "apply an activation", input_kind="flat"),
         LayerInfo("Embedding", "Core", (
             ArgInfo("input_dim", "int", 1000, 1, required=True, help="vocabulary size (largest id + 1)"),
             ArgInfo("output_dim", "int", 32, 1, required=True, help="embedding size"),
             ArgInfo("mask_zero", "bool", False, help="treat id 0 as padding"),
             _init("embeddings_initializer", "random-uniform"),
-            _reg("embeddings_regularizer")), "integer ids -> dense vectors", input_ranks=(1,)),
+            _reg("embeddings_regularizer")), "integer ids -> dense vectors", input_ranks=(1,), input_kind="structured"),
         LayerInfo("Conv1D", "Convolution", _conv(1), "1-D convolution over (steps, channels)",
-                  input_ranks=(2,)),
+                  input_ranks=(2,), input_kind="structured"),
         LayerInfo("Conv2D", "Convolution", _conv(2), "2-D convolution over (height, width, channels)",
-                  input_ranks=(3,)),
-        LayerInfo("MaxPooling2D", "Pooling", _pool(False), "max over each window", input_ranks=(3,)),
-        LayerInfo("AveragePooling2D", "Pooling", _pool(True), "mean over each window", input_ranks=(3,)),
+                  input_ranks=(3,), input_kind="structured"),
+        LayerInfo("MaxPooling2D", "Pooling", _pool(False), "max over each window", input_ranks=(3,),
+                  input_kind="structured"),
+        LayerInfo("AveragePooling2D", "Pooling", _pool(True), "mean over each window", input_ranks=(3,),
+                  input_kind="structured"),
         LayerInfo("GlobalAveragePooling2D", "Pooling", (
             ArgInfo("keepdims", "bool", False, help="keep (1, 1, channels) instead of (channels,)"),),
-            "mean over height and width", input_ranks=(3,)),
+            "mean over height and width", input_ranks=(3,), input_kind="structured"),
         LayerInfo("Flatten", "Reshaping", (), "(batch, ...) -> (batch, n)"),
         LayerInfo("Reshape", "Reshaping", (
             ArgInfo("target_shape", "shape", [8, 8, 1], required=True,
-                    help="output shape without the batch axis, e.g. 8,8,1"),), "change the shape"),
-        LayerInfo("Dropout", "Regularization", (_RATE,), "randomly zero inputs while training"),
+                    help="output shape without the batch axis, e.g. 8,8,1"),), "change the shape",
+            input_kind="structured"),
+        LayerInfo("Dropout", "Regularization", (_RATE,), "randomly zero inputs while training", input_kind="flat"),
         LayerInfo("SpatialDropout2D", "Regularization", (_RATE,), "drop whole feature maps",
-                  input_ranks=(3,)),
+                  input_ranks=(3,), input_kind="structured"),
         LayerInfo("GaussianNoise", "Regularization", (
             ArgInfo("stddev", "float", 0.1, 0.0, required=True, help="noise standard deviation, >= 0"),),
-            "add N(0, stddev) noise while training"),
+            "add N(0, stddev) noise while training", input_kind="flat"),
         LayerInfo("BatchNormalization", "Normalization", (
             ArgInfo("momentum", "float", 0.99, 0.0, 1.0, help="of the moving mean and variance, [0, 1]"),
             ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
             ArgInfo("center", "bool", True, help="learn an offset (beta)"),
             ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
-         "normalize over the batch"),
+         "normalize over the batch", input_kind="flat"),
         LayerInfo("LayerNormalization", "Normalization", (
             ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
             ArgInfo("center", "bool", True, help="learn an offset (beta)"),
             ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
-         "normalize over the features"),
+         "normalize over the features", input_kind="flat"),
         LayerInfo("LeakyReLU", "Activation", (
             ArgInfo("negative_slope", "float", 0.3, 0.0, help="slope for x < 0, >= 0"),),
-            "x if x > 0 else negative_slope * x"),
-        LayerInfo("PReLU", "Activation", (), "leaky ReLU with a learned slope per unit"),
+            "x if x > 0 else negative_slope * x", input_kind="flat"),
+        LayerInfo("PReLU", "Activation", (), "leaky ReLU with a learned slope per unit", input_kind="flat"),
         LayerInfo("SimpleRNN", "Recurrent", _rnn(False), "fully connected recurrent layer",
-                  input_ranks=(2,)),
-        LayerInfo("LSTM", "Recurrent", _rnn(True), "long short-term memory", input_ranks=(2,)),
+                  input_ranks=(2,), input_kind="structured"),
+        LayerInfo("LSTM", "Recurrent", _rnn(True), "long short-term memory", input_ranks=(2,), input_kind="structured"),
         LayerInfo("GRU", "Recurrent", (*_rnn(True), ArgInfo(
             "reset_after", "bool", True, help="apply the reset gate after the matrix product (Keras 3 default)")),
-            "gated recurrent unit", input_ranks=(2,)),
+            "gated recurrent unit", input_ranks=(2,), input_kind="structured"),
     )
 }
 """All layers tuidl offers, by Keras class name (20 classes of ``keras.layers``)."""
+
+FLAT_INPUT_LAYERS: frozenset[str] = frozenset(n for n, i in LAYERS.items() if i.input_kind == "flat")
+"""First layers that take a flat ``(features,)`` input: the engine flattens images ``(n, H, W, C)`` to
+``(n, H*W*C)`` before such a layer, and an exported script does the same."""
+
+STRUCTURED_INPUT_LAYERS: frozenset[str] = frozenset(n for n, i in LAYERS.items() if i.input_kind == "structured")
+"""Layers that need an image, a sequence or token ids, not a flat ``(features,)`` vector (convolutions,
+pooling, recurrent, Reshape, Embedding): adapting a model to flat data removes them."""
 
 CONSTANT_INITIALIZERS = frozenset({"Zeros", "Ones", "Constant"})
 """Initializer classes that give every unit the same weights (symmetry is never broken)."""
@@ -422,74 +446,6 @@ CALLBACKS: dict[str, ClassInfo] = {
 }
 """Callbacks of ``keras.callbacks`` offered in ``fit.callbacks`` (``{class_name, config}``)."""
 
-
-@dataclass(frozen=True)
-class LossInfo:
-    """What a loss expects.
-
-    Attributes:
-        name: Keras loss function name (``sparse_categorical_crossentropy``).
-        class_name: Keras loss class (``SparseCategoricalCrossentropy``).
-        task: ``classification`` or ``regression``.
-        labels: label format: ``sparse`` (integer class ids, shape (n,)),
-            ``onehot`` (shape (n, classes)), ``binary`` (0/1, one output unit),
-            ``signed`` (-1/1 or 0/1 for hinge), ``real`` (regression targets).
-        from_logits: whether the loss takes ``from_logits``.
-        label: short display name.
-    """
-
-    name: str
-    class_name: str
-    task: str
-    labels: str
-    from_logits: bool
-    label: str
-
-
-LOSS_INFO: dict[str, LossInfo] = {
-    i.name: i for i in (
-        LossInfo("mean_squared_error", "MeanSquaredError", "regression", "real", False, "MSE"),
-        LossInfo("mean_absolute_error", "MeanAbsoluteError", "regression", "real", False, "MAE"),
-        LossInfo("huber", "Huber", "regression", "real", False, "Huber"),
-        LossInfo("binary_crossentropy", "BinaryCrossentropy", "classification", "binary", True,
-                 "BinaryCrossentropy"),
-        LossInfo("categorical_crossentropy", "CategoricalCrossentropy", "classification", "onehot", True,
-                 "CategoricalCrossentropy"),
-        LossInfo("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "classification",
-                 "sparse", True, "SparseCategoricalCrossentropy"),
-        LossInfo("binary_focal_crossentropy", "BinaryFocalCrossentropy", "classification", "binary", True,
-                 "BinaryFocalCrossentropy"),
-        LossInfo("hinge", "Hinge", "classification", "signed", False, "Hinge"),
-    )
-}
-"""The losses the builder offers (issue list), with their label format."""
-
-LOSS_BY_CLASS: dict[str, LossInfo] = {i.class_name: i for i in LOSS_INFO.values()}
-"""Same as :data:`LOSS_INFO`, keyed by Keras class name."""
-
-
-def loss_info(loss: Any) -> tuple[LossInfo | None, bool]:
-    """``(info, from_logits)`` for a loss given as a name or ``{class_name, config}``.
-
-    ``info`` is ``None`` for losses outside :data:`LOSS_INFO`. Accepts a
-    pydantic ``KerasRef`` too (anything with ``class_name`` and ``config``).
-    """
-    if isinstance(loss, str):
-        return LOSS_INFO.get(loss), False
-    if hasattr(loss, "class_name"):
-        cls, cfg = loss.class_name, loss.config
-    elif isinstance(loss, dict):
-        cls, cfg = loss.get("class_name"), loss.get("config") or {}
-    else:
-        return None, False
-    return LOSS_BY_CLASS.get(cls), bool(cfg.get("from_logits", False))
-
-
-METRIC_CHOICES: tuple[str, ...] = (
-    "accuracy", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
-    "mean_absolute_error", "mean_squared_error", "root_mean_squared_error", "auc",
-)
-"""Metrics offered as switches in the builder (a subset of ``tuidl.core.spec.METRICS``)."""
 
 INITIALIZER_CLASSES: tuple[str, ...] = (
     "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform",
