@@ -134,3 +134,60 @@ def test_the_cli_resolves_where_the_experiment_enters(monkeypatch, tmp_path: Pat
         export_cmd.main(type("A", (), {"preset": "digits-mlp", "overrides": [], "output": str(tmp_path / "x.py")})())
     assert len(seen) == 1 and is_resolved(seen[0]) and seen[0].preset_labels
     assert load_experiment("digits-mlp").compile.optimizer == seen[0].preset_labels["compile.optimizer"]
+
+
+def _arg(kind: str, **kw):
+    return catalog.ArgInfo("a", kind, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("arg, value, ok", [
+    (_arg("int", default=1, minimum=1), 3, True),
+    (_arg("int", default=1, minimum=1), 0, False),
+    (_arg("int", default=1, minimum=1), True, False),  # a boolean is not a number
+    (_arg("int", default=1, minimum=1), 3.0, False),
+    (_arg("int", default=1, minimum=1), None, False),  # has a default: cannot be unset
+    (_arg("int", minimum=1), None, True),  # no default: may be unset
+    (_arg("float", default=0.5, minimum=0.0, maximum=1.0, exclusive_max=True), 0.5, True),
+    (_arg("float", default=0.5, minimum=0.0, maximum=1.0, exclusive_max=True), 1, False),
+    (_arg("float", default=0.5, minimum=0.0), 2, True),  # integers are numbers
+    (_arg("float", default=0.5, minimum=0.0), "0.5", False),
+    (_arg("optional_float"), None, True),
+    (_arg("bool", default=True), 1, False),
+    (_arg("choice", default="valid", choices=("valid", "same")), "same", True),
+    (_arg("choice", default="valid", choices=("valid", "same")), "full", False),
+    (_arg("activation"), "relu", True),
+    (_arg("activation"), "relu6x", False),
+    (_arg("initializer"), "he-normal", True),
+    (_arg("initializer"), {"class_name": "Zeros", "config": {}}, True),
+    (_arg("initializer"), {"class_name": 1}, False),
+    (_arg("int_or_pair", default=1, minimum=1), [2, 3], True),
+    (_arg("int_or_pair", default=1, minimum=1), (2,), True),
+    (_arg("int_or_pair", default=1, minimum=1), [1, 2, 3], False),
+    (_arg("int_or_pair", default=1, minimum=1), [0, 2], False),
+    (_arg("shape", default=[8, 8, 1]), [-1, 4], True),
+    (_arg("shape", default=[8, 8, 1]), [-1, -1], False),
+    (_arg("shape", default=[8, 8, 1]), [0, 2], False),
+    (_arg("shape", default=[8, 8, 1]), [], False),
+    (_arg("float_list", default=[0.1]), [1, 2.5], True),
+    (_arg("float_list", default=[0.1]), [float("nan")], False),
+    (_arg("float_list", default=[0.1]), [True], False),
+    (_arg("int_list", default=[1]), [1, 2.5], False),
+])
+def test_layer_arguments_are_validated_by_pydantic(arg, value, ok: bool) -> None:
+    """ArgInfo.check is pydantic (strict types from arg_type), with the same answers as the hand-written check."""
+    from pydantic import TypeAdapter, ValidationError
+
+    assert (arg.check(value) is None) == ok
+    if not ok:
+        assert arg.check(value).startswith(arg.allowed())
+    try:
+        TypeAdapter(catalog.arg_type(arg)).validate_python(value)
+        assert ok
+    except ValidationError:
+        assert not ok
+
+
+def test_a_number_that_is_not_finite_says_so() -> None:
+    arg = _arg("float", default=0.5, minimum=0.0)
+    assert arg.check(float("inf")) == "a number >= 0 (finite)"
+    assert arg.check(-1.0) == "a number >= 0"

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Optional, Sequence, Union
+
+from pydantic import AfterValidator, Field, Strict, TypeAdapter, ValidationError
 
 from tuidl.core.registry import LOSS_BY_CLASS, LOSS_INFO, METRIC_CHOICES, LossInfo, loss_info
 
@@ -96,68 +98,92 @@ class ArgInfo:
         return base + (" " + " and ".join(bounds) if bounds else "")
 
     def check(self, value: Any) -> str | None:
-        """Return ``None`` when ``value`` is allowed, else what is allowed."""
-        k = self.kind
-        if value is None:
-            return None if (k in ("initializer", "regularizer", "optional_int_or_pair", "optional_float")
-                            or (k == "activation") or self.default is None) else self.allowed()
-        if k == "bool":
-            return None if isinstance(value, bool) else self.allowed()
-        if k == "choice":
-            return None if value in self.choices else self.allowed()
-        if k == "activation":
-            return None if value in ACTIVATIONS else self.allowed()
-        if k in ("initializer", "regularizer"):
-            if isinstance(value, str):
-                return None  # preset names are checked against the registry
-            if isinstance(value, dict) and isinstance(value.get("class_name"), str):
-                return None
-            return self.allowed()
-        if k == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return self.allowed()
-            return None if self._in_range(value) else self.allowed()
-        if k in ("float_list", "int_list"):
-            if not isinstance(value, (list, tuple)) or not value:
-                return self.allowed()
-            want = int if k == "int_list" else (int, float)
-            for v in value:
-                if isinstance(v, bool) or not isinstance(v, want) or v != v or not self._in_range(v):
-                    return self.allowed()
-            return None
-        if k in ("float", "optional_float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return self.allowed()
-            if value != value or value in (float("inf"), float("-inf")):
-                return self.allowed() + " (finite)"
-            return None if self._in_range(value) else self.allowed()
-        if k in ("int_or_pair", "optional_int_or_pair"):
-            items = value if isinstance(value, (list, tuple)) else [value]
-            if isinstance(value, (list, tuple)) and len(value) not in (1, 2):
-                return self.allowed()
-            for v in items:
-                if isinstance(v, bool) or not isinstance(v, int) or not self._in_range(v):
-                    return self.allowed()
-            return None
-        if k == "shape":
-            if not isinstance(value, (list, tuple)) or not value:
-                return self.allowed()
-            if sum(1 for v in value if v == -1) > 1:
-                return self.allowed()
-            for v in value:
-                if isinstance(v, bool) or not isinstance(v, int) or (v < 1 and v != -1):
-                    return self.allowed()
-            return None
-        return None  # pragma: no cover
+        """Return ``None`` when ``value`` is allowed, else what is allowed (:meth:`allowed`).
 
-    def _in_range(self, v: float) -> bool:
-        if self.minimum is not None:
-            if v < self.minimum or (self.exclusive_min and v == self.minimum):
-                return False
-        if self.maximum is not None:
-            if v > self.maximum or (self.exclusive_max and v == self.maximum):
-                return False
-        return True
+        Validated by pydantic, as the spec's sections are, against the type
+        :func:`arg_type` builds from this argument (strict: ``true`` is not a
+        number, ``"3"`` not an integer); a number that is not finite gets
+        `` (finite)`` added.
+        """
+        try:
+            _adapter(self).validate_python(value)
+        except ValidationError as e:
+            finite = any(err["type"] == "finite_number" for err in e.errors(include_url=False))
+            return self.allowed() + (" (finite)" if finite and self.kind in ("float", "optional_float") else "")
+        return None
+
+
+def _not_nan(v: float) -> float:
+    if v != v:
+        raise ValueError("not a number")
+    return v
+
+
+def _one_unknown_dim(v: Sequence[int]) -> Sequence[int]:
+    if sum(1 for d in v if d == -1) > 1 or any(d < 1 and d != -1 for d in v):
+        raise ValueError("dimensions >= 1, or -1 once")
+    return v
+
+
+def _class_name_str(v: dict[Any, Any]) -> dict[Any, Any]:
+    if not isinstance(v.get("class_name"), str):
+        raise ValueError("a table with class_name")
+    return v
+
+
+def _seq(item: Any, **length: int) -> Any:
+    """A list or tuple of ``item`` (TOML gives lists; Python callers may pass tuples)."""
+    return Union[Annotated[list[item], Strict(), Field(**length)], Annotated[tuple[item, ...], Field(**length)]]
+
+
+def arg_type(arg: ArgInfo) -> Any:
+    """The pydantic type of the values ``arg`` allows: its kind, bounds and choices, strict.
+
+    ``None`` is allowed where the argument may be unset (``optional_*``,
+    components, activations, and arguments without a default).
+    """
+    bounds: dict[str, float] = {}
+    if arg.minimum is not None:
+        bounds["gt" if arg.exclusive_min else "ge"] = arg.minimum
+    if arg.maximum is not None:
+        bounds["lt" if arg.exclusive_max else "le"] = arg.maximum
+    k = arg.kind
+    int_ = Annotated[int, Strict(), Field(**bounds)]
+    t: Any
+    if k == "bool":
+        t = Annotated[bool, Strict()]
+    elif k == "choice":
+        t = Literal[arg.choices]  # type: ignore[valid-type]
+    elif k == "activation":
+        t = Literal[ACTIVATIONS]  # type: ignore[valid-type]
+    elif k in ("initializer", "regularizer"):
+        t = Union[Annotated[str, Strict()], Annotated[dict[Any, Any], Strict(), AfterValidator(_class_name_str)]]
+    elif k == "int":
+        t = int_
+    elif k in ("float", "optional_float"):
+        t = Annotated[float, Strict(), Field(allow_inf_nan=False, **bounds)]
+    elif k == "int_list":
+        t = _seq(int_, min_length=1)
+    elif k == "float_list":
+        t = _seq(Annotated[float, Strict(), Field(**bounds), AfterValidator(_not_nan)], min_length=1)
+    elif k in ("int_or_pair", "optional_int_or_pair"):
+        t = Union[int_, _seq(int_, min_length=1, max_length=2)]
+    else:  # shape
+        t = Annotated[_seq(Annotated[int, Strict()], min_length=1), AfterValidator(_one_unknown_dim)]
+    unset = k in ("initializer", "regularizer", "optional_int_or_pair", "optional_float", "activation") \
+        or arg.default is None
+    return Optional[t] if unset else t
+
+
+_ADAPTERS: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
+
+
+def _adapter(arg: ArgInfo) -> TypeAdapter[Any]:
+    """The (cached) pydantic validator of :func:`arg_type`, keyed by what the type depends on."""
+    key = (arg.kind, arg.minimum, arg.maximum, arg.exclusive_min, arg.exclusive_max, arg.choices, arg.default is None)
+    if key not in _ADAPTERS:
+        _ADAPTERS[key] = TypeAdapter(arg_type(arg))
+    return _ADAPTERS[key]
 
 
 def _fmt(x: float) -> str:
