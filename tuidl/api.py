@@ -46,7 +46,7 @@ def train(exp_or_name: Experiment | str | os.PathLike[str], runs_dir: str | os.P
     Raises:
         PresetError, SpecError: unknown preset or invalid experiment/overrides.
     """
-    from tuidl.core.presets import check_references, load_experiment
+    from tuidl.core.presets import check_references, load_experiment, resolved
     from tuidl.core.runs import runs_dir as default_runs_dir
     from tuidl.engine.train import train as _train
 
@@ -57,6 +57,7 @@ def train(exp_or_name: Experiment | str | os.PathLike[str], runs_dir: str | os.P
         exp = load_experiment(exp_or_name, list(overrides) if isinstance(overrides, list) else None)
         if isinstance(overrides, dict):
             exp = exp.with_overrides(overrides)
+    exp = resolved(exp)  # presets resolved once, here where the experiment enters
     root = Path(runs_dir) if runs_dir is not None else default_runs_dir()
     extra = list(callbacks)
     if tensorboard:

@@ -44,8 +44,9 @@ from tuidl.core.catalog import (CALLBACKS, FLAT_INPUT_LAYERS, INITIALIZER_CLASSE
                                  SCHEDULES, loss_info)
 from tuidl.core.checks import float_optimizer_config, layer_names
 from tuidl.core.errors import SpecError, TuidlError
-from tuidl.core.presets import COMPONENT_KEYS, resolved
-from tuidl.core.spec import LOSS_CLASSES, Experiment, toml_repr
+from tuidl.core.presets import resolved
+from tuidl.core.registry import COMPONENT_KEYS, LOSS_CLASSES
+from tuidl.core.spec import Experiment, toml_repr
 
 __all__ = ["script_text", "write_script", "export_problems", "check_exportable", "INLINE_SOURCES"]
 
@@ -312,8 +313,8 @@ def script_text(exp: Experiment, npz_name: str | None = None, script_name: str |
             finds (class names outside the registry, keys that are not argument names,
             values that are not plain data).
     """
-    check_exportable(exp)
-    r = resolved(exp)
+    r = resolved(exp)  # once: a no-op for an experiment resolved where it entered (tuidl export, the builder's E)
+    check_exportable(r)
     names = layer_names(r.model.layers)
     layers = ",\n".join(f"        {_layer_code(l.class_name, l.config, n)}"
                         for l, n in zip(r.model.layers, names))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tuidl.core.errors import BuildError, DataError, SpecError
-from tuidl.core.presets import FAMILIES, builtin_dir, components, load_experiment
+from tuidl.core.presets import FAMILIES, builtin_dir, components, load_experiment, resolve_component
 from tuidl.core.spec import LOSS_CLASSES, DataSpec, approx_equal, from_dict
 from tuidl.engine import build
 from tuidl.engine.data import fit_to_model, load_data
@@ -107,7 +107,7 @@ def test_component_presets_round_trip_through_keras(family):
     import keras
 
     for name, ref in components(family).items():
-        obj = build._component(family, build.resolve_component(family, name))
+        obj = build._component(family, resolve_component(family, name))
         if ref.class_name == "None":
             assert obj is None
             continue

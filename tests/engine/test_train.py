@@ -324,3 +324,17 @@ def test_callback_factories_get_the_run_folder(runs_dir: Path):
 
     result = train(_mlp("fit.epochs=1"), None, runs_dir=runs_dir, extra_callbacks=[factory, lambda d: None])
     assert result.status == "completed" and seen == [result.run_dir]
+
+
+def test_a_resolved_experiment_trains_without_looking_up_a_preset(runs_dir: Path, monkeypatch):
+    """Presets are resolved once, where the experiment enters; training, compiling, the loss and the
+    checks read the components inline (issue 9 item 3b)."""
+    exp = resolved(load_experiment("iris-mlp", ["fit.epochs=1"]))
+
+    def no_lookup(*_a, **_k):
+        raise AssertionError("a preset was looked up during training")
+
+    monkeypatch.setattr("tuidl.core.components.components", no_lookup)
+    result = train(exp, _Recorder(), runs_dir=runs_dir)
+    assert result.status == "completed", result.error
+    assert approx_equal(load(Path(result.run_dir) / "spec.toml").model_dump(), exp.model_dump())

@@ -23,7 +23,8 @@ from tuidl.core.errors import TuidlError
 from tuidl.core.presets import load_experiment
 from tuidl.core.spec import DATASETS, Experiment, from_dict
 from tuidl.ui.app import TuidlApp
-from tuidl.ui.screens.data import DataScreen, adapt_model
+from tuidl.core.adapt import adapt_model
+from tuidl.ui.screens.data import DataScreen
 from tuidl.ui.widgets.data_form import GROUPS, DataForm, applicable_fields, field_info, parse_value
 
 

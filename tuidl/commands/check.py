@@ -96,10 +96,10 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
     """Check one experiment and print the result; returns ``True`` when it has no error."""
     from tuidl.core.checks import ERROR, format_finding
     from tuidl.core.errors import TuidlError
-    from tuidl.core.presets import load_experiment
+    from tuidl.core.presets import load_experiment, resolved
 
     try:
-        exp = load_experiment(target, overrides)
+        exp = resolved(load_experiment(target, overrides))  # presets resolved once, here where it enters
     except TuidlError as e:
         if e.message.startswith(f"{target}: "):  # the file is named once, as the line's subject
             hint = f"\n  hint: {e.hint}" if e.hint else ""

@@ -34,10 +34,10 @@ def main(args: Any) -> int:
     """Run ``tuidl export``; returns 0, or raises a TuidlError (exit 2)."""
     from tuidl.core.checks import format_finding
     from tuidl.core.errors import SpecError, folder_problem
-    from tuidl.core.presets import load_experiment
+    from tuidl.core.presets import load_experiment, resolved
     from tuidl.export import check_exportable, write_script
 
-    exp = load_experiment(args.preset, args.overrides)
+    exp = resolved(load_experiment(args.preset, args.overrides))  # presets resolved once, where it enters
     check_exportable(exp, origin=str(exp.source or args.preset))  # before anything is loaded or written
     out = Path(args.output) if args.output else Path(f"{exp.name}.py")
     problem = folder_problem(out.parent, named=out)  # the OS's reason for the failing part, e.g. a file in the way

@@ -247,12 +247,13 @@ def main(args: argparse.Namespace) -> int:
         TuidlError: bad preset, file or override (the CLI prints it, exit 2).
     """
     from tuidl.core.errors import check_runs_dir
-    from tuidl.core.presets import load_experiment
+    from tuidl.core.presets import load_experiment, resolved
     from tuidl.core.runs import runs_dir
 
     exp = load_experiment(args.preset, list(args.overrides))  # TuidlError -> message, exit 2
     if args.epochs is not None:
         exp = exp.with_overrides({"fit.epochs": args.epochs}, origin="--epochs")
+    exp = resolved(exp)  # presets resolved once, here where the experiment enters; training reads them inline
     root = runs_dir(args.runs_dir)
     check_runs_dir(root)  # before TensorFlow loads: a bad --runs-dir is bad input (exit 2)
 

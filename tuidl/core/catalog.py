@@ -16,7 +16,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, Optional, Sequence, Union
+
+from pydantic import AfterValidator, Field, Strict, TypeAdapter, ValidationError
+
+from tuidl.core.registry import LOSS_BY_CLASS, LOSS_INFO, METRIC_CHOICES, LossInfo, loss_info
+
+__all__ = [
+    "ACTIVATIONS", "CALLBACKS", "CONSTANT_INITIALIZERS", "FLAT_INPUT_LAYERS", "INITIALIZER_CLASSES", "LAYERS",
+    "OPTIMIZERS", "REGULARIZER_CLASSES", "SCHEDULES", "STRUCTURED_INPUT_LAYERS", "ArgInfo", "ArgKind", "ClassInfo",
+    "InputKind", "LayerInfo", "format_arg", "format_ref", "parse_arg", "parse_ref",
+    # the loss and metric tables live in tuidl.core.registry; re-exported for the builder
+    "LOSS_BY_CLASS", "LOSS_INFO", "METRIC_CHOICES", "LossInfo", "loss_info",
+]
 
 ArgKind = Literal[
     "int", "float", "bool", "choice", "activation", "int_or_pair", "shape",
@@ -30,12 +42,6 @@ ACTIVATIONS: tuple[str, ...] = (
     "exponential", "log_softmax", "swish",
 )
 """Activation names accepted by ``keras.activations.get`` that tuidl offers."""
-
-
-FLAT_INPUT_LAYERS = frozenset({"Dense", "Dropout", "GaussianNoise", "BatchNormalization",
-                               "LayerNormalization", "Activation", "LeakyReLU", "PReLU"})
-"""First layers that take a flat ``(features,)`` input: the engine flattens images ``(n, H, W, C)`` to
-``(n, H*W*C)`` before such a layer, and an exported script does the same."""
 
 
 @dataclass(frozen=True)
@@ -92,72 +98,100 @@ class ArgInfo:
         return base + (" " + " and ".join(bounds) if bounds else "")
 
     def check(self, value: Any) -> str | None:
-        """Return ``None`` when ``value`` is allowed, else what is allowed."""
-        k = self.kind
-        if value is None:
-            return None if (k in ("initializer", "regularizer", "optional_int_or_pair", "optional_float")
-                            or (k == "activation") or self.default is None) else self.allowed()
-        if k == "bool":
-            return None if isinstance(value, bool) else self.allowed()
-        if k == "choice":
-            return None if value in self.choices else self.allowed()
-        if k == "activation":
-            return None if value in ACTIVATIONS else self.allowed()
-        if k in ("initializer", "regularizer"):
-            if isinstance(value, str):
-                return None  # preset names are checked against the registry
-            if isinstance(value, dict) and isinstance(value.get("class_name"), str):
-                return None
-            return self.allowed()
-        if k == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                return self.allowed()
-            return None if self._in_range(value) else self.allowed()
-        if k in ("float_list", "int_list"):
-            if not isinstance(value, (list, tuple)) or not value:
-                return self.allowed()
-            want = int if k == "int_list" else (int, float)
-            for v in value:
-                if isinstance(v, bool) or not isinstance(v, want) or v != v or not self._in_range(v):
-                    return self.allowed()
-            return None
-        if k in ("float", "optional_float"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return self.allowed()
-            if value != value or value in (float("inf"), float("-inf")):
-                return self.allowed() + " (finite)"
-            return None if self._in_range(value) else self.allowed()
-        if k in ("int_or_pair", "optional_int_or_pair"):
-            items = value if isinstance(value, (list, tuple)) else [value]
-            if isinstance(value, (list, tuple)) and len(value) not in (1, 2):
-                return self.allowed()
-            for v in items:
-                if isinstance(v, bool) or not isinstance(v, int) or not self._in_range(v):
-                    return self.allowed()
-            return None
-        if k == "shape":
-            if not isinstance(value, (list, tuple)) or not value:
-                return self.allowed()
-            if sum(1 for v in value if v == -1) > 1:
-                return self.allowed()
-            for v in value:
-                if isinstance(v, bool) or not isinstance(v, int) or (v < 1 and v != -1):
-                    return self.allowed()
-            return None
-        return None  # pragma: no cover
+        """Return ``None`` when ``value`` is allowed, else what is allowed (:meth:`allowed`).
 
-    def _in_range(self, v: float) -> bool:
-        if self.minimum is not None:
-            if v < self.minimum or (self.exclusive_min and v == self.minimum):
-                return False
-        if self.maximum is not None:
-            if v > self.maximum or (self.exclusive_max and v == self.maximum):
-                return False
-        return True
+        Validated by pydantic, as the spec's sections are, against the type
+        :func:`arg_type` builds from this argument (strict: ``true`` is not a
+        number, ``"3"`` not an integer); a number that is not finite gets
+        `` (finite)`` added.
+        """
+        try:
+            _adapter(self).validate_python(value)
+        except ValidationError as e:
+            finite = any(err["type"] == "finite_number" for err in e.errors(include_url=False))
+            return self.allowed() + (" (finite)" if finite and self.kind in ("float", "optional_float") else "")
+        return None
+
+
+def _not_nan(v: float) -> float:
+    if v != v:
+        raise ValueError("not a number")
+    return v
+
+
+def _one_unknown_dim(v: Sequence[int]) -> Sequence[int]:
+    if sum(1 for d in v if d == -1) > 1 or any(d < 1 and d != -1 for d in v):
+        raise ValueError("dimensions >= 1, or -1 once")
+    return v
+
+
+def _class_name_str(v: dict[Any, Any]) -> dict[Any, Any]:
+    if not isinstance(v.get("class_name"), str):
+        raise ValueError("a table with class_name")
+    return v
+
+
+def _seq(item: Any, **length: int) -> Any:
+    """A list or tuple of ``item`` (TOML gives lists; Python callers may pass tuples)."""
+    return Union[Annotated[list[item], Strict(), Field(**length)], Annotated[tuple[item, ...], Field(**length)]]
+
+
+def arg_type(arg: ArgInfo) -> Any:
+    """The pydantic type of the values ``arg`` allows: its kind, bounds and choices, strict.
+
+    ``None`` is allowed where the argument may be unset (``optional_*``,
+    components, activations, and arguments without a default).
+    """
+    bounds: dict[str, float] = {}
+    if arg.minimum is not None:
+        bounds["gt" if arg.exclusive_min else "ge"] = arg.minimum
+    if arg.maximum is not None:
+        bounds["lt" if arg.exclusive_max else "le"] = arg.maximum
+    k = arg.kind
+    int_ = Annotated[int, Strict(), Field(**bounds)]
+    t: Any
+    if k == "bool":
+        t = Annotated[bool, Strict()]
+    elif k == "choice":
+        t = Literal[arg.choices]  # type: ignore[valid-type]
+    elif k == "activation":
+        t = Literal[ACTIVATIONS]  # type: ignore[valid-type]
+    elif k in ("initializer", "regularizer"):
+        t = Union[Annotated[str, Strict()], Annotated[dict[Any, Any], Strict(), AfterValidator(_class_name_str)]]
+    elif k == "int":
+        t = int_
+    elif k in ("float", "optional_float"):
+        t = Annotated[float, Strict(), Field(allow_inf_nan=False, **bounds)]
+    elif k == "int_list":
+        t = _seq(int_, min_length=1)
+    elif k == "float_list":
+        t = _seq(Annotated[float, Strict(), Field(**bounds), AfterValidator(_not_nan)], min_length=1)
+    elif k in ("int_or_pair", "optional_int_or_pair"):
+        t = Union[int_, _seq(int_, min_length=1, max_length=2)]
+    else:  # shape
+        t = Annotated[_seq(Annotated[int, Strict()], min_length=1), AfterValidator(_one_unknown_dim)]
+    unset = k in ("initializer", "regularizer", "optional_int_or_pair", "optional_float", "activation") \
+        or arg.default is None
+    return Optional[t] if unset else t
+
+
+_ADAPTERS: dict[tuple[Any, ...], TypeAdapter[Any]] = {}
+
+
+def _adapter(arg: ArgInfo) -> TypeAdapter[Any]:
+    """The (cached) pydantic validator of :func:`arg_type`, keyed by what the type depends on."""
+    key = (arg.kind, arg.minimum, arg.maximum, arg.exclusive_min, arg.exclusive_max, arg.choices, arg.default is None)
+    if key not in _ADAPTERS:
+        _ADAPTERS[key] = TypeAdapter(arg_type(arg))
+    return _ADAPTERS[key]
 
 
 def _fmt(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
+
+
+InputKind = Literal["flat", "structured", "any"]
+"""What a layer needs as input; see :attr:`LayerInfo.input_kind`."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +206,10 @@ class LayerInfo:
         input_ranks: ranks (without the batch axis) of the inputs the layer
             accepts, e.g. ``(3,)`` for Conv2D's ``(height, width, channels)``;
             ``None`` means any rank (>= 1).
+        input_kind: ``"flat"``: as a first layer it takes a flat ``(features,)``
+            input (the engine and an exported script flatten images before it);
+            ``"structured"``: it needs (or makes) an image, a sequence or token
+            ids, so it has no place in a model of flat data; ``"any"``: neither.
     """
 
     class_name: str
@@ -179,6 +217,7 @@ class LayerInfo:
     args: tuple[ArgInfo, ...] = field(default_factory=tuple)
     description: str = ""
     input_ranks: tuple[int, ...] | None = None
+    input_kind: InputKind = "any"
 
     def arg(self, name: str) -> ArgInfo | None:
         """The :class:`ArgInfo` named ``name``, or ``None``."""
@@ -266,58 +305,69 @@ LAYERS: dict[str, LayerInfo] = {
     for info in (
         LayerInfo("Dense", "Core", (
             ArgInfo("units", "int", 32, 1, required=True, help="number of output units"),
-            _ACT, _USE_BIAS, *_WEIGHTED), "fully connected: y = activation(x W + b)"),
+            _ACT, _USE_BIAS, *_WEIGHTED), "fully connected: y = activation(x W + b)", input_kind="flat"),
         LayerInfo("Activation", "Core", (
-            ArgInfo("activation", "activation", "relu", required=True),), "apply an activation"),
+            ArgInfo("activation", "activation", "relu", required=True),), "apply an activation", input_kind="flat"),
         LayerInfo("Embedding", "Core", (
             ArgInfo("input_dim", "int", 1000, 1, required=True, help="vocabulary size (largest id + 1)"),
             ArgInfo("output_dim", "int", 32, 1, required=True, help="embedding size"),
             ArgInfo("mask_zero", "bool", False, help="treat id 0 as padding"),
             _init("embeddings_initializer", "random-uniform"),
-            _reg("embeddings_regularizer")), "integer ids -> dense vectors", input_ranks=(1,)),
+            _reg("embeddings_regularizer")), "integer ids -> dense vectors", input_ranks=(1,), input_kind="structured"),
         LayerInfo("Conv1D", "Convolution", _conv(1), "1-D convolution over (steps, channels)",
-                  input_ranks=(2,)),
+                  input_ranks=(2,), input_kind="structured"),
         LayerInfo("Conv2D", "Convolution", _conv(2), "2-D convolution over (height, width, channels)",
-                  input_ranks=(3,)),
-        LayerInfo("MaxPooling2D", "Pooling", _pool(False), "max over each window", input_ranks=(3,)),
-        LayerInfo("AveragePooling2D", "Pooling", _pool(True), "mean over each window", input_ranks=(3,)),
+                  input_ranks=(3,), input_kind="structured"),
+        LayerInfo("MaxPooling2D", "Pooling", _pool(False), "max over each window", input_ranks=(3,),
+                  input_kind="structured"),
+        LayerInfo("AveragePooling2D", "Pooling", _pool(True), "mean over each window", input_ranks=(3,),
+                  input_kind="structured"),
         LayerInfo("GlobalAveragePooling2D", "Pooling", (
             ArgInfo("keepdims", "bool", False, help="keep (1, 1, channels) instead of (channels,)"),),
-            "mean over height and width", input_ranks=(3,)),
+            "mean over height and width", input_ranks=(3,), input_kind="structured"),
         LayerInfo("Flatten", "Reshaping", (), "(batch, ...) -> (batch, n)"),
         LayerInfo("Reshape", "Reshaping", (
             ArgInfo("target_shape", "shape", [8, 8, 1], required=True,
-                    help="output shape without the batch axis, e.g. 8,8,1"),), "change the shape"),
-        LayerInfo("Dropout", "Regularization", (_RATE,), "randomly zero inputs while training"),
+                    help="output shape without the batch axis, e.g. 8,8,1"),), "change the shape",
+            input_kind="structured"),
+        LayerInfo("Dropout", "Regularization", (_RATE,), "randomly zero inputs while training", input_kind="flat"),
         LayerInfo("SpatialDropout2D", "Regularization", (_RATE,), "drop whole feature maps",
-                  input_ranks=(3,)),
+                  input_ranks=(3,), input_kind="structured"),
         LayerInfo("GaussianNoise", "Regularization", (
             ArgInfo("stddev", "float", 0.1, 0.0, required=True, help="noise standard deviation, >= 0"),),
-            "add N(0, stddev) noise while training"),
+            "add N(0, stddev) noise while training", input_kind="flat"),
         LayerInfo("BatchNormalization", "Normalization", (
             ArgInfo("momentum", "float", 0.99, 0.0, 1.0, help="of the moving mean and variance, [0, 1]"),
             ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
             ArgInfo("center", "bool", True, help="learn an offset (beta)"),
             ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
-         "normalize over the batch"),
+         "normalize over the batch", input_kind="flat"),
         LayerInfo("LayerNormalization", "Normalization", (
             ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
             ArgInfo("center", "bool", True, help="learn an offset (beta)"),
             ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
-         "normalize over the features"),
+         "normalize over the features", input_kind="flat"),
         LayerInfo("LeakyReLU", "Activation", (
             ArgInfo("negative_slope", "float", 0.3, 0.0, help="slope for x < 0, >= 0"),),
-            "x if x > 0 else negative_slope * x"),
-        LayerInfo("PReLU", "Activation", (), "leaky ReLU with a learned slope per unit"),
+            "x if x > 0 else negative_slope * x", input_kind="flat"),
+        LayerInfo("PReLU", "Activation", (), "leaky ReLU with a learned slope per unit", input_kind="flat"),
         LayerInfo("SimpleRNN", "Recurrent", _rnn(False), "fully connected recurrent layer",
-                  input_ranks=(2,)),
-        LayerInfo("LSTM", "Recurrent", _rnn(True), "long short-term memory", input_ranks=(2,)),
+                  input_ranks=(2,), input_kind="structured"),
+        LayerInfo("LSTM", "Recurrent", _rnn(True), "long short-term memory", input_ranks=(2,), input_kind="structured"),
         LayerInfo("GRU", "Recurrent", (*_rnn(True), ArgInfo(
             "reset_after", "bool", True, help="apply the reset gate after the matrix product (Keras 3 default)")),
-            "gated recurrent unit", input_ranks=(2,)),
+            "gated recurrent unit", input_ranks=(2,), input_kind="structured"),
     )
 }
 """All layers tuidl offers, by Keras class name (20 classes of ``keras.layers``)."""
+
+FLAT_INPUT_LAYERS: frozenset[str] = frozenset(n for n, i in LAYERS.items() if i.input_kind == "flat")
+"""First layers that take a flat ``(features,)`` input: the engine flattens images ``(n, H, W, C)`` to
+``(n, H*W*C)`` before such a layer, and an exported script does the same."""
+
+STRUCTURED_INPUT_LAYERS: frozenset[str] = frozenset(n for n, i in LAYERS.items() if i.input_kind == "structured")
+"""Layers that need an image, a sequence or token ids, not a flat ``(features,)`` vector (convolutions,
+pooling, recurrent, Reshape, Embedding): adapting a model to flat data removes them."""
 
 CONSTANT_INITIALIZERS = frozenset({"Zeros", "Ones", "Constant"})
 """Initializer classes that give every unit the same weights (symmetry is never broken)."""
@@ -422,74 +472,6 @@ CALLBACKS: dict[str, ClassInfo] = {
 }
 """Callbacks of ``keras.callbacks`` offered in ``fit.callbacks`` (``{class_name, config}``)."""
 
-
-@dataclass(frozen=True)
-class LossInfo:
-    """What a loss expects.
-
-    Attributes:
-        name: Keras loss function name (``sparse_categorical_crossentropy``).
-        class_name: Keras loss class (``SparseCategoricalCrossentropy``).
-        task: ``classification`` or ``regression``.
-        labels: label format: ``sparse`` (integer class ids, shape (n,)),
-            ``onehot`` (shape (n, classes)), ``binary`` (0/1, one output unit),
-            ``signed`` (-1/1 or 0/1 for hinge), ``real`` (regression targets).
-        from_logits: whether the loss takes ``from_logits``.
-        label: short display name.
-    """
-
-    name: str
-    class_name: str
-    task: str
-    labels: str
-    from_logits: bool
-    label: str
-
-
-LOSS_INFO: dict[str, LossInfo] = {
-    i.name: i for i in (
-        LossInfo("mean_squared_error", "MeanSquaredError", "regression", "real", False, "MSE"),
-        LossInfo("mean_absolute_error", "MeanAbsoluteError", "regression", "real", False, "MAE"),
-        LossInfo("huber", "Huber", "regression", "real", False, "Huber"),
-        LossInfo("binary_crossentropy", "BinaryCrossentropy", "classification", "binary", True,
-                 "BinaryCrossentropy"),
-        LossInfo("categorical_crossentropy", "CategoricalCrossentropy", "classification", "onehot", True,
-                 "CategoricalCrossentropy"),
-        LossInfo("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "classification",
-                 "sparse", True, "SparseCategoricalCrossentropy"),
-        LossInfo("binary_focal_crossentropy", "BinaryFocalCrossentropy", "classification", "binary", True,
-                 "BinaryFocalCrossentropy"),
-        LossInfo("hinge", "Hinge", "classification", "signed", False, "Hinge"),
-    )
-}
-"""The losses the builder offers (issue list), with their label format."""
-
-LOSS_BY_CLASS: dict[str, LossInfo] = {i.class_name: i for i in LOSS_INFO.values()}
-"""Same as :data:`LOSS_INFO`, keyed by Keras class name."""
-
-
-def loss_info(loss: Any) -> tuple[LossInfo | None, bool]:
-    """``(info, from_logits)`` for a loss given as a name or ``{class_name, config}``.
-
-    ``info`` is ``None`` for losses outside :data:`LOSS_INFO`. Accepts a
-    pydantic ``KerasRef`` too (anything with ``class_name`` and ``config``).
-    """
-    if isinstance(loss, str):
-        return LOSS_INFO.get(loss), False
-    if hasattr(loss, "class_name"):
-        cls, cfg = loss.class_name, loss.config
-    elif isinstance(loss, dict):
-        cls, cfg = loss.get("class_name"), loss.get("config") or {}
-    else:
-        return None, False
-    return LOSS_BY_CLASS.get(cls), bool(cfg.get("from_logits", False))
-
-
-METRIC_CHOICES: tuple[str, ...] = (
-    "accuracy", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
-    "mean_absolute_error", "mean_squared_error", "root_mean_squared_error", "auc",
-)
-"""Metrics offered as switches in the builder (a subset of ``tuidl.core.spec.METRICS``)."""
 
 INITIALIZER_CLASSES: tuple[str, ...] = (
     "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform",

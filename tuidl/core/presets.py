@@ -17,43 +17,18 @@ merged over the built-ins; ``TUIDL_PRESETS_DIR`` overrides that folder.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
 
-from pydantic import ValidationError
-
-from tuidl.core.errors import PresetError, SpecError
+from tuidl.core.components import (COMPONENT_KEYS, FAMILIES, NONE_CLASS, Family, KerasRef, builtin_dir, components,
+                                   preset_names, resolve_component, user_dir)
+from tuidl.core.errors import PresetError
 from tuidl.core.safeio import path_problem
-from tuidl.core.spec import Experiment, KerasRef, load, problem_text, toml_repr
+from tuidl.core.spec import Experiment, load
 
-Family = Literal["optimizers", "initializers", "regularizers"]
-FAMILIES: tuple[Family, ...] = ("optimizers", "initializers", "regularizers")
-
-NONE_CLASS = "None"
-"""``class_name`` of the "no regularizer" preset; the engine passes ``None``."""
-
-
-def builtin_dir() -> Path:
-    """Folder of the built-in presets (installed wheel or source checkout)."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "_builtin_presets"
-    if packaged.is_dir():
-        return packaged
-    return here.parent / "presets"
-
-
-def user_dir() -> Path:
-    """Folder of the user's presets: ``$TUIDL_PRESETS_DIR`` or the user config dir."""
-    env = os.environ.get("TUIDL_PRESETS_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return platformdirs.user_config_path("tuidl") / "presets"
-
+__all__ = ["COMPONENT_KEYS", "FAMILIES", "NONE_CLASS", "ExperimentPreset", "Family", "KerasRef", "builtin_dir",
+           "check_references", "components", "experiment_presets", "is_resolved", "load_experiment",
+           "preset_names", "resolve_component", "resolved", "save_user_preset", "user_dir"]
 
 def _dirs() -> list[Path]:
     return [builtin_dir(), user_dir()]
@@ -120,94 +95,6 @@ def load_experiment(name_or_path: str | Path, overrides: list[str] | None = None
     return exp
 
 
-def _read_family(path: Path, family: str) -> dict[str, KerasRef]:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise PresetError(f"{path}: cannot read {family} presets: {e}", title="Invalid preset file") from None
-    out = {}
-    for name, table in data.items():
-        if not isinstance(table, dict) or not isinstance(table.get("class_name"), str):
-            raise PresetError(f"{path}: [{name}] needs class_name (a Keras class) and config (a table)",
-                              title="Invalid preset file")
-        try:
-            out[name] = KerasRef.model_validate(table)
-        except ValidationError as e:
-            problems = "; ".join(f"{'.'.join(map(str, x['loc'])) or name}: {problem_text(x)}"
-                                 for x in e.errors(include_url=False))
-            raise PresetError(f"{path}: [{name}]: {problems}", title="Invalid preset file") from None
-    return out
-
-
-@lru_cache(maxsize=8)
-def _components_cached(family: str, key: tuple[tuple[str, float], ...]) -> dict[str, KerasRef]:
-    merged: dict[str, KerasRef] = {}
-    for d in _dirs():
-        p = d / "components" / f"{family}.toml"
-        if p.is_file():
-            merged.update(_read_family(p, family))
-    return merged
-
-
-def components(family: Family) -> dict[str, KerasRef]:
-    """Component presets of one family by name (built-ins, then the user's).
-
-    Raises:
-        PresetError: a preset file is not valid TOML or lacks ``class_name``.
-    """
-    if family not in FAMILIES:
-        raise PresetError(f"unknown preset family {family!r}; allowed: {', '.join(FAMILIES)}")
-    key = []
-    for d in _dirs():
-        p = d / "components" / f"{family}.toml"
-        key.append((str(p), p.stat().st_mtime if p.is_file() else 0.0))
-    return dict(_components_cached(family, tuple(key)))
-
-
-def resolve_component(family: Family, value: str | KerasRef | dict[str, Any] | None,
-                      where: str = "") -> dict[str, Any] | None:
-    """Turn a preset name or inline ref into ``{class_name, config}`` (``None`` for no regularizer).
-
-    Args:
-        family: which preset family the name belongs to.
-        value: a preset name, a :class:`KerasRef`, a dict, or ``None``.
-        where: field path for messages (``model.layers[1].config.kernel_regularizer``).
-
-    Raises:
-        SpecError: unknown preset name (the message lists the known ones).
-    """
-    if value is None:
-        return None
-    if isinstance(value, KerasRef):
-        ref = value.model_dump()
-    elif isinstance(value, dict):
-        ref = {"class_name": value.get("class_name"), "config": dict(value.get("config") or {})}
-    else:
-        known = components(family)
-        if value not in known:
-            raise SpecError(
-                f"{where or family} = {toml_repr(value)}: unknown {family[:-1]} preset; known: {', '.join(known)}",
-                hint="use a preset name or an inline table { class_name = ..., config = {...} }")
-        ref = known[value].model_dump()
-    if ref["class_name"] == NONE_CLASS:
-        return None
-    return ref
-
-
-COMPONENT_KEYS: dict[str, Family] = {
-    "kernel_initializer": "initializers",
-    "bias_initializer": "initializers",
-    "embeddings_initializer": "initializers",
-    "recurrent_initializer": "initializers",
-    "kernel_regularizer": "regularizers",
-    "bias_regularizer": "regularizers",
-    "activity_regularizer": "regularizers",
-    "embeddings_regularizer": "regularizers",
-    "recurrent_regularizer": "regularizers",
-}
-"""Layer config keys whose values are component presets, and their family."""
-
-
 def check_references(exp: Experiment, origin: str | None = None, overridden: list[str] | tuple[str, ...] = ()
                      ) -> None:
     """Check that every preset name the experiment uses exists.
@@ -235,28 +122,59 @@ def check_references(exp: Experiment, origin: str | None = None, overridden: lis
                 resolve_component(family, layer.config[key], where(f"model.layers[{i}].config.{key}"))
 
 
+def is_resolved(exp: Experiment) -> bool:
+    """Whether ``exp`` names no component preset: its optimizer and every layer component are inline.
+
+    The experiments that come out of :func:`resolved` are; one still holding a
+    preset name (the builder's, a file's) or an inline ``None`` regularizer is not.
+    """
+    if isinstance(exp.compile.optimizer, str) or exp.compile.optimizer.class_name == NONE_CLASS:
+        return False
+    for layer in exp.model.layers:
+        for key in COMPONENT_KEYS:
+            value = layer.config.get(key)
+            if isinstance(value, str) or isinstance(value, dict) and value.get("class_name") == NONE_CLASS:
+                return False
+    return True
+
+
 def resolved(exp: Experiment) -> Experiment:
     """A copy with every component preset name replaced by its ``{class_name, config}``.
 
+    This is done once, where an experiment enters (``tuidl run``/``check``/``export``,
+    the Python API, the engine's requests); everything below it (building,
+    compiling, the checks, the export) reads the components inline. An
+    experiment that is already resolved is returned as it is.
+
     Regularizer ``none`` becomes absent. The result no longer depends on the
-    preset files, so it is what a run's ``spec.toml`` stores.
+    preset files, so it is what a run's ``spec.toml`` stores. The names it held
+    are kept as :attr:`~tuidl.core.spec.Experiment.preset_labels` (display only).
 
     Raises:
         SpecError: unknown preset name.
     """
+    if is_resolved(exp):
+        return exp
+    labels = dict(exp.preset_labels)
     data = exp.model_dump(mode="python")
+    if isinstance(exp.compile.optimizer, str):
+        labels["compile.optimizer"] = exp.compile.optimizer
     data["compile"]["optimizer"] = resolve_component("optimizers", exp.compile.optimizer, "compile.optimizer")
     for i, layer in enumerate(data["model"]["layers"]):
         cfg = layer["config"]
         for key, family in COMPONENT_KEYS.items():
             if key in cfg:
-                ref = resolve_component(family, cfg[key], f"model.layers[{i}].config.{key}")
+                where = f"model.layers[{i}].config.{key}"
+                if isinstance(cfg[key], str):
+                    labels[where] = cfg[key]
+                ref = resolve_component(family, cfg[key], where)
                 if ref is None:
                     del cfg[key]
                 else:
                     cfg[key] = ref
     out = Experiment.model_validate(data)
     out._source = exp.source
+    out._preset_labels = labels
     return out
 
 
@@ -272,16 +190,3 @@ def save_user_preset(exp: Experiment, name: str | None = None) -> Path:
     return exp.save(user_dir() / f"{name}.toml")
 
 
-def preset_names() -> dict[str, list[str]]:
-    """Component preset names per family, for pickers: ``{"optimizers": ["sgd", ...], ...}``.
-
-    A family whose preset file is broken lists no names here (the error is
-    reported where an experiment refers to one of its presets).
-    """
-    out: dict[str, list[str]] = {}
-    for family in FAMILIES:
-        try:
-            out[family] = list(components(family))
-        except PresetError:
-            out[family] = []
-    return out

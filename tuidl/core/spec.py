@@ -36,135 +36,44 @@ allowed.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
-from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, Strict, ValidationError,
-                      ValidationInfo, field_validator, model_serializer)
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, \
+    model_serializer
 
 from tuidl.core.catalog import LAYERS, OPTIMIZERS
+from tuidl.core.components import Component, KerasRef
 from tuidl.core.errors import SpecError
+from tuidl.core.overrides import parse_override, set_path
+from tuidl.core.registry import (DATASETS, FILE_SOURCES, LOSS_CLASSES, LOSSES, METRICS, PLAYGROUND_CLASSIFICATION,
+                                 PLAYGROUND_FEATURES, PLAYGROUND_REGRESSION)
 from tuidl.core.safeio import nested_depth_problem, path_problem, read_regular_file
+from tuidl.core.tomlio import drop_none, dumps_toml, toml_repr
+from tuidl.core.validation import (LAYER_NAME_ALLOWED, LAYER_NAME_RE, MAX_NESTING, Number, StrictBool, StrictFloat,
+                                   StrictInt, arg_name_problem, control_problems, format_loc, pydantic_problems,
+                                   spec_error)
+from tuidl.core.validation import problem_text as _problem_text
+
+__all__ = [
+    # this module: the experiment models and reading them
+    "CompileSpec", "DataOptions", "DataSpec", "Experiment", "FitSpec", "LayerSpec", "ModelSpec", "MAX_SEED",
+    "MAX_SPEC_BYTES", "approx_equal", "from_dict", "load", "loads", "problem_text",
+    # re-exported from the modules they moved to (registry, components, overrides, tomlio, validation)
+    "Component", "DATASETS", "FILE_SOURCES", "KerasRef", "LAYER_NAME_ALLOWED", "LAYER_NAME_RE", "LOSSES",
+    "LOSS_CLASSES", "MAX_NESTING", "METRICS", "Number", "PLAYGROUND_CLASSIFICATION", "PLAYGROUND_FEATURES",
+    "PLAYGROUND_REGRESSION", "StrictBool", "StrictFloat", "StrictInt", "dumps_toml", "format_loc",
+    "parse_override", "toml_repr",
+]
 
 MAX_SPEC_BYTES = 4 * 1024 * 1024
 """Largest experiment file read (bytes); the built-in presets are about 1 KiB."""
 
-MAX_NESTING = 32
-"""Deepest nesting of tables and lists in an experiment (a schedule inside an optimizer is 6 deep)."""
-
 MAX_SEED = 2**32 - 1
 """Largest ``fit.seed``: ``keras.utils.set_random_seed`` and NumPy's legacy seeding take 32-bit seeds."""
-
-StrictInt = Annotated[int, Strict()]
-"""An integer field that refuses ``3.0``, ``"3"`` and ``true`` (pydantic's lax mode would take them)."""
-StrictFloat = Annotated[float, Strict()]
-"""A number field that refuses ``"0.2"`` and ``true`` (integers are numbers and are taken)."""
-StrictBool = Annotated[bool, Strict()]
-"""A boolean field that refuses ``"yes"``, ``"true"`` and ``1``."""
-
-def _not_bool(value: Any) -> Any:
-    """Refuse ``true``/``false`` where a number is meant (pydantic would read ``true`` as 1)."""
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {str(value).lower()}")
-    return value
-
-
-Number = BeforeValidator(_not_bool)
-"""Attach to int/float fields: booleans are not numbers in a spec."""
-
-LOSSES: tuple[str, ...] = (
-    "mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
-    "categorical_crossentropy", "sparse_categorical_crossentropy",
-    "binary_focal_crossentropy", "hinge", "squared_hinge", "categorical_hinge",
-    "kl_divergence", "log_cosh", "poisson",
-)
-"""Keras loss function names (``keras.losses``) accepted as a plain string."""
-
-LOSS_CLASSES: dict[str, str] = {
-    "mean_squared_error": "MeanSquaredError",
-    "mean_absolute_error": "MeanAbsoluteError",
-    "huber": "Huber",
-    "binary_crossentropy": "BinaryCrossentropy",
-    "categorical_crossentropy": "CategoricalCrossentropy",
-    "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy",
-    "binary_focal_crossentropy": "BinaryFocalCrossentropy",
-    "hinge": "Hinge",
-    "squared_hinge": "SquaredHinge",
-    "categorical_hinge": "CategoricalHinge",
-    "kl_divergence": "KLDivergence",
-    "log_cosh": "LogCosh",
-    "poisson": "Poisson",
-}
-"""Loss name -> Keras loss class name."""
-
-METRICS: tuple[str, ...] = (
-    "accuracy", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
-    "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy",
-    "mean_squared_error", "mean_absolute_error", "root_mean_squared_error", "auc",
-    "precision", "recall",
-)
-"""Metric names tuidl passes to ``model.compile(metrics=...)``."""
-
-
-class KerasRef(BaseModel):
-    """A Keras object in serialized form: ``{class_name, config}``.
-
-    This is what ``keras.saving.serialize_keras_object`` writes, minus
-    ``module`` and ``registered_name``; the engine rebuilds it with Keras's own
-    ``get``/``deserialize_keras_object`` in safe mode.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-    class_name: str = Field(min_length=1)
-    config: dict[str, Any] = Field(default_factory=dict)
-
-
-Component = Union[str, KerasRef]
-"""A preset name (``"he-normal"``) or an inline :class:`KerasRef`."""
-
-
-PLAYGROUND_CLASSIFICATION: tuple[str, ...] = ("circle", "xor", "gauss", "spiral")
-"""TF Playground's 2-D classification sets (``src/dataset.ts``)."""
-
-PLAYGROUND_REGRESSION: tuple[str, ...] = ("plane", "multi-gauss")
-"""TF Playground's 2-D regression sets (``reg-plane``, ``reg-gauss`` there)."""
-
-PLAYGROUND_FEATURES: tuple[str, ...] = (
-    "x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2")
-"""Input features of the 2-D sets, in TF Playground's order (X₁, X₂, X₁², X₂², X₁X₂, sin X₁, sin X₂)."""
-
-DATASETS: dict[str, str] = {
-    "circle": "TF Playground circle: a disc of one class inside a ring of the other (2-D)",
-    "xor": "TF Playground exclusive or: class = sign(x1*x2) (2-D)",
-    "gauss": "TF Playground two Gaussian blobs (2-D)",
-    "spiral": "TF Playground two interleaved spirals (2-D)",
-    "plane": "TF Playground plane: target = (x1 + x2) / 10 (2-D regression)",
-    "multi-gauss": "TF Playground six signed Gaussian bumps (2-D regression)",
-    "digits": "scikit-learn digits: 1797 8x8 grey images, 10 classes",
-    "iris": "scikit-learn iris: 150 flowers, 4 measurements, 3 species",
-    "wine": "scikit-learn wine: 178 wines, 13 chemical measurements, 3 cultivars",
-    "breast_cancer": "scikit-learn breast cancer (Wisconsin): 569 cases, 30 features, 2 classes",
-    "diabetes": "scikit-learn diabetes: 442 patients, 10 features, disease progression (regression)",
-    "mnist": "Keras MNIST: 70000 28x28 grey handwritten digits, 10 classes (cached file)",
-    "fashion_mnist": "Keras Fashion-MNIST: 70000 28x28 grey clothing images, 10 classes (cached files)",
-    "cifar10": "Keras CIFAR-10: 60000 32x32 colour images, 10 classes (cached files)",
-    "cifar100": "Keras CIFAR-100: 60000 32x32 colour images, 100 (or 20 coarse) classes (cached files)",
-    "boston_housing": "Keras Boston housing: 506 districts, 13 features, median price (regression, cached file)",
-    "california_housing": "Keras California housing: 20640 districts, 8 features, median price (regression, cached file)",
-    "imdb": "Keras IMDB reviews: 50000 word-index sequences, positive/negative (cached file)",
-    "csv": "your CSV file: data.path, label column data.target",
-    "npz": "your NPZ file: arrays x/y or x_train/y_train(/x_test/y_test)",
-    "npy": "your pair of NPY files: data.path (features) and data.target (labels), or a folder with x.npy and y.npy",
-    "images": "your image folder: one subfolder per class",
-}
-"""Dataset ids accepted as ``data.name`` -> one line for the UI (loaders live in ``tuidl.engine.data``)."""
-
-FILE_SOURCES: tuple[str, ...] = ("csv", "npz", "npy", "images")
-"""Dataset ids that read the user's own files from ``data.path``."""
 
 
 class DataOptions(BaseModel):
@@ -421,6 +330,7 @@ class Experiment(BaseModel):
     compile: CompileSpec = Field(default_factory=CompileSpec)
     fit: FitSpec = Field(default_factory=FitSpec)
     _source: Path | None = PrivateAttr(default=None)
+    _preset_labels: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -440,9 +350,19 @@ class Experiment(BaseModel):
         """The file this experiment was loaded from, if any."""
         return self._source
 
+    @property
+    def preset_labels(self) -> dict[str, str]:
+        """Field path -> the component preset name it held before resolving (for display only).
+
+        Set by :func:`tuidl.core.presets.resolved` on the resolved copy, e.g.
+        ``{"compile.optimizer": "adam", "model.layers[0].config.kernel_initializer": "he-normal"}``;
+        empty for an experiment that was not resolved (its names are still in place).
+        """
+        return dict(self._preset_labels)
+
     def to_dict(self) -> dict[str, Any]:
         """The TOML-ready dict (``None`` values dropped, as TOML has no null)."""
-        return _drop_none(self.model_dump(mode="python"))
+        return drop_none(self.model_dump(mode="python"))
 
     def to_toml(self) -> str:
         """Serialize as TOML text in the hand-editable layout of the module docstring.
@@ -491,208 +411,25 @@ class Experiment(BaseModel):
         items = overrides.items() if isinstance(overrides, dict) else [parse_override(o) for o in overrides]
         data = self.model_dump(mode="python")
         for key, value in items:
-            _set_path(data, key, value)
+            set_path(data, key, value, tuple(Experiment.model_fields))
         exp = from_dict(data, origin=origin)
         exp._source = self._source
         return exp
 
 
-def _toml_value(v: Any) -> str:
-    """One TOML value; tables are written inline (``{ a = 1, b = "x" }``)."""
-    import tomli_w
-
-    if isinstance(v, dict):
-        if not v:
-            return "{}"
-        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return tomli_w.dumps({"v": v})[len("v = "):].rstrip("\n")
-
-
-def _toml_key(k: str) -> str:
-    return k if re.fullmatch(r"[A-Za-z0-9_-]+", k) else _toml_value(k)
-
-
-def toml_repr(value: Any) -> str:
-    """A value as it would be written in the TOML file, for messages.
-
-    ``True`` -> ``true``, ``"adam"`` -> ``"adam"`` (double quotes), ``0.01`` ->
-    ``0.01``, ``[1, 2]`` -> ``[1, 2]``, a dict -> an inline table. Values TOML
-    cannot hold (``None``, objects) fall back to Python's ``repr``.
-    """
-    try:
-        return _toml_value(value)
-    except Exception:  # tomli_w refuses it: not a TOML value
-        return repr(value)
-
-
-def dumps_toml(data: dict[str, Any]) -> str:
-    """Write an experiment dict as TOML: top-level scalars, then one section per table.
-
-    ``model.layers`` becomes ``[[model.layers]]`` blocks. Nested tables below a
-    section are written inline so that each layer reads as one block.
-    """
-    lines: list[str] = []
-    for k, v in data.items():
-        if not isinstance(v, dict):
-            lines.append(f"{_toml_key(k)} = {_toml_value(v)}")
-    for k, v in data.items():
-        if not isinstance(v, dict):
-            continue
-        if k == "model":
-            extra = {kk: vv for kk, vv in v.items() if kk != "layers"}
-            if extra:
-                lines += ["", "[model]"] + [f"{_toml_key(a)} = {_toml_value(b)}" for a, b in extra.items()]
-            for layer in v.get("layers", []):
-                lines += ["", "[[model.layers]]"]
-                lines += [f"{_toml_key(a)} = {_toml_value(b)}" for a, b in layer.items()]
-            continue
-        lines += ["", f"[{_toml_key(k)}]"]
-        lines += [f"{_toml_key(a)} = {_toml_value(b)}" for a, b in v.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _drop_none(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {k: _drop_none(v) for k, v in obj.items() if v is not None}
-    if isinstance(obj, (list, tuple)):
-        return [_drop_none(v) for v in obj]
-    return obj
-
-
-def format_loc(loc: tuple[Any, ...] | list[Any]) -> str:
-    """``('model', 'layers', 2, 'config', 'units')`` -> ``model.layers[2].config.units``."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("str", "KerasRef", "function-after[_known_loss(), union[str,KerasRef]]"):
-            continue
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-_UNION_TAGS = ("str", "KerasRef")
-
-
-def _model_at(loc: list[Any]) -> type[BaseModel] | None:
-    """The pydantic model class that holds the field at ``loc`` (list indexes and union tags skipped)."""
-    parents: dict[tuple[str, ...], type[BaseModel]] = {
-        (): Experiment, ("data",): DataSpec, ("data", "options"): DataOptions, ("model",): ModelSpec,
-        ("model", "layers"): LayerSpec, ("compile",): CompileSpec, ("compile", "optimizer"): KerasRef,
-        ("compile", "loss"): KerasRef, ("fit",): FitSpec, ("fit", "callbacks"): KerasRef,
-    }
-    names = tuple(p for p in loc[:-1] if isinstance(p, str) and p not in _UNION_TAGS and "[" not in p)
-    return parents.get(names)
-
-
-def _bounds(loc: list[Any]) -> str:
-    """`` >= 1 and <= 100000`` from the constraints of the field at ``loc``; ``""`` when it has none."""
-    model = _model_at(loc)
-    name = next((p for p in reversed(loc) if isinstance(p, str) and p not in _UNION_TAGS and "[" not in p), None)
-    info = model.model_fields.get(name) if model is not None and name else None
-    if info is None:
-        return ""
-    out = []
-    for m in info.metadata:
-        for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
-            v = getattr(m, attr, None)
-            if v is not None:
-                out.append(f"{sign} {v:,}" if isinstance(v, int) and abs(v) >= 10_000 else f"{sign} {v}")
-    return (" " + " and ".join(out)) if out else ""
-
-
 def problem_text(e: dict[str, Any]) -> str:
-    """One pydantic error (an item of ``ValidationError.errors()``) in tuidl's words: what is allowed.
-
-    Never pydantic's own text: the type of error picks a sentence, the field's
-    constraints (``ge``/``le`` ...) and the error's context fill it in, e.g.
-    ``"must be an integer >= 1 and <= 100,000 (not 3.0 or a string)"``,
-    ``"unknown field; allowed: name, validation_split, path, target, options"``.
-    """
-    t, ctx, loc = e["type"], e.get("ctx") or {}, list(e["loc"])
-    union = any(p in _UNION_TAGS or (isinstance(p, str) and "union[" in p) for p in loc)
-    if union and t in ("string_type", "model_type", "model_attributes_type", "dict_type"):
-        return "must be a preset name (a string) or a table { class_name = ..., config = {...} }"
-    if t == "value_error":
-        msg = str(e.get("msg", ""))
-        return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
-    if t == "extra_forbidden":
-        model = _model_at(loc)
-        allowed = f"; allowed: {', '.join(model.model_fields)}" if model is not None else ""
-        return "unknown field" + allowed
-    if t == "missing":
-        return "is required"
-    bounds = _bounds(loc)
-    if t in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be an integer{bounds} (a whole number without quotes or a decimal point)"
-    if t in ("float_type", "float_parsing", "finite_number"):
-        return f"must be a {'finite ' if t == 'finite_number' else ''}number{bounds} (without quotes)"
-    if t in ("bool_type", "bool_parsing"):
-        return "must be true or false (without quotes)"
-    if t in ("string_type", "string_sub_type"):
-        return "must be a string (in quotes)"
-    if t in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return f"must be{bounds}" if bounds else "is out of range"
-    if t == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}".rstrip()
-    if t in ("list_type", "tuple_type"):
-        return "must be a list [ ... ]"
-    if t in ("dict_type", "model_type", "model_attributes_type"):
-        return "must be a table { ... }"
-    if t == "too_short":
-        return f"must have at least {ctx.get('min_length', 1)} item(s)"
-    if t == "too_long":
-        return f"must have at most {ctx.get('max_length', '?')} item(s)"
-    if t == "string_too_short":
-        return "must not be empty" if ctx.get("min_length") == 1 else \
-            f"must have at least {ctx.get('min_length')} characters"
-    if t == "string_too_long":
-        return f"must have at most {ctx.get('max_length', '?')} characters"
-    return f"is not allowed here ({t.replace('_', ' ')})"
-
-
-def _pydantic_problems(err: ValidationError) -> list[tuple[str, Any, str]]:
-    """(path, value, message in tuidl's words) per pydantic error, one per field path."""
-    seen: dict[str, tuple[str, Any, str]] = {}
-    for e in err.errors(include_url=False):
-        loc = [p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS))]
-        path = format_loc(loc)
-        seen.setdefault(path, (path, e.get("input"), problem_text(e)))
-    union = problem_text({"type": "string_type", "loc": ("str",)})
-    # "a name or a table" for a table whose own fields are named below it says nothing more
-    return [p for p in seen.values()
-            if not (p[2] == union and any(o.startswith((p[0] + ".", p[0] + "[")) for o in seen))]
-
-
-LAYER_NAME_RE = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\\>-]*")
-"""What a layer ``name`` may be: Keras 3 refuses ``/`` (``Operation.__init__``), and its
-TensorFlow backend opens a name scope per layer, which must match
-``[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*`` (``tf.name_scope``); ``"a b"`` or ``"a:b"`` build but fail
-at the first training step."""
-
-LAYER_NAME_ALLOWED = ("letters A-Z/a-z, digits, '_', '.', '-', '>' and '\\', starting with a letter, a digit "
-                      "or '.' (Keras's rule for its TensorFlow name scopes; no '/')")
-"""The rule of :data:`LAYER_NAME_RE` in words, for messages."""
-
-
-def _arg_name_problem(key: Any) -> str | None:
-    """Why ``key`` cannot be a Keras constructor argument name, or ``None``."""
-    import keyword
-
-    if not isinstance(key, str) or not key.isidentifier() or keyword.iskeyword(key) or not key.isascii():
-        return "not a Keras argument name: argument names are Python identifiers (letters, digits and '_')"
-    return None
+    """One pydantic error of validating an :class:`Experiment`, in tuidl's words (see
+    :func:`tuidl.core.validation.problem_text`)."""
+    return _problem_text(e, Experiment)
 
 
 def _layer_problems(exp: Experiment) -> list[tuple[str, Any, str]]:
+    """(path, value, message) for layer config keys and values the catalog refuses."""
     problems = []
     for i, layer in enumerate(exp.model.layers):
         info = LAYERS[layer.class_name]
         for name, value in layer.config.items():
-            bad_key = _arg_name_problem(name)
+            bad_key = arg_name_problem(name)
             if bad_key is not None:
                 problems.append((f"model.layers[{i}].config", None, f"key {toml_repr(name)}: {bad_key}"))
                 continue
@@ -729,59 +466,13 @@ def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as e:
-        raise _spec_error(origin, _pydantic_problems(e)) from None
+        raise spec_error(origin, pydantic_problems(e, Experiment)) from None
     problems = _layer_problems(exp)
     seen = {path for path, _, _ in problems}
-    problems += [p for p in _control_problems(exp.model_dump(mode="python")) if p[0] not in seen]
+    problems += [p for p in control_problems(exp.model_dump(mode="python")) if p[0] not in seen]
     if problems:
-        raise _spec_error(origin, problems)
+        raise spec_error(origin, problems)
     return exp
-
-
-_CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
-_CONTROL_IN_TEXT_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
-
-
-def _control_problems(data: Any, path: str = "") -> list[tuple[str, Any, str]]:
-    """Strings (values and keys) holding terminal control characters, by field path.
-
-    C0/C1 controls, DEL, lone surrogates and bidi overrides have no use in a spec
-    and would drive the terminal of whoever shows it (``tuidl check``, the
-    builder, a run's ``spec.toml`` in the runs screen); ``description`` may hold
-    newlines and tabs.
-    """
-    out: list[tuple[str, Any, str]] = []
-    if isinstance(data, str):
-        pattern = _CONTROL_IN_TEXT_RE if path == "description" else _CONTROL_RE
-        if pattern.search(data):
-            out.append((path, data, "text without control characters (escape codes, line breaks, DEL, "
-                                    "U+0080-U+009F)" + (" other than newlines and tabs" if path == "description"
-                                                         else "")))
-    elif isinstance(data, dict):
-        for k, v in data.items():
-            sub = f"{path}.{k}" if path else str(k)
-            if isinstance(k, str) and _CONTROL_RE.search(k):
-                out.append((path or "(top level)", None, f"key {toml_repr(k)}: a name without control characters"))
-                continue
-            out += _control_problems(v, sub)
-    elif isinstance(data, (list, tuple)):
-        for i, v in enumerate(data):
-            out += _control_problems(v, f"{path}[{i}]")
-    return out
-
-
-def _spec_error(origin: str, problems: list[tuple[str, Any, str]]) -> SpecError:
-    lines = []
-    for path, value, msg in problems:
-        text = toml_repr(value)
-        if len(text) > 80:
-            text = text[:77] + "..."
-        shown = "" if value is None or isinstance(value, dict) and len(text) > 60 else f" = {text}"
-        lines.append(f"{path or '(top level)'}{shown}: {msg}")
-    head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
-    hint = (f"fix the {origin} value and try again" if origin.startswith("--")
-            else "fix the field in the file (or the --set value) and try again")
-    return SpecError(f"{origin}: {head}", hint=hint)
 
 
 def loads(text: str, origin: str = "<string>") -> Experiment:
@@ -826,110 +517,6 @@ def load(path: str | Path) -> Experiment:
     return exp
 
 
-_PATH_RE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)((?:\[-?\d+\])*)")
-
-
-def parse_override(text: str) -> tuple[str, Any]:
-    """Split ``"fit.epochs=3"`` into ``("fit.epochs", 3)``.
-
-    The value is parsed as a TOML value (numbers, booleans, ``"strings"``,
-    arrays, inline tables); anything that is not valid TOML is taken as a bare
-    string, so ``compile.optimizer=sgd`` works.
-
-    Raises:
-        SpecError: no ``=`` or an empty key.
-    """
-    key, sep, raw = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise SpecError(f"--set {text}: expected KEY=VALUE, e.g. fit.batch_size=64")
-    raw = raw.strip()
-    try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
-    except RecursionError:
-        raise SpecError(f"--set {key}: the value nests lists or tables thousands deep; at most "
-                        f"{MAX_NESTING} levels") from None
-    return key, value
-
-
-_COMPONENT_AT = re.compile(r"model\.layers\[-?\d+\]\.config\.([A-Za-z_]+)")
-
-
-def _expand_component(trail: str, name: Any, key: str) -> dict[str, Any] | None:
-    """``{class_name, config}`` for a component given by name at ``trail``, or ``None`` if none is there.
-
-    Lets ``--set compile.optimizer.config.learning_rate=0.01`` work when the
-    optimizer is the preset ``"adam"``: the preset is expanded first.
-
-    Raises:
-        SpecError: an unknown preset name, or the ``none`` regularizer (nothing to set a key in).
-    """
-    if not isinstance(name, str):
-        return None
-    from tuidl.core.presets import COMPONENT_KEYS, resolve_component  # presets imports this module
-
-    if trail == "compile.loss":
-        if name in LOSS_CLASSES:
-            return {"class_name": LOSS_CLASSES[name], "config": {}}
-        return None
-    if trail == "compile.optimizer":
-        family = "optimizers"
-    else:
-        m = _COMPONENT_AT.fullmatch(trail)
-        if not m or m.group(1) not in COMPONENT_KEYS:
-            return None
-        family = COMPONENT_KEYS[m.group(1)]
-    ref = resolve_component(family, name, f"--set {key}: {trail}")  # type: ignore[arg-type]
-    if ref is None:
-        raise SpecError(f"--set {key}: {trail} = {toml_repr(name)} means no {family[:-1]}: there is no "
-                        f"config to set", hint=f"choose one first, e.g. --set {trail}=l2")
-    return ref
-
-
-def _set_path(data: dict[str, Any], key: str, value: Any) -> None:
-    parts = key.split(".")
-    node: Any = data
-    trail = ""
-
-    def child(container: Any, slot: Any, trail: str) -> Any:
-        """``container[slot]``, a named component there expanded to ``{class_name, config}``."""
-        ref = _expand_component(trail, container[slot], key)
-        if ref is not None:
-            container[slot] = ref
-        return container[slot]
-
-    for n, part in enumerate(parts):
-        m = _PATH_RE.fullmatch(part)
-        if not m:
-            raise SpecError(f"--set {key}: {toml_repr(part)} is not a field name")
-        name, idx = m.group(1), [int(i) for i in re.findall(r"-?\d+", m.group(2))]
-        last = n == len(parts) - 1 and not idx
-        if not isinstance(node, dict):
-            raise SpecError(f"--set {key}: {trail} = {toml_repr(node)} is not a table, so it has no field "
-                            f"{toml_repr(name)}")
-        trail += ("." if trail else "") + name
-        if last:
-            node[name] = copy.deepcopy(value)
-            return
-        if name not in node or node[name] is None:
-            if n == 0 and name not in Experiment.model_fields:
-                raise SpecError(f"--set {key}: unknown section {toml_repr(name)}; allowed: "
-                                + ", ".join(Experiment.model_fields))
-            node[name] = {}
-        node = child(node, name, trail)
-        for j, i in enumerate(idx):
-            if not isinstance(node, list) or not -len(node) <= i < len(node):
-                size = len(node) if isinstance(node, list) else 0
-                raise SpecError(f"--set {key}: {trail}[{i}] does not exist ({trail} has {size} items)")
-            trail += f"[{i}]"
-            if n == len(parts) - 1 and j == len(idx) - 1:
-                node[i] = copy.deepcopy(value)
-                return
-            node = node[i]
-
-
 def approx_equal(a: Any, b: Any, rel: float = 1e-6) -> bool:
     """Structural equality with floats compared relatively (float32 round trips)."""
     if isinstance(a, float) or isinstance(b, float):
@@ -942,3 +529,4 @@ def approx_equal(a: Any, b: Any, rel: float = 1e-6) -> bool:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(approx_equal(x, y, rel) for x, y in zip(a, b))
     return a == b
+

@@ -30,8 +30,10 @@ from tuidl.core.checks import layer_names as _core_layer_names
 from tuidl.core.checks import snake_case  # noqa: F401  (re-exported: engine callers use it)
 from tuidl.core.errors import BuildError, TuidlError
 from tuidl.core.events import Finding, LayerRow, Summary
-from tuidl.core.presets import COMPONENT_KEYS, resolve_component, resolved
-from tuidl.core.spec import LOSS_CLASSES, Experiment, KerasRef
+from tuidl.core.components import KerasRef
+from tuidl.core.presets import resolved
+from tuidl.core.registry import COMPONENT_KEYS, LOSS_CLASSES
+from tuidl.core.spec import Experiment
 from tuidl.core.text import printable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -104,8 +106,12 @@ def make_layer(class_name: str, config: dict[str, Any], name: str, where: str = 
         for key, family in COMPONENT_KEYS.items():
             if key in cfg:
                 value = cfg[key]
-                if isinstance(value, (str, KerasRef)):  # unresolved: resolve here
-                    value = resolve_component(family, value, f"{where}.config.{key}")
+                if isinstance(value, str):
+                    raise BuildError(f"{where or class_name}.config.{key} = {value!r}: a component preset name "
+                                     "reached the engine unresolved",
+                                     hint="resolve the experiment first (tuidl.core.presets.resolved)")
+                if isinstance(value, KerasRef):
+                    value = value.model_dump()
                 if value is None:
                     del cfg[key]
                 else:
@@ -191,7 +197,8 @@ def make_optimizer(exp: Experiment) -> "keras.optimizers.Optimizer":
         SpecError: unknown optimizer preset name.
         BuildError: Keras rejects the class or its config (names ``compile.optimizer``).
     """
-    ref = float_optimizer_config(resolve_component("optimizers", exp.compile.optimizer, "compile.optimizer"))
+    optimizer = resolved(exp).compile.optimizer  # a no-op for the resolved experiment callers hand down
+    ref = float_optimizer_config(optimizer.model_dump() if isinstance(optimizer, KerasRef) else None)
     lr = (ref or {}).get("config", {}).get("learning_rate")
     if isinstance(lr, dict) and "module" not in lr:  # a schedule: Keras finds it only with its module
         ref["config"]["learning_rate"] = {"module": "keras.optimizers.schedules", "registered_name": None, **lr}
@@ -294,13 +301,14 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
     findings: list[Finding] = []
     rows: list[LayerRow] = []
     totals = (0, 0, 0)
+    r = exp
     try:
-        r = resolved(exp)
+        r = resolved(exp)  # once, for the build, the compile and the checks below
         if not r.model.layers:
             raise BuildError("the model has no layers", hint="add at least one layer (e.g. Dense)")
         from tuidl.engine.checks import size_errors
 
-        if size_errors(exp, dataset):  # named by preflight below; building it would allocate it all
+        if size_errors(r, dataset):  # named by preflight below; building it would allocate it all
             raise _TooLarge
         layers, outputs, err = _build_layers(r, input_shape)
         rows = _rows_of(layers, outputs)
@@ -323,7 +331,7 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
     from tuidl.engine.checks import merge_findings, preflight
 
     try:  # tuidl's findings first; Keras's message only where no tuidl rule explains it
-        findings = merge_findings(findings, preflight(exp, dataset, tuple(rows)))
+        findings = merge_findings(findings, preflight(r, dataset, tuple(rows)))
     except Exception as e:  # a broken check must not break the summary
         findings.append(Finding("warning", f"pre-flight checks failed: {type(e).__name__}: {e}"))
     return Summary(request_id=request_id, input_shape=input_shape, rows=tuple(rows),

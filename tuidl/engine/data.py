@@ -36,8 +36,8 @@ import numpy as np
 from tuidl.core.catalog import FLAT_INPUT_LAYERS
 from tuidl.core.errors import DataError
 from tuidl.core.text import printable_data
-from tuidl.core.spec import (DATASETS, FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_REGRESSION, DataSpec,
-                             toml_repr)
+from tuidl.core.registry import DATASETS, FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_REGRESSION
+from tuidl.core.spec import DataSpec, toml_repr
 from tuidl.engine.datasets import files, keras_cache, playground, toy
 from tuidl.engine.datasets.base import Raw
 

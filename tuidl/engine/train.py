@@ -472,8 +472,11 @@ class _Prepared:
     steps: int
 
 
-def _prepare(exp: Experiment, spec: Experiment, base_dir: str | Path | None) -> _Prepared:
+def _prepare(exp: Experiment, base_dir: str | Path | None) -> _Prepared:
     """Load the data, build and compile the model, run the pre-flight checks (no files written).
+
+    ``exp`` is resolved (:func:`tuidl.core.presets.resolved`): building, compiling,
+    the loss's labels and the checks all read its components inline.
 
     Raises:
         TuidlError: bad data, a model Keras cannot build, a pre-flight error.
@@ -495,11 +498,11 @@ def _prepare(exp: Experiment, spec: Experiment, base_dir: str | Path | None) -> 
 
     first = exp.model.layers[0].class_name if exp.model.layers else None
     x_train, x_val = fit_to_model(ds.x_train, first), fit_to_model(ds.x_val, first)
-    y_train = labels_for_loss(ds.y_train, spec.compile.loss, ds.n_classes)  # one-hot, (n, 1), ids
-    y_val = labels_for_loss(ds.y_val, spec.compile.loss, ds.n_classes)
+    y_train = labels_for_loss(ds.y_train, exp.compile.loss, ds.n_classes)  # one-hot, (n, 1), ids
+    y_val = labels_for_loss(ds.y_val, exp.compile.loss, ds.n_classes)
     keras.utils.set_random_seed(exp.fit.seed)
-    model = compile_model(build_model(spec, tuple(x_train.shape[1:])), spec)
-    callbacks = fit_callbacks(spec)
+    model = compile_model(build_model(exp, tuple(x_train.shape[1:])), exp)
+    callbacks = fit_callbacks(exp)
     rows = tuple(layer_rows(model))
     warnings = raise_on_errors(exp, ds, rows)  # pre-flight errors block training (issue 3)
     trainable = sum(r.trainable_params for r in rows)
@@ -515,8 +518,8 @@ def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs
            base_dir: str | Path | None, extra_callbacks: Iterable[Any], on_run_dir: Callable[[Path], Any],
            t0: float) -> RunResult:
     try:
-        spec = resolved(exp)
-        prep = _prepare(exp, spec, base_dir)
+        spec = resolved(exp)  # once: a no-op for an experiment resolved where it entered (CLI, API)
+        prep = _prepare(spec, base_dir)
     except KeyboardInterrupt:
         raise
     except Exception as e:  # report, never raise: failures are events

@@ -52,13 +52,14 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from tuidl.core.errors import DataError
+from tuidl.core.registry import KERAS_CACHE_SOURCES
 from tuidl.core.spec import DataSpec
 from tuidl.engine.datasets.base import Raw
 
 log = logging.getLogger("tuidl.data")
 
-SOURCES = ("mnist", "fashion_mnist", "cifar10", "cifar100", "boston_housing",
-           "california_housing", "imdb")
+SOURCES = KERAS_CACHE_SOURCES
+"""The datasets this module loads (``keras_cache`` in :data:`tuidl.core.registry.DATASET_TABLE`)."""
 
 GCS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 """Keras's download folder for mnist, fashion-mnist, boston, california and imdb."""

@@ -27,7 +27,8 @@ import math
 
 import numpy as np
 
-from tuidl.core.spec import PLAYGROUND_CLASSIFICATION, PLAYGROUND_FEATURES, DataSpec
+from tuidl.core.registry import PLAYGROUND_CLASSIFICATION, PLAYGROUND_FEATURES
+from tuidl.core.spec import DataSpec
 from tuidl.engine.datasets.base import Raw
 
 DEFAULT_SAMPLES = {"classification": 500, "regression": 1200}

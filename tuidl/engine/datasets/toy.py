@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from tuidl.core.registry import BUNDLED_SOURCES
 from tuidl.core.spec import DataSpec
 from tuidl.engine.datasets.base import Raw
 
-SOURCES = ("digits", "iris", "wine", "breast_cancer", "diabetes")
+SOURCES = BUNDLED_SOURCES
+"""The datasets this module loads (``bundled`` in :data:`tuidl.core.registry.DATASET_TABLE`)."""
 
 
 def load(spec: DataSpec, seed: int) -> Raw:

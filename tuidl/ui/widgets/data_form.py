@@ -36,37 +36,18 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
 
-from tuidl.core.spec import (
-    FILE_SOURCES, PLAYGROUND_CLASSIFICATION, PLAYGROUND_FEATURES, PLAYGROUND_REGRESSION, DataOptions, DataSpec,
-)
+from tuidl.core.registry import BUNDLED_SOURCES as BUNDLED
+from tuidl.core.registry import DATASET_GROUPS as GROUPS
+from tuidl.core.registry import FILE_SOURCES, PLAYGROUND_FEATURES, REGRESSION_SETS
+from tuidl.core.registry import KERAS_CACHE_SOURCES as KERAS_CACHE
+from tuidl.core.registry import PLAYGROUND_SOURCES as PLAYGROUND
+from tuidl.core.spec import DataOptions, DataSpec
 from tuidl.ui.text import plain
 
 __all__ = [
     "BUNDLED", "DataForm", "FieldInfo", "GROUPS", "KERAS_CACHE", "PLAYGROUND", "REGRESSION_SETS",
     "applicable_fields", "field_info", "parse_value",
 ]
-
-PLAYGROUND: tuple[str, ...] = PLAYGROUND_CLASSIFICATION + PLAYGROUND_REGRESSION
-"""TF Playground's generated 2-D sets."""
-
-BUNDLED: tuple[str, ...] = ("digits", "iris", "wine", "breast_cancer", "diabetes")
-"""scikit-learn's bundled sets (no download; ``tuidl.engine.datasets.toy.SOURCES``)."""
-
-KERAS_CACHE: tuple[str, ...] = ("mnist", "fashion_mnist", "cifar10", "cifar100", "boston_housing",
-                                "california_housing", "imdb")
-"""Keras's datasets, read from its cache folder (``tuidl.engine.datasets.keras_cache.SOURCES``)."""
-
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Playground 2-D (generated)", PLAYGROUND),
-    ("Bundled (scikit-learn)", BUNDLED),
-    ("Keras cache (~/.keras/datasets)", KERAS_CACHE),
-    ("Your files", FILE_SOURCES),
-)
-"""The dataset chooser's groups, in order; together they hold every key of ``DATASETS`` once."""
-
-REGRESSION_SETS: frozenset[str] = frozenset(
-    PLAYGROUND_REGRESSION + ("diabetes", "boston_housing", "california_housing"))
-"""Built-in sets whose target is real-valued."""
 
 _LABEL_SOURCES = ("csv", "npz", "npy")
 
