@@ -27,6 +27,7 @@ import contextlib
 import gc
 import logging
 import math
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -428,11 +429,15 @@ def run_graphs_released() -> Iterator[None]:
     process. Does nothing to the registry when TensorFlow's private layout is
     not as expected (the collection still runs).
     """
-    registry = _gradient_registry()
+    # TensorFlow is not imported for this: a run refused before training never loads it (and when it
+    # is loaded during the block, every CustomGradient entry there was made by this run)
+    registry = _gradient_registry() if "tensorflow" in sys.modules else None
     before = set(registry) if registry is not None else set()
     try:
         yield
     finally:
+        if registry is None and "tensorflow" in sys.modules:
+            registry = _gradient_registry()
         if registry is not None:
             for key in [k for k in list(registry) if k not in before and str(k).startswith("CustomGradient-")]:
                 registry.pop(key, None)
