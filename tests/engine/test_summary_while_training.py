@@ -10,7 +10,7 @@ import pytest
 from tuidl.core.events import (EngineExited, EngineReady, EpochEnded, RunFailed, RunFinished, RunStarted,
                                Summary)
 from tuidl.core.presets import load_experiment
-from tuidl.core.protocol import Stop, Summarize, Train
+from tuidl.core.protocol import DASHBOARD, Stop, Summarize, Train
 from tuidl.core.spec import Experiment
 from tuidl.engine.client import EngineClient
 
@@ -55,18 +55,20 @@ def test_summaries_answer_while_a_run_trains(tmp_path: Path, runs_dir: Path) -> 
         _events_until(client, lambda es: any(isinstance(e, EpochEnded) for e in es), 120)
 
         deep = deep_mlp(50)
-        for rid in (1, 2, -1):  # the dashboard's and the builder's ids; 1 is superseded by 2
-            client.send(Summarize(request_id=rid, spec=deep.model_dump()))
+        asked = ((DASHBOARD, 1), (DASHBOARD, 2), ("builder", 1))  # the dashboard's 1 is superseded by its 2
+        for who, rid in asked:
+            client.send(Summarize(request_id=rid, spec=deep.model_dump(), requester=who))
         events = _events_until(
-            client, lambda es: {-1, 2} <= {e.request_id for e in es if isinstance(e, (Summary, RunFailed))}
+            client, lambda es: {(DASHBOARD, 2), ("builder", 1)}
+            <= {(e.requester, e.request_id) for e in es if isinstance(e, (Summary, RunFailed))}
             or any(isinstance(e, RunFinished) for e in es), 60)
         assert not any(isinstance(e, (RunFinished, RunFailed)) for e in events), events
-        summaries = {e.request_id: e for e in events if isinstance(e, Summary)}
-        s = summaries[2]
+        summaries = {(e.requester, e.request_id): e for e in events if isinstance(e, Summary)}
+        s = summaries[DASHBOARD, 2]
         assert len(s.rows) == 50 and s.rows[1].name == "dense" and s.rows[-1].name == "dense_48"
         # 64*16+16 + 47*(16*16+16) + 16*10+10
         assert s.total_params == 1040 + 47 * 272 + 170
-        assert summaries[-1].total_params == s.total_params
+        assert summaries["builder", 1].total_params == s.total_params
 
         # the run goes on after the summaries, then stops cleanly with its epochs kept
         _events_until(client, lambda es: any(isinstance(e, EpochEnded) for e in es), 60)

@@ -8,6 +8,7 @@ reader worker drains, as with the real client.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import queue
@@ -93,7 +94,9 @@ class FakeEngineClient:
         with self._lock:
             self.requests.append(request)
             if isinstance(request, Summarize):
-                self._q.put(self.summary(request.request_id, request.spec))
+                # the answer names its requester, as the engine's does (tuidl.engine.host)
+                self._q.put(dataclasses.replace(self.summary(request.request_id, request.spec),
+                                                requester=request.requester))
             elif isinstance(request, Train):
                 if self._ready_sent:
                     self._train(request)

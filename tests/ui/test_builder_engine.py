@@ -31,7 +31,7 @@ async def test_builder_with_real_engine(tmp_path, monkeypatch) -> None:
             await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen), 10)
             b: BuilderScreen = app.screen  # type: ignore[assignment]
             await wait_for(pilot, lambda: b.summary is not None and b.pending_id is None, 120)
-            assert b.summary.total_params == 13706 and b.summary.request_id < 0
+            assert b.summary.total_params == 13706 and b.summary.requester == "builder"
             assert [r.name for r in b.summary.rows][:2] == ["conv2d", "max_pooling2d"]
             # an edit: the engine answers within a fraction of a second once warm
             await pilot.press(*["down"] * 6, "x")

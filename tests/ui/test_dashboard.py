@@ -12,7 +12,7 @@ from textual.widgets import Select
 from tuidl.core import events as ev
 from tuidl.core.protocol import Stop, Summarize, Train
 from tuidl.ui.messages import EngineEvent
-from tuidl.ui.screens.error_modal import ErrorModal
+from tuidl.ui.modals import ErrorModal
 from tuidl.ui.widgets.loss_chart import LossChart
 
 

@@ -370,12 +370,12 @@ async def test_every_local_dataset_chosen_by_keys_shows_in_the_panel(tmp_path: P
 
 async def test_a_summary_lost_with_a_dead_engine_is_asked_again(tmp_path: Path) -> None:
     class Mute(DataEngine):
-        """Never answers the data screen (negative ids), as if busy when it dies."""
+        """Never answers the data screen (its requester), as if busy when it dies."""
 
         def send(self, request: Any) -> bool:
             from tuidl.core.protocol import Summarize
 
-            if isinstance(request, Summarize) and request.request_id < 0:
+            if isinstance(request, Summarize) and request.requester == "data-screen":
                 self.requests.append(request)
                 return self.alive
             return super().send(request)

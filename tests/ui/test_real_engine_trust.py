@@ -13,7 +13,7 @@ from fakes import read_run_json
 from tuidl.core.presets import load_experiment, resolved
 from tuidl.core.spec import load
 from tuidl.ui.screens.builder import BuilderScreen
-from tuidl.ui.screens.error_modal import ErrorModal
+from tuidl.ui.modals import ErrorModal
 from tuidl.ui.widgets.layer_list import LayerList
 
 pytestmark = [pytest.mark.keras, pytest.mark.slow]

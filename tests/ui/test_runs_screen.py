@@ -16,7 +16,8 @@ from rich.text import Text
 
 from tuidl.core.runs import RunWriter, write_finished_run
 from tuidl.core.spec import Experiment
-from tuidl.ui.screens.runs import COLUMNS, ConfirmModal, InputModal, RunsScreen
+from tuidl.ui.modals import ConfirmModal, InputModal
+from tuidl.ui.screens.runs import COLUMNS, RunsScreen
 from tuidl.ui.widgets.compare_chart import CompareChart
 
 
@@ -60,8 +61,10 @@ class Host(App):
         def done(result: object) -> None:
             self.result = result
 
-        self.push_screen(RunsScreen(self.runs_dir_, export_dir=self.export_dir,
-                                    poll_interval=self.poll), done)
+        # as the tuidl App does: the App keeps the screen (and what was chosen on it) for the session
+        self.install_screen(RunsScreen(self.runs_dir_, export_dir=self.export_dir,
+                                       poll_interval=self.poll), "runs")
+        self.push_screen("runs", done)
 
 
 async def wait_for(pilot, cond, timeout: float = 10.0, what: str = "condition"):
@@ -490,9 +493,9 @@ async def test_styles_stay_with_their_runs_and_selection_survives_leaving(runs_d
         await pilot.press("l", "c")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.result is None)
-        app.push_screen(RunsScreen(runs_dir, export_dir=tmp_path, poll_interval=0.05))
+        app.push_screen("runs")
         again = await _open_screen(app, pilot, 3)
-        assert again is not screen
+        assert again is screen and screen.is_mounted  # kept by the App, not rebuilt
         assert set(again.selected) == {sgd, l2}
         assert {r.run_id: (r.color, r.markers) for r in again.chart.runs} == {k: styles[k] for k in (sgd, l2)}
         assert again.chart.log_y and again.query_one("#runs-bottom").current == "runs-diff"
@@ -640,3 +643,31 @@ async def test_unreadable_and_linked_runs_are_listed_and_nothing_outside_is_touc
         await pilot.press("y")
         await wait_for(pilot, lambda: screen.table.row_count == 3)
         assert outside.read_text() == "precious"
+
+
+async def test_the_app_keeps_its_runs_screen_and_lists_runs_off_the_ui_thread(make_app, monkeypatch):
+    import threading
+
+    from tuidl.core.runs import RunIndex
+
+    threads: list[threading.Thread] = []
+    real = RunIndex.refresh
+
+    def refresh(self):
+        threads.append(threading.current_thread())
+        return real(self)
+
+    monkeypatch.setattr(RunIndex, "refresh", refresh)
+    app = make_app()
+    _variants(app.runs_dir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("r")
+        screen = await _open_screen(app, pilot, 3)
+        assert threads and all(t is not threading.main_thread() for t in threads)
+        await pilot.press("space", "l")
+        chosen = dict(screen.selected)
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, RunsScreen), what="back on the dashboard")
+        await pilot.press("r")
+        again = await _open_screen(app, pilot, 3)
+        assert again is screen and again.selected == chosen and again.chart.log_y

@@ -14,7 +14,7 @@ from textual.widgets import DataTable
 from conftest import wait_for
 from fakes import RUN_ID
 from tuidl.core import events as ev
-from tuidl.ui.screens.error_modal import ErrorModal
+from tuidl.ui.modals import ErrorModal
 from tuidl.ui.screens.runs import COLUMNS, RunsScreen
 
 TITLE = "\x1b]0;pwned\x07"

@@ -27,7 +27,7 @@ from tuidl.core.presets import load_experiment
 from tuidl.core.runs import write_finished_run
 from tuidl.core.spec import Experiment
 from tuidl.ui.screens.builder import BuilderScreen
-from tuidl.ui.screens.error_modal import ErrorModal
+from tuidl.ui.modals import ErrorModal
 from tuidl.ui.text import plain, styled
 from tuidl.ui.widgets.experiment import ExperimentPanel
 
@@ -167,7 +167,7 @@ def bracket_presets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 async def test_preset_names_with_brackets_in_pickers_and_builder(
         bracket_presets: Path, make_app: Callable[..., Any]) -> None:
-    from tuidl.ui.widgets.catalog_picker import PresetPicker
+    from tuidl.ui.modals import PresetPicker
 
     app = make_app()
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
@@ -214,7 +214,8 @@ def crafted_run(root: Path) -> Path:
 
 
 async def test_run_folder_with_markup_in_names_tags_and_error(tmp_path: Path) -> None:
-    from tuidl.ui.screens.runs import COLUMNS, ConfirmModal, InputModal, RunsScreen
+    from tuidl.ui.modals import ConfirmModal, InputModal
+    from tuidl.ui.screens.runs import COLUMNS, RunsScreen
 
     root = tmp_path / "runs"
     root.mkdir()

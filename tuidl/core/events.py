@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuidl.core.protocol import DASHBOARD
+
 
 @dataclass(frozen=True)
 class Event:
@@ -84,6 +86,7 @@ class Summary(Event):
 
     Attributes:
         request_id: echoes the request.
+        requester: echoes the request's requester (see :class:`tuidl.core.protocol.Summarize`).
         input_shape: the model's input shape without the batch axis.
         rows: one :class:`LayerRow` per layer.
         total_params, trainable_params, non_trainable_params: totals.
@@ -99,6 +102,7 @@ class Summary(Event):
     non_trainable_params: int = 0
     data: dict[str, Any] = field(default_factory=dict)
     findings: tuple[Finding, ...] = ()
+    requester: str = DASHBOARD
 
 
 @dataclass(frozen=True)
@@ -202,6 +206,7 @@ class RunFailed(Event):
         kind: error kind (``spec``, ``data``, ``build``, ``train``, ``engine``).
         title, message, hint: what to show.
         epochs_done: finished epochs kept.
+        request_id, requester: the Summarize request that failed (``run_id == ""``).
     """
 
     run_id: str
@@ -211,6 +216,7 @@ class RunFailed(Event):
     hint: str = ""
     epochs_done: int = 0
     request_id: int = 0
+    requester: str = DASHBOARD
 
 
 @dataclass(frozen=True)

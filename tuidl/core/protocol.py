@@ -5,7 +5,8 @@ Requests are frozen, picklable dataclasses sent over a
 :mod:`tuidl.core.events`. Train requests run one at a time on the engine's
 main thread; Summarize requests run on a separate summary thread, so they are
 answered while a run trains (of several queued, only the newest per requester
-is built: the UI's ids are positive, the builder's negative); control requests
+is built: each request names its ``requester``, the dashboard or the screen
+that asked, and the answer names it back); control requests
 (stop, pause, set learning rate) are acted on at once by its reader thread and
 take effect after the current batch.
 """
@@ -14,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+DASHBOARD = "dashboard"
+"""The requester of the dashboard's own summaries (screens use their Textual ``id``)."""
 
 
 @dataclass(frozen=True)
@@ -25,12 +29,16 @@ class Request:
 class Summarize(Request):
     """Build the model of ``spec`` (a dict as ``Experiment.model_dump()``) and answer with a Summary.
 
-    ``base_dir`` resolves relative data paths.
+    ``base_dir`` resolves relative data paths. ``requester`` names who asked
+    (:data:`DASHBOARD` or a screen's id): the engine builds only the newest
+    queued request of each requester, and its answer (a Summary, or a RunFailed
+    with ``run_id == ""``) carries ``request_id`` and ``requester`` back.
     """
 
     request_id: int
     spec: dict[str, Any]
     base_dir: str | None = None
+    requester: str = DASHBOARD
 
 
 @dataclass(frozen=True)

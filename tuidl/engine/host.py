@@ -44,6 +44,7 @@ Module scope imports only the standard library and ``tuidl.core``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import queue
@@ -220,7 +221,7 @@ class _Host:
         return ds
 
     def summarize(self, req: Summarize) -> None:
-        """Answer one Summarize with a Summary, or a RunFailed carrying its ``request_id``."""
+        """Answer one Summarize with a Summary, or a RunFailed carrying its ``request_id`` and ``requester``."""
         from tuidl.core.spec import from_dict
         from tuidl.engine.build import summarize
 
@@ -229,14 +230,15 @@ class _Host:
             ds = self.dataset(exp.data, exp.fit.seed, req.base_dir)
             with self.keras_lock:
                 summary = summarize(exp, ds, req.request_id)
-            self.send(summary)
+            self.send(dataclasses.replace(summary, requester=req.requester))
         except TuidlError as e:
             d = e.to_dict()
-            self.send(RunFailed("", d["kind"], d["title"], d["message"], d["hint"], request_id=req.request_id))
+            self.send(RunFailed("", d["kind"], d["title"], d["message"], d["hint"], request_id=req.request_id,
+                                requester=req.requester))
         except Exception as e:
             log.exception("summarize failed")
             self.send(RunFailed("", "build", "Cannot summarize", f"{type(e).__name__}: {e}",
-                                request_id=req.request_id))
+                                request_id=req.request_id, requester=req.requester))
 
     def train(self, req: Train, control: Any) -> None:
         import keras
@@ -290,7 +292,7 @@ class _Host:
         """Summary thread: answer Summarize requests, also while the main thread trains.
 
         Takes every request queued so far and builds only the newest of each
-        requester (sign of ``request_id``), oldest requester first.
+        requester (``Summarize.requester``), oldest requester first.
         """
         while not self.shutdown.is_set():
             first = self.summaries.get()
@@ -314,13 +316,13 @@ class _Host:
 def latest_per_requester(requests: list[Summarize]) -> list[Summarize]:
     """The newest request of each requester, in arrival order.
 
-    Requesters are told apart by the sign of ``request_id`` (the dashboard
-    counts up from 1, the builder down from -1; 0 is its own requester).
-    Example: ids ``[1, -1, 2, -2, 3]`` -> ``[-2, 3]``.
+    Requesters are told apart by ``Summarize.requester`` (the dashboard, or
+    the id of the screen that asked). Example: ``dashboard 1, builder 1,
+    dashboard 2, builder 2, dashboard 3`` -> ``builder 2, dashboard 3``.
     """
-    newest: dict[int, int] = {}
+    newest: dict[str, int] = {}
     for i, r in enumerate(requests):
-        newest[(r.request_id > 0) - (r.request_id < 0)] = i
+        newest[r.requester] = i
     return [requests[i] for i in sorted(newest.values())]
 
 

@@ -39,15 +39,16 @@ from textual.worker import get_current_worker
 
 from tuidl.core import events as ev
 from tuidl.core.errors import TuidlError
-from tuidl.core.protocol import Request, Stop, Summarize, Train
+from tuidl.core.protocol import DASHBOARD, Request, Stop, Summarize, Train
 from tuidl.core.runs import end_orphan_run, mark_run_ended, runs_dir as resolve_runs_dir
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
 from tuidl.core.text import plural, printable
 from tuidl.ui.commands import binding_commands
-from tuidl.ui.messages import EngineEvent, ExperimentChanged
+from tuidl.ui.messages import EngineEvent, ExperimentChanged, SummaryRequested
 from tuidl.ui.screens.dashboard import DashboardScreen
-from tuidl.ui.screens.error_modal import ErrorModal
+from tuidl.ui.modals import ErrorModal
+from tuidl.ui.summaries import SummaryAsking
 
 __all__ = ["EngineClientLike", "TuidlApp", "run_app"]
 
@@ -311,7 +312,15 @@ class TuidlApp(App[int]):
 
     def _request_summary(self) -> None:
         self._summary_id += 1
-        self._send(Summarize(self._summary_id, self.exp.model_dump(), self._base_dir()))
+        self._send(Summarize(self._summary_id, self.exp.model_dump(), self._base_dir(), DASHBOARD))
+
+    def on_summary_requested(self, message: SummaryRequested) -> None:
+        """A screen (builder, data screen) asks for a Summary: send it to the engine under the
+        screen's id; the answer goes back to that screen (see :meth:`_summary_to_screen`)."""
+        exp = message.exp
+        assert isinstance(exp, Experiment)
+        base = str(exp.source.parent) if exp.source else self._base_dir()
+        self._send(Summarize(message.request_id, exp.model_dump(), base, message.requester))
 
     # -- actions -------------------------------------------------------------------------
     def action_train(self) -> None:
@@ -360,65 +369,84 @@ class TuidlApp(App[int]):
     def _is_current(self, run_id: str) -> bool:
         return self.current_run is not None and run_id == self.current_run.run_id
 
+    _EVENT_HANDLERS: dict[type[ev.Event], str] = {
+        ev.BatchProgress: "_engine_batch", ev.EpochEnded: "_engine_epoch", ev.LogLine: "_engine_log_line",
+        ev.EngineReady: "_engine_ready", ev.Summary: "_engine_summary", ev.RunStarted: "_engine_run_started",
+        ev.RunFinished: "_engine_run_finished", ev.RunDiverged: "_engine_run_diverged",
+        ev.RunFailed: "_on_failed", ev.EngineExited: "_on_engine_exited",
+    }
+    """Engine event type -> the method that handles it (one per type; unknown types are ignored)."""
+
     def on_engine_event(self, message: EngineEvent) -> None:
-        """Turn one engine event into state and display (epochs are never dropped)."""
+        """Turn one engine event into state and display (epochs are never dropped): hand it to
+        its type's handler (:attr:`_EVENT_HANDLERS`); a screen's Summary (or failed Summarize)
+        goes to that screen."""
         if message.generation != self.generation:
             return
         e = message.event
-        if isinstance(e, (ev.Summary, ev.RunFailed)) and e.request_id < 0:
-            self._to_builder(e)  # negative request ids are the builder's (see request_summary)
+        if isinstance(e, (ev.Summary, ev.RunFailed)) and e.requester != DASHBOARD:
+            self._summary_to_screen(e)
+            return
+        name = self._EVENT_HANDLERS.get(type(e))
+        if name is not None:
+            getattr(self, name)(e)
+
+    def _engine_batch(self, e: ev.BatchProgress) -> None:
+        if self._is_current(e.run_id):
+            self.dashboard.show_batch(e)
+
+    def _engine_epoch(self, e: ev.EpochEnded) -> None:
+        if self._is_current(e.run_id):
+            d = self.dashboard
+            d.show_epoch(e)
+            logs = " ".join(f"{k}={v:.4g}" for k, v in e.logs.items() if isinstance(v, float))
+            d.log_line(f"epoch {e.epoch + 1}: {logs}")
+
+    def _engine_log_line(self, e: ev.LogLine) -> None:
+        self.dashboard.log_line(e.text)
+
+    def _engine_ready(self, e: ev.EngineReady) -> None:
+        self.engine_ready = True
+        versions = " ".join(f"{k} {v}" for k, v in e.versions.items())
+        short = " · ".join(f"{k} {e.versions[k]}" for k in ("tensorflow", "keras") if k in e.versions)
+        devices = ", ".join(e.devices) or "no devices"
+        self.dashboard.log_line(f"tuidl: engine ready in {e.seconds:.1f} s: {versions} on {devices}")
+        if self.training and self.current_run is None:
+            self._set_status("training", "training: starting…")
+        else:
+            self._set_status("ready", f"ready · {short or versions} · {devices} · t to train")
+
+    def _engine_summary(self, e: ev.Summary) -> None:
+        if e.request_id == self._summary_id:
+            self.dashboard.show_summary(e)
+
+    def _engine_run_started(self, e: ev.RunStarted) -> None:
+        self.current_run = e
+        if not self.training:  # a Footer refresh re-composes it: only when the state changes
+            self.training = True
+            self.refresh_bindings()
+        self.dashboard.run_started(e)
+        self._set_status("training", f"training {e.run_id} · {e.epochs} epochs × {e.steps_per_epoch} batches")
+
+    def _engine_run_finished(self, e: ev.RunFinished) -> None:
+        if not (self.current_run is None or self._is_current(e.run_id)):
             return
         d = self.dashboard
-        if isinstance(e, ev.BatchProgress):
-            if self._is_current(e.run_id):
-                d.show_batch(e)
-        elif isinstance(e, ev.EpochEnded):
-            if self._is_current(e.run_id):
-                d.show_epoch(e)
-                logs = " ".join(f"{k}={v:.4g}" for k, v in e.logs.items() if isinstance(v, float))
-                d.log_line(f"epoch {e.epoch + 1}: {logs}")
-        elif isinstance(e, ev.LogLine):
-            d.log_line(e.text)
-        elif isinstance(e, ev.EngineReady):
-            self.engine_ready = True
-            versions = " ".join(f"{k} {v}" for k, v in e.versions.items())
-            short = " · ".join(f"{k} {e.versions[k]}" for k in ("tensorflow", "keras") if k in e.versions)
-            devices = ", ".join(e.devices) or "no devices"
-            d.log_line(f"tuidl: engine ready in {e.seconds:.1f} s: {versions} on {devices}")
-            if self.training and self.current_run is None:
-                self._set_status("training", "training: starting…")
-            else:
-                self._set_status("ready", f"ready · {short or versions} · {devices} · t to train")
-        elif isinstance(e, ev.Summary):
-            if e.request_id == self._summary_id:
-                d.show_summary(e)
-        elif isinstance(e, ev.RunStarted):
-            self.current_run = e
-            if not self.training:  # a Footer refresh re-composes it: only when the state changes
-                self.training = True
-                self.refresh_bindings()
-            d.run_started(e)
-            self._set_status("training", f"training {e.run_id} · {e.epochs} epochs × {e.steps_per_epoch} batches")
-        elif isinstance(e, ev.RunFinished):
-            if self.current_run is None or self._is_current(e.run_id):
-                self._run_ended()
-                state = "completed" if e.status == "completed" else "stopped"
-                if not e.run_id:  # stopped before it began (e.g. queued while the engine loaded)
-                    self._set_status(state, "queued run cancelled before it started · t to train")
-                    d.log_line("tuidl: the queued run was cancelled before it started")
-                    return
-                self._set_status(state, f"{e.status} {e.run_id} · {plural(e.epochs_done, 'epoch')} in {e.seconds:.1f} s")
-                d.log_line(f"tuidl: run {e.run_id} {e.status} after {plural(e.epochs_done, 'epoch')}")
-        elif isinstance(e, ev.RunDiverged):
-            if self.current_run is None or self._is_current(e.run_id):
-                self._run_ended()
-                self._set_status("diverged", f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "
-                                             f"batch {e.batch + 1}; {plural(e.epochs_done, 'epoch')} kept")
-                d.log_line(f"tuidl: run {e.run_id} diverged ({e.metric}={e.value})")
-        elif isinstance(e, ev.RunFailed):
-            self._on_failed(e)
-        elif isinstance(e, ev.EngineExited):
-            self._on_engine_exited(e)
+        self._run_ended()
+        state = "completed" if e.status == "completed" else "stopped"
+        if not e.run_id:  # stopped before it began (e.g. queued while the engine loaded)
+            self._set_status(state, "queued run cancelled before it started · t to train")
+            d.log_line("tuidl: the queued run was cancelled before it started")
+            return
+        self._set_status(state, f"{e.status} {e.run_id} · {plural(e.epochs_done, 'epoch')} in {e.seconds:.1f} s")
+        d.log_line(f"tuidl: run {e.run_id} {e.status} after {plural(e.epochs_done, 'epoch')}")
+
+    def _engine_run_diverged(self, e: ev.RunDiverged) -> None:
+        if self.current_run is None or self._is_current(e.run_id):
+            self._run_ended()
+            self._set_status("diverged", f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "
+                                         f"batch {e.batch + 1}; {plural(e.epochs_done, 'epoch')} kept")
+            self.dashboard.log_line(f"tuidl: run {e.run_id} diverged ({e.metric}={e.value})")
 
     def _on_failed(self, e: ev.RunFailed) -> None:
         d = self.dashboard
@@ -457,8 +485,6 @@ class TuidlApp(App[int]):
         self._set_status("dead", f"engine died (exit code {e.exitcode}); a fresh engine is loading…")
 
     # -- builder (issue 3) ---------------------------------------------------------------
-    _builder_summary_id = 0
-
     def action_builder(self) -> None:
         """Open the builder on the experiment; its result becomes the experiment."""
         from tuidl.ui.screens.builder import BuilderScreen
@@ -475,7 +501,8 @@ class TuidlApp(App[int]):
         self.push_screen(screen, done)
 
     def action_runs(self) -> None:
-        """Open the runs browser; opening a run loads its experiment into the builder."""
+        """Open the runs browser (the same screen all session: what was selected and how it was
+        shown is kept); opening a run loads its experiment into the builder."""
         from tuidl.ui.screens.runs import RunsScreen
 
         def opened(exp: Experiment | None) -> None:
@@ -483,7 +510,10 @@ class TuidlApp(App[int]):
                 self.exp = exp
                 self.action_builder()
 
-        self.push_screen(RunsScreen(self.runs_dir), opened)
+        # installed: the App keeps the screen, and with it the selection and view, for the session
+        if not self.is_screen_installed("runs"):
+            self.install_screen(RunsScreen(self.runs_dir), "runs")
+        self.push_screen("runs", opened)
 
     def action_data(self) -> None:
         """Open the data screen on the experiment; its result becomes the experiment."""
@@ -502,26 +532,13 @@ class TuidlApp(App[int]):
 
         self.push_screen(screen, done)
 
-    def request_summary(self, exp: Experiment) -> int:
-        """Ask the engine for ``exp``'s Summary for the builder; returns the (negative) request id.
-
-        The answer (Summary, or RunFailed with that request id) goes to the
-        builder's ``deliver_summary`` / ``deliver_failure``.
-        """
-        self._builder_summary_id -= 1
-        base = str(exp.source.parent) if exp.source else self._base_dir()
-        self._send(Summarize(self._builder_summary_id, exp.model_dump(), base))
-        return self._builder_summary_id
-
-    def _to_builder(self, e: ev.Event) -> None:
-        from tuidl.ui.screens.builder import BuilderScreen
-        from tuidl.ui.screens.data import DataScreen
-
+    def _summary_to_screen(self, e: ev.Summary | ev.RunFailed) -> None:
+        """Hand a screen's Summary (or failed Summarize) to the screen whose id is its requester."""
         for screen in self.screen_stack:
-            if isinstance(screen, (BuilderScreen, DataScreen)):
+            if screen.id == e.requester and isinstance(screen, SummaryAsking):
                 if isinstance(e, ev.Summary):
                     screen.deliver_summary(e)
-                elif isinstance(e, ev.RunFailed):
+                else:
                     screen.deliver_failure(e)
 
 

@@ -9,9 +9,10 @@ to keep in sync. The ``id`` is the opt-in: a binding hidden from the footer
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from textual.app import SystemCommand
+from textual.binding import Binding
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -32,7 +33,7 @@ def binding_commands(app: "App[object]", screen: "Screen[object]") -> Iterable[S
     found = [(active.node, active.binding) for active in screen.active_bindings.values()]
     # A screen's own binding whose key the focused widget also binds (enter in a
     # DataTable) is missing from active_bindings; it is still one of the screen's actions.
-    found += [(screen, b) for bs in screen._bindings.key_to_bindings.values() for b in bs]
+    found += [(screen, b) for b in _own_bindings(screen)]
     for node, b in found:
         if not b.id or not b.description or b.id in seen:
             continue
@@ -40,3 +41,10 @@ def binding_commands(app: "App[object]", screen: "Screen[object]") -> Iterable[S
         keys = app.get_key_display(b)
         help_text = f"{b.tooltip} ({keys})" if b.tooltip else f"key: {keys}"
         yield SystemCommand(b.description, help_text, partial(app.run_action, b.action, node))
+
+
+def _own_bindings(screen: "Screen[object]") -> Iterator[Binding]:
+    """The screen's own bindings, from the ``BINDINGS`` of its class and its bases (public
+    API: :meth:`Binding.make_bindings`, not the screen's private binding map)."""
+    for cls in type(screen).__mro__:
+        yield from Binding.make_bindings(cls.__dict__.get("BINDINGS", ()))

@@ -50,3 +50,24 @@ class ExperimentChanged(Message):
         super().__init__()
         self.overrides = overrides
         self.reason = reason
+
+
+class SummaryRequested(Message):
+    """A screen asks the App for a Summary of ``exp`` (sent to the engine as a ``Summarize``).
+
+    Posted by :class:`tuidl.ui.summaries.SummaryAsking`; the answer (a Summary,
+    or a RunFailed with ``run_id == ""``) carries ``request_id`` and
+    ``requester`` back, and the App hands it to the screen whose ``id`` is
+    ``requester`` (its ``deliver_summary`` / ``deliver_failure``).
+
+    Attributes:
+        exp: the experiment to summarize (a ``tuidl.core.spec.Experiment``).
+        request_id: the screen's number for the request (answers to older ones are dropped).
+        requester: the asking screen's ``id``.
+    """
+
+    def __init__(self, exp: object, request_id: int, requester: str) -> None:
+        super().__init__()
+        self.exp = exp
+        self.request_id = request_id
+        self.requester = requester

@@ -20,17 +20,12 @@ has focus):
 Live summary: after each edit (debounced by :attr:`BuilderScreen.DEBOUNCE` s,
 so typing never waits) the screen asks for a
 :class:`~tuidl.core.events.Summary` — shapes, params and pre-flight findings —
-and shows it when it comes back, dropping answers to older requests. Who
-answers:
-
-1. ``summary_source`` given to the constructor (tests, fast paths): called as
-   ``summary_source(exp, request_id)``; it may return the Summary at once,
-   return an awaitable of it, or return ``None`` and deliver later with
-   :meth:`BuilderScreen.deliver_summary`.
-2. else ``app.request_summary(exp) -> request_id`` when the App has it (the
-   tuidl App sends a ``Summarize`` to the engine and forwards the Summary to
-   :meth:`deliver_summary`; a failure to :meth:`deliver_failure`);
-3. else the screen posts :class:`BuilderScreen.SummaryRequested` to the App.
+and shows it when it comes back, dropping answers to older requests. Asking
+goes through :class:`tuidl.ui.summaries.SummaryAsking` (as on the data
+screen): the ``summary_source`` given to the constructor answers (tests, fast
+paths), else the App sends a ``Summarize`` with requester ``"builder"`` to
+the engine and hands the answer to :meth:`BuilderScreen.deliver_summary`
+(a failure to :meth:`BuilderScreen.deliver_failure`).
 
 Instant first paint: until the engine's Summary for an edit arrives, the
 layer list and totals show the Keras-free estimate of
@@ -40,6 +35,12 @@ Summary; the engine's numbers replace it when they come (also while a run
 trains: the engine answers summaries on its own thread). No estimate when
 the first layer's class changed (the model's input shape may change with it).
 
+The screen's parts: :mod:`~tuidl.ui.screens.builder_layers` (the Model tab:
+layer operations and the layer editor), :mod:`~tuidl.ui.screens.builder_summary`
+(the live Summary, estimate and findings) and
+:mod:`~tuidl.ui.screens.builder_files` (save, open, export); the Compile & fit
+tab is :class:`~tuidl.ui.widgets.training_form.TrainingForm`.
+
 Argument ranges are checked here at once (no engine needed); everything else
 comes from the engine. The screen is dismissed with the edited
 :class:`~tuidl.core.spec.Experiment` (``escape``), which the App makes current.
@@ -48,61 +49,35 @@ comes from the engine. The screen is dismissed with the edited
 from __future__ import annotations
 
 import dataclasses
-import inspect
-from pathlib import Path
-from typing import Any, Awaitable, Callable, Union
+from typing import Any
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 
-from tuidl.core.catalog import LAYERS, format_arg
-from tuidl.core.checks import ERROR, DataInfo, check, estimate_summary, format_finding, layer_names, where
-from tuidl.core.errors import TuidlError
-from tuidl.core.events import Finding, RunFailed, Summary
+from tuidl.core.catalog import LAYERS
+from tuidl.core.checks import ERROR
+from tuidl.core.events import Finding, Summary
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
 from tuidl.core.undo import History
+from tuidl.ui.modals import CatalogPicker
+from tuidl.ui.screens.builder_files import PresetsAndExport
+from tuidl.ui.screens.builder_layers import LayerEditing
+from tuidl.ui.screens.builder_summary import LiveSummary
+from tuidl.ui.summaries import SummarySource
 from tuidl.ui.widgets.arg_form import ArgForm
-from tuidl.ui.widgets.catalog_picker import CatalogPicker, NamePrompt, PresetPicker, SavePrompt
 from tuidl.ui.widgets.footer import TuidlFooter
-from tuidl.ui.widgets.layer_list import LayerList, brief
+from tuidl.ui.widgets.layer_list import LayerList
 from tuidl.ui.widgets.training_form import TrainingForm, with_settings
 
 __all__ = ["BuilderScreen", "SummarySource"]
 
-SummarySource = Callable[[Experiment, int], Union[Summary, Awaitable[Summary], None]]
-"""``(experiment, request_id) -> Summary | awaitable | None`` (see the module docstring)."""
-
-
-def describe_model(exp: Experiment, limit: int = 160) -> str:
-    """A one-line description of ``exp``'s model for a saved preset:
-    ``"Conv2D 16 3x3 relu → MaxPooling2D → Flatten → Dense 10 softmax, on digits (built in tuidl)"``;
-    the middle layers are elided past ``limit`` characters."""
-    parts = [f"{l.class_name} {brief(l)}".strip() for l in exp.model.layers] or ["no layers"]
-    tail = f", on {exp.data.name} (built in tuidl)"
-    text = " → ".join(parts)
-    while len(text) + len(tail) > limit and len(parts) > 2:
-        mid = len(parts) // 2
-        parts = parts[:mid] + parts[mid + 1:]
-        text = " → ".join([*parts[:mid], "…", *parts[mid:]])
-    return text + tail
-
-
-def _ordered(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
-    """Errors first; tuidl's own findings (with their fix) before Keras's build message
-    (the engine keeps Keras's message only for a layer that no tuidl rule explains)."""
-    return tuple(sorted(findings, key=lambda f: (f.severity != ERROR, "Keras says: " in f.message
-                                                 or f.message.startswith("model.layers["))))
-
-
-class BuilderScreen(Screen[Experiment | None]):
+class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experiment | None]):
     """Edit an experiment's model, compile and fit settings.
 
     Args:
@@ -159,14 +134,6 @@ class BuilderScreen(Screen[Experiment | None]):
                 tooltip="Back: from the editor to the list, from the list to the dashboard (the edits are kept)"),
     ]
 
-    class SummaryRequested(Message):
-        """Asks the App for a Summary of ``exp``; answer with :meth:`BuilderScreen.deliver_summary`."""
-
-        def __init__(self, exp: Experiment, request_id: int) -> None:
-            super().__init__()
-            self.exp = exp
-            self.request_id = request_id
-
     def __init__(self, exp: Experiment, summary_source: SummarySource | None = None,
                  presets: dict[str, list[str]] | None = None) -> None:
         super().__init__(id="builder")
@@ -177,9 +144,6 @@ class BuilderScreen(Screen[Experiment | None]):
         """The last Summary shown (for the current experiment, or an older one while waiting)."""
         self.findings: tuple[Finding, ...] = ()
         """Findings shown now."""
-        self.pending_id: int | None = None
-        """The request whose answer is awaited (older answers are dropped)."""
-        self._next_id = 0
         self._timer: Timer | None = None
         self._last_key: str | None = None
         self._editor_for: tuple[int, str] | None = None
@@ -247,7 +211,8 @@ class BuilderScreen(Screen[Experiment | None]):
             hidden = self.NARROW_HIDDEN | ({"builder.done"} if self._list_has_focus() else set())
             for key, active in bindings.items():
                 if active.binding.id in hidden and active.binding.show:
-                    bindings[key] = active._replace(binding=dataclasses.replace(active.binding, show=False))
+                    bindings[key] = ActiveBinding(active.node, dataclasses.replace(active.binding, show=False),
+                                                  active.enabled, active.tooltip)
         return bindings
 
     @on(TabbedContent.TabActivated)
@@ -306,76 +271,6 @@ class BuilderScreen(Screen[Experiment | None]):
         self._show_findings()
         self._show_editor(sync=sync_editor)
 
-    _shown_exp: Experiment | None = None
-    _pending_exp: Experiment | None = None
-    _estimate: Summary | None = None
-    _estimate_exp: Experiment | None = None
-
-    def _estimate_now(self) -> Summary | None:
-        """The Keras-free estimate for the current experiment, or ``None`` (see the module docstring).
-
-        Needs the data's model input shape from an earlier engine Summary for a
-        model with the same first layer class; costs about 2 ms for 50 layers.
-        """
-        exp = self.exp
-        if self._estimate_exp == exp:
-            return self._estimate
-        est = None
-        shown, data = self._shown_exp, (self.summary.data if self.summary is not None else {})
-        shape = data.get("model_input_shape") if isinstance(data, dict) else None
-        if (shape and shown is not None and exp.model.layers and shown.model.layers
-                and shown.model.layers[0].class_name == exp.model.layers[0].class_name):
-            n_classes = data.get("n_classes")
-            info = DataInfo(tuple(int(d) for d in shape), str(data.get("task") or "classification"),
-                            int(n_classes) if isinstance(n_classes, int) else None)
-            try:
-                est = estimate_summary(exp, info)
-            except Exception:  # noqa: BLE001 - an estimate is optional; the engine's numbers follow
-                est = None
-            if est is not None and not est.rows:
-                est = None
-        self._estimate, self._estimate_exp = est, exp
-        return est
-
-    def shown_for(self) -> str:
-        """What the layer list and totals show: ``"engine"`` (Keras's Summary for exactly
-        this experiment), ``"estimate"`` (tuidl's Keras-free estimate) or ``"none"`` (waiting)."""
-        if self._summary_current():
-            return "engine"
-        return "estimate" if self._estimate_now() is not None else "none"
-
-    def _summary_current(self) -> bool:
-        """The Summary shown was computed for exactly the current experiment."""
-        return self.summary is not None and self._shown_exp == self.exp
-
-    def _same_layout(self) -> bool:
-        """The last Summary's layers have the classes of the current ones (its rows still line up)."""
-        return (self.summary is not None and self._shown_exp is not None
-                and [l.class_name for l in self._shown_exp.model.layers]
-                == [l.class_name for l in self.exp.model.layers])
-
-    def _rows(self) -> Any:
-        if self._summary_current():
-            return self.summary.rows  # type: ignore[union-attr]
-        est = self._estimate_now()
-        if est is not None:
-            return est.rows
-        if self._same_layout():
-            return self.summary.rows  # type: ignore[union-attr]
-        return None
-
-    def _current_findings(self) -> tuple[Finding, ...]:
-        """Invalid field texts first (they block training), then the experiment's findings."""
-        return tuple(self._invalid.values()) + _ordered(self._findings_now())
-
-    def _findings_now(self) -> tuple[Finding, ...]:
-        if self._summary_current():
-            return tuple(self.summary.findings)  # type: ignore[union-attr]
-        local = tuple(check(self.exp, None))
-        if any(f.severity == ERROR for f in local) or not self._same_layout():
-            return local
-        return tuple(self.summary.findings)  # type: ignore[union-attr]
-
     # -- operations (actions) --------------------------------------------------------------
     def _list_has_focus(self) -> bool:
         return isinstance(self.focused, LayerList)
@@ -412,58 +307,6 @@ class BuilderScreen(Screen[Experiment | None]):
         """
         self._show_tab("tab-model")
         await self.app.push_screen(CatalogPicker(on_choose=self.add_layer))  # focused before the next key
-
-    def add_layer(self, class_name: str, at: int | None = None) -> None:
-        """Insert a ``class_name`` layer (Keras defaults, required arguments filled) after ``at``."""
-        layers = self._layers()
-        pos = (self.cursor + 1 if layers else 0) if at is None else at
-        layers.insert(pos, {"class_name": class_name, "config": LAYERS[class_name].default_config()})
-        self.apply(self._with_layers(layers), cursor=pos)
-
-    def action_remove(self) -> None:
-        """Remove the layer under the cursor."""
-        layers = self._layers()
-        if not layers:
-            return
-        i = self.cursor
-        del layers[i]
-        self.apply(self._with_layers(layers), cursor=min(i, len(layers) - 1) if layers else 0)
-
-    def action_duplicate(self) -> None:
-        """Insert a copy of the layer under the cursor after it (an explicit name is dropped)."""
-        layers = self._layers()
-        if not layers:
-            return
-        i = self.cursor
-        copy = {"class_name": layers[i]["class_name"],
-                "config": {k: v for k, v in layers[i]["config"].items() if k != "name"}}
-        layers.insert(i + 1, copy)
-        self.apply(self._with_layers(layers), cursor=i + 1)
-
-    def action_move(self, delta: int) -> None:
-        """Move the layer under the cursor by ``delta`` (-1 up, +1 down)."""
-        layers = self._layers()
-        i = self.cursor
-        j = i + delta
-        if not layers or not 0 <= j < len(layers):
-            return
-        layers[i], layers[j] = layers[j], layers[i]
-        self.apply(self._with_layers(layers), cursor=j)
-
-    async def action_edit(self) -> None:
-        """Focus the first field of the layer editor.
-
-        The editor is brought up to date with the cursor and mounted first, and
-        focus moves at once (``set_focus``), so that keys typed right after
-        ``e`` land in the field (see :mod:`tuidl.ui.widgets.typeahead`).
-        """
-        self._show_tab("tab-model")
-        self._show_editor()
-        if self._editor_mount is not None:
-            await self._editor_mount
-        fields = [w for w in self.query("#editor-body ArgForm .arg-field") if w.focusable and w.display]
-        if fields:
-            self.set_focus(fields[0])
 
     def action_undo(self) -> None:
         """Undo the last edit."""
@@ -511,208 +354,11 @@ class BuilderScreen(Screen[Experiment | None]):
         self.train_after = True
         self.dismiss(self.exp)
 
-    def description_for_save(self) -> tuple[str, str]:
-        """``(description, note)`` to prefill the save dialog with.
-
-        The experiment's own description while its model is the one that
-        description was written for (as opened or last saved); once the layers
-        changed, a new one generated from the layers, and a note saying so.
-        """
-        exp = self.exp
-        if exp.model == self._described_model and exp.description:
-            return exp.description, ""
-        return describe_model(exp), "The model changed since its description was written: the description was regenerated."
-
-    def action_save(self) -> None:
-        """Save the experiment as a user preset under a name and description asked for."""
-        from tuidl.core.presets import save_user_preset
-
-        def validate(name: str) -> str | None:
-            try:
-                Experiment(name=name)
-            except Exception:  # noqa: BLE001 - pydantic says why; we say it shorter
-                return "a name of letters, digits, '.', '-' and '_' (starting with a letter or digit)"
-            return None
-
-        def chosen(answer: tuple[str, str] | None) -> None:
-            if not answer:
-                return
-            name, description = answer
-            try:
-                renamed = self.exp.model_copy(update={"name": name, "description": description})
-                renamed._source = self.exp.source
-                path = save_user_preset(renamed, name)
-            except TuidlError as e:
-                self.notify(e.message, title=e.title, severity="error", markup=False)
-                return
-            if (name, description) != (self.exp.name, self.exp.description):
-                self.apply(renamed)
-            self._described_model = renamed.model
-            self.notify(f"saved preset {name!r} to {path}", title="Saved", markup=False)
-
-        description, note = self.description_for_save()
-        self.app.push_screen(SavePrompt(self.exp.name, description, validate, note), chosen)
-
-    def action_open(self) -> None:
-        """Open an experiment preset (undoable)."""
-        from tuidl.core.presets import experiment_presets, load_experiment
-
-        try:
-            presets = experiment_presets()
-        except TuidlError as e:
-            self.notify(e.message, title=e.title, severity="error", markup=False)
-            return
-        items = [(p.name, "built-in" if p.builtin else str(p.path)) for p in presets.values()]
-
-        def chosen(name: str | None) -> None:
-            if not name:
-                return
-            try:
-                exp = load_experiment(name)
-            except TuidlError as e:
-                self.notify(e.message, title=e.title, severity="error", timeout=10, markup=False)
-                return
-            self.apply(exp, cursor=0)
-            self._described_model = exp.model
-            self.notify(f"opened {name}", markup=False)
-
-        self.app.push_screen(PresetPicker(items), chosen)
-
-    def action_export(self) -> None:
-        """Write the experiment as a standalone Python/Keras script (asks for the file); refused,
-        with the reason, while an error stands (what ``tuidl check`` refuses, export refuses)."""
-        if self.blocked:
-            errors = [f for f in self.findings if f.severity == ERROR]
-            self.notify(f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                        title="Export is blocked", severity="error", timeout=8, markup=False)
-            return
-        from tuidl.export import export_problems
-
-        try:
-            problems = export_problems(self.exp)
-        except TuidlError as e:
-            problems = [e.message]
-        if problems:
-            self.notify(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                        title="Export refused", severity="error", timeout=8, markup=False)
-            return
-
-        def chosen(path: str | None) -> None:
-            if path:
-                self._export(Path(path).expanduser(), self.exp)
-
-        self.app.push_screen(NamePrompt("Export as Python script (file):", f"{self.exp.name}.py"), chosen)
-
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, path: Path, exp: Experiment) -> None:
-        from tuidl.export import write_script
-
-        try:
-            write_script(exp, path)
-        except TuidlError as e:
-            self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error", markup=False)
-            return
-        self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported",
-                                  markup=False)
-
-    # -- the editor ----------------------------------------------------------------------
-    _editor_mount: Any = None
-    """The pending mount of the editor's form (awaited by :meth:`action_edit`)."""
-
-    def _show_editor(self, sync: bool = True) -> None:
-        """Show the layer under the cursor in the editor.
-
-        The form is rebuilt only when the cursor is on another layer (or the
-        layer's class changed); otherwise ``sync`` shows the layer's values in
-        place (:meth:`ArgForm.set_values`, which leaves the focused field alone).
-        """
-        layers = self.exp.model.layers
-        title = self.query_one("#editor-title", Static)
-        if not layers:
-            self._forget_invalid("layer")
-            self._editor_for = None
-            title.update("No layers yet. Press [b]a[/b] to add one.")
-            self.query_one("#editor-body").remove_children()
-            return
-        i = self.cursor
-        layer = layers[i]
-        key = (i, layer.class_name)
-        name = layer_names(layers)[i]
-        hint = ("\ne/enter: edit · escape: back" if LAYERS[layer.class_name].args else "")
-        title.update(Text.assemble(f"layer {i + 1} ", (layer.class_name, "bold"), f" {name}\n",
-                                   (LAYERS[layer.class_name].description, "dim"), (hint, "dim italic")))
-        if self._editor_for == key:
-            if sync:
-                for form in self.query("#editor-body ArgForm").results(ArgForm):
-                    form.set_values(layer.config)
-            return
-        self._forget_invalid("layer")
-        self._editor_for = key
-        body = self.query_one("#editor-body")
-        body.remove_children()
-        info = LAYERS[layer.class_name]
-        if info.args:
-            self._editor_mount = body.mount(ArgForm(info.args, layer.config, components=self.presets,
-                                                    apply_all=True, form_id=f"layer-{i}"))
-        else:
-            self._editor_mount = body.mount(Static("(no arguments)", classes="dim"))
-
-    # -- fields holding text that is not applied ------------------------------------------
-    def _form_label(self, form_id: str) -> tuple[str, int | None]:
-        """How a finding names the form ``form_id``: ``("layer 3 dropout (Dropout)", 2)``."""
-        if form_id.startswith("layer-"):
-            i = int(form_id.split("-", 1)[1])
-            layers = self.exp.model.layers
-            if i < len(layers):
-                return where(i, layer_names(layers)[i], layers[i].class_name), i
-            return f"layer {i + 1}", i
-        if form_id == "optimizer":
-            opt = self.exp.compile.optimizer
-            return f"optimizer {opt if isinstance(opt, str) else opt.class_name}", None
-        if form_id == "schedule":
-            return "learning-rate schedule", None
-        if form_id.startswith("cb-"):
-            return f"callback {form_id[3:]}", None
-        return form_id, None
-
     @on(ArgForm.Invalid)
     def _arg_invalid(self, event: ArgForm.Invalid) -> None:
         """A field holds text that is not applied (or no longer): an error finding while it does."""
         event.stop()
-        key = f"{event.form_id}.{event.name}"
-        if event.reason is None:
-            if self._invalid.pop(key, None) is None:
-                return
-        else:
-            label, layer = self._form_label(event.form_id)
-            shown = event.text.strip() or "(empty)"
-            field = (f"model.layers[{layer}].config.{event.name}" if layer is not None
-                     else f"{event.form_id}.{event.name}")
-            arg = event.form.arg(event.name)
-            kept = event.form.values.get(event.name, arg.default if arg is not None else None)
-            kept_text = format_arg(arg, kept) if arg is not None else str(kept)
-            self._invalid[key] = Finding(
-                ERROR, f"{label}: {event.name} = {shown} not applied: {event.reason}",
-                f"correct it; until then the model keeps {event.name} = {kept_text or 'unset'}",
-                layer, field)
-        self._refresh_all(sync_editor=False)
-        self.refresh_bindings()
-
-    def _forget_invalid(self, which: str) -> None:
-        """Drop the invalid texts of the layer editor (``"layer"``), the Compile & fit forms
-        (``"training"``) or ``"all"`` because their form goes away — and say so."""
-        gone = [k for k in self._invalid
-                if which == "all" or k.startswith("layer-") == (which == "layer")]
-        if not gone:
-            return
-        lost = [self._invalid.pop(k).message.replace(" not applied: ", " was not applied (") + ")"
-                for k in gone]
-        self.notify("; ".join(lost) + ". The last valid value is kept.", title="Edit discarded",
-                    severity="warning", timeout=10, markup=False)
-        if self.is_mounted:
-            self.findings = self._current_findings()
-            self._show_findings()
-            self._show_totals()
+        self.note_invalid(event)
 
     @on(DataTable.RowHighlighted, "#layers")
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -766,112 +412,3 @@ class BuilderScreen(Screen[Experiment | None]):
             self.notify(str(e), title="Setting not applied", severity="error", markup=False)
             return
         self.apply(exp, key=event.key, rebuild_editor=False)
-
-    # -- summary -------------------------------------------------------------------------
-    def _schedule_summary(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self.set_timer(self.DEBOUNCE, self._request_summary, name="builder-summary")
-
-    def _request_summary(self) -> None:
-        """Ask for a Summary of the current experiment (unless its arguments are already wrong)."""
-        self._timer = None
-        exp = self.exp
-        local = check(exp, None)
-        if any(f.severity == ERROR and f.field.startswith("model.layers[") and ".config." in f.field
-               for f in local):
-            self.pending_id = None  # the engine would only repeat these; show them now
-            self._refresh_all()
-            return
-        if self.summary_source is not None:
-            self._next_id += 1
-            rid = self._next_id
-            self.pending_id = rid
-            self._pending_exp = exp
-            result = self.summary_source(exp, rid)
-            if inspect.isawaitable(result):
-                self._await_summary(result)
-            elif isinstance(result, Summary):
-                self.deliver_summary(result)
-            return
-        request = getattr(self.app, "request_summary", None)
-        if callable(request):
-            self.pending_id = request(exp)
-            self._pending_exp = exp
-            return
-        self._next_id += 1
-        self.pending_id = self._next_id
-        self._pending_exp = exp
-        self.app.post_message(self.SummaryRequested(exp, self._next_id))
-
-    @work(exclusive=True, group="summary", exit_on_error=False)
-    async def _await_summary(self, result: Awaitable[Summary]) -> None:
-        summary = await result
-        self.deliver_summary(summary)
-
-    def deliver_summary(self, summary: Summary) -> bool:
-        """Show ``summary`` if it answers the latest request; returns whether it was shown."""
-        if self.pending_id is None or summary.request_id != self.pending_id:
-            return False
-        self.summary = summary
-        self._shown_exp = self._pending_exp
-        self.pending_id = None
-        if self.is_mounted:
-            self._refresh_all()
-        else:  # answered synchronously from on_mount: show it once mounted
-            self.call_later(self._refresh_all)
-        return True
-
-    def deliver_failure(self, failure: RunFailed) -> bool:
-        """The engine could not summarize (e.g. the data cannot be loaded): show why."""
-        if self.pending_id is None or failure.request_id != self.pending_id:
-            return False
-        self.summary = Summary(request_id=failure.request_id, findings=(
-            Finding("error", f"{failure.title}: {failure.message}", failure.hint),))
-        self._shown_exp = self._pending_exp
-        self.pending_id = None
-        self._refresh_all()
-        return True
-
-    def _show_totals(self) -> None:
-        totals = self.query_one("#totals", Static)
-        if self._summary_current() and self.summary is not None:
-            s = self.summary
-            n_err = sum(f.severity == ERROR for f in self.findings)
-            shape = "x".join(str(d) for d in s.input_shape) if s.input_shape else "?"
-            totals.update(Text.assemble(
-                (f"{s.total_params:,}", "bold"), " params",
-                f" ({s.trainable_params:,} trainable, {s.non_trainable_params:,} non-trainable)"
-                f" · input {shape}", ("  ✗ blocked" if n_err else "", "bold red")))
-        elif (est := self._estimate_now()) is not None:
-            shape = "x".join(str(d) for d in est.input_shape) if est.input_shape else "?"
-            totals.update(Text.assemble(
-                (f"≈{est.total_params:,}", "bold"), " params",
-                f" ({est.trainable_params:,} trainable) · input {shape}",
-                (" · estimate, Keras's numbers follow", "dim")))
-        else:
-            totals.update(Text("computing shapes…", style="dim"))
-
-    def _show_findings(self) -> None:
-        box = self.query_one("#findings", Static)
-        if not self.findings:
-            box.update(Text("✓ no problems found", style="green") if self._shown_exp == self.exp else "")
-            return
-        text = Text()
-        for f in self.findings:
-            style = "bold red" if f.severity == ERROR else "yellow"
-            text.append("✗ " if f.severity == ERROR else "! ", style=style)
-            text.append(f.message)
-            if f.hint:
-                text.append(f"  → {f.hint}", style="dim")
-            text.append("\n")
-        box.update(text)
-
-    @property
-    def blocked(self) -> bool:
-        """True when an error finding blocks training."""
-        return any(f.severity == ERROR for f in self.findings)
-
-    def findings_text(self) -> str:
-        """All findings shown, as plain text (for tests and logs)."""
-        return "\n".join(format_finding(f) for f in self.findings)

@@ -24,20 +24,21 @@ Every change is validated at once (the problem is shown under the field,
 naming ``data.options.noise``, the value and what is allowed); a valid one asks
 the engine for a :class:`~tuidl.core.events.Summary` of the modified
 experiment after :attr:`DataScreen.DEBOUNCE` s of quiet. Answers to older
-requests are dropped. The App routes answers here as it does for the builder
-(negative request ids, ``deliver_summary`` / ``deliver_failure``); a failure
+requests are dropped. Asking goes through :class:`tuidl.ui.summaries.SummaryAsking`,
+as for the builder: the App sends a ``Summarize`` with requester
+``"data-screen"`` and routes the answer here (``deliver_summary`` /
+``deliver_failure``); a failure
 (a missing file, a corrupt cache) shows as the panel's error.
 """
 
 from __future__ import annotations
 
-import inspect
 import time
-from typing import Any, Awaitable, Callable, Union
+from typing import Any
 
 from pydantic import ValidationError
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -51,6 +52,7 @@ from tuidl.core.checks import ERROR, format_finding
 from tuidl.core.events import Finding, RunFailed, Summary
 from tuidl.core.registry import DATASET_GROUPS, DATASETS, FILE_SOURCES
 from tuidl.core.spec import Experiment
+from tuidl.ui.summaries import SummaryAsking, SummarySource
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.data_form import DataForm, applicable_fields
 from tuidl.ui.widgets.data_panel import DataPanel
@@ -58,8 +60,6 @@ from tuidl.ui.widgets.footer import TuidlFooter
 
 __all__ = ["DataScreen"]
 
-SummarySource = Callable[[Experiment, int], Union[Summary, Awaitable[Summary], None]]
-"""``(experiment, request_id) -> Summary | awaitable | None``, as for the builder."""
 
 
 def _option(name: str, current: str) -> Option:
@@ -69,13 +69,14 @@ def _option(name: str, current: str) -> Option:
     return Option(text, id=f"ds-{name}")
 
 
-class DataScreen(Screen[Experiment | None]):
+class DataScreen(SummaryAsking, Screen[Experiment | None]):
     """Choose and configure the experiment's data.
 
     Args:
         exp: the experiment to start from (not modified; edits make copies).
-        summary_source: who computes summaries (default: ``app.request_summary``
-            with answers delivered to :meth:`deliver_summary` / :meth:`deliver_failure`).
+        summary_source: who computes summaries (default: the engine, through the App,
+            with answers delivered to :meth:`deliver_summary` / :meth:`deliver_failure`;
+            see :class:`~tuidl.ui.summaries.SummaryAsking`).
 
     The screen is dismissed with the edited :class:`~tuidl.core.spec.Experiment`
     (``escape``); :attr:`train_after` is set when ``t`` asked to train it.
@@ -120,12 +121,8 @@ class DataScreen(Screen[Experiment | None]):
         """The experiment the shown Summary (or failure) was computed for."""
         self.failure: RunFailed | None = None
         """The last failure shown (instead of a Summary)."""
-        self.pending_id: int | None = None
-        """The request whose answer is awaited (older answers are dropped)."""
         self.train_after = False
-        self._pending_exp: Experiment | None = None
         self._requested_at = 0.0
-        self._next_id = 0
         self._timer: Timer | None = None
         self._warned_invalid = False
         self._marked: set[str] = set()
@@ -395,33 +392,17 @@ class DataScreen(Screen[Experiment | None]):
         self._timer = None
         if self.problems:
             return
-        exp = self.exp
-        self._pending_exp = exp
         self._requested_at = time.monotonic()
         self._generation = getattr(self.app, "generation", 0)
-        if self.summary_source is not None:
-            self._next_id += 1
-            self.pending_id = self._next_id
-            result = self.summary_source(exp, self._next_id)
-            if inspect.isawaitable(result):
-                self._await_summary(result)
-            elif isinstance(result, Summary):
-                self.deliver_summary(result)
-        else:
-            request = getattr(self.app, "request_summary", None)
-            self.pending_id = request(exp) if callable(request) else None
+        self.ask_summary(self.exp)
         self._show_state()
-
-    @work(exclusive=True, group="data-summary", exit_on_error=False)
-    async def _await_summary(self, result: Awaitable[Summary]) -> None:
-        self.deliver_summary(await result)
 
     def deliver_summary(self, summary: Summary) -> bool:
         """Show ``summary`` if it answers the latest request; returns whether it was shown."""
-        if self.pending_id is None or summary.request_id != self.pending_id:
+        ok, exp = self.take_answer(summary)
+        if not ok:
             return False
-        self.pending_id = None
-        self.summary, self.failure, self.summary_exp = summary, None, self._pending_exp
+        self.summary, self.failure, self.summary_exp = summary, None, exp
         if self._composed():
             self.panel.update_data(summary.data)
             self._show_findings()
@@ -430,10 +411,10 @@ class DataScreen(Screen[Experiment | None]):
 
     def deliver_failure(self, failure: RunFailed) -> bool:
         """The engine could not load the data (or summarize): show why in the panel."""
-        if self.pending_id is None or failure.request_id != self.pending_id:
+        ok, exp = self.take_answer(failure)
+        if not ok:
             return False
-        self.pending_id = None
-        self.failure, self.summary_exp = failure, self._pending_exp
+        self.failure, self.summary_exp = failure, exp
         if self._composed():
             self.panel.update_data({"name": self.draft["name"], "error": {
                 "title": failure.title, "message": failure.message, "hint": failure.hint}})

@@ -1,8 +1,15 @@
-"""Modal pickers of the builder: the searchable layer catalog, experiment presets, a name prompt.
+"""Every modal of the tuidl UI, in one place.
 
-Each is a :class:`~textual.screen.ModalScreen` that is dismissed with the
-choice (``None`` on ``escape``): type to filter, ``up``/``down`` to move,
-``enter`` to choose.
+* :class:`ErrorModal`: an error's title, message and hint (Enter or Escape closes it).
+* :class:`InputModal`: one line of text (the runs screen's rename, tags, fixed y range).
+* :class:`ConfirmModal`: yes or no (deleting runs).
+* The builder's pickers and prompts: :class:`CatalogPicker` (the searchable
+  layer catalog), :class:`PresetPicker` (experiment presets), :class:`NamePrompt`
+  (a file or preset name) and :class:`SavePrompt` (name and description).
+
+Each is a :class:`~textual.screen.ModalScreen` dismissed with its answer
+(``None`` on ``escape``). Text from outside (run names, paths, errors) is shown
+as plain text, never markup.
 """
 
 from __future__ import annotations
@@ -13,16 +20,141 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList
+from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tuidl.core.catalog import LAYERS
+from tuidl.core.text import printable
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.typeahead import TypeAhead
 
-__all__ = ["CatalogPicker", "NamePrompt", "PresetPicker", "SavePrompt", "SearchPicker"]
+__all__ = ["CatalogPicker", "ConfirmModal", "ErrorModal", "InputModal", "NamePrompt", "PresetPicker",
+           "SavePrompt", "SearchPicker"]
+
+
+class ErrorModal(ModalScreen[None]):
+    """Shows a :class:`~tuidl.core.errors.TuidlError`-like error (or a ``RunFailed`` event).
+
+    Args:
+        title: short heading ("Training failed").
+        message: what went wrong, naming the field/layer/value.
+        hint: what to do about it (may be empty).
+    """
+
+    DEFAULT_CSS = """
+    ErrorModal { align: center middle; }
+    ErrorModal > Vertical {
+        width: 80%; max-width: 90; height: auto; max-height: 90%;
+        border: thick $error; background: $surface; padding: 0 1;
+    }
+    ErrorModal #error-title { text-style: bold; color: $text-error; width: 1fr; }
+    ErrorModal VerticalScroll { height: auto; max-height: 16; }
+    ErrorModal #error-hint { color: $text-muted; margin-top: 1; }
+    ErrorModal Button { margin-top: 1; }
+    """
+
+    BINDINGS = [Binding("escape,enter", "dismiss_modal", "Close", id="error.close")]
+
+    def __init__(self, title: str, message: str, hint: str = "") -> None:
+        super().__init__()
+        # errors quote files, values and Keras: no terminal control characters on screen
+        self.error_title = printable(title)
+        self.message = printable(message, lines=True)
+        self.hint = printable(hint, lines=True)
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"✗ {self.error_title}", id="error-title", markup=False)
+            with VerticalScroll():
+                yield Static(self.message, id="error-message", markup=False)
+                if self.hint:
+                    yield Static(f"hint: {self.hint}", id="error-hint", markup=False)
+            yield Button("OK", id="error-ok", variant="error")
+
+    def on_mount(self) -> None:
+        self.query_one(Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(None)
+
+    def action_dismiss_modal(self) -> None:
+        """Close the modal."""
+        self.dismiss(None)
+
+
+class InputModal(ModalScreen[str | None]):
+    """Asks for one line of text; Enter gives it, Escape gives ``None``."""
+
+    DEFAULT_CSS = """
+    InputModal { align: center middle; }
+    InputModal > Vertical { width: 70; max-width: 95%; height: auto; border: thick $accent;
+                            background: $surface; padding: 0 1; }
+    InputModal Label { width: 100%; margin-bottom: 1; }
+    """
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="input.cancel")]
+
+    def __init__(self, prompt: str, value: str = "", placeholder: str = "") -> None:
+        super().__init__()
+        self.prompt = prompt
+        self.value = value
+        self.placeholder = placeholder
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.prompt, markup=False)
+            yield Input(self.value, placeholder=self.placeholder, id="modal-input")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.dismiss(event.value)
+
+    def action_cancel(self) -> None:
+        """Close without a value."""
+        self.dismiss(None)
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """Asks yes or no: ``y`` / the Yes button confirm, ``n`` / Escape cancel."""
+
+    DEFAULT_CSS = """
+    ConfirmModal { align: center middle; }
+    ConfirmModal > Vertical { width: 70; max-width: 95%; height: auto; border: thick $error;
+                              background: $surface; padding: 0 1; }
+    ConfirmModal Horizontal { height: auto; margin-top: 1; }
+    ConfirmModal Button { margin-right: 2; }
+    """
+    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+                Binding("n,escape", "answer(False)", "No", id="confirm.no")]
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.message, markup=False)
+            with Horizontal():
+                yield Button("Yes (y)", id="confirm-yes", variant="error")
+                yield Button("No (n)", id="confirm-no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, yes: bool) -> None:
+        """Close with the answer."""
+        self.dismiss(yes)
 
 
 class PromptInput(TypeAhead, Input):
