@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tuidl.core.spec import DataSpec
-from tuidl.engine.data import _apply_scaler, _fit_scaler, class_weights, load_data
+from tuidl.engine.data import _apply_scaler, _fit_scaler, class_weights, load_data, split_indices
 from tuidl.engine.datasets.files import _impute_numeric
 
 
@@ -118,3 +118,67 @@ def test_csv_through_the_pipeline_imputes_and_scales(tmp_path: Path) -> None:
     assert any("b: 1 missing cells set to the median 20" in n for n in d.notes)
     assert d.x_train.min() == pytest.approx(0.0) and d.x_train.max() == pytest.approx(1.0)
     assert d.class_weight == {0: pytest.approx(1.0), 1: pytest.approx(1.0)}
+
+
+# -- the validation split: stratified for classes (scikit-learn's train_test_split) ------------------------
+
+
+def test_split_is_stratified_for_classes() -> None:
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1, 2], [300, 60, 40])  # imbalanced
+    rng.shuffle(y)
+    for seed in (0, 1, 5):
+        tr, va = split_indices(len(y), 0.25, seed, y=y)
+        assert len(va) == 100 and len(tr) == 300
+        assert sorted(np.concatenate([tr, va]).tolist()) == list(range(len(y)))
+        # every class keeps its share in both parts (300:60:40 -> 75:15:10 held out)
+        assert np.bincount(y[va], minlength=3).tolist() == [75, 15, 10]
+        assert np.bincount(y[tr], minlength=3).tolist() == [225, 45, 30]
+        again = split_indices(len(y), 0.25, seed, y=y)
+        np.testing.assert_array_equal(tr, again[0])
+        np.testing.assert_array_equal(va, again[1])
+    assert not np.array_equal(split_indices(len(y), 0.25, 0, y=y)[1], split_indices(len(y), 0.25, 1, y=y)[1])
+
+
+def test_split_without_classes_or_when_it_cannot_stratify_is_the_plain_shuffle() -> None:
+    plain = split_indices(50, 0.3, seed=2)
+    np.testing.assert_array_equal(plain[1], np.random.default_rng(2).permutation(50)[35:])
+    y_single = np.array([0] * 49 + [1])  # class 1 has one sample: scikit-learn cannot stratify it
+    for got, want in zip(split_indices(50, 0.3, 2, y=y_single), plain):
+        np.testing.assert_array_equal(got, want)
+    y_many = np.arange(50) % 25  # 25 classes but 15 validation rows
+    for got, want in zip(split_indices(50, 0.3, 2, y=y_many), plain):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_split_with_subset_stratifies_within_the_subset() -> None:
+    y = np.repeat([0, 1], [900, 100])
+    tr, va = split_indices(1000, 0.2, 3, subset=200, y=y)
+    assert len(tr) + len(va) == 200 and len(va) == 40
+    kept = np.random.default_rng(3).permutation(1000)[:200]
+    assert set(np.concatenate([tr, va]).tolist()) == set(kept.tolist())
+    share = np.bincount(y[kept], minlength=2) / 200
+    assert abs(np.bincount(y[va], minlength=2)[1] / 40 - share[1]) <= 1 / 40
+
+
+def test_load_data_holds_out_each_class_in_proportion() -> None:
+    d = load_data(DataSpec(name="wine", validation_split=0.3), seed=4)  # 59/71/48 wines
+    counts = np.bincount(d.y_val, minlength=3)
+    assert counts.sum() == round(178 * 0.3)
+    np.testing.assert_allclose(counts, np.array([59, 71, 48]) * 0.3, atol=1)
+
+
+def test_exported_script_splits_as_the_pipeline() -> None:
+    """The exported script's load_data (sklearn digits: no Keras needed) holds out the same rows."""
+    from tuidl.core.presets import load_experiment
+    from tuidl.export import _data_code
+
+    exp = load_experiment("digits-mlp").with_overrides({"data.validation_split": 0.25, "fit.seed": 7})
+    ns: dict = {"np": np, "VALIDATION_SPLIT": 0.25, "Path": Path}
+    exec(_data_code(exp, None), ns)
+    x_train, y_train, x_val, y_val, info = ns["load_data"](7)
+    d = load_data(exp.data, seed=7)
+    assert info["n_classes"] == d.n_classes == 10
+    np.testing.assert_array_equal(y_train, d.y_train)
+    np.testing.assert_array_equal(y_val, d.y_val)
+    np.testing.assert_allclose(x_val, d.x_val)

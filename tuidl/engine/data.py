@@ -20,7 +20,7 @@ Sources (``data.name``; see :data:`tuidl.core.spec.DATASETS`):
 
 The shared pipeline (:func:`load_data`): label range check (with
 ``options.remap_labels``), a seeded shuffle, ``options.subset``, the
-validation split, conversion to float32 per split (so a uint8 image set is
+validation split (stratified by class), conversion to float32 per split (so a uint8 image set is
 never held as float32 twice), scaling fitted on the training split only,
 regression target scaling, class weights.
 """
@@ -231,9 +231,16 @@ def _sample_indices(y: np.ndarray | None, k: int, n: int) -> list[int]:
 
 # ------------------------------------------------------------------ split
 
-def split_indices(n: int, validation_split: float, seed: int, subset: int | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded shuffle of ``range(n)``, cut to ``subset``, the last ``validation_split`` held out.
+def split_indices(n: int, validation_split: float, seed: int, subset: int | None = None,
+                  y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded shuffle of ``range(n)``, cut to ``subset``, then ``validation_split`` held out.
+
+    With class ids ``y`` (shape ``(n,)``) the hold-out is stratified: scikit-learn's
+    ``train_test_split(stratify=...)`` over the kept indices, seeded with ``seed``,
+    so every class has its share in both parts. Without ``y`` (regression), or
+    when stratifying is impossible (a class with one sample, or fewer
+    validation or training rows than classes), the last entries of the shuffle
+    are held out.
 
     Returns:
         ``(train_idx, val_idx)`` int arrays; the validation part has
@@ -244,12 +251,22 @@ def split_indices(n: int, validation_split: float, seed: int, subset: int | None
     if subset is not None:
         idx = idx[:subset]
     n_val = int(round(len(idx) * validation_split))
+    if y is not None and 0 < n_val < len(idx):
+        strata = np.asarray(y)[idx]
+        if strata.ndim == 1:
+            _, counts = np.unique(strata, return_counts=True)
+            k = len(counts)
+            if counts.min() >= 2 and k <= n_val <= len(idx) - k:
+                from sklearn.model_selection import train_test_split
+
+                tr, va = train_test_split(idx, test_size=n_val, random_state=seed % 2**32, stratify=strata)
+                return tr, va
     return idx[: len(idx) - n_val], idx[len(idx) - n_val:]
 
 
 def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle with ``seed`` and hold out the last ``validation_split`` fraction.
+    """Shuffle with ``seed`` and hold out the last ``validation_split`` fraction (not stratified).
 
     Returns:
         ``(x_train, y_train, x_val, y_val)``; the validation part has
@@ -513,7 +530,8 @@ def load_data(spec: DataSpec, seed: int = 0, base_dir: Path | None = None) -> Da
     else:
         n_classes = None
 
-    tr, va = split_indices(len(raw.x), spec.validation_split, seed, o.subset)
+    tr, va = split_indices(len(raw.x), spec.validation_split, seed, o.subset,
+                           y=np.asarray(y_all) if n_classes is not None else None)
     if len(tr) == 0:
         raise DataError(f"data.validation_split = {spec.validation_split}: leaves no training samples out of "
                         f"{len(tr) + len(va)}", hint="lower validation_split or raise data.options.subset")
