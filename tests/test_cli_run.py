@@ -52,10 +52,8 @@ def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
     (run_dir,) = list(runs.iterdir())
     assert not (tmp_path / "runs").exists()
     assert "run " in p.stdout and ": 1 epoch x 45 batches" in p.stdout and "completed 1 epoch in" in p.stdout
-    from tuidl.engine.tensorboard import tensorboard_available
-
-    if tensorboard_available():  # TensorFlow brings it; the optional extra pins it
-        assert list((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
+    pytest.importorskip("tensorboard", reason="the optional extra: pip install -e '.[tensorboard]'")
+    assert list((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
 
 
 @pytest.mark.parametrize("args, expected", [

@@ -278,8 +278,16 @@ def _data_code(exp: Experiment, npz_name: str | None) -> str:
     body += textwrap.dedent("""\
         n_val = int(round(len(idx) * VALIDATION_SPLIT))
         tr, va = idx[: len(idx) - n_val], idx[len(idx) - n_val:]
-        x_train, y_train, x_val, y_val = x[tr], y[tr], x[va], y[va]
         """)
+    if n_classes != "None":  # classes: a stratified hold-out where every class has two samples or more
+        body += textwrap.dedent("""\
+            counts = np.unique(y[idx], return_counts=True)[1]
+            if 0 < n_val < len(idx) and counts.min() >= 2 and len(counts) <= n_val <= len(idx) - len(counts):
+                from sklearn.model_selection import train_test_split
+
+                tr, va = train_test_split(idx, test_size=n_val, random_state=seed % 2**32, stratify=y[idx])
+            """)
+    body += "x_train, y_train, x_val, y_val = x[tr], y[tr], x[va], y[va]\n"
     if scaling == "minmax":
         body += textwrap.dedent("""\
             lo, hi = x_train.min(axis=0), x_train.max(axis=0)

@@ -20,7 +20,7 @@ Sources (``data.name``; see :data:`tuidl.core.spec.DATASETS`):
 
 The shared pipeline (:func:`load_data`): label range check (with
 ``options.remap_labels``), a seeded shuffle, ``options.subset``, the
-validation split, conversion to float32 per split (so a uint8 image set is
+validation split (stratified by class), conversion to float32 per split (so a uint8 image set is
 never held as float32 twice), scaling fitted on the training split only,
 regression target scaling, class weights.
 """
@@ -231,9 +231,16 @@ def _sample_indices(y: np.ndarray | None, k: int, n: int) -> list[int]:
 
 # ------------------------------------------------------------------ split
 
-def split_indices(n: int, validation_split: float, seed: int, subset: int | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Seeded shuffle of ``range(n)``, cut to ``subset``, the last ``validation_split`` held out.
+def split_indices(n: int, validation_split: float, seed: int, subset: int | None = None,
+                  y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded shuffle of ``range(n)``, cut to ``subset``, then ``validation_split`` held out.
+
+    With class ids ``y`` (shape ``(n,)``) the hold-out is stratified: scikit-learn's
+    ``train_test_split(stratify=...)`` over the kept indices, seeded with ``seed``,
+    so every class has its share in both parts. Without ``y`` (regression), or
+    when stratifying is impossible (a class with one sample, or fewer
+    validation or training rows than classes), the last entries of the shuffle
+    are held out.
 
     Returns:
         ``(train_idx, val_idx)`` int arrays; the validation part has
@@ -244,12 +251,22 @@ def split_indices(n: int, validation_split: float, seed: int, subset: int | None
     if subset is not None:
         idx = idx[:subset]
     n_val = int(round(len(idx) * validation_split))
+    if y is not None and 0 < n_val < len(idx):
+        strata = np.asarray(y)[idx]
+        if strata.ndim == 1:
+            _, counts = np.unique(strata, return_counts=True)
+            k = len(counts)
+            if counts.min() >= 2 and k <= n_val <= len(idx) - k:
+                from sklearn.model_selection import train_test_split
+
+                tr, va = train_test_split(idx, test_size=n_val, random_state=seed % 2**32, stratify=strata)
+                return tr, va
     return idx[: len(idx) - n_val], idx[len(idx) - n_val:]
 
 
 def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int
           ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Shuffle with ``seed`` and hold out the last ``validation_split`` fraction.
+    """Shuffle with ``seed`` and hold out the last ``validation_split`` fraction (not stratified).
 
     Returns:
         ``(x_train, y_train, x_val, y_val)``; the validation part has
@@ -372,13 +389,28 @@ def labels_for_loss(y: np.ndarray, loss_name: Any, n_classes: int | None) -> np.
 
 
 def class_weights(y: np.ndarray, n_classes: int) -> dict[int, float]:
-    """Balanced class weights ``n / (k * count_c)`` (scikit-learn's ``compute_class_weight``).
+    """Balanced class weights ``n / (k * count_c)``, from scikit-learn's ``compute_class_weight``.
 
-    Classes without samples get weight 1.0 (they never occur in a batch).
+    Args:
+        y: integer class ids ``0..n_classes-1`` of the training split, shape ``(n,)``.
+        n_classes: ``k``, the number of classes of the task (classes absent from
+            ``y`` count in ``k``, as they always have).
+
+    Returns:
+        ``{class id: weight}`` for every class; classes without samples get
+        weight 1.0 (they never occur in a batch).
     """
-    counts = np.bincount(y.astype(np.int64), minlength=n_classes)[:n_classes]
-    n, k = int(counts.sum()), n_classes
-    return {c: (float(n / (k * counts[c])) if counts[c] else 1.0) for c in range(k)}
+    from sklearn.utils.class_weight import compute_class_weight
+
+    y = np.asarray(y).astype(np.int64).ravel()
+    present = np.unique(y)
+    out = {c: 1.0 for c in range(n_classes)}
+    if len(present):
+        # scikit-learn's "balanced" divides by the number of classes it is given (those present); the
+        # factor makes k every class of the task, as tuidl's weights always were
+        w = compute_class_weight("balanced", classes=present, y=y) * (len(present) / n_classes)
+        out.update({int(c): float(v) for c, v in zip(present, w) if c < n_classes})
+    return out
 
 
 # ------------------------------------------------------------------ pipeline
@@ -429,16 +461,24 @@ def _to_float(x: np.ndarray, scale: float | None, kind: str) -> np.ndarray:
 
 
 def _fit_scaler(x: np.ndarray, method: str) -> dict[str, Any]:
-    """Statistics on the training split: per column (tables) or per channel (images)."""
-    axis = tuple(range(x.ndim - 1)) if x.ndim > 2 else (0,)
+    """Statistics on the training split: per column (tables) or per channel (images).
+
+    scikit-learn's ``StandardScaler`` (mean, population std; a constant column
+    gets scale 1) or ``MinMaxScaler`` (min, max - min; a constant column gets
+    range 1) fitted on ``x`` seen as ``(samples * positions, channels)``.
+    Returns ``{"method", "offset", "scale"}`` (float32 arrays, one entry per
+    column/channel) that :func:`_apply_scaler` applies in place as
+    ``(x - offset) / scale``.
+    """
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    flat = x.reshape(-1, x.shape[-1]) if x.ndim > 2 else x
     if method == "standardize":
-        mean = x.mean(axis=axis, dtype=np.float64)
-        std = x.std(axis=axis, dtype=np.float64)
-        std = np.where(std > 0, std, 1.0)
-        return {"method": method, "offset": mean.astype(np.float32), "scale": std.astype(np.float32)}
-    lo, hi = x.min(axis=axis).astype(np.float64), x.max(axis=axis).astype(np.float64)
-    rng = np.where(hi > lo, hi - lo, 1.0)
-    return {"method": method, "offset": lo.astype(np.float32), "scale": rng.astype(np.float32)}
+        sc = StandardScaler(copy=False).fit(flat)
+        return {"method": method, "offset": sc.mean_.astype(np.float32), "scale": sc.scale_.astype(np.float32)}
+    mm = MinMaxScaler(copy=False).fit(flat)
+    rng = np.where(mm.data_range_ > 0, mm.data_range_, 1.0)
+    return {"method": method, "offset": mm.data_min_.astype(np.float32), "scale": rng.astype(np.float32)}
 
 
 def _apply_scaler(x: np.ndarray | None, s: dict[str, Any]) -> None:
@@ -490,7 +530,8 @@ def load_data(spec: DataSpec, seed: int = 0, base_dir: Path | None = None) -> Da
     else:
         n_classes = None
 
-    tr, va = split_indices(len(raw.x), spec.validation_split, seed, o.subset)
+    tr, va = split_indices(len(raw.x), spec.validation_split, seed, o.subset,
+                           y=np.asarray(y_all) if n_classes is not None else None)
     if len(tr) == 0:
         raise DataError(f"data.validation_split = {spec.validation_split}: leaves no training samples out of "
                         f"{len(tr) + len(va)}", hint="lower validation_split or raise data.options.subset")

@@ -135,6 +135,20 @@ class _Column:
         self.stray = [i for i, v in enumerate(self.numbers) if self.numeric and v is None and i not in miss]
 
 
+def _impute_numeric(v: np.ndarray, strategy: str) -> float:
+    """Fill the NaN cells of the float64 column ``v`` in place; returns the fill value.
+
+    scikit-learn's ``SimpleImputer(strategy=...)`` over the column's known
+    cells: ``"mean"``, ``"median"`` or ``"most_frequent"`` (on a tie, the
+    smallest of the most frequent values). ``v`` has at least one known cell.
+    """
+    from sklearn.impute import SimpleImputer
+
+    imp = SimpleImputer(strategy=strategy, copy=False)
+    v[:] = imp.fit_transform(v[:, None])[:, 0]
+    return float(imp.statistics_[0])
+
+
 def _line_ref(path: Path, lines: list[int], i: int, col: str) -> str:
     return f"{path.name} line {lines[i]} (data row {i + 1}), column {col!r}"
 
@@ -246,12 +260,9 @@ def load_csv(path: Path, spec: DataSpec) -> Raw:
         if c.numeric:
             v = np.array([np.nan if x is None else x for x in c.numbers], dtype=np.float64)
             if c.missing and impute != "drop":
-                known = v[~np.isnan(v)]
-                if known.size == 0:
+                if np.isnan(v).all():
                     raise DataError(f"{path.name}: column {h!r} has no values to impute from")
-                fill = {"mean": known.mean(), "median": np.median(known),
-                        "most_frequent": Counter(known.tolist()).most_common(1)[0][0]}[impute]
-                v[np.isnan(v)] = fill
+                fill = _impute_numeric(v, impute)
                 notes.append(f"{h}: {len(c.missing)} missing cells set to the {impute} {fill:.4g}")
             blocks.append(v[:, None])
             names.append(h)
