@@ -51,8 +51,6 @@ class _Bench(App):
         yield PlotextPlot(id="raw")
 
 
-
-
 async def main(repeat: int) -> list[tuple[str, int, float, int]]:
     rows = []
     app = _Bench()
@@ -67,14 +65,26 @@ async def main(repeat: int) -> list[tuple[str, int, float, int]]:
         chart.show = "train"
         cases = [
             ("1 run x 1,000,000, linear", [history(1_000_000, 0, "a")], {}),
-            ("1 run x 1,000,000, smoothing 0.9 + log y", [history(1_000_000, 0, "a")],
-             {"smoothing": 0.9, "log_y": True}),
-            ("3 runs x 333,334, smoothing 0.6 + log y",
-             [history(333_334, i, f"r{i}") for i in range(3)], {"smoothing": 0.6, "log_y": True}),
-            ("  same, smoothing from scratch (first draw)", [history(1_000_000, 0, "a")],
-             {"smoothing": 0.9, "log_y": True, "cold": True}),
-            ("  same, +1,000 new batches before each", [history(1_000_000, 0, "a")],
-             {"smoothing": 0.9, "log_y": True, "grow": True}),
+            (
+                "1 run x 1,000,000, smoothing 0.9 + log y",
+                [history(1_000_000, 0, "a")],
+                {"smoothing": 0.9, "log_y": True},
+            ),
+            (
+                "3 runs x 333,334, smoothing 0.6 + log y",
+                [history(333_334, i, f"r{i}") for i in range(3)],
+                {"smoothing": 0.6, "log_y": True},
+            ),
+            (
+                "  same, smoothing from scratch (first draw)",
+                [history(1_000_000, 0, "a")],
+                {"smoothing": 0.9, "log_y": True, "cold": True},
+            ),
+            (
+                "  same, +1,000 new batches before each",
+                [history(1_000_000, 0, "a")],
+                {"smoothing": 0.9, "log_y": True, "grow": True},
+            ),
             ("1 run x 1,000,000, zoomed to 10 %", [history(1_000_000, 0, "a")], {"zoom": 0.1}),
         ]
         for label, hs, opts in cases:
@@ -92,8 +102,7 @@ async def main(repeat: int) -> list[tuple[str, int, float, int]]:
                     h = hs[0]
                     s0 = h.batches_logged
                     steps = np.arange(s0, s0 + 1000, dtype=np.float64)
-                    h.add_batches(steps, {"loss": 0.05 + 0.1 * np.random.random(1000)},
-                                  seconds=steps * 0.004)
+                    h.add_batches(steps, {"loss": 0.05 + 0.1 * np.random.random(1000)}, seconds=steps * 0.004)
                 chart.build_plot(plt, n_columns)
                 plt.build()
 
@@ -113,8 +122,9 @@ async def main(repeat: int) -> list[tuple[str, int, float, int]]:
             raw.plot(xs[ok].tolist(), ys[ok].tolist(), marker="braille")
             raw.build()
 
-        rows.append(("anchor: plotext, raw 100,000, no decimation", 100_000, median_seconds(raw_draw, 1),
-                     int(ok.sum())))
+        rows.append(
+            ("anchor: plotext, raw 100,000, no decimation", 100_000, median_seconds(raw_draw, 1), int(ok.sum()))
+        )
     return rows
 
 

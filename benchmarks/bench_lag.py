@@ -84,22 +84,27 @@ async def main(epochs: int, idle_s: float) -> None:
             task = asyncio.create_task(_probe(busy, stop))
             t0 = time.monotonic()
             await pilot.press("t")
-            await _wait(pilot, lambda: app.dashboard.status.state in ("completed", "failed", "diverged"),
-                        600, "run end")
+            await _wait(
+                pilot, lambda: app.dashboard.status.state in ("completed", "failed", "diverged"), 600, "run end"
+            )
             train_s = time.monotonic() - t0
             stop.set()
             await task
             draws = app.dashboard.chart.draws - draws0
             await pilot.press("ctrl+q")
 
-    print(f"UI event-loop lag, digits-mlp {epochs} epochs, real engine, headless 120x40 "
-          f"(probe: {INTERVAL * 1000:.0f} ms sleeps)")
+    print(
+        f"UI event-loop lag, digits-mlp {epochs} epochs, real engine, headless 120x40 "
+        f"(probe: {INTERVAL * 1000:.0f} ms sleeps)"
+    )
     print(f"{'phase':<22} {'samples':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
     for name, xs in (("idle (anchor)", idle), ("training", busy)):
-        print(f"{name:<22} {len(xs):>8} {_pct(xs, 50) * 1000:>8.2f} {_pct(xs, 99) * 1000:>8.2f} "
-              f"{max(xs) * 1000:>8.2f}")
-    print(f"training wall time {train_s:.1f} s; events reached the UI: "
-          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f"; chart redraws {draws}")
+        print(f"{name:<22} {len(xs):>8} {_pct(xs, 50) * 1000:>8.2f} {_pct(xs, 99) * 1000:>8.2f} {max(xs) * 1000:>8.2f}")
+    print(
+        f"training wall time {train_s:.1f} s; events reached the UI: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        + f"; chart redraws {draws}"
+    )
     p99 = _pct(busy, 99) * 1000
     print(f"target p99 <= 20 ms while training: {'meets' if p99 <= 20 else 'misses'} ({p99:.1f} ms)")
     print(f"mean lag while training {statistics.mean(busy) * 1000:.2f} ms", file=sys.stderr)

@@ -67,8 +67,16 @@ def main(argv: list[str] | None = None) -> int:
         keras.utils.set_random_seed(exp.fit.seed)
         model = compile_model(build_model(spec, tuple(x.shape[1:])), spec)
         timer = FitTimer()
-        model.fit(x, ds.y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
-                  validation_data=(xv, ds.y_val), shuffle=True, callbacks=[timer])
+        model.fit(
+            x,
+            ds.y_train,
+            batch_size=exp.fit.batch_size,
+            epochs=exp.fit.epochs,
+            verbose=0,
+            validation_data=(xv, ds.y_val),
+            shuffle=True,
+            callbacks=[timer],
+        )
         return timer.seconds, time.perf_counter() - t0
 
     def run_tuidl(root: str) -> tuple[float, float, int]:
@@ -101,9 +109,11 @@ def main(argv: list[str] | None = None) -> int:
             for arm in order:
                 r[arm] = run_plain() if arm == "plain" else run_tuidl(root)
             rows.append((r["plain"], r["tuidl"]))
-            print(f"pair {i + 1}/{args.pairs} ({'-'.join(order)}): fit plain {r['plain'][0]:.3f} s, "
-                  f"tuidl {r['tuidl'][0]:.3f} s; total plain {r['plain'][1]:.3f} s, tuidl {r['tuidl'][1]:.3f} s",
-                  file=sys.stderr)
+            print(
+                f"pair {i + 1}/{args.pairs} ({'-'.join(order)}): fit plain {r['plain'][0]:.3f} s, "
+                f"tuidl {r['tuidl'][0]:.3f} s; total plain {r['plain'][1]:.3f} s, tuidl {r['tuidl'][1]:.3f} s",
+                file=sys.stderr,
+            )
 
     per_batch_us = _callback_cost_us()
     fit_p = statistics.median(p[0] for p, _ in rows)
@@ -115,22 +125,30 @@ def main(argv: list[str] | None = None) -> int:
     steps = -(-int(round(1797 * (1 - exp.data.validation_split))) // exp.fit.batch_size)
     import tensorflow as tf
 
-    print(f"\n(a) Training overhead: {args.preset}, {args.epochs} epochs x {steps} batches, batch_size "
-          f"{exp.fit.batch_size}, {args.pairs} interleaved pairs; TensorFlow {tf.__version__}, "
-          f"Keras {keras.__version__}, {os.cpu_count()} CPUs")
+    print(
+        f"\n(a) Training overhead: {args.preset}, {args.epochs} epochs x {steps} batches, batch_size "
+        f"{exp.fit.batch_size}, {args.pairs} interleaved pairs; TensorFlow {tf.__version__}, "
+        f"Keras {keras.__version__}, {os.cpu_count()} CPUs"
+    )
     print()
     print("| phase | plain model.fit (median s) | tuidl train() (median s) | ratio tuidl/plain |")
     print("|---|---:|---:|---:|")
     print(f"| fit (on_train_begin -> on_train_end) | {fit_p:.3f} | {fit_t:.3f} | {fit_t / fit_p:.3f} |")
-    print(f"| total call (data, build, fit; tuidl also writes the run dir and model.keras) "
-          f"| {tot_p:.3f} | {tot_t:.3f} | {tot_t / tot_p:.3f} |")
+    print(
+        f"| total call (data, build, fit; tuidl also writes the run dir and model.keras) "
+        f"| {tot_p:.3f} | {tot_t:.3f} | {tot_t / tot_p:.3f} |"
+    )
     print()
     batch_ms = fit_p / (args.epochs * steps) * 1000
-    print(f"per-pair fit ratios (sorted): {', '.join(f'{x:.3f}' for x in ratios_fit)}; "
-          f"median of ratios {statistics.median(ratios_fit):.3f}")
-    print(f"streaming callback on_train_batch_end: {per_batch_us:.2f} us per batch (median of 5 x 100k calls) "
-          f"= {per_batch_us / 1000 / batch_ms * 100:.3f} % of a {batch_ms:.2f} ms plain-fit batch "
-          "(whole epoch incl. validation / batches)")
+    print(
+        f"per-pair fit ratios (sorted): {', '.join(f'{x:.3f}' for x in ratios_fit)}; "
+        f"median of ratios {statistics.median(ratios_fit):.3f}"
+    )
+    print(
+        f"streaming callback on_train_batch_end: {per_batch_us:.2f} us per batch (median of 5 x 100k calls) "
+        f"= {per_batch_us / 1000 / batch_ms * 100:.3f} % of a {batch_ms:.2f} ms plain-fit batch "
+        "(whole epoch incl. validation / batches)"
+    )
     print(f"events per tuidl run (median): {events:.0f}; target: fit ratio <= 1.03")
     return 0
 

@@ -47,8 +47,6 @@ class _Bench(App):
     CSS = f"#plotext, #tplot {{ width: {SIZE[0]}; height: {SIZE[1]}; }}"
 
 
-
-
 async def main(repeat: int) -> list[tuple[str, int, str, float]]:
     rows = []
     app = _Bench()

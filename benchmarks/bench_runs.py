@@ -36,9 +36,18 @@ def make_runs(root: Path, n: int, epochs: int) -> RunWriter:
         w = RunWriter(root, f"run-{i:05d}")
         w.start(spec, {"name": f"bench-{i}", "params": 4810})
         for e in range(epochs):
-            w.epoch({"epoch": e, "loss": 1.0 / (e + 1), "accuracy": e / epochs,
-                     "val_loss": 1.1 / (e + 1) + (i % 7) * 0.01, "val_accuracy": e / epochs,
-                     "learning_rate": 0.001, "step": (e + 1) * 45, "time": (e + 1) * 0.3})
+            w.epoch(
+                {
+                    "epoch": e,
+                    "loss": 1.0 / (e + 1),
+                    "accuracy": e / epochs,
+                    "val_loss": 1.1 / (e + 1) + (i % 7) * 0.01,
+                    "val_accuracy": e / epochs,
+                    "learning_rate": 0.001,
+                    "step": (e + 1) * 45,
+                    "time": (e + 1) * 0.3,
+                }
+            )
         w.finish("completed")
         if i % 20 == 0:  # an older writer: no summary in run.json
             import json
@@ -49,8 +58,6 @@ def make_runs(root: Path, n: int, epochs: int) -> RunWriter:
     live = RunWriter(root, "run-live")
     live.start(spec, {"name": "live"})
     return live
-
-
 
 
 def floor(root: Path) -> None:
@@ -67,9 +74,11 @@ def main(n: int, epochs: int, repeat: int) -> list[tuple[str, float]]:
         root = Path(tmp)
         live = make_runs(root, n, epochs)
         assert len(list_summaries(root)) == n + 1
-        rows = [("floor: scandir + read run.json (anchor)", median_seconds(lambda: floor(root), repeat)),
-                ("list_runs (parse all metrics.jsonl)", median_seconds(lambda: list_runs(root), repeat)),
-                ("RunIndex cold (tuidl runs)", median_seconds(lambda: list_summaries(root), repeat))]
+        rows = [
+            ("floor: scandir + read run.json (anchor)", median_seconds(lambda: floor(root), repeat)),
+            ("list_runs (parse all metrics.jsonl)", median_seconds(lambda: list_runs(root), repeat)),
+            ("RunIndex cold (tuidl runs)", median_seconds(lambda: list_summaries(root), repeat)),
+        ]
         idx = RunIndex(root)
         idx.refresh()
         rows.append(("RunIndex warm, nothing changed", median_seconds(idx.refresh, repeat)))

@@ -116,8 +116,16 @@ def sample(app: TuidlApp, cycle: int, seconds: float) -> dict[str, float]:
     pool = sum(1 for t in threading.enumerate() if t.name.startswith("asyncio_"))
     engine_pid = app.client.pid  # type: ignore[union-attr]
     engine_mb, engine_threads = proc_status(engine_pid)
-    return {"cycle": cycle, "ui_mb": ui_mb, "ui_threads": ui_threads, "ui_pool": pool, "engine_mb": engine_mb,
-            "engine_threads": engine_threads, "children": len(descendants(os.getpid())), "seconds": seconds}
+    return {
+        "cycle": cycle,
+        "ui_mb": ui_mb,
+        "ui_threads": ui_threads,
+        "ui_pool": pool,
+        "engine_mb": engine_mb,
+        "engine_threads": engine_threads,
+        "children": len(descendants(os.getpid())),
+        "seconds": seconds,
+    }
 
 
 async def main(cycles: int, every: int, preset: str) -> int:
@@ -131,8 +139,12 @@ async def main(cycles: int, every: int, preset: str) -> int:
             t0 = time.monotonic()
             for cycle in range(1, cycles + 1):
                 await pilot.press("t")
-                await _wait(pilot, lambda: app.current_run is not None and app.dashboard.chart.epochs >= 1,
-                            120, f"cycle {cycle}: first epoch")
+                await _wait(
+                    pilot,
+                    lambda: app.current_run is not None and app.dashboard.chart.epochs >= 1,
+                    120,
+                    f"cycle {cycle}: first epoch",
+                )
                 await pilot.press("s")
                 await _wait(pilot, lambda: not app.training, 120, f"cycle {cycle}: run end")
                 if app.dashboard.status.state != "stopped":
@@ -142,34 +154,56 @@ async def main(cycles: int, every: int, preset: str) -> int:
                     await _engine_settled(pilot, app.client.pid)  # type: ignore[union-attr]
                     rows.append(sample(app, cycle, time.monotonic() - t0))
                     r = rows[-1]
-                    print(f"  cycle {cycle}: UI {r['ui_mb']:.1f} MB / {r['ui_threads']} threads, engine "
-                          f"{r['engine_mb']:.1f} MB / {r['engine_threads']} threads, {r['children']} children",
-                          file=sys.stderr, flush=True)
+                    print(
+                        f"  cycle {cycle}: UI {r['ui_mb']:.1f} MB / {r['ui_threads']} threads, engine "
+                        f"{r['engine_mb']:.1f} MB / {r['engine_threads']} threads, {r['children']} children",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             await pilot.press("ctrl+q")
 
-    print(f"Soak: {cycles} start/stop cycles ({preset}, stop after the first epoch), real engine, "
-          f"headless 120x40; {os.cpu_count()} CPUs")
-    print(f"{'cycle':>5} {'min':>6} {'UI MB':>8} {'UI thr (pool)':>14} {'engine MB':>10} {'eng thr':>8} "
-          f"{'children':>9}")
+    print(
+        f"Soak: {cycles} start/stop cycles ({preset}, stop after the first epoch), real engine, "
+        f"headless 120x40; {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'cycle':>5} {'min':>6} {'UI MB':>8} {'UI thr (pool)':>14} {'engine MB':>10} {'eng thr':>8} {'children':>9}"
+    )
     for r in rows:
-        print(f"{r['cycle']:>5} {r['seconds'] / 60:>6.1f} {r['ui_mb']:>8.1f} "
-              f"{str(r['ui_threads']) + ' (' + str(r['ui_pool']) + ')':>14} "
-              f"{r['engine_mb']:>10.1f} {r['engine_threads']:>8} {r['children']:>9}")
+        print(
+            f"{r['cycle']:>5} {r['seconds'] / 60:>6.1f} {r['ui_mb']:>8.1f} "
+            f"{str(r['ui_threads']) + ' (' + str(r['ui_pool']) + ')':>14} "
+            f"{r['engine_mb']:>10.1f} {r['engine_threads']:>8} {r['children']:>9}"
+        )
     a, z = rows[0], rows[-1]
     d_ui, d_engine = z["ui_mb"] - a["ui_mb"], z["engine_mb"] - a["engine_mb"]
     per = max(1, z["cycle"] - a["cycle"])
     checks = [
-        (f"UI RSS growth after cycle 1: {d_ui:+.1f} MB ({d_ui / per * 1024:+.0f} kB/cycle)",
-         d_ui <= UI_BOUND_MB, f"<= +{UI_BOUND_MB:.0f} MB"),
-        (f"engine RSS growth after cycle 1: {d_engine:+.1f} MB ({d_engine / per * 1024:+.0f} kB/cycle)",
-         d_engine <= ENGINE_BOUND_MB, f"<= +{ENGINE_BOUND_MB:.0f} MB"),
-        (f"UI threads outside asyncio's pool {a['ui_threads'] - a['ui_pool']} -> "
-         f"{z['ui_threads'] - z['ui_pool']}", z["ui_threads"] - z["ui_pool"] <= a["ui_threads"] - a["ui_pool"],
-         "flat"),
-        (f"UI threads in asyncio's pool {a['ui_pool']} -> {z['ui_pool']}", z["ui_pool"] <= POOL_MAX,
-         f"<= {POOL_MAX} (max)"),
-        (f"engine threads {a['engine_threads']} -> {z['engine_threads']}",
-         z["engine_threads"] <= a["engine_threads"], "flat"),
+        (
+            f"UI RSS growth after cycle 1: {d_ui:+.1f} MB ({d_ui / per * 1024:+.0f} kB/cycle)",
+            d_ui <= UI_BOUND_MB,
+            f"<= +{UI_BOUND_MB:.0f} MB",
+        ),
+        (
+            f"engine RSS growth after cycle 1: {d_engine:+.1f} MB ({d_engine / per * 1024:+.0f} kB/cycle)",
+            d_engine <= ENGINE_BOUND_MB,
+            f"<= +{ENGINE_BOUND_MB:.0f} MB",
+        ),
+        (
+            f"UI threads outside asyncio's pool {a['ui_threads'] - a['ui_pool']} -> {z['ui_threads'] - z['ui_pool']}",
+            z["ui_threads"] - z["ui_pool"] <= a["ui_threads"] - a["ui_pool"],
+            "flat",
+        ),
+        (
+            f"UI threads in asyncio's pool {a['ui_pool']} -> {z['ui_pool']}",
+            z["ui_pool"] <= POOL_MAX,
+            f"<= {POOL_MAX} (max)",
+        ),
+        (
+            f"engine threads {a['engine_threads']} -> {z['engine_threads']}",
+            z["engine_threads"] <= a["engine_threads"],
+            "flat",
+        ),
         (f"child processes {a['children']} -> {z['children']}", z["children"] <= a["children"], "flat"),
     ]
     for text, ok, bound in checks:

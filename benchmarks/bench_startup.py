@@ -45,8 +45,9 @@ def launch_once(timeout: float = 120.0) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as runs:
         env["TUIDL_RUNS_DIR"] = runs
         t0 = time.perf_counter()
-        proc = subprocess.Popen(_tuidl(), stdin=slave, stdout=slave, stderr=slave, env=env,
-                                start_new_session=True, cwd=runs)
+        proc = subprocess.Popen(
+            _tuidl(), stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, cwd=runs
+        )
         os.close(slave)
         seen = b""
         out: dict[str, float] = {}
@@ -89,8 +90,13 @@ def import_tensorflow() -> float:
     """Seconds for a fresh interpreter to ``import tensorflow`` (interpreter start included)."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import tensorflow"], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, "-c", "import tensorflow"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t0
 
 

@@ -44,8 +44,11 @@ def deep_mlp(n_layers: int = 50, epochs: int = 1000) -> Experiment:
     """digits-mlp with ``n_layers`` layers (Flatten, Dense(16) x (n-2), Dense(10, softmax))."""
     data = load_experiment("digits-mlp").model_dump(mode="python")
     hidden = [{"class_name": "Dense", "config": {"units": 16, "activation": "relu"}}] * (n_layers - 2)
-    data["model"]["layers"] = [{"class_name": "Flatten", "config": {}}, *hidden,
-                               {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}}]
+    data["model"]["layers"] = [
+        {"class_name": "Flatten", "config": {}},
+        *hidden,
+        {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}},
+    ]
     data["fit"]["epochs"] = epochs
     return Experiment.model_validate(data)
 
@@ -73,8 +76,9 @@ def _estimated(b: BuilderScreen) -> bool:
     return b._summary_current()
 
 
-async def _edits(pilot: Any, b: BuilderScreen, n: int, timeout: float,
-                 base: int) -> tuple[list[float], list[float], int]:
+async def _edits(
+    pilot: Any, b: BuilderScreen, n: int, timeout: float, base: int
+) -> tuple[list[float], list[float], int]:
     """``n`` edits (units = ``base + k``); returns (first-paint seconds, engine seconds, timeouts)."""
     first, engine, timeouts = [], [], 0
     for k in range(n):
@@ -86,8 +90,7 @@ async def _edits(pilot: Any, b: BuilderScreen, n: int, timeout: float,
         b.apply(b._with_layers(layers), key=f"layer{i}.units", cursor=i, rebuild_editor=False)
         if await _wait(pilot, lambda: _estimated(b), timeout):
             first.append(time.perf_counter() - t0)
-        if await _wait(pilot, lambda: b._summary_current() and b.pending_id is None and b._timer is None,
-                       timeout):
+        if await _wait(pilot, lambda: b._summary_current() and b.pending_id is None and b._timer is None, timeout):
             engine.append(time.perf_counter() - t0)
         else:
             timeouts += 1
@@ -97,8 +100,9 @@ async def _edits(pilot: Any, b: BuilderScreen, n: int, timeout: float,
 def _row(name: str, xs: list[float], timeouts: int, n: int, timeout: float) -> str:
     if not xs:
         return f"{name:<44} {'-':>8} {'-':>8} {timeouts:>4}/{n} over {timeout:.0f} s"
-    return (f"{name:<44} {statistics.median(xs) * 1000:>8.0f} {max(xs) * 1000:>8.0f} "
-            f"{timeouts:>4}/{n}" + (f" over {timeout:.0f} s" if timeouts else ""))
+    return f"{name:<44} {statistics.median(xs) * 1000:>8.0f} {max(xs) * 1000:>8.0f} {timeouts:>4}/{n}" + (
+        f" over {timeout:.0f} s" if timeouts else ""
+    )
 
 
 async def main(n_edits: int, timeout: float) -> None:
@@ -136,8 +140,10 @@ async def main(n_edits: int, timeout: float) -> None:
         finally:
             app.shutdown_engine()
 
-    print(f"Live summary latency, 50-layer model (Flatten, 48 Dense(16), Dense(10)), real engine, "
-          f"headless 120x40, {n_edits} edits per phase")
+    print(
+        f"Live summary latency, 50-layer model (Flatten, 48 Dense(16), Dense(10)), real engine, "
+        f"headless 120x40, {n_edits} edits per phase"
+    )
     print(f"{'from an edit to':<44} {'p50 ms':>8} {'max ms':>8} {'timeouts':>9}")
     print(_row("idle: first paint (shapes and params)", idle[0], n_edits - len(idle[0]), n_edits, timeout))
     print(_row("idle: engine Summary on screen", idle[1], idle[2], n_edits, timeout))

@@ -31,7 +31,6 @@ def runs_dir(tmp_path: Path) -> Path:
     return d
 
 
-
 _HEAVY = ("tensorflow", "keras")
 
 

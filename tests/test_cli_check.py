@@ -17,25 +17,34 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
 
 
 def tuidl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tuidl", *args], cwd=cwd, env=ENV, capture_output=True,
-                          text=True, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "tuidl", *args], cwd=cwd, env=ENV, capture_output=True, text=True, timeout=240
+    )
 
 
 BROKEN = {
     "syntax": ("[fit\nepochs = 3\n", "not valid TOML"),
     "unknown-field": ("[fit]\nepoch = 3\n", "fit.epoch"),
-    "zero-units": ('[[model.layers]]\nclass_name = "Dense"\nconfig = { units = 0 }\n',
-                   "model.layers[0].config.units = 0"),
-    "unknown-initializer": ('[[model.layers]]\nclass_name = "Flatten"\n\n[[model.layers]]\nclass_name = "Dense"\n'
-                            'config = { units = 10, activation = "softmax", kernel_initializer = "nope" }\n',
-                            "unknown initializer preset"),
-    "dense-on-4d": ('[[model.layers]]\nclass_name = "Conv2D"\nconfig = { filters = 4, kernel_size = 3 }\n\n'
-                    '[[model.layers]]\nclass_name = "Dense"\nconfig = { units = 10, activation = "softmax" }\n',
-                    "gets a 4-D tensor"),
-    "logits": ('[[model.layers]]\nclass_name = "Flatten"\n\n[[model.layers]]\nclass_name = "Dense"\n'
-               'config = { units = 10, activation = "softmax" }\n\n[compile]\n'
-               'loss = { class_name = "SparseCategoricalCrossentropy", config = { from_logits = true } }\n',
-               "applied twice"),
+    "zero-units": (
+        '[[model.layers]]\nclass_name = "Dense"\nconfig = { units = 0 }\n',
+        "model.layers[0].config.units = 0",
+    ),
+    "unknown-initializer": (
+        '[[model.layers]]\nclass_name = "Flatten"\n\n[[model.layers]]\nclass_name = "Dense"\n'
+        'config = { units = 10, activation = "softmax", kernel_initializer = "nope" }\n',
+        "unknown initializer preset",
+    ),
+    "dense-on-4d": (
+        '[[model.layers]]\nclass_name = "Conv2D"\nconfig = { filters = 4, kernel_size = 3 }\n\n'
+        '[[model.layers]]\nclass_name = "Dense"\nconfig = { units = 10, activation = "softmax" }\n',
+        "gets a 4-D tensor",
+    ),
+    "logits": (
+        '[[model.layers]]\nclass_name = "Flatten"\n\n[[model.layers]]\nclass_name = "Dense"\n'
+        'config = { units = 10, activation = "softmax" }\n\n[compile]\n'
+        'loss = { class_name = "SparseCategoricalCrossentropy", config = { from_logits = true } }\n',
+        "applied twice",
+    ),
     "no-layers": ("[fit]\nepochs = 1\n", "no layers"),
     "bad-data": ('[data]\nname = "nope"\n', "nope"),
 }
@@ -63,8 +72,13 @@ def test_good_preset_prints_table_and_exits_0(tmp_path: Path) -> None:
 
 
 def test_set_override_and_warning_only(tmp_path: Path) -> None:
-    proc = tuidl("check", str(builtin_dir() / "digits-cnn.toml"), "--set",
-                 "model.layers[5].config.kernel_initializer=zeros", cwd=tmp_path)
+    proc = tuidl(
+        "check",
+        str(builtin_dir() / "digits-cnn.toml"),
+        "--set",
+        "model.layers[5].config.kernel_initializer=zeros",
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout
     assert "warning: layer 6 dense (Dense): kernel_initializer = 'zeros'" in proc.stdout
     proc = tuidl("check", "digits-cnn", "--set", "model.layers[6].config.units=3", cwd=tmp_path)
@@ -77,8 +91,9 @@ def test_tuidl_findings_print_before_keras_text_and_int_learning_rate_only_warns
     from tuidl.commands.check import check_one
 
     out = io.StringIO()
-    ok = check_one("digits-cnn", ["model.layers[6].config.groups=2",
-                                  "model.layers[0].config.kernel_initializer=zeros"], out)
+    ok = check_one(
+        "digits-cnn", ["model.layers[6].config.groups=2", "model.layers[0].config.kernel_initializer=zeros"], out
+    )
     text = out.getvalue()
     assert not ok and "Traceback" not in text
     warn = text.index("warning: layer 1 conv2d (Conv2D): kernel_initializer = 'zeros'")
@@ -86,8 +101,9 @@ def test_tuidl_findings_print_before_keras_text_and_int_learning_rate_only_warns
     assert warn < keras and "model.layers[" not in text
     # a tuidl rule explains the layer: no Keras text for it at all
     out = io.StringIO()
-    assert not check_one("digits-cnn", ["model.layers[0].config.kernel_size=9",
-                                        "model.layers[0].config.padding=\"valid\""], out)
+    assert not check_one(
+        "digits-cnn", ["model.layers[0].config.kernel_size=9", 'model.layers[0].config.padding="valid"'], out
+    )
     assert "kernel_size 9x9 is larger than its input 8x8" in out.getvalue()
     assert "Keras says" not in out.getvalue() and "Computed output size" not in out.getvalue()
     # learning_rate = 0 written as a TOML integer: a warning, not Keras's "should be float"

@@ -14,16 +14,28 @@ import pytest
 def _tuidl(*args: str, cwd: Path, env: dict | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
     env = {**os.environ, **(env or {})}
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # tuidl run must keep the terminal clean by itself
-    return subprocess.run([sys.executable, "-m", "tuidl", *args], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "tuidl", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.mark.keras
 @pytest.mark.slow
 def test_run_with_set_writes_run_folder(tmp_path: Path):
     runs = tmp_path / "out"
-    p = _tuidl("run", "digits-mlp", "--epochs", "2", "--set", "fit.batch_size=64", "--set", "compile.optimizer=sgd",
-               "--runs-dir", str(runs), cwd=tmp_path)
+    p = _tuidl(
+        "run",
+        "digits-mlp",
+        "--epochs",
+        "2",
+        "--set",
+        "fit.batch_size=64",
+        "--set",
+        "compile.optimizer=sgd",
+        "--runs-dir",
+        str(runs),
+        cwd=tmp_path,
+    )
     assert p.returncode == 0, p.stdout + p.stderr
     out = p.stdout
     assert "epoch 1/2" in out and "epoch 2/2" in out and "val_loss" in out and "loss" in out
@@ -46,8 +58,7 @@ def test_run_with_set_writes_run_folder(tmp_path: Path):
 @pytest.mark.slow
 def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
     runs = tmp_path / "env-runs"
-    p = _tuidl("run", "digits-mlp", "--epochs", "1", "--tensorboard", cwd=tmp_path,
-               env={"TUIDL_RUNS_DIR": str(runs)})
+    p = _tuidl("run", "digits-mlp", "--epochs", "1", "--tensorboard", cwd=tmp_path, env={"TUIDL_RUNS_DIR": str(runs)})
     assert p.returncode == 0, p.stderr
     (run_dir,) = list(runs.iterdir())
     assert not (tmp_path / "runs").exists()
@@ -56,13 +67,16 @@ def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
     assert list((run_dir / "tensorboard").rglob("events.out.tfevents.*"))
 
 
-@pytest.mark.parametrize("args, expected", [
-    (["--set", "fit.batch_size=zero"], 'fit.batch_size = "zero"'),  # TOML-style, as in the file
-    (["--set", "fit.nope=1"], "fit.nope = 1: unknown field"),
-    (["--set", "nonsense"], "expected KEY=VALUE"),
-    (["--epochs", "0"], "--epochs: fit.epochs = 0"),  # the flag typed, not --set
-    (["--set", "compile.optimizer=adamx"], '--set: compile.optimizer = "adamx"'),
-])
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["--set", "fit.batch_size=zero"], 'fit.batch_size = "zero"'),  # TOML-style, as in the file
+        (["--set", "fit.nope=1"], "fit.nope = 1: unknown field"),
+        (["--set", "nonsense"], "expected KEY=VALUE"),
+        (["--epochs", "0"], "--epochs: fit.epochs = 0"),  # the flag typed, not --set
+        (["--set", "compile.optimizer=adamx"], '--set: compile.optimizer = "adamx"'),
+    ],
+)
 def test_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str], expected: str):
     p = _tuidl("run", "digits-mlp", *args, "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path, timeout=60)
     assert p.returncode == 2, p.stdout + p.stderr
@@ -78,9 +92,17 @@ def test_unknown_preset_exits_2(tmp_path: Path):
 @pytest.mark.keras
 @pytest.mark.slow
 def test_diverged_run_exits_1(tmp_path: Path):
-    p = _tuidl("run", "digits-mlp", "--epochs", "2", "--set",
-               'compile.optimizer={class_name="SGD",config={learning_rate=1e6}}',
-               "--runs-dir", str(tmp_path / "runs"), cwd=tmp_path)
+    p = _tuidl(
+        "run",
+        "digits-mlp",
+        "--epochs",
+        "2",
+        "--set",
+        'compile.optimizer={class_name="SGD",config={learning_rate=1e6}}',
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        cwd=tmp_path,
+    )
     assert p.returncode == 1, p.stdout + p.stderr
     assert "diverged" in p.stderr and "Traceback" not in p.stdout + p.stderr
     assert "Invalid loss" not in p.stdout  # Keras's TerminateOnNaN print stays out of stdout
@@ -95,9 +117,14 @@ def test_ctrl_c_stops_and_keeps_finished_epochs(tmp_path: Path):
     runs = tmp_path / "runs"
     env = {**os.environ}
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "tuidl", "run", "digits-mlp", "--epochs", "500",
-                             "--runs-dir", str(runs)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuidl", "run", "digits-mlp", "--epochs", "500", "--runs-dir", str(runs)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     guard = threading.Timer(180, proc.kill)  # a hang fails the test instead of blocking the suite
     guard.start()
     try:
@@ -123,11 +150,13 @@ def test_ctrl_c_stops_and_keeps_finished_epochs(tmp_path: Path):
 def test_runs_dir_under_a_file_exits_2_before_tensorflow(tmp_path: Path):
     """A --runs-dir that cannot be created is bad input, said in one line before TensorFlow loads."""
     (tmp_path / "afile").write_text("not a folder")
-    code = ("import sys\n"
-            "from tuidl.cli import main\n"
-            "rc = main(['run', 'digits-mlp', '--runs-dir', 'afile/runs'])\n"
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
-            "sys.exit(rc)\n")
+    code = (
+        "import sys\n"
+        "from tuidl.cli import main\n"
+        "rc = main(['run', 'digits-mlp', '--runs-dir', 'afile/runs'])\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+        "sys.exit(rc)\n"
+    )
     p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2, p.stdout + p.stderr
     first = p.stderr.splitlines()[0]
@@ -142,8 +171,7 @@ def test_runs_dir_under_a_file_exits_2_before_tensorflow(tmp_path: Path):
 @pytest.mark.slow
 def test_run_that_cannot_start_writes_no_folder(tmp_path: Path):
     runs = tmp_path / "runs"
-    p = _tuidl("run", "csv-example", "--set", "data.path=nope.csv", "--runs-dir", str(runs), cwd=tmp_path,
-               timeout=120)
+    p = _tuidl("run", "csv-example", "--set", "data.path=nope.csv", "--runs-dir", str(runs), cwd=tmp_path, timeout=120)
     assert p.returncode == 2, p.stdout + p.stderr
     assert "nope.csv" in p.stderr and "Traceback" not in p.stderr
     assert "run folder:" not in p.stderr and "(no run folder)" not in p.stdout + p.stderr

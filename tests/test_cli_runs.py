@@ -20,15 +20,26 @@ from tuidl.core.spec import Experiment
 def runs(tmp_path):
     spec = Experiment(name="digits-mlp").to_toml()
     sgd = Experiment(name="digits-mlp").with_overrides({"compile.optimizer": "sgd"}).to_toml()
-    write_finished_run(tmp_path, spec, [
-        {"epoch": 0, "loss": 1.2, "val_loss": 1.0, "val_accuracy": 0.6, "step": 10, "time": 0.4},
-        {"epoch": 1, "loss": 0.8, "val_loss": 0.7, "val_accuracy": 0.8, "step": 20, "time": 0.8},
-    ], run_id="20240101-000000-none-aaaa", info={"name": "none", "params": 4810,
-                                                 "started": "2024-01-01T00:00:00+00:00"})
-    write_finished_run(tmp_path, sgd, [
-        {"epoch": 0, "loss": 1.1, "val_loss": 0.5, "val_accuracy": 0.9, "step": 10, "time": 0.5},
-    ], run_id="20240102-000000-l2-bbbb", status="stopped",
-        info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"})
+    write_finished_run(
+        tmp_path,
+        spec,
+        [
+            {"epoch": 0, "loss": 1.2, "val_loss": 1.0, "val_accuracy": 0.6, "step": 10, "time": 0.4},
+            {"epoch": 1, "loss": 0.8, "val_loss": 0.7, "val_accuracy": 0.8, "step": 20, "time": 0.8},
+        ],
+        run_id="20240101-000000-none-aaaa",
+        info={"name": "none", "params": 4810, "started": "2024-01-01T00:00:00+00:00"},
+    )
+    write_finished_run(
+        tmp_path,
+        sgd,
+        [
+            {"epoch": 0, "loss": 1.1, "val_loss": 0.5, "val_accuracy": 0.9, "step": 10, "time": 0.5},
+        ],
+        run_id="20240102-000000-l2-bbbb",
+        status="stopped",
+        info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"},
+    )
     set_tags(tmp_path / "20240102-000000-l2-bbbb", ["reg"])
     return tmp_path
 
@@ -43,8 +54,21 @@ def test_json_lists_runs_newest_first(runs, capsys):
     assert second["best_val_loss"] == 0.7 and second["metric"] == "val_accuracy"
     assert second["best_metric"] == 0.8 and second["epochs_done"] == 2 and second["params"] == 4810
     assert second["dataset"] == "digits" and second["started"].startswith("2024-01-01")
-    assert set(first) >= {"run_id", "dir", "name", "dataset", "params", "optimizer", "status",
-                          "epochs_done", "best_val_loss", "best_metric", "duration", "started", "tags"}
+    assert set(first) >= {
+        "run_id",
+        "dir",
+        "name",
+        "dataset",
+        "params",
+        "optimizer",
+        "status",
+        "epochs_done",
+        "best_val_loss",
+        "best_metric",
+        "duration",
+        "started",
+        "tags",
+    }
 
 
 def test_table_filter_status_sort(runs, capsys):
@@ -118,9 +142,12 @@ def test_table_has_a_tags_column(runs, capsys):
 
 
 def test_csv_to_a_closed_pipe_ends_quietly(runs):
-    p = subprocess.Popen([sys.executable, "-m", "tuidl", "runs", "--runs-dir", str(runs), "--csv", "-"],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    p = subprocess.Popen(
+        [sys.executable, "-m", "tuidl", "runs", "--runs-dir", str(runs), "--csv", "-"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+    )
     p.stdout.close()  # the reader went away before reading anything (as `| head -0`)
     _, err = p.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipeError" not in err, err.decode()
@@ -128,11 +155,12 @@ def test_csv_to_a_closed_pipe_ends_quietly(runs):
 
 
 def test_runs_command_in_a_fresh_process_stays_light(runs):
-    code = ("import sys, tuidl.cli; rc = tuidl.cli.main(['runs', '--json']); "
-            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules "
-            "and 'textual' not in sys.modules, 'heavy import'; sys.exit(rc)")
-    env = {**os.environ, "TUIDL_RUNS_DIR": str(runs),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    code = (
+        "import sys, tuidl.cli; rc = tuidl.cli.main(['runs', '--json']); "
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules "
+        "and 'textual' not in sys.modules, 'heavy import'; sys.exit(rc)"
+    )
+    env = {**os.environ, "TUIDL_RUNS_DIR": str(runs), "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert len(json.loads(p.stdout)) == 2

@@ -68,12 +68,25 @@ def _make_controlling_terminal() -> None:
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
-def _popen_in_pty(term: Pty, args: list[str], cwd: Path, *, controlling: bool = True, stdout: Any = None,
-                  env: dict[str, str] | None = None) -> subprocess.Popen:
-    return subprocess.Popen(args, cwd=cwd, env=env or _env(), stdin=term.slave,
-                            stdout=term.slave if stdout is None else stdout, stderr=term.slave,
-                            start_new_session=True,
-                            preexec_fn=_make_controlling_terminal if controlling else None)
+def _popen_in_pty(
+    term: Pty,
+    args: list[str],
+    cwd: Path,
+    *,
+    controlling: bool = True,
+    stdout: Any = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    return subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env or _env(),
+        stdin=term.slave,
+        stdout=term.slave if stdout is None else stdout,
+        stderr=term.slave,
+        start_new_session=True,
+        preexec_fn=_make_controlling_terminal if controlling else None,
+    )
 
 
 # -- no terminal: exit 2 at once with a message that points to `tuidl run` ---------------------------------------
@@ -88,8 +101,9 @@ def _assert_refused(rc: int, stderr: str, stdout: str, what: str) -> None:
 
 
 def test_dashboard_with_stdin_from_dev_null_exits_2(tmp_path: Path) -> None:
-    p = subprocess.run(TUIDL, cwd=tmp_path, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                       timeout=60)
+    p = subprocess.run(
+        TUIDL, cwd=tmp_path, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60
+    )
     _assert_refused(p.returncode, p.stderr, p.stdout, "stdin is not one")
     assert not (tmp_path / "runs").exists()
 
@@ -123,8 +137,16 @@ def test_dashboard_without_any_terminal_exits_2(tmp_path: Path) -> None:
     """``setsid tuidl </dev/null >log 2>&1``, as from cron or a service."""
     log = tmp_path / "log"
     with log.open("wb") as f:
-        rc = subprocess.run(TUIDL, cwd=tmp_path, env=_env(), stdin=subprocess.DEVNULL, stdout=f, stderr=f,
-                            start_new_session=True, timeout=60).returncode
+        rc = subprocess.run(
+            TUIDL,
+            cwd=tmp_path,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=f,
+            stderr=f,
+            start_new_session=True,
+            timeout=60,
+        ).returncode
     _assert_refused(rc, log.read_text(), "", "stdin is not one")
 
 
@@ -133,14 +155,17 @@ def test_dashboard_without_any_terminal_exits_2(tmp_path: Path) -> None:
 _PROBE = [sys.executable, "-c", "from tuidl.terminal import terminal_problem; print(terminal_problem())"]
 
 
-@pytest.mark.parametrize("env, expected", [
-    ({"LANG": "C.UTF-8"}, "None"),
-    ({"LANG": "C"}, "None"),  # PEP 538: Python coerces the C locale to C.UTF-8
-    ({"LC_ALL": "C"}, "None"),  # PEP 540: in the C locale Python writes UTF-8 (its UTF-8 mode)
-    ({"LC_ALL": "POSIX"}, "None"),
-    ({"LC_ALL": "C", "PYTHONUTF8": "0"}, "the terminal's encoding is ascii, not UTF-8"),
-    ({"PYTHONIOENCODING": "latin-1"}, "the terminal's encoding is iso8859-1, not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({"LANG": "C.UTF-8"}, "None"),
+        ({"LANG": "C"}, "None"),  # PEP 538: Python coerces the C locale to C.UTF-8
+        ({"LC_ALL": "C"}, "None"),  # PEP 540: in the C locale Python writes UTF-8 (its UTF-8 mode)
+        ({"LC_ALL": "POSIX"}, "None"),
+        ({"LC_ALL": "C", "PYTHONUTF8": "0"}, "the terminal's encoding is ascii, not UTF-8"),
+        ({"PYTHONIOENCODING": "latin-1"}, "the terminal's encoding is iso8859-1, not UTF-8"),
+    ],
+)
 def test_terminal_encoding_as_python_writes_it(tmp_path: Path, env: dict[str, str], expected: str) -> None:
     term = Pty()
     try:
@@ -162,11 +187,14 @@ def test_dashboard_on_a_terminal_that_is_not_utf8_says_what_to_set(tmp_path: Pat
         term.close()
     text = term.output.decode()
     assert rc == 2, text
-    assert text.strip() == ("tuidl: the terminal's encoding is ascii, not UTF-8, so the dashboard cannot draw; "
-                            "set LANG=C.UTF-8 (or another UTF-8 locale) and unset PYTHONIOENCODING")
+    assert text.strip() == (
+        "tuidl: the terminal's encoding is ascii, not UTF-8, so the dashboard cannot draw; "
+        "set LANG=C.UTF-8 (or another UTF-8 locale) and unset PYTHONIOENCODING"
+    )
 
 
 # -- in a real terminal: input the terminal sends never kills the app ---------------------------------------------
+
 
 @pytest.mark.keras  # the dashboard starts its engine process, which imports TensorFlow
 @pytest.mark.slow
@@ -202,10 +230,12 @@ def test_dashboard_survives_a_legacy_mouse_report_and_quits_on_ctrl_q(tmp_path: 
 
 # -- `tuidl run` with closed or failing streams --------------------------------------------------------------------
 
+
 def _run_with(redirect: str, tmp_path: Path) -> tuple[subprocess.CompletedProcess, Path]:
     runs = tmp_path / "runs"
-    cmd = " ".join(["exec", *map(_quote, TUIDL), "run", "digits-mlp", "--epochs", "1", "--runs-dir",
-                    _quote(str(runs)), redirect])
+    cmd = " ".join(
+        ["exec", *map(_quote, TUIDL), "run", "digits-mlp", "--epochs", "1", "--runs-dir", _quote(str(runs)), redirect]
+    )
     p = subprocess.run(["sh", "-c", cmd], cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=300)
     return p, runs
 
@@ -275,9 +305,17 @@ def test_progress_survives_an_output_that_fails(capsys: pytest.CaptureFixture[st
 
 def test_closed_standard_descriptors_are_never_reused_for_files(tmp_path: Path) -> None:
     """With fd 1 closed, the next file opened would become "stdout" for native code (TensorFlow's logs)."""
-    probe = ("import os, sys; from tuidl.terminal import reserve_std_fds; reserve_std_fds(); "
-             "fd = os.open(os.devnull, os.O_RDONLY); print(fd, sys.stdout is None, file=sys.stderr)")
-    p = subprocess.run(["sh", "-c", f"exec {_quote(sys.executable)} -c {_quote(probe)} <&- >&-"], cwd=tmp_path,
-                       env=_env(), capture_output=True, text=True, timeout=60)
+    probe = (
+        "import os, sys; from tuidl.terminal import reserve_std_fds; reserve_std_fds(); "
+        "fd = os.open(os.devnull, os.O_RDONLY); print(fd, sys.stdout is None, file=sys.stderr)"
+    )
+    p = subprocess.run(
+        ["sh", "-c", f"exec {_quote(sys.executable)} -c {_quote(probe)} <&- >&-"],
+        cwd=tmp_path,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     fd, stdout_none = p.stderr.split()
     assert int(fd) > 2 and stdout_none == "True", p.stderr

@@ -17,8 +17,14 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "CUDA_VISIBLE_DEVICES": ""}
 
 
 def run_script(path: Path) -> str:
-    proc = subprocess.run([sys.executable, str(path), "--epochs", "1"], cwd=path.parent, env=ENV,
-                          capture_output=True, text=True, timeout=240)
+    proc = subprocess.run(
+        [sys.executable, str(path), "--epochs", "1"],
+        cwd=path.parent,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     return proc.stdout
 
@@ -39,11 +45,18 @@ def test_script_is_plain_keras() -> None:
 
 @pytest.mark.keras
 def test_exported_digits_cnn_runs_with_same_params(tmp_path: Path) -> None:
-    sched = ('compile.optimizer={class_name="Adam", config={learning_rate={class_name="ExponentialDecay", '
-             'config={initial_learning_rate=0.002, decay_steps=50, decay_rate=0.9}}}}')
-    exp = load_experiment("digits-cnn", [
-        sched, "model.layers[5].config.kernel_regularizer=l2",
-        'fit.callbacks=[{class_name="EarlyStopping", config={patience=1, restore_best_weights=true}}]'])
+    sched = (
+        'compile.optimizer={class_name="Adam", config={learning_rate={class_name="ExponentialDecay", '
+        "config={initial_learning_rate=0.002, decay_steps=50, decay_rate=0.9}}}}"
+    )
+    exp = load_experiment(
+        "digits-cnn",
+        [
+            sched,
+            "model.layers[5].config.kernel_regularizer=l2",
+            'fit.callbacks=[{class_name="EarlyStopping", config={patience=1, restore_best_weights=true}}]',
+        ],
+    )
     out = run_script(write_script(exp, tmp_path / "cnn.py"))
     assert params_of(out) == 13706
     assert "val_loss" in out
@@ -52,8 +65,10 @@ def test_exported_digits_cnn_runs_with_same_params(tmp_path: Path) -> None:
 @pytest.mark.keras
 def test_exported_npz_source_runs(tmp_path: Path) -> None:
     """A source the script cannot load by itself is shipped as <script>.npz."""
-    exp = load_experiment("digits-mlp", ["data.name=circle", "data.options={n_samples=100}",
-                                         "model.layers[3].config.units=2", "fit.batch_size=16"])
+    exp = load_experiment(
+        "digits-mlp",
+        ["data.name=circle", "data.options={n_samples=100}", "model.layers[3].config.units=2", "fit.batch_size=16"],
+    )
     path = write_script(exp, tmp_path / "circle.py")
     assert path.with_suffix(".npz").is_file()
     from tuidl.engine.build import summarize
@@ -81,8 +96,9 @@ def test_cli_export_under_a_file_names_the_real_reason(tmp_path: Path, monkeypat
     (tmp_path / "afile").write_text("a file")
     assert main(["export", "digits-mlp", "-o", "afile/x.py"]) == 2
     err = capsys.readouterr().err
-    assert err.splitlines()[0] == ("tuidl: Export failed: afile/x.py: cannot write the script: "
-                                   "Not a directory (afile is a file)")
+    assert err.splitlines()[0] == (
+        "tuidl: Export failed: afile/x.py: cannot write the script: Not a directory (afile is a file)"
+    )
     assert "File exists" not in err
     assert main(["export", "digits-mlp", "-o", "afile/sub/x.py"]) == 2
     assert "afile/sub/x.py: cannot write the script: Not a directory (afile is a file)" in capsys.readouterr().err

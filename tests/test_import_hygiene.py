@@ -13,15 +13,30 @@ HEAVY = ("tensorflow", "keras")
 
 def _loaded_after(code: str) -> list[str]:
     probe = code + "\nimport sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] in %r))" % (HEAVY,)
-    p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
-                       env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    p = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     assert p.returncode == 0, p.stderr
     return eval(p.stdout.strip().splitlines()[-1])
 
 
-MODULES = ["tuidl", "tuidl.cli", "tuidl.core.spec", "tuidl.core.presets", "tuidl.engine.client",
-           "tuidl.engine.host", "tuidl.engine.build", "tuidl.engine.train", "tuidl.api", "tuidl.commands.run",
-           "tuidl.ui.app"]
+MODULES = [
+    "tuidl",
+    "tuidl.cli",
+    "tuidl.core.spec",
+    "tuidl.core.presets",
+    "tuidl.engine.client",
+    "tuidl.engine.host",
+    "tuidl.engine.build",
+    "tuidl.engine.train",
+    "tuidl.api",
+    "tuidl.commands.run",
+    "tuidl.ui.app",
+]
 
 
 @pytest.mark.parametrize("module", MODULES)
@@ -35,20 +50,27 @@ def test_core_loads_no_textual():
 
     import tuidl.core
 
-    names = sorted(f"tuidl.core.{p.stem}" for p in Path(tuidl.core.__file__).parent.glob("*.py") if p.stem != "__init__")
+    names = sorted(
+        f"tuidl.core.{p.stem}" for p in Path(tuidl.core.__file__).parent.glob("*.py") if p.stem != "__init__"
+    )
     code = "\n".join(f"import {n}" for n in names)
-    probe = code + "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'tensorflow', 'keras'}))"
+    probe = (
+        code
+        + "\nimport sys\nprint(sorted({m.split('.')[0] for m in sys.modules} & {'textual', 'tensorflow', 'keras'}))"
+    )
     p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == "[]", (names, p.stdout)
 
 
 def test_help_leaves_tensorflow_out():
-    code = ("import contextlib, io\nfrom tuidl.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    try:\n        main(['run', '--help'])\n    except SystemExit:\n        pass\n")
+    code = (
+        "import contextlib, io\nfrom tuidl.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        main(['run', '--help'])\n    except SystemExit:\n        pass\n"
+    )
     assert _loaded_after(code) == []
 
 
@@ -60,7 +82,9 @@ def test_help_runs():
 @pytest.mark.keras
 @pytest.mark.slow
 def test_engine_client_start_does_not_import_tensorflow_in_the_ui_process():
-    code = ("from tuidl.engine.client import EngineClient\n"
-            "if __name__ == '__main__':\n"
-            "    c = EngineClient(); c.start(); c.close(timeout=3.0)\n")
+    code = (
+        "from tuidl.engine.client import EngineClient\n"
+        "if __name__ == '__main__':\n"
+        "    c = EngineClient(); c.start(); c.close(timeout=3.0)\n"
+    )
     assert _loaded_after(code) == []

@@ -17,8 +17,11 @@ def _zeros_preset(tmp_path: Path) -> Path:
     from tuidl.core.presets import experiment_presets
 
     text = experiment_presets()["digits-mlp"].path.read_text(encoding="utf-8")
-    text = text.replace('units = 64, activation = "relu", kernel_initializer = "glorot-uniform"',
-                        f'units = 64, activation = "relu", {ZEROS}', 1)
+    text = text.replace(
+        'units = 64, activation = "relu", kernel_initializer = "glorot-uniform"',
+        f'units = 64, activation = "relu", {ZEROS}',
+        1,
+    )
     assert ZEROS in text
     path = tmp_path / "zeros.toml"
     path.write_text(text, encoding="utf-8")
@@ -37,8 +40,9 @@ def _warnings(text: str) -> list[str]:
 
 
 @pytest.mark.keras
-def test_run_prints_and_stores_the_warnings_check_gives(tmp_path: Path, capfd: pytest.CaptureFixture[str],
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_prints_and_stores_the_warnings_check_gives(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     preset = _zeros_preset(tmp_path)
     lr0 = "compile.optimizer.config.learning_rate=0"
@@ -56,12 +60,18 @@ def test_run_prints_and_stores_the_warnings_check_gives(tmp_path: Path, capfd: p
     stored = info["findings"]
     assert [f"warning: {f['message']}\n  fix: {f['hint']}" for f in stored] == checked
     zeros = next(f for f in stored if "zeros" in f["message"])
-    assert zeros == {"level": "warning", "message": zeros["message"], "hint": zeros["hint"],
-                     "field": "model.layers[1].config.kernel_initializer", "layer": 1}
+    assert zeros == {
+        "level": "warning",
+        "message": zeros["message"],
+        "hint": zeros["hint"],
+        "field": "model.layers[1].config.kernel_initializer",
+        "layer": 1,
+    }
 
 
-def test_early_failure_hint_names_no_engine_log(tmp_path: Path, capfd: pytest.CaptureFixture[str],
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_early_failure_hint_names_no_engine_log(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An unexpected error before the run folder exists: no hint to an engine.log that was never written."""
     import tuidl.engine.data as data
 

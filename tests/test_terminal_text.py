@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 TITLE = "\x1b]0;pwned\x07"  # OSC 0: set the terminal's title
-WIPE = "\x1b[2J\x1b[H"      # erase the screen, cursor home
-CSI8 = "\x9b2J"             # one-byte CSI (C1), erase the screen on terminals that obey C1
+WIPE = "\x1b[2J\x1b[H"  # erase the screen, cursor home
+CSI8 = "\x9b2J"  # one-byte CSI (C1), erase the screen on terminals that obey C1
 # bytes that must never reach a terminal from outside text: ESC, BEL, BS, CR, DEL, C1 in UTF-8
 RAW = [b"\x1b", b"\x07", b"\x08", b"\r", b"\x7f", b"\xc2\x9b", b"\xc2\x9d", b"\xe2\x80\xae"]
 
@@ -58,21 +58,37 @@ def crafted_runs(tmp_path: Path) -> Path:
     root = tmp_path / "runs"
     a = root / f"20240101-000000-evil{WIPE}-aaaa"  # even the folder name
     a.mkdir(parents=True)
-    (a / "run.json").write_text(json.dumps({
-        "name": f"evil{TITLE}", "status": "failed", "started": "2024-01-01T00:00:00+00:00",
-        "ended": "2024-01-01T00:01:00+00:00", "dataset": {"name": f"digits{WIPE}"},
-        "optimizer": f"adam{CSI8}", "params": 10, "tags": [f"t{TITLE}"],
-        "error": {"title": f"Training failed{WIPE}", "message": f"boom{TITLE}\u202e"}}), encoding="utf-8")
-    (a / "metrics.jsonl").write_text(json.dumps({"epoch": 0, "loss": 1.0, "val_loss": 0.9,
-                                                 f"val_acc{WIPE}": 0.5}) + "\n", encoding="utf-8")
-    (a / "spec.toml").write_text(f'name = "x"\ndescription = "d\\u001b[2J"\n[data]\nname = "iris{CSI8}"\n',
-                                 encoding="utf-8")
+    (a / "run.json").write_text(
+        json.dumps(
+            {
+                "name": f"evil{TITLE}",
+                "status": "failed",
+                "started": "2024-01-01T00:00:00+00:00",
+                "ended": "2024-01-01T00:01:00+00:00",
+                "dataset": {"name": f"digits{WIPE}"},
+                "optimizer": f"adam{CSI8}",
+                "params": 10,
+                "tags": [f"t{TITLE}"],
+                "error": {"title": f"Training failed{WIPE}", "message": f"boom{TITLE}\u202e"},
+            }
+        ),
+        encoding="utf-8",
+    )
+    (a / "metrics.jsonl").write_text(
+        json.dumps({"epoch": 0, "loss": 1.0, "val_loss": 0.9, f"val_acc{WIPE}": 0.5}) + "\n", encoding="utf-8"
+    )
+    (a / "spec.toml").write_text(
+        f'name = "x"\ndescription = "d\\u001b[2J"\n[data]\nname = "iris{CSI8}"\n', encoding="utf-8"
+    )
     b = root / "20240102-000000-meta-bbbb"
     b.mkdir()
-    (b / "run.json").write_text(json.dumps({"name": "plain", "status": f"completed{WIPE}",
-                                            "started": "2024-01-02T00:00:00+00:00"}), encoding="utf-8")
-    (b / "meta.json").write_text(json.dumps({"display_name": f"renamed{TITLE}", "tags": [f"x{CSI8}", "ok"]}),
-                                 encoding="utf-8")
+    (b / "run.json").write_text(
+        json.dumps({"name": "plain", "status": f"completed{WIPE}", "started": "2024-01-02T00:00:00+00:00"}),
+        encoding="utf-8",
+    )
+    (b / "meta.json").write_text(
+        json.dumps({"display_name": f"renamed{TITLE}", "tags": [f"x{CSI8}", "ok"]}), encoding="utf-8"
+    )
     (b / "spec.toml").write_text('[compile]\noptimizer = "sgd\\u001b]0;t\\u0007"\n', encoding="utf-8")
     return root
 
@@ -95,8 +111,7 @@ def test_run_summaries_are_printable_at_the_read_boundary(crafted_runs: Path) ->
 
 
 def tuidl(*args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "tuidl", *args], cwd=cwd, env=ENV, capture_output=True,
-                          timeout=300)
+    return subprocess.run([sys.executable, "-m", "tuidl", *args], cwd=cwd, env=ENV, capture_output=True, timeout=300)
 
 
 def test_tuidl_runs_table_json_and_csv_print_no_raw_escape(crafted_runs: Path, tmp_path: Path) -> None:
@@ -147,10 +162,13 @@ def test_layer_names_follow_keras_rules(name) -> None:
 
 def test_tuidl_check_prints_escapes_in_a_preset_as_text(tmp_path: Path) -> None:
     f = tmp_path / "evil.toml"
-    f.write_text('name = "evil"\n[data]\nname = "iris"\n'
-                 '[[model.layers]]\nclass_name = "Dense"\n'
-                 'config = { units = 3, activation = "softmax", name = "out\\u001b]0;pwned\\u0007\\u009b2J" }\n'
-                 '[compile]\noptimizer = "adam\\u001b[2J"\n', encoding="utf-8")
+    f.write_text(
+        'name = "evil"\n[data]\nname = "iris"\n'
+        '[[model.layers]]\nclass_name = "Dense"\n'
+        'config = { units = 3, activation = "softmax", name = "out\\u001b]0;pwned\\u0007\\u009b2J" }\n'
+        '[compile]\noptimizer = "adam\\u001b[2J"\n',
+        encoding="utf-8",
+    )
     p = tuidl("check", str(f), cwd=tmp_path)
     assert p.returncode == 2
     assert raw_controls(p.stdout) == [] and raw_controls(p.stderr) == []

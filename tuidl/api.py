@@ -20,10 +20,15 @@ from tuidl.core.spec import Experiment
 __all__ = ["train"]
 
 
-def train(exp_or_name: Experiment | str | os.PathLike[str], runs_dir: str | os.PathLike[str] | None = None,
-          overrides: list[str] | dict[str, Any] | None = None,
-          on_event: Callable[[Event], Any] | None = None,
-          callbacks: Iterable[Any] = (), control: Any = None, tensorboard: bool = False) -> Any:
+def train(
+    exp_or_name: Experiment | str | os.PathLike[str],
+    runs_dir: str | os.PathLike[str] | None = None,
+    overrides: list[str] | dict[str, Any] | None = None,
+    on_event: Callable[[Event], Any] | None = None,
+    callbacks: Iterable[Any] = (),
+    control: Any = None,
+    tensorboard: bool = False,
+) -> Any:
     """Train an experiment and return its :class:`tuidl.engine.train.RunResult`.
 
     Args:

@@ -43,7 +43,9 @@ def _parser() -> argparse.ArgumentParser:
     from tuidl.commands.run import SET_EPILOG
 
     p = argparse.ArgumentParser(
-        prog="tuidl", usage=USAGE, description=DESCRIPTION,
+        prog="tuidl",
+        usage=USAGE,
+        description=DESCRIPTION,
         epilog=SET_EPILOG + "\n\nRun 'tuidl COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -62,14 +64,19 @@ def _app_parser() -> argparse.ArgumentParser:
     from tuidl.commands.run import SET_EPILOG, SET_HELP
 
     p = argparse.ArgumentParser(
-        prog="tuidl", description="Open the tuidl dashboard. (Run 'tuidl --help' for the commands.)",
-        epilog=SET_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("preset", nargs="?", default="digits-mlp",
-                   help="experiment preset name or .toml file (default: digits-mlp)")
+        prog="tuidl",
+        description="Open the tuidl dashboard. (Run 'tuidl --help' for the commands.)",
+        epilog=SET_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "preset", nargs="?", default="digits-mlp", help="experiment preset name or .toml file (default: digits-mlp)"
+    )
     p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
-    p.add_argument("--no-mouse", action="store_true",
-                   help="do not ask the terminal for mouse input (also TUIDL_NO_MOUSE=1)")
+    p.add_argument(
+        "--no-mouse", action="store_true", help="do not ask the terminal for mouse input (also TUIDL_NO_MOUSE=1)"
+    )
     return p
 
 

@@ -40,8 +40,16 @@ from pathlib import Path
 from typing import Any
 
 from tuidl import __version__
-from tuidl.core.catalog import (CALLBACKS, FLAT_INPUT_LAYERS, INITIALIZER_CLASSES, LAYERS, OPTIMIZERS, REGULARIZER_CLASSES,
-                                 SCHEDULES, loss_info)
+from tuidl.core.catalog import (
+    CALLBACKS,
+    FLAT_INPUT_LAYERS,
+    INITIALIZER_CLASSES,
+    LAYERS,
+    OPTIMIZERS,
+    REGULARIZER_CLASSES,
+    SCHEDULES,
+    loss_info,
+)
 from tuidl.core.checks import float_optimizer_config, layer_names
 from tuidl.core.errors import SpecError, TuidlError
 from tuidl.core.presets import resolved
@@ -50,11 +58,17 @@ from tuidl.core.spec import Experiment, toml_repr
 
 __all__ = ["script_text", "write_script", "export_problems", "check_exportable", "INLINE_SOURCES"]
 
-_SKLEARN = {"digits": "load_digits", "iris": "load_iris", "wine": "load_wine",
-            "breast_cancer": "load_breast_cancer", "diabetes": "load_diabetes"}
+_SKLEARN = {
+    "digits": "load_digits",
+    "iris": "load_iris",
+    "wine": "load_wine",
+    "breast_cancer": "load_breast_cancer",
+    "diabetes": "load_diabetes",
+}
 _KERAS_IMAGES = {"mnist", "fashion_mnist", "cifar10", "cifar100"}
 INLINE_SOURCES = frozenset(_SKLEARN) | _KERAS_IMAGES
 """Data sources the script loads by itself; others are shipped as ``<script>.npz``."""
+
 
 def _flat_first(exp: Experiment) -> bool:
     return bool(exp.model.layers) and exp.model.layers[0].class_name in FLAT_INPUT_LAYERS
@@ -98,22 +112,27 @@ def _ref_problems(module: str, ref: Any, path: str) -> list[str]:
     out = []
     cls = ref["class_name"]
     if cls not in REGISTRY[module]:
-        out.append(f"{path}.class_name = {toml_repr(cls)}: not a keras.{module} class tuidl exports; "
-                   f"allowed: {', '.join(REGISTRY[module])}")
+        out.append(
+            f"{path}.class_name = {toml_repr(cls)}: not a keras.{module} class tuidl exports; "
+            f"allowed: {', '.join(REGISTRY[module])}"
+        )
     config = ref.get("config") or {}
     if not isinstance(config, dict):
         return out + [f"{path}.config = {toml_repr(config)}: a table of argument = value"]
     for k, v in config.items():
-        out += _arg_problems(k, v, f"{path}.config", nested="optimizers.schedules"
-                             if module == "optimizers" and k == "learning_rate" else None)
+        out += _arg_problems(
+            k,
+            v,
+            f"{path}.config",
+            nested="optimizers.schedules" if module == "optimizers" and k == "learning_rate" else None,
+        )
     return out
 
 
 def _arg_problems(key: Any, value: Any, where: str, nested: str | None = None) -> list[str]:
     """Problems of ``key = value`` written as a keyword argument."""
     if not _is_arg_name(key):
-        return [f"{where}: key {toml_repr(key)}: not an argument name (a Python identifier: letters, "
-                f"digits and '_')"]
+        return [f"{where}: key {toml_repr(key)}: not an argument name (a Python identifier: letters, digits and '_')"]
     if nested is not None and isinstance(value, dict):
         return _ref_problems(nested, value, f"{where}.{key}")
     problem = _plain_problem(value)
@@ -160,9 +179,12 @@ def check_exportable(exp: Experiment, origin: str = "export") -> None:
     problems = export_problems(exp)
     if problems:
         head = problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  " + "\n  ".join(problems)
-        raise SpecError(f"{origin}: {head}", title="Export refused",
-                        hint="the script is written only from tuidl's own classes and plain values; "
-                             "fix the preset and export again")
+        raise SpecError(
+            f"{origin}: {head}",
+            title="Export refused",
+            hint="the script is written only from tuidl's own classes and plain values; "
+            "fix the preset and export again",
+        )
 
 
 def _py(value: Any) -> str:
@@ -184,8 +206,10 @@ def _obj(module: str, ref: dict[str, Any] | None) -> str:
     if ref is None:
         return "None"
     if ref.get("class_name") not in REGISTRY[module]:  # export_problems refuses these first
-        raise SpecError(f"export: {toml_repr(ref.get('class_name'))} is not a keras.{module} class tuidl "
-                        f"exports", title="Export refused")
+        raise SpecError(
+            f"export: {toml_repr(ref.get('class_name'))} is not a keras.{module} class tuidl exports",
+            title="Export refused",
+        )
     args = ", ".join(f"{_key(k)}={_value(k, v)}" for k, v in (ref.get("config") or {}).items())
     return f"keras.{module}.{ref['class_name']}({args})"
 
@@ -224,12 +248,14 @@ def _labels_code(exp: Experiment) -> str:
     if info is None or info.task != "classification":
         return "    return y\n"
     if info.labels == "sparse":
-        return "    return y.astype(\"int32\")\n"
+        return '    return y.astype("int32")\n'
     if info.labels == "onehot":
-        return "    return keras.utils.to_categorical(y, n_classes).astype(\"float32\")\n"
-    return ("    if n_classes > 2:\n"
-            "        return keras.utils.to_categorical(y, n_classes).astype(\"float32\")\n"
-            "    return y.astype(\"float32\").reshape(-1, 1)\n")
+        return '    return keras.utils.to_categorical(y, n_classes).astype("float32")\n'
+    return (
+        "    if n_classes > 2:\n"
+        '        return keras.utils.to_categorical(y, n_classes).astype("float32")\n'
+        '    return y.astype("float32").reshape(-1, 1)\n'
+    )
 
 
 def _data_code(exp: Experiment, npz_name: str | None) -> str:
@@ -246,11 +272,10 @@ def _data_code(exp: Experiment, npz_name: str | None) -> str:
     if d.name in _SKLEARN:
         fn = _SKLEARN[d.name]
         if d.name == "digits":
-            xcode = "x = (ds.images.astype(\"float32\") / 16.0).reshape(-1, 8, 8, 1)  # 8x8 grey, [0, 1]"
+            xcode = 'x = (ds.images.astype("float32") / 16.0).reshape(-1, 8, 8, 1)  # 8x8 grey, [0, 1]'
         else:
-            xcode = "x = ds.data.astype(\"float32\")"
-        ycode = ("y = ds.target.astype(\"float32\")" if d.name == "diabetes"
-                 else "y = ds.target.astype(\"int32\")")
+            xcode = 'x = ds.data.astype("float32")'
+        ycode = 'y = ds.target.astype("float32")' if d.name == "diabetes" else 'y = ds.target.astype("int32")'
         n_classes = "None" if d.name == "diabetes" else "int(y.max()) + 1"
         load = f"""\
             from sklearn.datasets import {fn}
@@ -301,9 +326,11 @@ def _data_code(exp: Experiment, npz_name: str | None) -> str:
             x_train, x_val = (x_train - mean) / std, (x_val - mean) / std
             """)
     body += 'return x_train, y_train, x_val, y_val, {"n_classes": n_classes}\n'
-    return ('def load_data(seed):\n'
-            f'    """data.name = {d.name!r}: load, shuffle with the seed, hold out VALIDATION_SPLIT."""\n'
-            + textwrap.indent(body, "    "))
+    return (
+        "def load_data(seed):\n"
+        f'    """data.name = {d.name!r}: load, shuffle with the seed, hold out VALIDATION_SPLIT."""\n'
+        + textwrap.indent(body, "    ")
+    )
 
 
 def script_text(exp: Experiment, npz_name: str | None = None, script_name: str | None = None) -> str:
@@ -324,8 +351,7 @@ def script_text(exp: Experiment, npz_name: str | None = None, script_name: str |
     r = resolved(exp)  # once: a no-op for an experiment resolved where it entered (tuidl export, the builder's E)
     check_exportable(r)
     names = layer_names(r.model.layers)
-    layers = ",\n".join(f"        {_layer_code(l.class_name, l.config, n)}"
-                        for l, n in zip(r.model.layers, names))
+    layers = ",\n".join(f"        {_layer_code(l.class_name, l.config, n)}" for l, n in zip(r.model.layers, names))
     opt = r.compile.optimizer
     opt_ref = float_optimizer_config(opt.model_dump() if hasattr(opt, "model_dump") else opt)
     loss = r.compile.loss
@@ -334,9 +360,12 @@ def script_text(exp: Experiment, npz_name: str | None = None, script_name: str |
     else:
         loss_code = _obj("losses", loss.model_dump())
     callbacks = ", ".join(_obj("callbacks", cb.model_dump()) for cb in r.fit.callbacks)
-    flatten = ("    # the first layer wants flat input: (n, H, W, C) -> (n, H*W*C)\n"
-               "    x_train, x_val = x_train.reshape(len(x_train), -1), x_val.reshape(len(x_val), -1)\n"
-               if _flat_first(r) else "")
+    flatten = (
+        "    # the first layer wants flat input: (n, H, W, C) -> (n, H*W*C)\n"
+        "    x_train, x_val = x_train.reshape(len(x_train), -1), x_val.reshape(len(x_val), -1)\n"
+        if _flat_first(r)
+        else ""
+    )
     source = _doc_text(str(exp.source.name) if exp.source else "the tuidl builder")
     usage = _doc_text(script_name or f"{exp.name}.py")
     doc = _doc_text(exp.description or "")
@@ -435,8 +464,14 @@ def write_script(exp: Experiment, path: str | Path) -> Path:
             base = exp.source.parent if exp.source else None
             ds = load_data(exp.data, exp.fit.seed, base)
             npz = path.with_suffix(".npz")
-            np.savez_compressed(npz, x_train=ds.x_train, y_train=ds.y_train, x_val=ds.x_val, y_val=ds.y_val,
-                                n_classes=np.int64(ds.n_classes if ds.n_classes is not None else -1))
+            np.savez_compressed(
+                npz,
+                x_train=ds.x_train,
+                y_train=ds.y_train,
+                x_val=ds.x_val,
+                y_val=ds.y_val,
+                n_classes=np.int64(ds.n_classes if ds.n_classes is not None else -1),
+            )
             npz_name = npz.name
         text = script_text(exp, npz_name, path.name)
         path.write_text(text, encoding="utf-8")

@@ -19,8 +19,7 @@ import sys
 
 __all__ = ["NO_TERMINAL_HINT", "is_tty", "output_stream", "reserve_std_fds", "terminal_problem"]
 
-NO_TERMINAL_HINT = ("to train without the dashboard, use 'tuidl run PRESET' "
-                    "(see 'tuidl run --help')")
+NO_TERMINAL_HINT = "to train without the dashboard, use 'tuidl run PRESET' (see 'tuidl run --help')"
 """The second half of every "no terminal" message."""
 
 
@@ -59,11 +58,12 @@ def terminal_problem() -> str | None:
     """
     for name in ("stdin", "stdout", "stderr"):
         if not is_tty(getattr(sys, f"__{name}__")):
-            return (f"the dashboard needs a terminal, but {name} is not one (redirected or closed); "
-                    + NO_TERMINAL_HINT)
+            return f"the dashboard needs a terminal, but {name} is not one (redirected or closed); " + NO_TERMINAL_HINT
     if not _has_controlling_terminal():
-        return ("the dashboard needs a terminal, but this process has no controlling terminal "
-                "(started with setsid, or from a service?); " + NO_TERMINAL_HINT)
+        return (
+            "the dashboard needs a terminal, but this process has no controlling terminal "
+            "(started with setsid, or from a service?); " + NO_TERMINAL_HINT
+        )
     for stream in (sys.__stdout__, sys.__stderr__):
         encoding = getattr(stream, "encoding", None) or "unknown"
         try:
@@ -71,8 +71,10 @@ def terminal_problem() -> str | None:
         except LookupError:
             utf8 = False
         if not utf8:
-            return (f"the terminal's encoding is {encoding}, not UTF-8, so the dashboard cannot draw; "
-                    "set LANG=C.UTF-8 (or another UTF-8 locale) and unset PYTHONIOENCODING")
+            return (
+                f"the terminal's encoding is {encoding}, not UTF-8, so the dashboard cannot draw; "
+                "set LANG=C.UTF-8 (or another UTF-8 locale) and unset PYTHONIOENCODING"
+            )
     return None
 
 

@@ -22,8 +22,14 @@ from bad_input_cases import CASES, Case, make_files, run_in_process, snapshot
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
-TRACEBACK_MARKERS = ("Traceback (most recent call last)", "RecursionError", "MemoryError", "ValidationError",
-                     "Input should be", "pydantic")
+TRACEBACK_MARKERS = (
+    "Traceback (most recent call last)",
+    "RecursionError",
+    "MemoryError",
+    "ValidationError",
+    "Input should be",
+    "pydantic",
+)
 """Never in a message: a traceback, a raw Python error, or pydantic's own text."""
 
 
@@ -78,8 +84,15 @@ def test_bad_input(case: Case, case_dir: Path, capfd: pytest.CaptureFixture[str]
     assert _written(before, snapshot(case_dir.parent)) == {}, "a refused input wrote files"
 
 
-SUBPROCESS = ["args-run-dev-null", "args-run-fifo", "data-run-npz-huge-header", "spec-run-toml-deep-arrays",
-              "set-run-seed-2-32", "data-check-csv-dev-zero", "spec-check-epochs-float"]
+SUBPROCESS = [
+    "args-run-dev-null",
+    "args-run-fifo",
+    "data-run-npz-huge-header",
+    "spec-run-toml-deep-arrays",
+    "set-run-seed-2-32",
+    "data-check-csv-dev-zero",
+    "spec-check-epochs-float",
+]
 """Cases also run as a person would, through ``python -m tuidl`` in a fresh process."""
 
 
@@ -88,24 +101,37 @@ def test_bad_input_real_process(case: Case, case_dir: Path) -> None:
     make_files(case, case_dir)
     before = snapshot(case_dir.parent)
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    p = subprocess.run([sys.executable, "-m", "tuidl", *case.argv], cwd=case_dir, env=env, capture_output=True,
-                       text=True, timeout=120, stdin=subprocess.DEVNULL)
+    p = subprocess.run(
+        [sys.executable, "-m", "tuidl", *case.argv],
+        cwd=case_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     _check_output(case, p.returncode, p.stdout + p.stderr)
     assert _written(before, snapshot(case_dir.parent)) == {}
 
 
 def test_refusals_before_training_never_load_tensorflow(tmp_path: Path) -> None:
     """Every case but the ``keras`` ones, in one fresh process: all exit 2 and TensorFlow is never imported."""
-    code = (f"import sys, json; sys.path.insert(0, {str(HERE)!r})\n"
-            "from pathlib import Path\n"
-            "from bad_input_cases import CASES, run_all_quietly\n"
-            f"res = run_all_quietly([c for c in CASES if not c.keras], Path({str(tmp_path)!r}))\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
-            "print(json.dumps({'results': res, 'heavy': heavy}))\n")
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "HOME": str(tmp_path / "home")}
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env,
-                       stdin=subprocess.DEVNULL)
+    code = (
+        f"import sys, json; sys.path.insert(0, {str(HERE)!r})\n"
+        "from pathlib import Path\n"
+        "from bad_input_cases import CASES, run_all_quietly\n"
+        f"res = run_all_quietly([c for c in CASES if not c.keras], Path({str(tmp_path)!r}))\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
+        "print(json.dumps({'results': res, 'heavy': heavy}))\n"
+    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "HOME": str(tmp_path / "home"),
+    }
+    p = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env, stdin=subprocess.DEVNULL
+    )
     assert p.returncode == 0, p.stderr[-3000:]
     report = json.loads(p.stdout.strip().splitlines()[-1])
     assert [r for r in report["results"] if r[1] != 2] == []

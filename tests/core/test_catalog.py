@@ -5,16 +5,26 @@ from __future__ import annotations
 import pytest
 
 from tuidl.core.catalog import (
-    ACTIVATIONS, CALLBACKS, LAYERS, LOSS_INFO, OPTIMIZERS, SCHEDULES, format_arg, format_ref, loss_info,
-    parse_arg, parse_ref,
+    ACTIVATIONS,
+    CALLBACKS,
+    LAYERS,
+    LOSS_INFO,
+    OPTIMIZERS,
+    SCHEDULES,
+    format_arg,
+    format_ref,
+    loss_info,
+    parse_arg,
+    parse_ref,
 )
 from tuidl.core.spec import LOSSES, from_dict
 
-ISSUE_LAYERS = ("Dense Conv1D Conv2D MaxPooling2D AveragePooling2D GlobalAveragePooling2D Flatten Reshape "
-                "Dropout SpatialDropout2D GaussianNoise BatchNormalization LayerNormalization Activation "
-                "LeakyReLU PReLU Embedding SimpleRNN LSTM GRU").split()
-ISSUE_ACTIVATIONS = ("linear relu leaky_relu elu selu gelu silu mish sigmoid tanh softplus softsign "
-                     "softmax").split()
+ISSUE_LAYERS = (
+    "Dense Conv1D Conv2D MaxPooling2D AveragePooling2D GlobalAveragePooling2D Flatten Reshape "
+    "Dropout SpatialDropout2D GaussianNoise BatchNormalization LayerNormalization Activation "
+    "LeakyReLU PReLU Embedding SimpleRNN LSTM GRU"
+).split()
+ISSUE_ACTIVATIONS = ("linear relu leaky_relu elu selu gelu silu mish sigmoid tanh softplus softsign softmax").split()
 
 
 def test_issue_layers_and_activations_offered() -> None:
@@ -23,9 +33,16 @@ def test_issue_layers_and_activations_offered() -> None:
     assert set(SCHEDULES) == {"ExponentialDecay", "CosineDecay", "PiecewiseConstantDecay"}
     assert {"EarlyStopping", "ReduceLROnPlateau", "TerminateOnNaN"} == set(CALLBACKS)
     assert {"SGD", "Adam", "AdamW", "RMSprop"} <= set(OPTIMIZERS)
-    assert {"mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
-            "categorical_crossentropy", "sparse_categorical_crossentropy", "binary_focal_crossentropy",
-            "hinge"} == set(LOSS_INFO)
+    assert {
+        "mean_squared_error",
+        "mean_absolute_error",
+        "huber",
+        "binary_crossentropy",
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "binary_focal_crossentropy",
+        "hinge",
+    } == set(LOSS_INFO)
     assert set(LOSS_INFO) <= set(LOSSES)
 
 

@@ -9,7 +9,14 @@ import pytest
 
 from tuidl.core.catalog import LAYERS
 from tuidl.core.checks import (
-    DataInfo, check, estimate_summary, has_errors, infer_shapes, layer_names, output_activation, snake_case,
+    DataInfo,
+    check,
+    estimate_summary,
+    has_errors,
+    infer_shapes,
+    layer_names,
+    output_activation,
+    snake_case,
 )
 from tuidl.core.spec import Experiment, LayerSpec, from_dict
 
@@ -30,8 +37,12 @@ def exp(layers: list[tuple[str, dict[str, Any]]], **sections: Any) -> Experiment
     return e
 
 
-CNN = [("Conv2D", {"filters": 4, "kernel_size": 3, "padding": "same", "activation": "relu"}),
-       ("MaxPooling2D", {"pool_size": 2}), ("Flatten", {}), ("Dense", {"units": 10, "activation": "softmax"})]
+CNN = [
+    ("Conv2D", {"filters": 4, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+    ("MaxPooling2D", {"pool_size": 2}),
+    ("Flatten", {}),
+    ("Dense", {"units": 10, "activation": "softmax"}),
+]
 
 
 def messages(e: Experiment, data: DataInfo | None = IMG) -> str:
@@ -51,14 +62,17 @@ def test_no_layers() -> None:
     assert not fires(exp(CNN), "no layers")
 
 
-@pytest.mark.parametrize("cls,arg,bad,good", [
-    ("Dense", "units", 0, 3),
-    ("Dropout", "rate", 1.0, 0.5),
-    ("Dropout", "rate", -0.1, 0.0),
-    ("Conv2D", "filters", -1, 1),
-    ("GaussianNoise", "stddev", -1.0, 0.0),
-    ("BatchNormalization", "epsilon", 0.0, 1e-3),
-])
+@pytest.mark.parametrize(
+    "cls,arg,bad,good",
+    [
+        ("Dense", "units", 0, 3),
+        ("Dropout", "rate", 1.0, 0.5),
+        ("Dropout", "rate", -0.1, 0.0),
+        ("Conv2D", "filters", -1, 1),
+        ("GaussianNoise", "stddev", -1.0, 0.0),
+        ("BatchNormalization", "epsilon", 0.0, 1e-3),
+    ],
+)
 def test_argument_out_of_range(cls: str, arg: str, bad: Any, good: Any) -> None:
     base = dict(LAYERS[cls].default_config())
     layers = [("Flatten", {}), (cls, {**base, arg: bad}), ("Dense", {"units": 10, "activation": "softmax"})]
@@ -90,14 +104,27 @@ def test_learning_rate_negative_nan_zero() -> None:
 
 
 def test_schedule_learning_rates_and_shape() -> None:
-    sched = {"class_name": "Adam", "config": {"learning_rate": {
-        "class_name": "ExponentialDecay", "config": {"initial_learning_rate": -1.0, "decay_steps": 10,
-                                                     "decay_rate": 0.9}}}}
+    sched = {
+        "class_name": "Adam",
+        "config": {
+            "learning_rate": {
+                "class_name": "ExponentialDecay",
+                "config": {"initial_learning_rate": -1.0, "decay_steps": 10, "decay_rate": 0.9},
+            }
+        },
+    }
     assert fires(exp(CNN, compile__optimizer=sched), "initial_learning_rate = -1.0 is negative")
     sched["config"]["learning_rate"]["config"]["initial_learning_rate"] = 0.01
     assert check(exp(CNN, compile__optimizer=sched), IMG) == []
-    pw = {"class_name": "SGD", "config": {"learning_rate": {
-        "class_name": "PiecewiseConstantDecay", "config": {"boundaries": [10, 20], "values": [0.1, 0.01]}}}}
+    pw = {
+        "class_name": "SGD",
+        "config": {
+            "learning_rate": {
+                "class_name": "PiecewiseConstantDecay",
+                "config": {"boundaries": [10, 20], "values": [0.1, 0.01]},
+            }
+        },
+    }
     assert fires(exp(CNN, compile__optimizer=pw), "need 3 values")
 
 
@@ -109,14 +136,21 @@ def test_unknown_component_preset() -> None:
 
 
 def test_kernel_larger_than_input() -> None:
-    layers = [("Conv2D", {"filters": 4, "kernel_size": 9}), ("Flatten", {}),
-              ("Dense", {"units": 10, "activation": "softmax"})]
+    layers = [
+        ("Conv2D", {"filters": 4, "kernel_size": 9}),
+        ("Flatten", {}),
+        ("Dense", {"units": 10, "activation": "softmax"}),
+    ]
     msg = messages(exp(layers))
     assert "kernel_size 9x9 is larger than its input 8x8" in msg and "padding = 'same'" in msg
     layers[0][1]["padding"] = "same"
     assert check(exp(layers), IMG) == []
-    pool = [("MaxPooling2D", {"pool_size": 3}), ("MaxPooling2D", {"pool_size": 3}),
-            ("Flatten", {}), ("Dense", {"units": 10, "activation": "softmax"})]
+    pool = [
+        ("MaxPooling2D", {"pool_size": 3}),
+        ("MaxPooling2D", {"pool_size": 3}),
+        ("Flatten", {}),
+        ("Dense", {"units": 10, "activation": "softmax"}),
+    ]
     assert fires(exp(pool), "pool_size 3x3 is larger than its input 2x2")
     assert check(exp(pool[1:]), IMG) == []
 
@@ -139,10 +173,19 @@ def test_conv2d_on_flat_input() -> None:
 
 
 def test_reshape_size_mismatch() -> None:
-    assert fires(exp([("Reshape", {"target_shape": [7, 7, 1]}), ("Flatten", {}),
-                      ("Dense", {"units": 10, "activation": "softmax"})]), "cannot reshape")
-    assert check(exp([("Reshape", {"target_shape": [-1]}), ("Dense", {"units": 10, "activation": "softmax"})]),
-                 IMG) == []
+    assert fires(
+        exp(
+            [
+                ("Reshape", {"target_shape": [7, 7, 1]}),
+                ("Flatten", {}),
+                ("Dense", {"units": 10, "activation": "softmax"}),
+            ]
+        ),
+        "cannot reshape",
+    )
+    assert (
+        check(exp([("Reshape", {"target_shape": [-1]}), ("Dense", {"units": 10, "activation": "softmax"})]), IMG) == []
+    )
 
 
 def test_output_units_vs_classes() -> None:
@@ -198,8 +241,11 @@ def test_classification_loss_on_regression_targets() -> None:
 
 
 def test_constant_kernel_initializer_on_hidden_layer_warns() -> None:
-    layers = [("Flatten", {}), ("Dense", {"units": 8, "activation": "relu", "kernel_initializer": "zeros"}),
-              ("Dense", {"units": 10, "activation": "softmax", "kernel_initializer": "zeros"})]
+    layers = [
+        ("Flatten", {}),
+        ("Dense", {"units": 8, "activation": "relu", "kernel_initializer": "zeros"}),
+        ("Dense", {"units": 10, "activation": "softmax", "kernel_initializer": "zeros"}),
+    ]
     found = [f for f in check(exp(layers), IMG) if "same weights" in f.message]
     assert [f.layer for f in found] == [1] and found[0].severity == "warning"  # the output layer is fine
     inline = {"class_name": "Constant", "config": {"value": 0.5}}
@@ -219,14 +265,16 @@ def test_relu_on_regression_output_warns() -> None:
 
 def test_early_stopping_without_validation_warns() -> None:
     cbs = [{"class_name": "EarlyStopping", "config": {"monitor": "val_loss", "patience": 2}}]
-    assert fires(exp(CNN, fit__callbacks=cbs, data__validation_split=0.0), "no validation data",
-                 severity="warning")
+    assert fires(exp(CNN, fit__callbacks=cbs, data__validation_split=0.0), "no validation data", severity="warning")
     assert check(exp(CNN, fit__callbacks=cbs), IMG) == []
 
 
 def test_rank_rules_for_sequences() -> None:
-    assert fires(exp([("LSTM", {"units": 4}), ("Dense", {"units": 10, "activation": "softmax"})]),
-                 "needs a (steps, features) input", FLAT)
+    assert fires(
+        exp([("LSTM", {"units": 4}), ("Dense", {"units": 10, "activation": "softmax"})]),
+        "needs a (steps, features) input",
+        FLAT,
+    )
     seq = DataInfo((10, 3), "classification", 10)
     assert check(exp([("LSTM", {"units": 4}), ("Dense", {"units": 10, "activation": "softmax"})]), seq) == []
 
@@ -244,8 +292,7 @@ def test_output_activation_skips_dropout() -> None:
 
 
 def test_infer_params_of_digits_cnn() -> None:
-    e = from_dict({"model": {"layers": [
-        {"class_name": c, "config": cfg} for c, cfg in CNN]}})
+    e = from_dict({"model": {"layers": [{"class_name": c, "config": cfg} for c, cfg in CNN]}})
     rows = infer_shapes(e.model.layers, (8, 8, 1))
     assert [r.params for r in rows] == [40, 0, 0, 64 * 10 + 10]
     s = estimate_summary(e, IMG, request_id=7)
@@ -279,14 +326,25 @@ def test_random_edit_sequences_never_crash() -> None:
 def test_float_optimizer_config_makes_integers_floats() -> None:
     from tuidl.core.checks import float_optimizer_config
 
-    ref = {"class_name": "SGD", "config": {"learning_rate": {"class_name": "PiecewiseConstantDecay", "config": {
-        "boundaries": [10, 20], "values": [1, 0, 0.5]}}, "momentum": 0, "nesterov": True}}
+    ref = {
+        "class_name": "SGD",
+        "config": {
+            "learning_rate": {
+                "class_name": "PiecewiseConstantDecay",
+                "config": {"boundaries": [10, 20], "values": [1, 0, 0.5]},
+            },
+            "momentum": 0,
+            "nesterov": True,
+        },
+    }
     out = float_optimizer_config(ref)
     lr = out["config"]["learning_rate"]["config"]
     assert lr["values"] == [1.0, 0.0, 0.5] and all(type(v) is float for v in lr["values"])
     assert lr["boundaries"] == [10, 20] and type(lr["boundaries"][0]) is int  # steps stay integers
     assert type(out["config"]["momentum"]) is float and out["config"]["nesterov"] is True
     assert ref["config"]["momentum"] == 0 and type(ref["config"]["momentum"]) is int  # a copy
-    assert type(float_optimizer_config({"class_name": "Adam", "config": {"learning_rate": 0}})[
-        "config"]["learning_rate"]) is float
+    assert (
+        type(float_optimizer_config({"class_name": "Adam", "config": {"learning_rate": 0}})["config"]["learning_rate"])
+        is float
+    )
     assert float_optimizer_config(None) is None

@@ -8,11 +8,16 @@ import numpy as np
 import pytest
 
 from tuidl.core.history import (
-    RunHistory, decimate_minmax, outlier_range, prepare_series, smooth_ema,
+    RunHistory,
+    decimate_minmax,
+    outlier_range,
+    prepare_series,
+    smooth_ema,
 )
 
 
 # --- smoothing: TensorBoard's debiased EMA ---------------------------------------------------
+
 
 def test_smooth_ema_matches_hand_computed_values_with_debiasing():
     # w = 0.5, ys = 1, 3, 5, 7
@@ -68,11 +73,12 @@ def test_smooth_ema_matches_reference_loop_long_series():
             continue
         last = last * w + (1 - w) * y
         n += 1
-        ref.append(last / (1 - w ** n))
+        ref.append(last / (1 - w**n))
     np.testing.assert_allclose(smooth_ema(ys, w), ref, rtol=1e-9, equal_nan=True)
 
 
 # --- decimation -----------------------------------------------------------------------------
+
 
 def _column_extremes(xs, ys, n_columns, x0, x1):
     cols = np.clip(((xs - x0) * (n_columns / (x1 - x0))).astype(int), 0, n_columns - 1)
@@ -143,6 +149,7 @@ def test_decimate_constant_x():
 
 # --- prepare_series ---------------------------------------------------------------------------
 
+
 def test_prepare_series_marks_nonfinite_where_they_appeared():
     xs = np.arange(1.0, 7.0)
     ys = [1.0, 0.5, math.nan, 0.25, math.inf, 0.1]
@@ -192,6 +199,7 @@ def test_outlier_range():
 
 # --- RunHistory -------------------------------------------------------------------------------
 
+
 def test_run_history_series_and_missing_keys():
     h = RunHistory(name="a")
     h.add_epoch(0, {"loss": 1.0}, step=10, seconds=1.5)
@@ -220,8 +228,10 @@ def test_run_history_batches_grow_amortised():
 
 
 def test_run_history_from_records_with_strings():
-    recs = [{"epoch": 0, "loss": 1.0, "step": 5, "time": 0.5},
-            {"epoch": 1, "loss": float("nan"), "step": 10, "time": 1.0, "note": "x"}]
+    recs = [
+        {"epoch": 0, "loss": 1.0, "step": 5, "time": 0.5},
+        {"epoch": 1, "loss": float("nan"), "step": 10, "time": 1.0, "note": "x"},
+    ]
     h = RunHistory.from_records(recs, name="r")
     assert h.epochs_done == 2
     xs, ys = h.series("loss", x="step")
@@ -236,7 +246,6 @@ def test_incremental_ema_equals_full_smoothing_as_the_series_grows():
     ys[[7, 1500, 2999]] = [np.nan, np.inf, np.nan]
     inc = IncrementalEMA(0.95)
     for n in (1, 2, 10, 11, 700, 2999, 3000):
-        np.testing.assert_allclose(inc.update(ys[:n]), smooth_ema(ys[:n], 0.95), rtol=1e-10,
-                                   equal_nan=True)
+        np.testing.assert_allclose(inc.update(ys[:n]), smooth_ema(ys[:n], 0.95), rtol=1e-10, equal_nan=True)
     # a shorter series (a restarted file) starts over
     np.testing.assert_allclose(inc.update(ys[:5]), smooth_ema(ys[:5], 0.95), equal_nan=True)

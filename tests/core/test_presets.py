@@ -10,8 +10,15 @@ from pathlib import Path
 import pytest
 
 from tuidl.core.errors import PresetError, SpecError
-from tuidl.core.presets import (FAMILIES, builtin_dir, components, experiment_presets, load_experiment,
-                                resolve_component, resolved)
+from tuidl.core.presets import (
+    FAMILIES,
+    builtin_dir,
+    components,
+    experiment_presets,
+    load_experiment,
+    resolve_component,
+    resolved,
+)
 from tuidl.core.spec import KerasRef
 
 REQUIRED = {
@@ -79,9 +86,12 @@ def test_user_presets_are_merged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     (user / "components").mkdir(parents=True)
     (user / "components" / "optimizers.toml").write_text(
         '[fast-sgd]\nclass_name = "SGD"\nconfig = { learning_rate = 0.5 }\n'
-        '[adam]\nclass_name = "Adam"\nconfig = { learning_rate = 0.01 }\n', encoding="utf-8")
-    (user / "mine.toml").write_text(load_experiment("digits-mlp").model_copy(update={"name": "mine"}).to_toml(),
-                                    encoding="utf-8")
+        '[adam]\nclass_name = "Adam"\nconfig = { learning_rate = 0.01 }\n',
+        encoding="utf-8",
+    )
+    (user / "mine.toml").write_text(
+        load_experiment("digits-mlp").model_copy(update={"name": "mine"}).to_toml(), encoding="utf-8"
+    )
     monkeypatch.setenv("TUIDL_PRESETS_DIR", str(user))
     opts = components("optimizers")
     assert opts["fast-sgd"].config == {"learning_rate": 0.5}
@@ -110,8 +120,9 @@ def test_unknown_component_in_layer_names_field() -> None:
 def test_builtin_presets_found_from_another_folder(tmp_path: Path) -> None:
     code = "from tuidl.core.presets import load_experiment; print(load_experiment('digits-cnn').name)"
     env = {**os.environ, "TUIDL_PRESETS_DIR": str(tmp_path / "none")}
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True,
-                         text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "digits-cnn"
 
@@ -120,19 +131,30 @@ def test_builtin_presets_ship_in_the_wheel(tmp_path: Path) -> None:
     """A non-editable install (the built wheel, unpacked elsewhere) finds the built-in presets."""
     repo = Path(__file__).resolve().parents[2]
     wheels = tmp_path / "wheels"
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(repo)],
-                           capture_output=True, text=True, timeout=300)
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(repo)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert build.returncode == 0, build.stderr
     [wheel] = wheels.glob("tuidl-*.whl")
     site = tmp_path / "site"
-    inst = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site),
-                           str(wheel)], capture_output=True, text=True, timeout=300)
+    inst = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert inst.returncode == 0, inst.stderr
-    code = ("import tuidl.core.presets as p; print(p.__file__); print(p.builtin_dir()); "
-            "print(p.load_experiment('digits-cnn').name); print(len(p.components('optimizers')))")
+    code = (
+        "import tuidl.core.presets as p; print(p.__file__); print(p.builtin_dir()); "
+        "print(p.load_experiment('digits-cnn').name); print(len(p.components('optimizers')))"
+    )
     env = {**os.environ, "PYTHONPATH": str(site), "TUIDL_PRESETS_DIR": str(tmp_path / "none")}
-    out = subprocess.run([sys.executable, "-c", code],
-                         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     module_file, folder, name, n_optimizers = out.stdout.split("\n")[:4]
     assert module_file.startswith(str(site)), "imported the checkout, not the installed wheel"

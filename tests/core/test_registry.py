@@ -34,23 +34,44 @@ def test_the_tables_are_views_of_the_registry() -> None:
 
 
 def test_layer_input_facts_live_on_the_catalog() -> None:
-    assert catalog.FLAT_INPUT_LAYERS == {"Dense", "Dropout", "GaussianNoise", "BatchNormalization",
-                                         "LayerNormalization", "Activation", "LeakyReLU", "PReLU"}
-    assert catalog.STRUCTURED_INPUT_LAYERS == {"Conv1D", "Conv2D", "MaxPooling2D", "AveragePooling2D",
-                                               "GlobalAveragePooling2D", "SpatialDropout2D", "Reshape",
-                                               "SimpleRNN", "LSTM", "GRU", "Embedding"}
+    assert catalog.FLAT_INPUT_LAYERS == {
+        "Dense",
+        "Dropout",
+        "GaussianNoise",
+        "BatchNormalization",
+        "LayerNormalization",
+        "Activation",
+        "LeakyReLU",
+        "PReLU",
+    }
+    assert catalog.STRUCTURED_INPUT_LAYERS == {
+        "Conv1D",
+        "Conv2D",
+        "MaxPooling2D",
+        "AveragePooling2D",
+        "GlobalAveragePooling2D",
+        "SpatialDropout2D",
+        "Reshape",
+        "SimpleRNN",
+        "LSTM",
+        "GRU",
+        "Embedding",
+    }
     for name, info in catalog.LAYERS.items():  # a layer with a rank rule needs structure
         if info.input_ranks is not None:
             assert name in catalog.STRUCTURED_INPUT_LAYERS
 
 
-@pytest.mark.parametrize("fact", [
-    '"sparse_top_k_categorical_accuracy"',  # the metric table
-    '"BinaryFocalCrossentropy"',  # the loss table
-    "two interleaved spirals",  # the dataset descriptions
-    '"GlobalAveragePooling2D", "SpatialDropout2D"',  # a copy of the structured-input layer set
-    '"LayerNormalization", "Activation"',  # a copy of the flat-input layer set
-])
+@pytest.mark.parametrize(
+    "fact",
+    [
+        '"sparse_top_k_categorical_accuracy"',  # the metric table
+        '"BinaryFocalCrossentropy"',  # the loss table
+        "two interleaved spirals",  # the dataset descriptions
+        '"GlobalAveragePooling2D", "SpatialDropout2D"',  # a copy of the structured-input layer set
+        '"LayerNormalization", "Activation"',  # a copy of the flat-input layer set
+    ],
+)
 def test_each_fact_is_written_once(fact: str) -> None:
     found = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py") if fact in p.read_text(encoding="utf-8")]
     assert len(found) <= 1, f"{fact} is written in {found}"
@@ -72,7 +93,7 @@ def test_core_modules_import_each_other_without_a_cycle() -> None:
     done: set[str] = set()
 
     def visit(node: str, trail: tuple[str, ...]) -> None:
-        assert node not in trail, "import cycle: " + " -> ".join(trail[trail.index(node):] + (node,))
+        assert node not in trail, "import cycle: " + " -> ".join(trail[trail.index(node) :] + (node,))
         if node in done:
             return
         for dep in graph.get(node, ()):
@@ -84,26 +105,48 @@ def test_core_modules_import_each_other_without_a_cycle() -> None:
 
 
 def test_adapt_and_the_registry_load_no_textual() -> None:
-    code = ("import sys, tuidl.core.adapt, tuidl.core.registry, tuidl.core.spec, tuidl.core.checks; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'keras', 'tensorflow')]; "
-            "assert not bad, bad")
+    code = (
+        "import sys, tuidl.core.adapt, tuidl.core.registry, tuidl.core.spec, tuidl.core.checks; "
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'keras', 'tensorflow')]; "
+        "assert not bad, bad"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)
 
 
 def test_resolved_once_keeps_preset_names_as_labels(monkeypatch) -> None:
-    exp = from_dict({"name": "t", "data": {"name": "iris"}, "compile": {"optimizer": "sgd"}, "model": {"layers": [
-        {"class_name": "Dense", "config": {"units": 8, "kernel_initializer": "zeros", "kernel_regularizer": "none",
-                                           "bias_regularizer": "l2"}},
-        {"class_name": "Dense", "config": {"units": 3, "activation": "softmax"}}]}})
+    exp = from_dict(
+        {
+            "name": "t",
+            "data": {"name": "iris"},
+            "compile": {"optimizer": "sgd"},
+            "model": {
+                "layers": [
+                    {
+                        "class_name": "Dense",
+                        "config": {
+                            "units": 8,
+                            "kernel_initializer": "zeros",
+                            "kernel_regularizer": "none",
+                            "bias_regularizer": "l2",
+                        },
+                    },
+                    {"class_name": "Dense", "config": {"units": 3, "activation": "softmax"}},
+                ]
+            },
+        }
+    )
     assert not is_resolved(exp) and exp.preset_labels == {}
     r = resolved(exp)
     assert is_resolved(r) and resolved(r) is r  # resolving again is a no-op: done once, where it entered
     assert r.compile.optimizer.class_name == "SGD"
     assert "kernel_regularizer" not in r.model.layers[0].config
     assert r.model.layers[0].config["bias_regularizer"]["class_name"] == "L2"
-    assert r.preset_labels == {"compile.optimizer": "sgd", "model.layers[0].config.kernel_initializer": "zeros",
-                               "model.layers[0].config.kernel_regularizer": "none",
-                               "model.layers[0].config.bias_regularizer": "l2"}
+    assert r.preset_labels == {
+        "compile.optimizer": "sgd",
+        "model.layers[0].config.kernel_initializer": "zeros",
+        "model.layers[0].config.kernel_regularizer": "none",
+        "model.layers[0].config.bias_regularizer": "l2",
+    }
     data = DataInfo(input_shape=(4,), n_classes=3)
     before = check(exp, data)
 
@@ -117,9 +160,19 @@ def test_resolved_once_keeps_preset_names_as_labels(monkeypatch) -> None:
 
 
 def test_an_inline_none_regularizer_is_not_resolved_yet() -> None:
-    exp = from_dict({"model": {"layers": [{"class_name": "Dense", "config": {
-        "units": 3, "kernel_regularizer": {"class_name": "None", "config": {}}}}]},
-        "compile": {"optimizer": {"class_name": "Adam", "config": {}}}})
+    exp = from_dict(
+        {
+            "model": {
+                "layers": [
+                    {
+                        "class_name": "Dense",
+                        "config": {"units": 3, "kernel_regularizer": {"class_name": "None", "config": {}}},
+                    }
+                ]
+            },
+            "compile": {"optimizer": {"class_name": "Adam", "config": {}}},
+        }
+    )
     assert not is_resolved(exp)
     assert "kernel_regularizer" not in resolved(exp).model.layers[0].config
 
@@ -128,8 +181,9 @@ def test_the_cli_resolves_where_the_experiment_enters(monkeypatch, tmp_path: Pat
     from tuidl.commands import export as export_cmd
 
     seen = []
-    monkeypatch.setattr("tuidl.export.check_exportable", lambda exp, origin="": seen.append(exp) or
-                        (_ for _ in ()).throw(SystemExit(0)))
+    monkeypatch.setattr(
+        "tuidl.export.check_exportable", lambda exp, origin="": seen.append(exp) or (_ for _ in ()).throw(SystemExit(0))
+    )
     with pytest.raises(SystemExit):
         export_cmd.main(type("A", (), {"preset": "digits-mlp", "overrides": [], "output": str(tmp_path / "x.py")})())
     assert len(seen) == 1 and is_resolved(seen[0]) and seen[0].preset_labels
@@ -140,39 +194,42 @@ def _arg(kind: str, **kw):
     return catalog.ArgInfo("a", kind, **kw)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("arg, value, ok", [
-    (_arg("int", default=1, minimum=1), 3, True),
-    (_arg("int", default=1, minimum=1), 0, False),
-    (_arg("int", default=1, minimum=1), True, False),  # a boolean is not a number
-    (_arg("int", default=1, minimum=1), 3.0, False),
-    (_arg("int", default=1, minimum=1), None, False),  # has a default: cannot be unset
-    (_arg("int", minimum=1), None, True),  # no default: may be unset
-    (_arg("float", default=0.5, minimum=0.0, maximum=1.0, exclusive_max=True), 0.5, True),
-    (_arg("float", default=0.5, minimum=0.0, maximum=1.0, exclusive_max=True), 1, False),
-    (_arg("float", default=0.5, minimum=0.0), 2, True),  # integers are numbers
-    (_arg("float", default=0.5, minimum=0.0), "0.5", False),
-    (_arg("optional_float"), None, True),
-    (_arg("bool", default=True), 1, False),
-    (_arg("choice", default="valid", choices=("valid", "same")), "same", True),
-    (_arg("choice", default="valid", choices=("valid", "same")), "full", False),
-    (_arg("activation"), "relu", True),
-    (_arg("activation"), "relu6x", False),
-    (_arg("initializer"), "he-normal", True),
-    (_arg("initializer"), {"class_name": "Zeros", "config": {}}, True),
-    (_arg("initializer"), {"class_name": 1}, False),
-    (_arg("int_or_pair", default=1, minimum=1), [2, 3], True),
-    (_arg("int_or_pair", default=1, minimum=1), (2,), True),
-    (_arg("int_or_pair", default=1, minimum=1), [1, 2, 3], False),
-    (_arg("int_or_pair", default=1, minimum=1), [0, 2], False),
-    (_arg("shape", default=[8, 8, 1]), [-1, 4], True),
-    (_arg("shape", default=[8, 8, 1]), [-1, -1], False),
-    (_arg("shape", default=[8, 8, 1]), [0, 2], False),
-    (_arg("shape", default=[8, 8, 1]), [], False),
-    (_arg("float_list", default=[0.1]), [1, 2.5], True),
-    (_arg("float_list", default=[0.1]), [float("nan")], False),
-    (_arg("float_list", default=[0.1]), [True], False),
-    (_arg("int_list", default=[1]), [1, 2.5], False),
-])
+@pytest.mark.parametrize(
+    "arg, value, ok",
+    [
+        (_arg("int", default=1, minimum=1), 3, True),
+        (_arg("int", default=1, minimum=1), 0, False),
+        (_arg("int", default=1, minimum=1), True, False),  # a boolean is not a number
+        (_arg("int", default=1, minimum=1), 3.0, False),
+        (_arg("int", default=1, minimum=1), None, False),  # has a default: cannot be unset
+        (_arg("int", minimum=1), None, True),  # no default: may be unset
+        (_arg("float", default=0.5, minimum=0.0, maximum=1.0, exclusive_max=True), 0.5, True),
+        (_arg("float", default=0.5, minimum=0.0, maximum=1.0, exclusive_max=True), 1, False),
+        (_arg("float", default=0.5, minimum=0.0), 2, True),  # integers are numbers
+        (_arg("float", default=0.5, minimum=0.0), "0.5", False),
+        (_arg("optional_float"), None, True),
+        (_arg("bool", default=True), 1, False),
+        (_arg("choice", default="valid", choices=("valid", "same")), "same", True),
+        (_arg("choice", default="valid", choices=("valid", "same")), "full", False),
+        (_arg("activation"), "relu", True),
+        (_arg("activation"), "relu6x", False),
+        (_arg("initializer"), "he-normal", True),
+        (_arg("initializer"), {"class_name": "Zeros", "config": {}}, True),
+        (_arg("initializer"), {"class_name": 1}, False),
+        (_arg("int_or_pair", default=1, minimum=1), [2, 3], True),
+        (_arg("int_or_pair", default=1, minimum=1), (2,), True),
+        (_arg("int_or_pair", default=1, minimum=1), [1, 2, 3], False),
+        (_arg("int_or_pair", default=1, minimum=1), [0, 2], False),
+        (_arg("shape", default=[8, 8, 1]), [-1, 4], True),
+        (_arg("shape", default=[8, 8, 1]), [-1, -1], False),
+        (_arg("shape", default=[8, 8, 1]), [0, 2], False),
+        (_arg("shape", default=[8, 8, 1]), [], False),
+        (_arg("float_list", default=[0.1]), [1, 2.5], True),
+        (_arg("float_list", default=[0.1]), [float("nan")], False),
+        (_arg("float_list", default=[0.1]), [True], False),
+        (_arg("int_list", default=[1]), [1, 2.5], False),
+    ],
+)
 def test_layer_arguments_are_validated_by_pydantic(arg, value, ok: bool) -> None:
     """ArgInfo.check is pydantic (strict types from arg_type), with the same answers as the hand-written check."""
     from pydantic import TypeAdapter, ValidationError

@@ -15,19 +15,38 @@ import pytest
 import tuidl.core.runs.files as files_mod
 import tuidl.core.runs.store as store_mod
 from tuidl.core.runs import (
-    TORN_LINE_NOTE, RunError, RunIndex, RunWriter, atomic_write, delete_run, list_runs, list_summaries,
-    read_metrics, read_run, read_spec_dict, rename_run, set_tags, write_finished_run,
+    TORN_LINE_NOTE,
+    RunError,
+    RunIndex,
+    RunWriter,
+    atomic_write,
+    delete_run,
+    list_runs,
+    list_summaries,
+    read_metrics,
+    read_run,
+    read_spec_dict,
+    rename_run,
+    set_tags,
+    write_finished_run,
 )
 from tuidl.core.spec import Experiment
 
 SPEC = Experiment().to_toml()
-RECS = [{"epoch": i, "loss": 1.0 / (i + 1), "val_loss": 1.1 / (i + 1), "step": i + 1, "time": i + 0.5}
-        for i in range(3)]
+RECS = [
+    {"epoch": i, "loss": 1.0 / (i + 1), "val_loss": 1.1 / (i + 1), "step": i + 1, "time": i + 0.5} for i in range(3)
+]
 
 
 def _run(root: Path, run_id: str, status: str = "completed", **info) -> Path:
-    return write_finished_run(root, SPEC, RECS, status=status, run_id=run_id,
-                              info={"name": run_id, "started": "2024-01-02T00:00:00+00:00", **info})
+    return write_finished_run(
+        root,
+        SPEC,
+        RECS,
+        status=status,
+        run_id=run_id,
+        info={"name": run_id, "started": "2024-01-02T00:00:00+00:00", **info},
+    )
 
 
 def _tmp_files(root: Path) -> list[Path]:
@@ -35,11 +54,11 @@ def _tmp_files(root: Path) -> list[Path]:
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "tuidl", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run([sys.executable, "-m", "tuidl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
 
 
 # -- writes: one helper, unique temporary files, no link followed ---------------------------------
+
 
 def test_rename_and_tag_ignore_a_planted_tmp_link_and_replace_a_meta_link(tmp_path):
     """A ``meta.json.tmp`` linked to a file elsewhere made rename overwrite that file."""
@@ -134,6 +153,7 @@ def test_all_run_store_writes_go_through_the_one_helper(tmp_path, monkeypatch):
 
 # -- the run folder itself a link -----------------------------------------------------------------
 
+
 def test_a_run_folder_that_is_a_link_is_listed_unreadable_and_never_followed(tmp_path):
     root = tmp_path / "runs"
     _run(root, "good")
@@ -169,6 +189,7 @@ def test_delete_removes_links_inside_not_their_targets(tmp_path):
 
 # -- reads: links, devices, sizes, encodings, broken JSON ----------------------------------------
 
+
 def test_run_files_that_are_links_are_not_read(tmp_path):
     root = tmp_path / "runs"
     a = _run(root, "a", status="running")
@@ -192,18 +213,27 @@ def test_run_files_that_are_links_are_not_read(tmp_path):
     assert read_spec_dict(c) == {}
 
 
-@pytest.mark.parametrize("make, reason", [
-    (lambda d: (d / "run.json").write_text("{not json"), "run.json: not valid JSON (line 1, column 2"),
-    (lambda d: (d / "run.json").write_bytes(b'{"status": "completed", "name": "\xff"}'),
-     "run.json: not UTF-8 text (byte 0xff at offset 33)"),
-    (lambda d: (d / "run.json").write_text("[1, 2]"), "run.json: not a JSON object"),
-    (lambda d: ((d / "run.json").unlink(), (d / "run.json").mkdir()), "run.json: a folder, not a file"),
-    (lambda d: ((d / "run.json").unlink(), (d / "run.json").symlink_to(d.parent.parent / "outside.json")),
-     "run.json: a symbolic link (not followed)"),
-    (lambda d: os.truncate(d / "run.json", 64 * 1024 * 1024),
-     "run.json: 67,108,864 bytes, over the 4,194,304-byte limit"),
-    (lambda d: (d / "run.json").write_text("[" * 100_000 + "]" * 100_000), "run.json: not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "make, reason",
+    [
+        (lambda d: (d / "run.json").write_text("{not json"), "run.json: not valid JSON (line 1, column 2"),
+        (
+            lambda d: (d / "run.json").write_bytes(b'{"status": "completed", "name": "\xff"}'),
+            "run.json: not UTF-8 text (byte 0xff at offset 33)",
+        ),
+        (lambda d: (d / "run.json").write_text("[1, 2]"), "run.json: not a JSON object"),
+        (lambda d: ((d / "run.json").unlink(), (d / "run.json").mkdir()), "run.json: a folder, not a file"),
+        (
+            lambda d: ((d / "run.json").unlink(), (d / "run.json").symlink_to(d.parent.parent / "outside.json")),
+            "run.json: a symbolic link (not followed)",
+        ),
+        (
+            lambda d: os.truncate(d / "run.json", 64 * 1024 * 1024),
+            "run.json: 67,108,864 bytes, over the 4,194,304-byte limit",
+        ),
+        (lambda d: (d / "run.json").write_text("[" * 100_000 + "]" * 100_000), "run.json: not valid JSON"),
+    ],
+)
 def test_one_unreadable_run_is_listed_with_its_reason_and_hides_nothing(tmp_path, make, reason):
     root = tmp_path / "runs"
     (tmp_path / "outside.json").write_text('{"status": "completed", "name": "outside"}')
@@ -235,8 +265,11 @@ def test_permission_denied_names_the_file(tmp_path, monkeypatch):
     real_open = os.open
 
     def deny(path, flags, *a, **kw):
-        if kw.get("dir_fd") is not None and str(path) == "run.json" and os.readlink(
-                f"/proc/self/fd/{kw['dir_fd']}") == str(bad):
+        if (
+            kw.get("dir_fd") is not None
+            and str(path) == "run.json"
+            and os.readlink(f"/proc/self/fd/{kw['dir_fd']}") == str(bad)
+        ):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
         return real_open(path, flags, *a, **kw)
 
@@ -256,8 +289,13 @@ def test_broken_meta_or_spec_is_a_note_not_a_lost_run(tmp_path):
     (b / "run.json").write_text(json.dumps(info))
     (b / "spec.toml").write_bytes(b'name = "\xff\xfe"\n')
     info = json.loads((a / "run.json").read_text())
-    info.update(tags=5, params=float("inf"), started=17, epochs_done=True,
-                summary={"epochs": "x", "best_val_loss": "nope", "metric": 3})
+    info.update(
+        tags=5,
+        params=float("inf"),
+        started=17,
+        epochs_done=True,
+        summary={"epochs": "x", "best_val_loss": "nope", "metric": 3},
+    )
     (a / "run.json").write_text(json.dumps(info))  # wrong types from a hand-edited file
     by_id = {s.run_id: s for s in list_summaries(root)}
     assert by_id["a"].status == "completed" and by_id["b"].status == "completed"
@@ -272,6 +310,7 @@ def test_broken_meta_or_spec_is_a_note_not_a_lost_run(tmp_path):
 
 # -- torn last lines, dead writers ---------------------------------------------------------------
 
+
 def test_a_torn_last_line_is_ignored_and_said(tmp_path):
     root = tmp_path / "runs"
     done = _run(root, "done")
@@ -280,7 +319,7 @@ def test_a_torn_last_line_is_ignored_and_said(tmp_path):
     dead = _run(root, "dead", status="running")
     info = json.loads((dead / "run.json").read_text())
     info["epochs_done"] = 1  # run.json lags behind metrics.jsonl
-    info["pid"] = 2 ** 22 + 12345  # no such process: the writer is gone
+    info["pid"] = 2**22 + 12345  # no such process: the writer is gone
     (dead / "run.json").write_text(json.dumps(info))
     with open(dead / "metrics.jsonl", "a") as f:
         f.write('{"epoch": 3, "lo')

@@ -17,8 +17,16 @@ import pytest
 import tuidl
 import tuidl.core.runs.store as store_mod
 from tuidl.core.runs import (
-    FORMAT_VERSION, RunInfo, RunWriter, end_orphan_run, list_summaries, mark_run_ended, read_metrics,
-    read_run, read_run_info, write_finished_run,
+    FORMAT_VERSION,
+    RunInfo,
+    RunWriter,
+    end_orphan_run,
+    list_summaries,
+    mark_run_ended,
+    read_metrics,
+    read_run,
+    read_run_info,
+    write_finished_run,
 )
 from tuidl.core.spec import Experiment
 
@@ -44,8 +52,10 @@ def _is_write(call: ast.Call) -> bool:
             flags = ast.unparse(call.args[1]) if len(call.args) > 1 else ""
             return any(w in flags for w in ("O_WRONLY", "O_RDWR", "O_CREAT", "O_APPEND", "O_TRUNC"))
         modes = [a for a in call.args[1:2]] + [k.value for k in call.keywords if k.arg == "mode"]
-        return any(isinstance(m, ast.Constant) and isinstance(m.value, str)
-                   and any(c in m.value for c in "wax+") for m in modes)
+        return any(
+            isinstance(m, ast.Constant) and isinstance(m.value, str) and any(c in m.value for c in "wax+")
+            for m in modes
+        )
     return False
 
 
@@ -59,12 +69,18 @@ def store_writers(root: Path, allowed: Path | None = None) -> list[str]:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
         scopes: list[ast.AST] = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-        scopes.append(ast.Module(body=[n for n in tree.body if not isinstance(
-            n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))], type_ignores=[]))
+        scopes.append(
+            ast.Module(
+                body=[n for n in tree.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))],
+                type_ignores=[],
+            )
+        )
         for scope in scopes:
             nodes = list(ast.walk(scope))
-            names = any(isinstance(n, ast.Constant) and isinstance(n.value, str)
-                        and n.value.rsplit("/", 1)[-1] in STORE_FILES for n in nodes)
+            names = any(
+                isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.rsplit("/", 1)[-1] in STORE_FILES
+                for n in nodes
+            )
             if names and any(isinstance(n, ast.Call) and _is_write(n) for n in nodes):
                 where = getattr(scope, "lineno", 0)
                 found.append(f"{path.relative_to(root)}:{where} {getattr(scope, 'name', '<module>')}")
@@ -83,13 +99,13 @@ def test_the_writer_scan_finds_a_writer(tmp_path):
         "def tag(d):\n    p = d / 'meta.json'\n    p.write_text('{}')\n"
         "def raw(d):\n    with open(os.path.join(d, 'run.json'), 'w') as f:\n        f.write('{}')\n"
         "def fd(d):\n    os.open(f'{d}/meta.json', os.O_WRONLY | os.O_CREAT)\n"
-        "def reads(d):\n    return read_run_json(d, 'run.json')\n")
+        "def reads(d):\n    return read_run_json(d, 'run.json')\n"
+    )
     assert store_writers(tmp_path) == ["ui.py:2 mark", "ui.py:4 tag", "ui.py:7 raw", "ui.py:10 fd"]
 
 
 def _running(root: Path, pid: int, **extra) -> Path:
-    d = write_finished_run(root, SPEC, [{"epoch": 0, "loss": 1.0}], status="running", run_id="r",
-                           info={"name": "r"})
+    d = write_finished_run(root, SPEC, [{"epoch": 0, "loss": 1.0}], status="running", run_id="r", info={"name": "r"})
     info = json.loads((d / "run.json").read_text())
     info.update(pid=pid, **extra)
     (d / "run.json").write_text(json.dumps(info))
@@ -133,11 +149,19 @@ def test_the_ui_imports_the_store_functions_not_its_own_copies():
 
 # -- run.json: a model with a format_version; older folders read ---------------------------------
 
+
 def test_the_writer_stamps_and_validates_run_json(tmp_path):
-    d = write_finished_run(tmp_path, SPEC, [{"epoch": 0, "loss": 0.5, "val_loss": 0.6}], run_id="a",
-                           info={"name": "a", "params": 10,
-                                 "findings": [{"level": "warning", "message": "m", "hint": "h",
-                                               "field": "fit.epochs", "layer": None}]})
+    d = write_finished_run(
+        tmp_path,
+        SPEC,
+        [{"epoch": 0, "loss": 0.5, "val_loss": 0.6}],
+        run_id="a",
+        info={
+            "name": "a",
+            "params": 10,
+            "findings": [{"level": "warning", "message": "m", "hint": "h", "field": "fit.epochs", "layer": None}],
+        },
+    )
     raw = json.loads((d / "run.json").read_text())
     assert raw["format_version"] == 2 == FORMAT_VERSION
     info = RunInfo.model_validate(raw)
@@ -163,11 +187,23 @@ def test_a_version_1_folder_reads(tmp_path):
     d = tmp_path / "20240101-000000-old-abcd"
     d.mkdir()
     (d / "spec.toml").write_text(SPEC)
-    (d / "run.json").write_text(json.dumps({
-        "run_id": d.name, "name": "old", "status": "diverged", "started": "2024-01-01T00:00:00+00:00",
-        "ended": "2024-01-01T00:01:00+00:00", "params": "12", "dataset": "digits", "later": [1, 2]}))
-    (d / "metrics.jsonl").write_text('{"epoch": 0, "loss": 1.5, "val_loss": "inf"}\n'
-                                     '{"epoch": 1, "loss": "nan", "val_loss": "-inf"}\n')
+    (d / "run.json").write_text(
+        json.dumps(
+            {
+                "run_id": d.name,
+                "name": "old",
+                "status": "diverged",
+                "started": "2024-01-01T00:00:00+00:00",
+                "ended": "2024-01-01T00:01:00+00:00",
+                "params": "12",
+                "dataset": "digits",
+                "later": [1, 2],
+            }
+        )
+    )
+    (d / "metrics.jsonl").write_text(
+        '{"epoch": 0, "loss": 1.5, "val_loss": "inf"}\n{"epoch": 1, "loss": "nan", "val_loss": "-inf"}\n'
+    )
     info, dropped = read_run_info(d)
     assert info.format_version == 1 and info.status == "diverged" and info.dataset == "digits"
     assert dropped == ("params",) and info.params is None
@@ -181,9 +217,11 @@ def test_a_version_1_folder_reads(tmp_path):
 
 # -- metrics.jsonl: numeric columns in pandas, non-finite values included ------------------------
 
-RECS = [{"epoch": 0, "step": 4, "time": 0.25, "loss": 0.9, "val_loss": float("nan"), "accuracy": 0.5},
-        {"epoch": 1, "step": 8, "time": 0.5, "loss": float("inf"), "val_loss": 0.7, "accuracy": float("-inf")},
-        {"epoch": 2, "step": 12, "time": 0.75, "loss": float("nan"), "val_loss": float("nan"), "accuracy": 0.6}]
+RECS = [
+    {"epoch": 0, "step": 4, "time": 0.25, "loss": 0.9, "val_loss": float("nan"), "accuracy": 0.5},
+    {"epoch": 1, "step": 8, "time": 0.5, "loss": float("inf"), "val_loss": 0.7, "accuracy": float("-inf")},
+    {"epoch": 2, "step": 12, "time": 0.75, "loss": float("nan"), "val_loss": float("nan"), "accuracy": 0.6},
+]
 
 
 def test_metrics_jsonl_non_finite_values_are_json_numbers(tmp_path):

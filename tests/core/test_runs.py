@@ -16,9 +16,24 @@ from pathlib import Path
 import pytest
 
 from tuidl.core.runs import (
-    MetricsFollower, RunError, RunFollower, RunIndex, RunWriter, config_diff, delete_run,
-    export_csv, filter_runs, flatten, list_runs, list_summaries, read_spec_dict, rename_run,
-    set_tags, sort_runs, spec_facts, write_finished_run,
+    MetricsFollower,
+    RunError,
+    RunFollower,
+    RunIndex,
+    RunWriter,
+    config_diff,
+    delete_run,
+    export_csv,
+    filter_runs,
+    flatten,
+    list_runs,
+    list_summaries,
+    read_spec_dict,
+    rename_run,
+    set_tags,
+    sort_runs,
+    spec_facts,
+    write_finished_run,
 )
 from tuidl.core.spec import Experiment
 
@@ -51,9 +66,13 @@ def wait_until(cond, timeout=20.0, what="condition"):
 
 
 def test_writer_summary_and_listing(tmp_path):
-    d = write_finished_run(tmp_path, spec_with(**{"compile.optimizer": "sgd", "fit.epochs": 3}),
-                           recs([1.0, 0.5, 0.7], acc=[0.5, 0.8, 0.7]),
-                           info={"name": "none", "params": 1234}, run_id="r1")
+    d = write_finished_run(
+        tmp_path,
+        spec_with(**{"compile.optimizer": "sgd", "fit.epochs": 3}),
+        recs([1.0, 0.5, 0.7], acc=[0.5, 0.8, 0.7]),
+        info={"name": "none", "params": 1234},
+        run_id="r1",
+    )
     info = json.loads((d / "run.json").read_text())
     assert info["dataset"] == "digits" and info["optimizer"] == "sgd"
     assert info["summary"]["best_val_loss"] == 0.5
@@ -107,10 +126,16 @@ def test_index_cache_rereads_only_changes(tmp_path):
 
 def test_filter_sort_rename_tags(tmp_path):
     write_finished_run(tmp_path, SPEC, recs([1.0, 0.4]), run_id="a", info={"name": "none", "params": 10})
-    write_finished_run(tmp_path, SPEC, recs([0.3]), run_id="b", info={"name": "l2", "params": 5},
-                       status="stopped")
-    write_finished_run(tmp_path, SPEC, [], run_id="c", info={"name": "dropout"}, status="failed",
-                       error={"title": "Training failed", "message": "boom"})
+    write_finished_run(tmp_path, SPEC, recs([0.3]), run_id="b", info={"name": "l2", "params": 5}, status="stopped")
+    write_finished_run(
+        tmp_path,
+        SPEC,
+        [],
+        run_id="c",
+        info={"name": "dropout"},
+        status="failed",
+        error={"title": "Training failed", "message": "boom"},
+    )
     set_tags(tmp_path / "b", "reg, baseline reg")
     runs = list_summaries(tmp_path)
     assert [r.run_id for r in filter_runs(runs, "reg")] == ["b"]
@@ -172,8 +197,12 @@ def test_flatten_and_config_diff():
 
 
 def _mlp(*layers: dict) -> dict:
-    return {"data": {"name": "digits"}, "model": {"layers": list(layers)},
-            "compile": {"optimizer": "adam"}, "fit": {"epochs": 3}}
+    return {
+        "data": {"name": "digits"},
+        "model": {"layers": list(layers)},
+        "compile": {"optimizer": "adam"},
+        "fit": {"epochs": 3},
+    }
 
 
 def _dense(units: int, **extra) -> dict:
@@ -183,10 +212,19 @@ def _dense(units: int, **extra) -> dict:
 def test_config_diff_matches_layers_by_name_not_position():
     l2 = {"class_name": "L2", "config": {"l2": 0.001}}
     none = _mlp({"class_name": "Flatten", "config": {}}, _dense(64), _dense(32), _dense(10))
-    reg = _mlp({"class_name": "Flatten", "config": {}}, _dense(64, kernel_regularizer=l2),
-               _dense(32, kernel_regularizer=l2), _dense(10, kernel_regularizer=l2))
-    drop = _mlp({"class_name": "Flatten", "config": {}}, _dense(64),
-                {"class_name": "Dropout", "config": {"rate": 0.3}}, _dense(32), _dense(10))
+    reg = _mlp(
+        {"class_name": "Flatten", "config": {}},
+        _dense(64, kernel_regularizer=l2),
+        _dense(32, kernel_regularizer=l2),
+        _dense(10, kernel_regularizer=l2),
+    )
+    drop = _mlp(
+        {"class_name": "Flatten", "config": {}},
+        _dense(64),
+        {"class_name": "Dropout", "config": {"rate": 0.3}},
+        _dense(32),
+        _dense(10),
+    )
     rows = config_diff([none, reg, drop])
     # the inserted layer is one row; Dense layers compare with their namesakes
     assert rows == [
@@ -199,19 +237,19 @@ def test_config_diff_matches_layers_by_name_not_position():
     wide = _mlp({"class_name": "Flatten", "config": {}}, _dense(128), _dense(32), _dense(10))
     wide["compile"]["optimizer"] = {"class_name": "Adam", "config": {"learning_rate": 0.01}}
     none["compile"]["optimizer"] = {"class_name": "Adam", "config": {"learning_rate": 0.001}}
-    assert config_diff([none, wide]) == [("layers[dense].units", [64, 128]),
-                                         ("compile.optimizer.learning_rate", [0.001, 0.01])]
+    assert config_diff([none, wide]) == [
+        ("layers[dense].units", [64, 128]),
+        ("compile.optimizer.learning_rate", [0.001, 0.01]),
+    ]
     sgd = {**none, "compile": {"optimizer": {"class_name": "SGD", "config": {"momentum": 0.9}}}}
-    assert config_diff([none, sgd]) == [
-        ("compile.optimizer", ["Adam(learning_rate=0.001)", "SGD(momentum=0.9)"])]
+    assert config_diff([none, sgd]) == [("compile.optimizer", ["Adam(learning_rate=0.001)", "SGD(momentum=0.9)"])]
     # explicit names are kept; a changed order of shared layers gets its own row
     a = _mlp(_dense(8, name="hidden"), _dense(4, name="out"))
     b = _mlp(_dense(4, name="out"), _dense(8, name="hidden"))
     assert config_diff([a, b]) == [("layers (order)", ["hidden → out", "out → hidden"])]
     # rows in spec order: data, then layers, then compile and fit
     c = {**drop, "data": {"name": "iris"}, "fit": {"epochs": 5}}
-    assert [k for k, _ in config_diff([none, c])] == [
-        "data.name", "layers[dropout]", "compile.optimizer", "fit.epochs"]
+    assert [k for k, _ in config_diff([none, c])] == ["data.name", "layers[dropout]", "compile.optimizer", "fit.epochs"]
 
 
 def test_config_diff_without_a_layer_list_falls_back_to_positions():
@@ -244,8 +282,9 @@ def test_epoch_numbering_is_documented_and_kept_0_based(tmp_path):
 
 
 def test_spec_facts_component_forms():
-    assert spec_facts('[compile]\noptimizer = { class_name = "SGD", config = { learning_rate = 0.01 } }\n') \
-        == {"optimizer": "SGD lr=0.01"}
+    assert spec_facts('[compile]\noptimizer = { class_name = "SGD", config = { learning_rate = 0.01 } }\n') == {
+        "optimizer": "SGD lr=0.01"
+    }
     assert spec_facts("not toml [") == {}
 
 
@@ -335,7 +374,12 @@ def test_read_spec_dict(tmp_path):
 
 def test_engine_style_run_json_dataset_dict_and_planned_epochs(tmp_path):
     # the engine stores the dataset's description dict and the planned epochs as "epochs"
-    write_finished_run(tmp_path, 'name = "x"\n', [{"epoch": 0, "loss": 1.0}], run_id="e",
-                           info={"dataset": {"name": "digits", "n_train": 1437}, "epochs": 5})
+    write_finished_run(
+        tmp_path,
+        'name = "x"\n',
+        [{"epoch": 0, "loss": 1.0}],
+        run_id="e",
+        info={"dataset": {"name": "digits", "n_train": 1437}, "epochs": 5},
+    )
     [s] = list_summaries(tmp_path)
     assert s.dataset == "digits" and s.epochs_planned == 5 and s.optimizer is None

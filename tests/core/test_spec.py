@@ -22,6 +22,7 @@ def mlp() -> Experiment:
 
 # -- round trips -------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", sorted(experiment_presets()))
 def test_save_then_load_gives_same_experiment(name: str, tmp_path: Path) -> None:
     exp = load_experiment(name)
@@ -44,23 +45,36 @@ def test_resolved_round_trip(name: str, tmp_path: Path) -> None:
 
 
 def test_round_trip_of_inline_components_and_odd_values(tmp_path: Path) -> None:
-    exp = from_dict({
-        "name": "odd.name_1",
-        "description": 'quotes " and \\ and ünïcode',
-        "model": {"layers": [
-            {"class_name": "Dense", "config": {"units": 3, "kernel_regularizer":
-                                               {"class_name": "L1L2", "config": {"l1": 1e-5, "l2": 0.25}}}},
-        ]},
-        "compile": {"optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.1, "nesterov": True}},
-                    "loss": {"class_name": "Huber", "config": {"delta": 2.0}}, "metrics": []},
-        "fit": {"epochs": 1, "batch_size": 7, "seed": 3, "callbacks": []},
-    })
+    exp = from_dict(
+        {
+            "name": "odd.name_1",
+            "description": 'quotes " and \\ and ünïcode',
+            "model": {
+                "layers": [
+                    {
+                        "class_name": "Dense",
+                        "config": {
+                            "units": 3,
+                            "kernel_regularizer": {"class_name": "L1L2", "config": {"l1": 1e-5, "l2": 0.25}},
+                        },
+                    },
+                ]
+            },
+            "compile": {
+                "optimizer": {"class_name": "SGD", "config": {"learning_rate": 0.1, "nesterov": True}},
+                "loss": {"class_name": "Huber", "config": {"delta": 2.0}},
+                "metrics": [],
+            },
+            "fit": {"epochs": 1, "batch_size": 7, "seed": 3, "callbacks": []},
+        }
+    )
     again = loads(exp.to_toml())
     assert again == exp
     assert again.compile.optimizer == KerasRef(class_name="SGD", config={"learning_rate": 0.1, "nesterov": True})
 
 
 # -- one error test per validation rule ----------------------------------------
+
 
 def _error(fn) -> TuidlError:
     with pytest.raises(TuidlError) as info:
@@ -83,7 +97,7 @@ def test_missing_file() -> None:
 
 def test_unknown_field(tmp_path: Path) -> None:
     p = tmp_path / "x.toml"
-    p.write_text('[fit]\nepochz = 3\n', encoding="utf-8")
+    p.write_text("[fit]\nepochz = 3\n", encoding="utf-8")
     e = _error(lambda: load(p))
     assert "x.toml" in e.message and "fit.epochz" in e.message and "3" in e.message
     assert "unknown field" in e.message
@@ -101,8 +115,9 @@ def test_units_below_one(mlp: Experiment) -> None:
 
 
 def test_dropout_rate_of_one_or_more() -> None:
-    e = _error(lambda: from_dict({"model": {"layers": [{"class_name": "Dropout", "config": {"rate": 1.0}}]}},
-                                 origin="d.toml"))
+    e = _error(
+        lambda: from_dict({"model": {"layers": [{"class_name": "Dropout", "config": {"rate": 1.0}}]}}, origin="d.toml")
+    )
     assert "d.toml" in e.message and "model.layers[0].config.rate = 1.0" in e.message and "< 1" in e.message
 
 
@@ -131,12 +146,15 @@ def test_unknown_experiment_preset() -> None:
     assert isinstance(e, PresetError) and "'no-such-preset'" in e.message and "digits-mlp" in e.message
 
 
-@pytest.mark.parametrize("override, expected", [
-    ("model.layers[9].config.units=3", "model.layers[9] does not exist"),
-    ("fitt.epochs=3", 'unknown section "fitt"'),
-    ("fit.epochs", "expected KEY=VALUE"),
-    ("fit..epochs=3", "is not a field name"),
-])
+@pytest.mark.parametrize(
+    "override, expected",
+    [
+        ("model.layers[9].config.units=3", "model.layers[9] does not exist"),
+        ("fitt.epochs=3", 'unknown section "fitt"'),
+        ("fit.epochs", "expected KEY=VALUE"),
+        ("fit..epochs=3", "is not a field name"),
+    ],
+)
 def test_bad_set_path(mlp: Experiment, override: str, expected: str) -> None:
     e = _error(lambda: mlp.with_overrides([override]))
     assert expected in e.message
@@ -172,6 +190,7 @@ def test_parse_override_values() -> None:
 
 # -- messages: the file named once, the flag typed, values as TOML writes them --------
 
+
 def test_file_is_named_once_with_the_field_and_rule(tmp_path: Path) -> None:
     text = load_experiment("digits-mlp").to_toml().replace("units = 64", "units = 0")
     d = tmp_path / "broken"
@@ -198,8 +217,9 @@ def test_unknown_presets_name_the_file_or_the_set_flag(tmp_path: Path) -> None:
     e = _error(lambda: load_experiment(str(bad)))
     assert e.message.startswith(f'{bad}: compile.optimizer = "adamm": unknown optimizer preset; known: ')
     reg = tmp_path / "reg.toml"
-    reg.write_text(exp.to_toml().replace('kernel_regularizer = "none" }', 'kernel_regularizer = "l3" }'),
-                   encoding="utf-8")
+    reg.write_text(
+        exp.to_toml().replace('kernel_regularizer = "none" }', 'kernel_regularizer = "l3" }'), encoding="utf-8"
+    )
     e = _error(lambda: load_experiment(str(reg)))
     assert e.message.startswith(f'{reg}: model.layers[1].config.kernel_regularizer = "l3": unknown regularizer')
     # the same name given with --set: the flag is named, not the file
@@ -216,6 +236,7 @@ def test_overrides_name_their_flag(mlp: Experiment) -> None:
 
 # -- --set inside a component given by preset name ------------------------------------
 
+
 def test_set_inside_a_named_optimizer_expands_the_preset(mlp: Experiment) -> None:
     assert mlp.compile.optimizer == "adam"
     exp = mlp.with_overrides(["compile.optimizer.config.learning_rate=0.01"])
@@ -224,12 +245,15 @@ def test_set_inside_a_named_optimizer_expands_the_preset(mlp: Experiment) -> Non
 
 
 def test_set_inside_named_initializer_regularizer_and_loss(mlp: Experiment) -> None:
-    exp = mlp.with_overrides(["model.layers[1].config.kernel_initializer.config.seed=3",
-                              "model.layers[-1].config.kernel_regularizer=l2",
-                              "model.layers[-1].config.kernel_regularizer.config.l2=0.5",
-                              "compile.loss.config.from_logits=true"])
-    assert exp.model.layers[1].config["kernel_initializer"] == {"class_name": "GlorotUniform",
-                                                                "config": {"seed": 3}}
+    exp = mlp.with_overrides(
+        [
+            "model.layers[1].config.kernel_initializer.config.seed=3",
+            "model.layers[-1].config.kernel_regularizer=l2",
+            "model.layers[-1].config.kernel_regularizer.config.l2=0.5",
+            "compile.loss.config.from_logits=true",
+        ]
+    )
+    assert exp.model.layers[1].config["kernel_initializer"] == {"class_name": "GlorotUniform", "config": {"seed": 3}}
     assert exp.model.layers[3].config["kernel_regularizer"] == {"class_name": "L2", "config": {"l2": 0.5}}
     assert exp.compile.loss == KerasRef(class_name="SparseCategoricalCrossentropy", config={"from_logits": True})
 
@@ -244,8 +268,9 @@ def test_set_inside_no_regularizer_or_a_plain_value_says_why(mlp: Experiment) ->
     assert 'fit.epochs = 20 is not a table, so it has no field "x"' in e.message
 
 
-@pytest.mark.parametrize("override", ["fit.epochs=true", "fit.batch_size=false", "fit.seed=true",
-                                      "data.validation_split=true"])
+@pytest.mark.parametrize(
+    "override", ["fit.epochs=true", "fit.batch_size=false", "fit.seed=true", "data.validation_split=true"]
+)
 def test_booleans_are_not_numbers(mlp: Experiment, override: str) -> None:
     key = override.split("=")[0]
     with pytest.raises(SpecError) as info:

@@ -27,8 +27,14 @@ def _input_shape(exp, ds):
     return fit_to_model(ds.x_train[:1], exp.model.layers[0].class_name).shape[1:]
 
 
-CACHED_SHAPES = {"mnist": (28, 28, 1), "fashion_mnist": (28, 28, 1), "cifar10": (32, 32, 3),
-                 "cifar100": (32, 32, 3), "boston_housing": (13,), "california_housing": (8,)}
+CACHED_SHAPES = {
+    "mnist": (28, 28, 1),
+    "fashion_mnist": (28, 28, 1),
+    "cifar10": (32, 32, 3),
+    "cifar100": (32, 32, 3),
+    "boston_housing": (13,),
+    "california_housing": (8,),
+}
 """Sample shapes of the Keras-cache datasets (``tuidl.engine.datasets.keras_cache``), to build offline."""
 
 
@@ -93,10 +99,16 @@ def test_layer_names_are_explicit_and_deterministic():
 
 
 def test_explicit_names_are_kept_and_not_reused():
-    exp = from_dict({"model": {"layers": [
-        {"class_name": "Dense", "config": {"units": 4}},
-        {"class_name": "Dense", "config": {"units": 4, "name": "dense"}},
-    ]}})
+    exp = from_dict(
+        {
+            "model": {
+                "layers": [
+                    {"class_name": "Dense", "config": {"units": 4}},
+                    {"class_name": "Dense", "config": {"units": 4, "name": "dense"}},
+                ]
+            }
+        }
+    )
     assert build.layer_names(exp) == ["dense_1", "dense"]
     assert build.snake_case("LeakyReLU") == "leaky_re_lu"
     assert build.snake_case("GlobalAveragePooling2D") == "global_average_pooling2d"
@@ -120,8 +132,18 @@ def test_component_presets_round_trip_through_keras(family):
 
 
 def test_regularizer_and_initializer_presets_take_effect():
-    exp = from_dict({"model": {"layers": [{"class_name": "Dense", "config": {
-        "units": 200, "kernel_initializer": "small-normal", "kernel_regularizer": "l1l2"}}]}})
+    exp = from_dict(
+        {
+            "model": {
+                "layers": [
+                    {
+                        "class_name": "Dense",
+                        "config": {"units": 200, "kernel_initializer": "small-normal", "kernel_regularizer": "l1l2"},
+                    }
+                ]
+            }
+        }
+    )
     model = build.build_model(exp, (100,))
     dense = model.layers[0]
     assert type(dense.kernel_regularizer).__name__ == "L1L2"
@@ -129,8 +151,9 @@ def test_regularizer_and_initializer_presets_take_effect():
     assert float(np.std(dense.kernel.numpy())) == pytest.approx(0.01, rel=0.1)
     model(np.ones((1, 100), np.float32))
     assert float(sum(model.losses)) > 0
-    zeros = from_dict({"model": {"layers": [{"class_name": "Dense", "config": {
-        "units": 3, "kernel_initializer": "zeros"}}]}})
+    zeros = from_dict(
+        {"model": {"layers": [{"class_name": "Dense", "config": {"units": 3, "kernel_initializer": "zeros"}}]}}
+    )
     assert not build.build_model(zeros, (4,)).layers[0].kernel.numpy().any()
 
 
@@ -148,8 +171,9 @@ def test_optimizer_presets_compile():
 
 
 def test_shape_error_names_layer_and_keras_message(digits):
-    exp = load_experiment("digits-mlp", ['model.layers[0].class_name="Conv2D"',
-                                         "model.layers[0].config={filters=4,kernel_size=9}"])
+    exp = load_experiment(
+        "digits-mlp", ['model.layers[0].class_name="Conv2D"', "model.layers[0].config={filters=4,kernel_size=9}"]
+    )
     with pytest.raises(BuildError) as info:
         build.build_model(exp, (8, 8, 1))
     msg = info.value.message
@@ -164,10 +188,16 @@ def test_shape_error_names_layer_and_keras_message(digits):
 
 
 def test_bad_keras_argument_names_layer(digits):
-    exp = from_dict({"model": {"layers": [
-        {"class_name": "Flatten", "config": {}},
-        {"class_name": "Dense", "config": {"units": 10, "not_an_argument": 1}},
-    ]}})
+    exp = from_dict(
+        {
+            "model": {
+                "layers": [
+                    {"class_name": "Flatten", "config": {}},
+                    {"class_name": "Dense", "config": {"units": 10, "not_an_argument": 1}},
+                ]
+            }
+        }
+    )
     with pytest.raises(BuildError, match=r"model\.layers\[1\] \(dense, Dense\): .*not_an_argument"):
         build.build_model(exp, (8, 8, 1))
     s = build.summarize(exp, digits)
@@ -179,8 +209,7 @@ def test_bad_keras_argument_names_layer(digits):
 
 
 def test_conv_on_flat_input_is_a_finding_not_an_exception(digits):
-    exp = load_experiment("digits-cnn", ['model.layers[0].class_name="Dense"',
-                                         "model.layers[0].config={units=8}"])
+    exp = load_experiment("digits-cnn", ['model.layers[0].class_name="Dense"', "model.layers[0].config={units=8}"])
     s = build.summarize(exp, digits)  # Dense first -> flat (8,) output -> MaxPooling2D fails
     err = [f for f in s.findings if f.severity == "error"]
     assert err and err[0].message.startswith("layer 2 max_pooling2d (MaxPooling2D) needs a (height, width, channels)")
@@ -211,9 +240,10 @@ def test_unknown_preset_raises_spec_error():
 
 
 def test_keras_message_unwraps_deserialization_errors():
-    err = TypeError("<class 'Dense'> could not be deserialized properly.\n\nconfig={...}.\n\n"
-                    "Exception encountered: Received an invalid value for `units`, expected a positive integer.")
-    assert build.keras_message(err) == \
-        "Received an invalid value for `units`, expected a positive integer."
+    err = TypeError(
+        "<class 'Dense'> could not be deserialized properly.\n\nconfig={...}.\n\n"
+        "Exception encountered: Received an invalid value for `units`, expected a positive integer."
+    )
+    assert build.keras_message(err) == "Received an invalid value for `units`, expected a positive integer."
     assert math.isfinite(len(build.keras_message(ValueError("x" * 5000))))
     assert len(build.keras_message(ValueError("x" * 5000))) <= 600

@@ -10,8 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from tuidl.core.events import (BatchProgress, EngineExited, EngineReady, EpochEnded, LogLine, RunFailed,
-                               RunFinished, RunStarted, Summary)
+from tuidl.core.events import (
+    BatchProgress,
+    EngineExited,
+    EngineReady,
+    EpochEnded,
+    LogLine,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Summary,
+)
 from tuidl.core.presets import load_experiment
 from tuidl.core.protocol import Stop, Summarize, Train
 from tuidl.engine.client import EngineClient
@@ -184,8 +193,13 @@ def test_ui_gone_mid_run_stops_and_saves_the_run(how: str, runs_dir: Path, tmp_p
     import sys
 
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    ui = subprocess.Popen([sys.executable, "-c", _UI_STAND_IN, str(runs_dir), str(tmp_path / "engine.log")],
-                          stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    ui = subprocess.Popen(
+        [sys.executable, "-c", _UI_STAND_IN, str(runs_dir), str(tmp_path / "engine.log")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
     lines: list[str] = []
     try:
         sel = selectors.DefaultSelector()

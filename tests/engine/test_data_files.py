@@ -29,8 +29,13 @@ def _csv(tmp_path: Path, text: str, name: str = "d.csv") -> Path:
 
 def _load(tmp_path: Path, **kw) -> object:
     opts = kw.pop("options", {})
-    spec = DataSpec(name=kw.pop("name", "csv"), path=kw.pop("path", "d.csv"), target=kw.pop("target", "label"),
-                    validation_split=kw.pop("validation_split", 0.0), options=opts)
+    spec = DataSpec(
+        name=kw.pop("name", "csv"),
+        path=kw.pop("path", "d.csv"),
+        target=kw.pop("target", "label"),
+        validation_split=kw.pop("validation_split", 0.0),
+        options=opts,
+    )
     return load_data(spec, seed=0, base_dir=tmp_path)
 
 
@@ -140,8 +145,13 @@ def test_npz_x_y_and_train_test(tmp_path: Path) -> None:
     np.savez(tmp_path / "a.npz", x=np.random.default_rng(0).normal(size=(20, 3)), y=np.arange(20) % 2)
     d = _load(tmp_path, name="npz", path="a.npz", target=None)
     assert d.x_train.shape == (20, 3) and d.n_classes == 2 and d.y_train.dtype == np.int32
-    np.savez(tmp_path / "b.npz", x_train=np.zeros((10, 5, 5), np.uint8), y_train=np.arange(10.0) * 0.5,
-             x_test=np.zeros((4, 5, 5), np.uint8), y_test=np.zeros(4))
+    np.savez(
+        tmp_path / "b.npz",
+        x_train=np.zeros((10, 5, 5), np.uint8),
+        y_train=np.arange(10.0) * 0.5,
+        x_test=np.zeros((4, 5, 5), np.uint8),
+        y_test=np.zeros(4),
+    )
     r = _load(tmp_path, name="npz", path="b.npz", target=None)
     assert r.task == "regression" and r.kind == "images" and r.x_train.shape == (10, 5, 5, 1)
     assert r.x_test.shape == (4, 5, 5, 1)
@@ -214,8 +224,9 @@ def test_image_folder(tmp_path: Path) -> None:
         for i in range(3):
             img = np.full((10, 12, 3), colour, np.uint8)
             (root / c / f"{i}.png").write_bytes(tf.io.encode_png(img).numpy())
-    d = _load(tmp_path, name="images", path="imgs", target=None,
-              options={"image_size": [8, 8], "color_mode": "grayscale"})
+    d = _load(
+        tmp_path, name="images", path="imgs", target=None, options={"image_size": [8, 8], "color_mode": "grayscale"}
+    )
     assert d.class_names == ["cats", "dogs"] and d.x_train.shape == (6, 8, 8, 1)
     assert d.kind == "images" and d.y_train.dtype == np.int32
     cats = d.x_train[d.y_train == 0]

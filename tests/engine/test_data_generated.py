@@ -88,8 +88,7 @@ def test_noise_flips_labels_in_circle() -> None:
 
 
 def test_engineered_features_and_label_mapping() -> None:
-    spec = DataSpec(name="circle", options={"features": ["sin_x2", "x1", "x1_x2", "x2_squared"],
-                                            "n_samples": 60})
+    spec = DataSpec(name="circle", options={"features": ["sin_x2", "x1", "x1_x2", "x2_squared"], "n_samples": 60})
     d = load_data(spec, seed=0)
     assert d.feature_names == ["x1", "x2_squared", "x1_x2", "sin_x2"]  # Playground's order
     p = d.points_train
@@ -104,9 +103,12 @@ def test_engineered_features_and_label_mapping() -> None:
 
 
 def test_option_errors_name_the_field() -> None:
-    for opts, field in (({"noise": 0.7}, "data.options.noise"), ({"n_samples": 2}, "data.options.n_samples"),
-                        ({"features": ["x3"]}, "data.options.features"),
-                        ({"scaling": "log"}, "data.options.scaling")):
+    for opts, field in (
+        ({"noise": 0.7}, "data.options.noise"),
+        ({"n_samples": 2}, "data.options.n_samples"),
+        ({"features": ["x3"]}, "data.options.features"),
+        ({"scaling": "log"}, "data.options.scaling"),
+    ):
         with pytest.raises(SpecError) as e:
             from_dict({"data": {"name": "spiral", "options": opts}}, origin="p.toml")
         assert field in e.value.message, e.value.message
@@ -122,8 +124,10 @@ def test_split_agrees_with_split_indices() -> None:
 
 
 def test_subset_and_balanced_class_weight() -> None:
-    d = load_data(DataSpec(name="breast_cancer", validation_split=0.25,
-                           options={"subset": 200, "class_weight": "balanced"}), seed=0)
+    d = load_data(
+        DataSpec(name="breast_cancer", validation_split=0.25, options={"subset": 200, "class_weight": "balanced"}),
+        seed=0,
+    )
     assert len(d.x_train) + len(d.x_val) == 200 and len(d.x_val) == 50
     counts = np.bincount(d.y_train)
     assert d.class_weight is not None
@@ -131,8 +135,16 @@ def test_subset_and_balanced_class_weight() -> None:
         assert d.class_weight[c] == pytest.approx(len(d.y_train) / (2 * counts[c]))
 
 
-@pytest.mark.parametrize("name,shape,k", [("digits", (8, 8, 1), 10), ("iris", (4,), 3), ("wine", (13,), 3),
-                                          ("breast_cancer", (30,), 2), ("diabetes", (10,), None)])
+@pytest.mark.parametrize(
+    "name,shape,k",
+    [
+        ("digits", (8, 8, 1), 10),
+        ("iris", (4,), 3),
+        ("wine", (13,), 3),
+        ("breast_cancer", (30,), 2),
+        ("diabetes", (10,), None),
+    ],
+)
 def test_sklearn_sets(name: str, shape: tuple[int, ...], k: int | None) -> None:
     d = load_data(DataSpec(name=name), seed=0)
     assert d.input_shape == shape and d.n_classes == k and d.x_train.dtype == np.float32
@@ -189,8 +201,7 @@ def test_describe_without_samples_and_tiny_image_regression() -> None:
     from tuidl.engine.data import Dataset
 
     x = np.random.default_rng(0).random((5, 40, 40, 3)).astype(np.float32)
-    d = Dataset("npz", x, np.arange(5, dtype=np.float32), x[:0], np.zeros(0, np.float32), "regression",
-                kind="images")
+    d = Dataset("npz", x, np.arange(5, dtype=np.float32), x[:0], np.zeros(0, np.float32), "regression", kind="images")
     info = d.describe()
     assert len(info["images"]) == 5 and len(info["images"][0]) == 20  # 40 px subsampled by 2
     assert info["image_labels"][1] == "1" and "baseline_mse" in info

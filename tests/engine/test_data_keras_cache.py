@@ -40,10 +40,13 @@ def _offline(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
 def plant_mnist(d: Path, n: int = 30, m: int = 10) -> Path:
     rng = np.random.default_rng(0)
     p = d / "mnist.npz"
-    np.savez_compressed(p, x_train=rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
-                        y_train=(np.arange(n) % 10).astype(np.uint8),
-                        x_test=rng.integers(0, 256, (m, 28, 28), dtype=np.uint8),
-                        y_test=(np.arange(m) % 10).astype(np.uint8))
+    np.savez_compressed(
+        p,
+        x_train=rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+        y_train=(np.arange(n) % 10).astype(np.uint8),
+        x_test=rng.integers(0, 256, (m, 28, 28), dtype=np.uint8),
+        y_test=(np.arange(m) % 10).astype(np.uint8),
+    )
     return p
 
 
@@ -74,8 +77,13 @@ def test_truncated_mnist(keras_home: Path) -> None:
 
 
 def test_mnist_wrong_layout(keras_home: Path) -> None:
-    np.savez(keras_home / "mnist.npz", x_train=np.zeros((5, 28), np.uint8), y_train=np.zeros(5, np.uint8),
-             x_test=np.zeros((2, 28, 28), np.uint8), y_test=np.zeros(2, np.uint8))
+    np.savez(
+        keras_home / "mnist.npz",
+        x_train=np.zeros((5, 28), np.uint8),
+        y_train=np.zeros(5, np.uint8),
+        x_test=np.zeros((2, 28, 28), np.uint8),
+        y_test=np.zeros(2, np.uint8),
+    )
     with pytest.raises(DataError) as e:
         load_data(DataSpec(name="mnist"), seed=0)
     assert "'x_train' is uint8 (5, 28)" in e.value.message and "(n, 28, 28)" in e.value.message
@@ -95,12 +103,19 @@ def test_missing_file_with_download_off(keras_home: Path, monkeypatch: pytest.Mo
     assert calls == []  # no connection attempted
 
 
-@pytest.mark.parametrize("name,fname", [("mnist", "mnist.npz"), ("imdb", "imdb.npz"),
-                                        ("fashion_mnist", "train-labels-idx1-ubyte.gz"),
-                                        ("cifar10", "cifar-10-batches-py"),
-                                        ("boston_housing", "boston_housing.npz")])
-def test_missing_file_offline_fails_fast(keras_home: Path, monkeypatch: pytest.MonkeyPatch,
-                                         name: str, fname: str) -> None:
+@pytest.mark.parametrize(
+    "name,fname",
+    [
+        ("mnist", "mnist.npz"),
+        ("imdb", "imdb.npz"),
+        ("fashion_mnist", "train-labels-idx1-ubyte.gz"),
+        ("cifar10", "cifar-10-batches-py"),
+        ("boston_housing", "boston_housing.npz"),
+    ],
+)
+def test_missing_file_offline_fails_fast(
+    keras_home: Path, monkeypatch: pytest.MonkeyPatch, name: str, fname: str
+) -> None:
     calls = _offline(monkeypatch)
     with pytest.raises(DataError) as e:  # no hang: the probe's timeout is passed to the connection
         load_data(DataSpec(name=name), seed=0)
@@ -211,8 +226,7 @@ def test_imdb_padded_sequences(keras_home: Path) -> None:
         seqs[i] = list(range(1, 4 + i * 3))
     test = np.empty(2, dtype=object)
     test[0], test[1] = [5, 6], [20000, 7]
-    np.savez(keras_home / "imdb.npz", x_train=seqs, y_train=np.array([0, 1] * 3),
-             x_test=test, y_test=np.array([1, 0]))
+    np.savez(keras_home / "imdb.npz", x_train=seqs, y_train=np.array([0, 1] * 3), x_test=test, y_test=np.array([1, 0]))
     d = load_data(DataSpec(name="imdb", validation_split=0.0, options={"num_words": 100, "maxlen": 8}), seed=0)
     assert d.kind == "sequences" and d.x_train.shape == (6, 8) and d.x_train.dtype == np.int32
     assert d.class_names == ["negative", "positive"]

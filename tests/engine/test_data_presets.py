@@ -44,9 +44,13 @@ def planted_keras_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("KERAS_HOME", str(root))
     rng = np.random.default_rng(0)
     n = 40
-    np.savez(d / "mnist.npz", x_train=rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
-             y_train=np.arange(n, dtype=np.uint8) % 10, x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
-             y_test=np.arange(10, dtype=np.uint8))
+    np.savez(
+        d / "mnist.npz",
+        x_train=rng.integers(0, 256, (n, 28, 28), dtype=np.uint8),
+        y_train=np.arange(n, dtype=np.uint8) % 10,
+        x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+        y_test=np.arange(10, dtype=np.uint8),
+    )
     f = d / "fashion-mnist"
     f.mkdir()
     _idx(f / "train-labels-idx1-ubyte.gz", np.arange(n) % 10, False)

@@ -74,12 +74,15 @@ def test_fit_scaler_does_not_change_the_training_array() -> None:
     np.testing.assert_array_equal(x, before)
 
 
-@pytest.mark.parametrize("y, k", [
-    (np.array([0, 0, 0, 1]), 3),  # a class absent from the training split
-    (np.array([0, 1, 1, 2, 2, 2, 2, 2, 1, 0, 3]), 4),
-    (np.random.default_rng(1).integers(0, 10, 999), 10),
-    (np.array([2, 2, 2]), 3),
-])
+@pytest.mark.parametrize(
+    "y, k",
+    [
+        (np.array([0, 0, 0, 1]), 3),  # a class absent from the training split
+        (np.array([0, 1, 1, 2, 2, 2, 2, 2, 1, 0, 3]), 4),
+        (np.random.default_rng(1).integers(0, 10, 999), 10),
+        (np.array([2, 2, 2]), 3),
+    ],
+)
 def test_class_weights_same_as_the_hand_written_ones(y: np.ndarray, k: int) -> None:
     new, old = class_weights(y, k), _old_class_weights(y, k)
     assert new.keys() == old.keys() == set(range(k))
@@ -94,8 +97,11 @@ def test_impute_same_as_the_hand_written_fill(strategy: str) -> None:
     v[:5] = 4.0  # 4.0 is the single most frequent value (no tie)
     v[[7, 19, 33, 50]] = np.nan
     known = v[~np.isnan(v)]
-    old = {"mean": known.mean(), "median": np.median(known),
-           "most_frequent": Counter(known.tolist()).most_common(1)[0][0]}[strategy]
+    old = {
+        "mean": known.mean(),
+        "median": np.median(known),
+        "most_frequent": Counter(known.tolist()).most_common(1)[0][0],
+    }[strategy]
     expect = v.copy()
     expect[np.isnan(expect)] = old
     fill = _impute_numeric(v, strategy)
@@ -111,8 +117,13 @@ def test_impute_most_frequent_tie_takes_the_smallest_value() -> None:
 
 def test_csv_through_the_pipeline_imputes_and_scales(tmp_path: Path) -> None:
     (tmp_path / "d.csv").write_text("a,b,label\n1,10,0\n,20,1\n3,,0\n5,40,1\n", encoding="utf-8")
-    spec = DataSpec(name="csv", path="d.csv", target="label", validation_split=0.0,
-                    options={"impute": "median", "scaling": "minmax", "class_weight": "balanced"})
+    spec = DataSpec(
+        name="csv",
+        path="d.csv",
+        target="label",
+        validation_split=0.0,
+        options={"impute": "median", "scaling": "minmax", "class_weight": "balanced"},
+    )
     d = load_data(spec, seed=0, base_dir=tmp_path)
     assert any("a: 1 missing cells set to the median 3" in n for n in d.notes)
     assert any("b: 1 missing cells set to the median 20" in n for n in d.notes)

@@ -22,8 +22,6 @@ from tuidl.engine.train import Control, run_graphs_released, train
 
 pytestmark = pytest.mark.keras
 
-keras = pytest.importorskip("keras")
-
 CYCLES = 4
 
 
@@ -38,6 +36,7 @@ def _native_threads() -> int:
 
 
 def _counts() -> dict[str, int]:
+    import keras
     from tensorflow.python.framework import func_graph, ops
 
     gc.collect()
@@ -52,6 +51,8 @@ def _counts() -> dict[str, int]:
 
 def _start_stop(runs_dir: Path) -> str:
     """One cycle as the engine runs it: clear_session, train, stop after the first epoch."""
+    import keras
+
     keras.backend.clear_session()
     control = Control()
 

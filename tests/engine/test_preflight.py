@@ -32,20 +32,44 @@ def digits_like(n: int = 60, onehot: bool = False, seq: bool = False) -> Dataset
 
 # every catalog layer in a model whose input it accepts, with non-default arguments
 CASES = [
-    ((8, 8, 1), [("Conv2D", {"filters": 3, "kernel_size": [3, 2], "strides": 2, "dilation_rate": 1}),
-                 ("BatchNormalization", {"center": False}), ("LayerNormalization", {}),
-                 ("AveragePooling2D", {"pool_size": 2, "padding": "same"}),
-                 ("SpatialDropout2D", {"rate": 0.2}), ("MaxPooling2D", {}),
-                 ("GlobalAveragePooling2D", {"keepdims": True}), ("Flatten", {}),
-                 ("Dense", {"units": 5, "use_bias": False}), ("PReLU", {}), ("LeakyReLU", {}),
-                 ("GaussianNoise", {"stddev": 0.1}), ("Activation", {"activation": "gelu"}),
-                 ("Dropout", {"rate": 0.1}), ("Dense", {"units": 10, "activation": "softmax"})]),
-    ((10, 3), [("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}),
-               ("SimpleRNN", {"units": 5, "return_sequences": True}),
-               ("LSTM", {"units": 6, "return_sequences": True}), ("GRU", {"units": 7}),
-               ("GRU", {"units": 3, "reset_after": False}) if False else ("Dense", {"units": 10})]),
-    ((10, 3), [("GRU", {"units": 3, "reset_after": False, "return_sequences": True}),
-               ("Reshape", {"target_shape": [-1]}), ("Dense", {"units": 10})]),
+    (
+        (8, 8, 1),
+        [
+            ("Conv2D", {"filters": 3, "kernel_size": [3, 2], "strides": 2, "dilation_rate": 1}),
+            ("BatchNormalization", {"center": False}),
+            ("LayerNormalization", {}),
+            ("AveragePooling2D", {"pool_size": 2, "padding": "same"}),
+            ("SpatialDropout2D", {"rate": 0.2}),
+            ("MaxPooling2D", {}),
+            ("GlobalAveragePooling2D", {"keepdims": True}),
+            ("Flatten", {}),
+            ("Dense", {"units": 5, "use_bias": False}),
+            ("PReLU", {}),
+            ("LeakyReLU", {}),
+            ("GaussianNoise", {"stddev": 0.1}),
+            ("Activation", {"activation": "gelu"}),
+            ("Dropout", {"rate": 0.1}),
+            ("Dense", {"units": 10, "activation": "softmax"}),
+        ],
+    ),
+    (
+        (10, 3),
+        [
+            ("Conv1D", {"filters": 4, "kernel_size": 3, "padding": "causal", "dilation_rate": 2}),
+            ("SimpleRNN", {"units": 5, "return_sequences": True}),
+            ("LSTM", {"units": 6, "return_sequences": True}),
+            ("GRU", {"units": 7}),
+            ("GRU", {"units": 3, "reset_after": False}) if False else ("Dense", {"units": 10}),
+        ],
+    ),
+    (
+        (10, 3),
+        [
+            ("GRU", {"units": 3, "reset_after": False, "return_sequences": True}),
+            ("Reshape", {"target_shape": [-1]}),
+            ("Dense", {"units": 10}),
+        ],
+    ),
     ((12,), [("Embedding", {"input_dim": 50, "output_dim": 4}), ("Flatten", {}), ("Dense", {"units": 10})]),
 ]
 
@@ -60,7 +84,10 @@ def test_inferred_shapes_and_params_equal_keras(input_shape, layers) -> None:
     for row, inf in zip(rows, inferred):
         assert inf.problem is None
         assert (tuple(inf.output_shape), inf.params, inf.trainable_params) == (
-            row.output_shape, row.params, row.trainable_params), row
+            row.output_shape,
+            row.params,
+            row.trainable_params,
+        ), row
 
 
 def test_every_catalog_layer_is_covered() -> None:
@@ -98,8 +125,16 @@ def test_schedule_in_optimizer_config_builds(schedule: str) -> None:
     from tuidl.engine.build import make_optimizer
 
     cfg = {a.name: a.default for a in SCHEDULES[schedule].args if a.default is not None}
-    exp = from_dict({"compile": {"optimizer": {"class_name": "Adam", "config": {
-        "learning_rate": {"class_name": schedule, "config": cfg}}}}})
+    exp = from_dict(
+        {
+            "compile": {
+                "optimizer": {
+                    "class_name": "Adam",
+                    "config": {"learning_rate": {"class_name": schedule, "config": cfg}},
+                }
+            }
+        }
+    )
     opt = make_optimizer(exp)
     assert type(opt.learning_rate).__name__ != "float" or schedule is None
     assert type(opt._learning_rate).__name__ == schedule
@@ -111,23 +146,31 @@ def test_summarize_includes_preflight_and_keras_message() -> None:
     ds = digits_like()
     good = summarize(load_experiment("digits-cnn"), ds)
     assert good.findings == () and good.total_params == 13706
-    bad = load_experiment("digits-cnn", ["model.layers[4].class_name=\"Dropout\"",
-                                         "model.layers[4].config={rate=0.1}"])
+    bad = load_experiment("digits-cnn", ['model.layers[4].class_name="Dropout"', "model.layers[4].config={rate=0.1}"])
     msgs = [f.message for f in summarize(bad, ds).findings]
     assert any("4-D tensor" in m and "layer 6 dense (Dense)" in m for m in msgs)
-    flat = load_experiment("digits-cnn", ["model.layers[0].class_name=\"Flatten\"", "model.layers[0].config={}"])
+    flat = load_experiment("digits-cnn", ['model.layers[0].class_name="Flatten"', "model.layers[0].config={}"])
     found = summarize(flat, ds).findings
     assert any("flat tensor" in f.message and f.layer == 1 for f in found)
 
 
-@pytest.mark.parametrize("sets, own", [
-    (["model.layers[0].class_name=\"Flatten\"", "model.layers[0].config={}"],
-     "layer 2 max_pooling2d (MaxPooling2D) needs a (height, width, channels) input but gets the flat tensor"),
-    (['model.layers[4].class_name="Reshape"', "model.layers[4].config={target_shape=[7]}"],
-     "layer 5 reshape (Reshape) cannot reshape (None, 2, 2, 32)"),
-    (["model.layers[0].config.kernel_size=9", "model.layers[0].config.padding=\"valid\""],
-     "layer 1 conv2d (Conv2D) kernel_size 9x9 is larger than its input 8x8"),
-])
+@pytest.mark.parametrize(
+    "sets, own",
+    [
+        (
+            ['model.layers[0].class_name="Flatten"', "model.layers[0].config={}"],
+            "layer 2 max_pooling2d (MaxPooling2D) needs a (height, width, channels) input but gets the flat tensor",
+        ),
+        (
+            ['model.layers[4].class_name="Reshape"', "model.layers[4].config={target_shape=[7]}"],
+            "layer 5 reshape (Reshape) cannot reshape (None, 2, 2, 32)",
+        ),
+        (
+            ["model.layers[0].config.kernel_size=9", 'model.layers[0].config.padding="valid"'],
+            "layer 1 conv2d (Conv2D) kernel_size 9x9 is larger than its input 8x8",
+        ),
+    ],
+)
 def test_keras_message_left_out_where_a_tuidl_rule_explains_the_layer(sets: list[str], own: str) -> None:
     from tuidl.engine.build import summarize
 
@@ -145,7 +188,8 @@ def test_keras_message_kept_1_based_when_no_tuidl_rule_fires() -> None:
     exp = load_experiment("digits-cnn", ["model.layers[6].config.groups=2"])  # Keras: unknown argument
     found = summarize(exp, digits_like()).findings
     assert [f.message for f in found] == [
-        "layer 7 dense_1 (Dense): Keras says: Unrecognized keyword arguments passed to Dense: {'groups': 2}"]
+        "layer 7 dense_1 (Dense): Keras says: Unrecognized keyword arguments passed to Dense: {'groups': 2}"
+    ]
     assert found[0].layer == 6 and found[0].severity == "error"
 
 
@@ -153,23 +197,42 @@ def test_merge_findings_order_and_fields() -> None:
     from tuidl.core.events import Finding
     from tuidl.engine.checks import merge_findings
 
-    keras = Finding("error", "model.layers[2] (dense, Dense): boom", "check this layer's arguments", 2,
-                    "model.layers[2]")
-    preset = Finding("error", "unknown initializer preset 'nope'", "", None, "model.layers[1].config.kernel_initializer")
-    own_err = Finding("error", "layer 2 dense_1 (Dense): kernel_initializer = 'nope' is not a known preset", "", 1,
-                      "model.layers[1].config.kernel_initializer")
-    own_warn = Finding("warning", "layer 3 dense (Dense): relu on a regression output", "", 2,
-                       "model.layers[2].config.activation")
+    keras = Finding(
+        "error", "model.layers[2] (dense, Dense): boom", "check this layer's arguments", 2, "model.layers[2]"
+    )
+    preset = Finding(
+        "error", "unknown initializer preset 'nope'", "", None, "model.layers[1].config.kernel_initializer"
+    )
+    own_err = Finding(
+        "error",
+        "layer 2 dense_1 (Dense): kernel_initializer = 'nope' is not a known preset",
+        "",
+        1,
+        "model.layers[1].config.kernel_initializer",
+    )
+    own_warn = Finding(
+        "warning", "layer 3 dense (Dense): relu on a regression output", "", 2, "model.layers[2].config.activation"
+    )
     merged = merge_findings([keras, preset], [own_err, own_warn])
-    assert [f.message for f in merged] == [own_err.message, own_warn.message,
-                                           "layer 3 dense (Dense): Keras says: boom"]
+    assert [f.message for f in merged] == [own_err.message, own_warn.message, "layer 3 dense (Dense): Keras says: boom"]
 
 
-@pytest.mark.parametrize("config, lr", [
-    ({"learning_rate": 0}, 0.0), ({"learning_rate": 1, "beta_1": 0, "epsilon": 1}, 1.0),
-    ({"learning_rate": {"class_name": "PiecewiseConstantDecay",
-                        "config": {"boundaries": [10], "values": [1, 0]}}}, None),
-])
+@pytest.mark.parametrize(
+    "config, lr",
+    [
+        ({"learning_rate": 0}, 0.0),
+        ({"learning_rate": 1, "beta_1": 0, "epsilon": 1}, 1.0),
+        (
+            {
+                "learning_rate": {
+                    "class_name": "PiecewiseConstantDecay",
+                    "config": {"boundaries": [10], "values": [1, 0]},
+                }
+            },
+            None,
+        ),
+    ],
+)
 def test_integer_learning_rates_build(config: dict, lr: float | None) -> None:
     """TOML writes 0 and 1 as integers; Keras refuses an int learning rate unless tuidl makes it a float."""
     from tuidl.engine.build import make_optimizer, summarize
@@ -178,10 +241,11 @@ def test_integer_learning_rates_build(config: dict, lr: float | None) -> None:
     opt = make_optimizer(exp)
     if lr is not None:
         assert float(opt.learning_rate) == lr
-    full = load_experiment("digits-mlp", ["compile.optimizer={class_name=\"Adam\", config={learning_rate=0}}"])
+    full = load_experiment("digits-mlp", ['compile.optimizer={class_name="Adam", config={learning_rate=0}}'])
     found = summarize(full, digits_like()).findings
     assert [(f.severity, f.message) for f in found] == [
-        ("warning", "optimizer Adam: learning_rate = 0, so the weights never change")]
+        ("warning", "optimizer Adam: learning_rate = 0, so the weights never change")
+    ]
 
 
 def test_label_format_from_real_labels() -> None:
@@ -189,7 +253,8 @@ def test_label_format_from_real_labels() -> None:
 
     exp = load_experiment("digits-cnn")
     assert preflight(exp, digits_like(onehot=True), None)[0].message.startswith(
-        "loss sparse_categorical_crossentropy needs integer class ids")
+        "loss sparse_categorical_crossentropy needs integer class ids"
+    )
     assert preflight(exp, digits_like(), None) == []
     cat = load_experiment("digits-cnn", ["compile.loss=categorical_crossentropy"])
     assert preflight(cat, digits_like(onehot=True), None) == []

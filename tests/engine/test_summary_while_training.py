@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tuidl.core.events import (EngineExited, EngineReady, EpochEnded, RunFailed, RunFinished, RunStarted,
-                               Summary)
+from tuidl.core.events import EngineExited, EngineReady, EpochEnded, RunFailed, RunFinished, RunStarted, Summary
 from tuidl.core.presets import load_experiment
 from tuidl.core.protocol import DASHBOARD, Stop, Summarize, Train
 from tuidl.core.spec import Experiment
@@ -23,8 +22,11 @@ def deep_mlp(n_layers: int = 50) -> Experiment:
     """digits-mlp with ``n_layers`` layers: Flatten, ``n_layers - 2`` Dense(16, relu), Dense(10, softmax)."""
     data = load_experiment("digits-mlp").model_dump(mode="python")
     hidden = [{"class_name": "Dense", "config": {"units": 16, "activation": "relu"}}] * (n_layers - 2)
-    data["model"]["layers"] = [{"class_name": "Flatten", "config": {}}, *hidden,
-                               {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}}]
+    data["model"]["layers"] = [
+        {"class_name": "Flatten", "config": {}},
+        *hidden,
+        {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}},
+    ]
     return Experiment.model_validate(data)
 
 
@@ -59,9 +61,14 @@ def test_summaries_answer_while_a_run_trains(tmp_path: Path, runs_dir: Path) -> 
         for who, rid in asked:
             client.send(Summarize(request_id=rid, spec=deep.model_dump(), requester=who))
         events = _events_until(
-            client, lambda es: {(DASHBOARD, 2), ("builder", 1)}
-            <= {(e.requester, e.request_id) for e in es if isinstance(e, (Summary, RunFailed))}
-            or any(isinstance(e, RunFinished) for e in es), 60)
+            client,
+            lambda es: (
+                {(DASHBOARD, 2), ("builder", 1)}
+                <= {(e.requester, e.request_id) for e in es if isinstance(e, (Summary, RunFailed))}
+                or any(isinstance(e, RunFinished) for e in es)
+            ),
+            60,
+        )
         assert not any(isinstance(e, (RunFinished, RunFailed)) for e in events), events
         summaries = {(e.requester, e.request_id): e for e in events if isinstance(e, Summary)}
         s = summaries[DASHBOARD, 2]
@@ -82,8 +89,13 @@ def test_summaries_answer_while_a_run_trains(tmp_path: Path, runs_dir: Path) -> 
         two = load_experiment("digits-mlp", ["fit.epochs=1"])
         client.send(Train(spec=two.model_dump(), runs_dir=str(runs_dir)))
         client.send(Summarize(request_id=3, spec=two.model_dump()))
-        tail = _events_until(client, lambda es: any(isinstance(e, (RunFinished, RunFailed)) for e in es)
-                             and any(isinstance(e, Summary) for e in es), 120)
+        tail = _events_until(
+            client,
+            lambda es: (
+                any(isinstance(e, (RunFinished, RunFailed)) for e in es) and any(isinstance(e, Summary) for e in es)
+            ),
+            120,
+        )
         assert isinstance(next(e for e in tail if isinstance(e, (RunFinished, RunFailed))), RunFinished)
         assert any(isinstance(e, RunStarted) for e in tail)
         assert next(e for e in tail if isinstance(e, Summary)).total_params == 6570

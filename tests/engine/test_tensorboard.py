@@ -16,8 +16,7 @@ pytestmark = pytest.mark.keras
 
 def test_none_without_the_tensorboard_package(monkeypatch, tmp_path):
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "tensorboard" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorboard" else real(name, *a))
     assert not tb.tensorboard_available()
     assert tb.tensorboard_callback(tmp_path) is None
 

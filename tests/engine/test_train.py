@@ -197,13 +197,23 @@ def test_build_error_is_reported_not_raised_and_writes_nothing(runs_dir: Path):
     assert list(runs_dir.iterdir()) == []  # a run that never started has no folder
 
 
-@pytest.mark.parametrize("overrides, kind, words", [
-    # pre-flight: a two-class loss on ten classes
-    (['compile.loss="binary_crossentropy"', "model.layers[3].config.units=1",
-      'model.layers[3].config.activation="sigmoid"'], "build", "Pre-flight"),
-    # the user's CSV file is missing
-    (['data.name="csv"', 'data.path="no-such.csv"', 'data.target="label"'], "data", "no-such.csv"),
-])
+@pytest.mark.parametrize(
+    "overrides, kind, words",
+    [
+        # pre-flight: a two-class loss on ten classes
+        (
+            [
+                'compile.loss="binary_crossentropy"',
+                "model.layers[3].config.units=1",
+                'model.layers[3].config.activation="sigmoid"',
+            ],
+            "build",
+            "Pre-flight",
+        ),
+        # the user's CSV file is missing
+        (['data.name="csv"', 'data.path="no-such.csv"', 'data.target="label"'], "data", "no-such.csv"),
+    ],
+)
 def test_runs_that_cannot_start_leave_no_folder(overrides, kind: str, words: str, runs_dir: Path, tmp_path: Path):
     rec = _Recorder()
     result = train(_mlp(*overrides), rec, runs_dir=runs_dir, base_dir=tmp_path)
@@ -273,8 +283,10 @@ def test_unknown_preset_fails_before_run_folder(runs_dir: Path):
 
 
 def test_early_stopping_ends_stopped(runs_dir: Path):
-    exp = _mlp("fit.epochs=6",
-               'fit.callbacks=[{class_name="EarlyStopping",config={monitor="loss",patience=0,min_delta=100.0}}]')
+    exp = _mlp(
+        "fit.epochs=6",
+        'fit.callbacks=[{class_name="EarlyStopping",config={monitor="loss",patience=0,min_delta=100.0}}]',
+    )
     result = train(exp, None, runs_dir=runs_dir)
     # epoch 0 sets the baseline, epoch 1 does not improve by 100: Keras stops after it
     assert result.status == "stopped" and result.epochs_done == 2
@@ -302,12 +314,15 @@ def test_unwritable_runs_dir_is_reported(tmp_path: Path):
     assert failed.message == f"{not_a_dir}: Not a directory", failed.message
 
 
-@pytest.mark.parametrize("name, overrides", [
-    ("xor-mlp", []),                                   # binary_crossentropy: labels as (n, 1) floats
-    ("diabetes-regression", []),                       # regression targets
-    ("csv-example", []),                               # the user's CSV, path relative to the preset
-    ("digits-mlp", ["compile.loss=categorical_crossentropy"]),  # one-hot labels
-])
+@pytest.mark.parametrize(
+    "name, overrides",
+    [
+        ("xor-mlp", []),  # binary_crossentropy: labels as (n, 1) floats
+        ("diabetes-regression", []),  # regression targets
+        ("csv-example", []),  # the user's CSV, path relative to the preset
+        ("digits-mlp", ["compile.loss=categorical_crossentropy"]),  # one-hot labels
+    ],
+)
 def test_presets_of_other_data_and_losses_train(name: str, overrides: list[str], runs_dir: Path):
     exp = load_experiment(name, ["fit.epochs=1", *overrides])
     result = train(exp, None, runs_dir=runs_dir)

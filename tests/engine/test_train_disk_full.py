@@ -75,8 +75,7 @@ def test_disk_full_at_the_model_save_is_failed_not_completed(runs_dir, monkeypat
     assert r.error["message"] == f"{r.run_dir / 'model.keras'}: {ENOSPC}"
     assert not _events(evs, RunFinished)
     assert json.loads((r.run_dir / "run.json").read_text())["status"] == "failed"
-    assert sorted(p.name for p in r.run_dir.iterdir()) == ["engine.log", "metrics.jsonl", "run.json",
-                                                           "spec.toml"]
+    assert sorted(p.name for p in r.run_dir.iterdir()) == ["engine.log", "metrics.jsonl", "run.json", "spec.toml"]
     assert len(read_metrics(r.run_dir / "metrics.jsonl")) == 2
 
 
@@ -127,8 +126,13 @@ _PATCHED_CLI = textwrap.dedent("""
 @pytest.mark.slow
 def test_tuidl_run_on_a_full_disk_exits_1_without_traceback(tmp_path):
     runs = tmp_path / "runs"
-    p = subprocess.run([sys.executable, "-c", _PATCHED_CLI, "run", "digits-mlp", "--epochs", "3",
-                        "--runs-dir", str(runs)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-c", _PATCHED_CLI, "run", "digits-mlp", "--epochs", "3", "--runs-dir", str(runs)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 1, p.stdout + p.stderr
     assert "Traceback" not in p.stdout + p.stderr and "completed" not in p.stdout
     assert f"metrics.jsonl: {ENOSPC}" in p.stderr and "Cannot write the run folder" in p.stderr
@@ -140,8 +144,9 @@ def _mount_tmpfs(where: Path, size: str) -> bool:
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
     where.mkdir()
-    p = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)],
-                       capture_output=True, timeout=30)
+    p = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True, timeout=30
+    )
     return p.returncode == 0
 
 
@@ -153,9 +158,25 @@ def test_tuidl_run_on_a_real_full_tmpfs(tmp_path):
         pytest.skip("cannot mount a tmpfs here (needs root)")
     try:
         runs = disk / "runs"
-        p = subprocess.run([sys.executable, "-m", "tuidl", "run", "digits-mlp", "--epochs", "1",
-                            "--set", "model.layers[1].config.units=1024", "--runs-dir", str(runs)],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        p = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tuidl",
+                "run",
+                "digits-mlp",
+                "--epochs",
+                "1",
+                "--set",
+                "model.layers[1].config.units=1024",
+                "--runs-dir",
+                str(runs),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert p.returncode == 1, p.stdout + p.stderr
         assert "Traceback" not in p.stdout + p.stderr and "completed" not in p.stdout
         assert f"model.keras: {ENOSPC}" in p.stderr
@@ -172,8 +193,13 @@ def test_tuidl_run_on_a_real_full_tmpfs(tmp_path):
             assert e.errno == errno.ENOSPC
         finally:
             os.close(fd)
-        p = subprocess.run([sys.executable, "-m", "tuidl", "run", "digits-mlp", "--epochs", "1",
-                            "--runs-dir", str(runs)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        p = subprocess.run(
+            [sys.executable, "-m", "tuidl", "run", "digits-mlp", "--epochs", "1", "--runs-dir", str(runs)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert p.returncode == 1 and ENOSPC in p.stderr and "Traceback" not in p.stderr, p.stderr
         assert list(runs.iterdir()) == [] and _leftovers(disk) == []
     finally:

@@ -25,8 +25,10 @@ RUN_ID = "20250101-000000-digits-mlp-abcd"
 
 def epoch_logs(n: int) -> list[dict[str, float]]:
     """``n`` epochs of falling loss/val_loss and rising accuracy."""
-    return [{"loss": 2.0 / (i + 1), "accuracy": 0.5 + 0.1 * i, "val_loss": 2.2 / (i + 1),
-             "val_accuracy": 0.45 + 0.1 * i} for i in range(n)]
+    return [
+        {"loss": 2.0 / (i + 1), "accuracy": 0.5 + 0.1 * i, "val_loss": 2.2 / (i + 1), "val_accuracy": 0.45 + 0.1 * i}
+        for i in range(n)
+    ]
 
 
 class FakeEngineClient:
@@ -48,10 +50,18 @@ class FakeEngineClient:
 
     instances: list["FakeEngineClient"] = []
 
-    def __init__(self, epochs: list[dict[str, float]] | None = None, steps: int = 4,
-                 hold_after: int | None = None, fail: ev.RunFailed | None = None,
-                 die_after: int | None = None, ready: bool = True, run_id: str = RUN_ID,
-                 write_run_dir: bool = True, ignore_stop: bool = False) -> None:
+    def __init__(
+        self,
+        epochs: list[dict[str, float]] | None = None,
+        steps: int = 4,
+        hold_after: int | None = None,
+        fail: ev.RunFailed | None = None,
+        die_after: int | None = None,
+        ready: bool = True,
+        run_id: str = RUN_ID,
+        write_run_dir: bool = True,
+        ignore_stop: bool = False,
+    ) -> None:
         self.epochs = epoch_logs(3) if epochs is None else epochs
         self.steps = steps
         self.hold_after = hold_after
@@ -95,8 +105,9 @@ class FakeEngineClient:
             self.requests.append(request)
             if isinstance(request, Summarize):
                 # the answer names its requester, as the engine's does (tuidl.engine.host)
-                self._q.put(dataclasses.replace(self.summary(request.request_id, request.spec),
-                                                requester=request.requester))
+                self._q.put(
+                    dataclasses.replace(self.summary(request.request_id, request.spec), requester=request.requester)
+                )
             elif isinstance(request, Train):
                 if self._ready_sent:
                     self._train(request)
@@ -144,12 +155,26 @@ class FakeEngineClient:
 
     def summary(self, request_id: int, spec: dict[str, Any]) -> ev.Summary:
         """A Summary with one row per spec layer (``<class>_<i>``, 100 params each)."""
-        rows = tuple(ev.LayerRow(i, f"{layer['class_name'].lower()}_{i}", layer["class_name"],
-                                 (int(layer["config"].get("units", 64)),), 100, 100)
-                     for i, layer in enumerate(spec["model"]["layers"]))
+        rows = tuple(
+            ev.LayerRow(
+                i,
+                f"{layer['class_name'].lower()}_{i}",
+                layer["class_name"],
+                (int(layer["config"].get("units", 64)),),
+                100,
+                100,
+            )
+            for i, layer in enumerate(spec["model"]["layers"])
+        )
         n = 100 * len(rows)
-        data = {"name": "digits", "input_shape": [8, 8, 1], "x_dtype": "float32", "n_train": 1437,
-                "n_val": 360, "n_classes": 10}
+        data = {
+            "name": "digits",
+            "input_shape": [8, 8, 1],
+            "x_dtype": "float32",
+            "n_train": 1437,
+            "n_val": 360,
+            "n_classes": 10,
+        }
         return ev.Summary(request_id, (8, 8, 1), rows, n, n, 0, data)
 
     def _train(self, req: Train) -> None:
@@ -160,8 +185,7 @@ class FakeEngineClient:
             self._run.info["pid"] = None  # as if from an engine that is gone once closed
             self._run.write_info()
         epochs = int(req.spec["fit"]["epochs"])
-        self._q.put(ev.RunStarted(self.run_id, str(run_dir), epochs, self.steps,
-                                  self.summary(0, req.spec)))
+        self._q.put(ev.RunStarted(self.run_id, str(run_dir), epochs, self.steps, self.summary(0, req.spec)))
         if self.fail is not None:
             if self._run is not None:
                 self._run.finish("failed", error={"kind": self.fail.kind, "title": self.fail.title})
@@ -185,8 +209,7 @@ class FakeEngineClient:
         logs = self.epochs[e]
         for b in range(self.steps):
             loss = logs["loss"] * (1.2 - 0.2 * (b + 1) / self.steps)
-            self._q.put(ev.BatchProgress(self.run_id, e, b, self.steps, e * self.steps + b,
-                                         {"loss": loss}))
+            self._q.put(ev.BatchProgress(self.run_id, e, b, self.steps, e * self.steps + b, {"loss": loss}))
         if self._run is not None:
             self._run.epoch({"epoch": e, **logs})
         self._q.put(ev.EpochEnded(self.run_id, e, dict(logs), 0.1 * (e + 1), (e + 1) * self.steps))

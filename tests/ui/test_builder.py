@@ -15,18 +15,28 @@ from tuidl.core.spec import Experiment
 from tuidl.ui.screens.builder import BuilderScreen
 from tuidl.ui.widgets.layer_list import LayerList
 
-FLAT_FIRST = {"Dense", "Dropout", "GaussianNoise", "BatchNormalization", "LayerNormalization",
-              "Activation", "LeakyReLU", "PReLU"}
+FLAT_FIRST = {
+    "Dense",
+    "Dropout",
+    "GaussianNoise",
+    "BatchNormalization",
+    "LayerNormalization",
+    "Activation",
+    "LeakyReLU",
+    "PReLU",
+}
 
 
 def digits_source(calls: list[int] | None = None) -> Callable[[Experiment, int], Summary]:
     """A fake engine: digits-shaped data (8x8x1, flattened for a flat first layer), core shapes."""
+
     def source(exp: Experiment, request_id: int) -> Summary:
         if calls is not None:
             calls.append(request_id)
         first = exp.model.layers[0].class_name if exp.model.layers else None
         shape = (64,) if first in FLAT_FIRST else (8, 8, 1)
         return estimate_summary(exp, DataInfo(shape, "classification", 10), request_id)
+
     return source
 
 
@@ -40,6 +50,7 @@ class Host(App[None]):
     def on_mount(self) -> None:
         def done(result: Experiment | None) -> None:
             self.result = result
+
         self.push_screen(BuilderScreen(self.exp, summary_source=self.source), done)
 
 
@@ -60,8 +71,10 @@ def builder(app: App) -> BuilderScreen:
 async def settle(pilot: Any, app: App) -> BuilderScreen:
     """Wait until the summary shown matches the current experiment."""
     await pilot.pause()
-    await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen)
-                   and app.screen.pending_id is None and app.screen._timer is None)
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, BuilderScreen) and app.screen.pending_id is None and app.screen._timer is None,
+    )
     return builder(app)
 
 
@@ -191,8 +204,7 @@ async def test_apply_initializer_to_all_layers() -> None:
         b = await settle(pilot, app)
         await pilot.click("#all-kernel_initializer")
         b = await settle(pilot, app)
-        inits = [l.config.get("kernel_initializer") for l in b.exp.model.layers
-                 if l.class_name in ("Conv2D", "Dense")]
+        inits = [l.config.get("kernel_initializer") for l in b.exp.model.layers if l.class_name in ("Conv2D", "Dense")]
         assert inits == ["lecun-normal"] * 4
         form = b.query_one("#editor-body ArgForm")
         form.query_one("#arg-kernel_regularizer").value = "__custom__"
@@ -219,22 +231,29 @@ async def test_compile_and_fit_settings() -> None:
         t = b.query_one("#training-form")
         t.query_one("#optimizer-form #arg-learning_rate").value = "0.01"
         # a value set in code reaches the screen as a message: wait for it, not only for a quiet screen
-        b = await drain(pilot, app, lambda: getattr(builder(app).exp.compile.optimizer, "config", {})
-                        .get("learning_rate") == 0.01)
+        b = await drain(
+            pilot, app, lambda: getattr(builder(app).exp.compile.optimizer, "config", {}).get("learning_rate") == 0.01
+        )
         assert b.exp.compile.optimizer.class_name == "Adam"
         assert b.exp.compile.optimizer.config["learning_rate"] == 0.01
         t.query_one("#optimizer-form #arg-learning_rate").value = "-1"
-        b = await drain(pilot, app, lambda: "must be a number >= 0" in t.query_one("#optimizer-form")
-                        .error_text("learning_rate"))
+        b = await drain(
+            pilot, app, lambda: "must be a number >= 0" in t.query_one("#optimizer-form").error_text("learning_rate")
+        )
         assert "must be a number >= 0" in t.query_one("#optimizer-form").error_text("learning_rate")
         t.query_one("#schedule").value = "ExponentialDecay"
-        b = await drain(pilot, app, lambda: isinstance(builder(app).exp.compile.optimizer.config["learning_rate"], dict))
+        b = await drain(
+            pilot, app, lambda: isinstance(builder(app).exp.compile.optimizer.config["learning_rate"], dict)
+        )
         lr = b.exp.compile.optimizer.config["learning_rate"]
         assert lr["class_name"] == "ExponentialDecay" and lr["config"]["initial_learning_rate"] == 0.01
         t = b.query_one("#training-form")
         t.query_one("#schedule-form #arg-decay_steps").value = "50"
-        b = await drain(pilot, app, lambda: builder(app).exp.compile.optimizer.config["learning_rate"]["config"]
-                        .get("decay_steps") == 50)
+        b = await drain(
+            pilot,
+            app,
+            lambda: builder(app).exp.compile.optimizer.config["learning_rate"]["config"].get("decay_steps") == 50,
+        )
         assert b.exp.compile.optimizer.config["learning_rate"]["config"]["decay_steps"] == 50
         t.query_one("#from-logits").value = True
         b = await drain(pilot, app, lambda: not isinstance(builder(app).exp.compile.loss, str))
@@ -257,6 +276,7 @@ async def test_compile_and_fit_settings() -> None:
         assert b.exp.compile.loss == "categorical_crossentropy" and "needs one-hot labels" in b.findings_text()
         # the experiment round-trips through TOML exactly
         from tuidl.core.spec import loads
+
         assert loads(b.exp.to_toml()) == b.exp
 
 
@@ -329,8 +349,13 @@ async def test_bindings_have_ids_and_safe_keys() -> None:
         assert b.id, b
         for key in b.key.split(","):
             assert "alt+" not in key and key != "ctrl+enter"
-            assert len(key) == 1 or key.startswith("ctrl+") and len(key) == 6 or key in (
-                "delete", "escape") or key.startswith("f"), key
+            assert (
+                len(key) == 1
+                or key.startswith("ctrl+")
+                and len(key) == 6
+                or key in ("delete", "escape")
+                or key.startswith("f")
+            ), key
 
 
 async def test_stale_summaries_are_dropped() -> None:
@@ -356,8 +381,20 @@ async def test_random_key_sequences_stay_valid_or_report(monkeypatch) -> None:
     monkeypatch.setattr(BuilderScreen, "DEBOUNCE", 0.02)
     rng = random.Random(7)
     app = Host(load_experiment("digits-mlp"), digits_source())
-    queries = ["dense", "dropout", "flatten", "conv2d", "batchnorm", "reshape", "lstm", "maxpool", "gru",
-               "embedding", "prelu", "global"]
+    queries = [
+        "dense",
+        "dropout",
+        "flatten",
+        "conv2d",
+        "batchnorm",
+        "reshape",
+        "lstm",
+        "maxpool",
+        "gru",
+        "embedding",
+        "prelu",
+        "global",
+    ]
     async with app.run_test(size=(80, 24)) as pilot:
         for _ in range(30):
             op = rng.choice(["add", "x", "K", "J", "d", "ctrl+z", "ctrl+y", "up", "down"])
@@ -373,6 +410,7 @@ async def test_random_key_sequences_stay_valid_or_report(monkeypatch) -> None:
 
 
 # -- keys on the Compile & fit tab, fast bursts, invalid field texts (newcomer's report) -------
+
 
 def burst(app: App, *keys: str) -> None:
     """Send ``keys`` the way a terminal delivers a burst (tmux send-keys): all queued at once,
@@ -417,8 +455,14 @@ async def test_layer_keys_do_nothing_on_the_compile_and_fit_tab() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         b = await settle(pilot, app)
         start = b.exp
-        layer_ops = {"builder.add", "builder.remove", "builder.duplicate", "builder.move_up",
-                     "builder.move_down", "builder.edit"}
+        layer_ops = {
+            "builder.add",
+            "builder.remove",
+            "builder.duplicate",
+            "builder.move_up",
+            "builder.move_down",
+            "builder.edit",
+        }
         assert layer_ops <= binding_ids(b)
         await pilot.press("c")
         await wait_for(pilot, lambda: active_tab(b) == "tab-training")
@@ -593,8 +637,15 @@ async def test_burst_add_then_edit_acts_on_the_new_layer() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         b = await settle(pilot, app)
         burst(app, "down", "down", "down", "a", *"conv2d", "enter", "e", "ctrl+a", "ctrl+k", "8", "escape")
-        b = await drain(pilot, app, lambda: isinstance(app.screen, BuilderScreen)
-                        and len(builder(app).exp.model.layers) == 5 and isinstance(app.screen.focused, LayerList))
+        b = await drain(
+            pilot,
+            app,
+            lambda: (
+                isinstance(app.screen, BuilderScreen)
+                and len(builder(app).exp.model.layers) == 5
+                and isinstance(app.screen.focused, LayerList)
+            ),
+        )
         b = await drain(pilot, app, lambda: b.exp.model.layers[4].config.get("filters") == 8)
         assert classes(b) == ["Flatten", "Dense", "Dense", "Dense", "Conv2D"] and b.cursor == 4
         assert b.query_one("#editor-body #arg-filters").value == "8"

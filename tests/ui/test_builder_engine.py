@@ -35,13 +35,17 @@ async def test_builder_with_real_engine(tmp_path, monkeypatch) -> None:
             assert [r.name for r in b.summary.rows][:2] == ["conv2d", "max_pooling2d"]
             # an edit: the engine answers within a fraction of a second once warm
             await pilot.press(*["down"] * 6, "x")
-            await wait_for(pilot, lambda: b.pending_id is None and b._timer is None
-                           and b.summary is not None and len(b.summary.rows) == 6, 30)
+            await wait_for(
+                pilot,
+                lambda: (
+                    b.pending_id is None and b._timer is None and b.summary is not None and len(b.summary.rows) == 6
+                ),
+                30,
+            )
             assert "the model outputs" not in b.findings_text()
             assert b.blocked and "has 64 units but the data has 10 classes" in b.findings_text()
             await pilot.press("ctrl+z")
-            await wait_for(pilot, lambda: b.pending_id is None and b._timer is None
-                           and len(b.summary.rows) == 7, 30)
+            await wait_for(pilot, lambda: b.pending_id is None and b._timer is None and len(b.summary.rows) == 7, 30)
             assert not b.blocked
             await pilot.press("escape")
             await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen), 10)

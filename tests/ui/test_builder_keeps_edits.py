@@ -24,8 +24,11 @@ def builder(app: Any) -> BuilderScreen:
 
 
 async def settled(pilot: Any, app: Any) -> BuilderScreen:
-    await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen)
-                   and app.screen.pending_id is None and app.screen._timer is None, what="builder settles")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, BuilderScreen) and app.screen.pending_id is None and app.screen._timer is None,
+        what="builder settles",
+    )
     return builder(app)
 
 
@@ -68,8 +71,11 @@ async def test_optimizer_change_by_keys_keeps_the_layer_edit(make_app: Callable[
     async with app.run_test(size=(80, 24)) as pilot:
         b = await edit_units_to_100(pilot, app)
         await pilot.press("c")
-        await wait_for(pilot, lambda: b.focused is not None and b.focused.id == "optimizer-preset",
-                       what="the optimizer select focused")
+        await wait_for(
+            pilot,
+            lambda: b.focused is not None and b.focused.id == "optimizer-preset",
+            what="the optimizer select focused",
+        )
         await pilot.press("enter", "down", "enter")
         await wait_for(pilot, lambda: builder(app).exp.compile.optimizer == "adamw", what="adamw chosen")
         b = await settled(pilot, app)
@@ -84,20 +90,33 @@ def lr(e: Experiment) -> Any:
 
 
 CHANGES: list[tuple[str, Callable[[Any], None], Callable[[Experiment], bool]]] = [
-    ("epochs", lambda t: setattr(t.query_one("#fit-form #arg-epochs"), "value", "5"),
-     lambda e: e.fit.epochs == 5),
-    ("validation_split", lambda t: setattr(t.query_one("#fit-form #arg-validation_split"), "value", "0.3"),
-     lambda e: e.data.validation_split == 0.3),
-    ("loss", lambda t: setattr(t.query_one("#loss"), "value", "categorical_crossentropy"),
-     lambda e: e.compile.loss == "categorical_crossentropy"),
-    ("learning_rate", lambda t: setattr(t.query_one("#optimizer-form #arg-learning_rate"), "value", "0.01"),
-     lambda e: lr(e) == 0.01),
-    ("schedule", lambda t: setattr(t.query_one("#schedule"), "value", "ExponentialDecay"),
-     lambda e: isinstance(lr(e), dict) and lr(e)["class_name"] == "ExponentialDecay"),
-    ("metrics", lambda t: t.query_one("#metrics").deselect("accuracy"),
-     lambda e: "accuracy" not in e.compile.metrics),
-    ("callback", lambda t: setattr(t.query_one("#cb-EarlyStopping"), "value", True),
-     lambda e: any(c.class_name == "EarlyStopping" for c in e.fit.callbacks)),
+    ("epochs", lambda t: setattr(t.query_one("#fit-form #arg-epochs"), "value", "5"), lambda e: e.fit.epochs == 5),
+    (
+        "validation_split",
+        lambda t: setattr(t.query_one("#fit-form #arg-validation_split"), "value", "0.3"),
+        lambda e: e.data.validation_split == 0.3,
+    ),
+    (
+        "loss",
+        lambda t: setattr(t.query_one("#loss"), "value", "categorical_crossentropy"),
+        lambda e: e.compile.loss == "categorical_crossentropy",
+    ),
+    (
+        "learning_rate",
+        lambda t: setattr(t.query_one("#optimizer-form #arg-learning_rate"), "value", "0.01"),
+        lambda e: lr(e) == 0.01,
+    ),
+    (
+        "schedule",
+        lambda t: setattr(t.query_one("#schedule"), "value", "ExponentialDecay"),
+        lambda e: isinstance(lr(e), dict) and lr(e)["class_name"] == "ExponentialDecay",
+    ),
+    ("metrics", lambda t: t.query_one("#metrics").deselect("accuracy"), lambda e: "accuracy" not in e.compile.metrics),
+    (
+        "callback",
+        lambda t: setattr(t.query_one("#cb-EarlyStopping"), "value", True),
+        lambda e: any(c.class_name == "EarlyStopping" for c in e.fit.callbacks),
+    ),
 ]
 
 
@@ -126,8 +145,7 @@ async def test_any_compile_and_fit_change_keeps_the_layer_edit(make_app: Callabl
                 assert check(trained), name
 
 
-async def test_layer_edit_after_a_compile_change_then_another_compile_change(
-        make_app: Callable[..., Any]) -> None:
+async def test_layer_edit_after_a_compile_change_then_another_compile_change(make_app: Callable[..., Any]) -> None:
     """Alternating tabs: every edit on either tab survives the next edit on the other one."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -69,8 +69,13 @@ async def test_stop_keeps_finished_epochs(make_app, tmp_path):
 
 
 async def test_failure_shows_modal_and_status(make_app):
-    fail = ev.RunFailed(RUN_ID, "build", "Cannot build model",
-                        "model.layers[1]: Dense.units must be an integer >= 1", hint="set units to 1 or more")
+    fail = ev.RunFailed(
+        RUN_ID,
+        "build",
+        "Cannot build model",
+        "model.layers[1]: Dense.units must be an integer >= 1",
+        hint="set units to 1 or more",
+    )
     app = make_app(fail=fail)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.engine_ready, what="ready")
@@ -103,8 +108,9 @@ async def test_pickers_change_the_spec_and_resummarize(make_app):
         # initializer and regularizer applied to every layer that takes them
         app.dashboard.query_one("#pick-initializers", Select).value = "he-normal"
         app.dashboard.query_one("#pick-regularizers", Select).value = "l2"
-        await wait_for(pilot, lambda: app.exp.model.layers[1].config.get("kernel_regularizer") == "l2",
-                       what="regularizer applied")
+        await wait_for(
+            pilot, lambda: app.exp.model.layers[1].config.get("kernel_regularizer") == "l2", what="regularizer applied"
+        )
         layers = app.exp.model.layers
         assert layers[0].class_name == "Flatten" and "kernel_initializer" not in layers[0].config
         assert all(l.config["kernel_initializer"] == "he-normal" for l in layers[1:])
@@ -261,15 +267,19 @@ async def test_s_with_nothing_running_says_so(make_app):
         await wait_for(pilot, lambda: app.engine_ready, what="ready")
         assert app.check_action("stop", ()) is None  # dimmed in the footer
         await pilot.press("s")
-        await wait_for(pilot, lambda: any("nothing is running" in str(n.message) for n in app._notifications),
-                       what="nothing is running")
+        await wait_for(
+            pilot,
+            lambda: any("nothing is running" in str(n.message) for n in app._notifications),
+            what="nothing is running",
+        )
         assert not any(isinstance(r, Stop) for r in app.fakes[0].requests)
         # t during a run is dimmed too, and says why instead of doing nothing
         await pilot.press("t")
         await wait_for(pilot, lambda: app.dashboard.chart.epochs == 1, what="first epoch")
         await pilot.press("t")
-        await wait_for(pilot, lambda: any("in progress" in str(n.message) for n in app._notifications),
-                       what="a run is in progress")
+        await wait_for(
+            pilot, lambda: any("in progress" in str(n.message) for n in app._notifications), what="a run is in progress"
+        )
         assert sum(isinstance(r, Train) for r in app.fakes[0].requests) == 1
         await pilot.press("s")  # enabled now: it stops the run
         await wait_for(pilot, lambda: status(app).startswith("stopped"), what="stopped")
@@ -280,7 +290,7 @@ def plot_lines(chart: LossChart) -> tuple[list[str], list[str], str]:
     lines = chart.plot_text.splitlines()
     top = next(i for i, line in enumerate(lines) if "┌" in line)
     bottom = next(i for i, line in enumerate(lines) if "└" in line)
-    return lines[top + 1:bottom], lines[bottom + 1:-1], lines[-1]
+    return lines[top + 1 : bottom], lines[bottom + 1 : -1], lines[-1]
 
 
 @pytest.mark.parametrize(("size", "step"), [((80, 24), 5), ((120, 40), 2)], ids=["80x24", "120x40"])
@@ -411,8 +421,11 @@ def test_value_ticks_are_round():
 def test_legend_line_fits_its_width():
     from tuidl.ui.widgets.loss_chart import legend_line
 
-    entries = [("⠒", "batch accuracy", "batch", "color(8)"), ("●", "accuracy", "train", "color(4)"),
-               ("◆", "val_accuracy", "val", "color(3)")]
+    entries = [
+        ("⠒", "batch accuracy", "batch", "color(8)"),
+        ("●", "accuracy", "train", "color(4)"),
+        ("◆", "val_accuracy", "val", "color(3)"),
+    ]
     assert legend_line(entries, 60).plain.startswith("⠒ batch accuracy  ● accuracy  ◆ val_accuracy")
     assert legend_line(entries, 60).plain.endswith("epoch")
     narrow = legend_line(entries, 38).plain  # too long in full: the short labels (the title names the metric)

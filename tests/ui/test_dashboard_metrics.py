@@ -24,6 +24,7 @@ def logs_with_a_best_in_the_middle() -> list[dict[str, float]]:
 
 # -- the last epoch's numbers ---------------------------------------------------------------
 
+
 async def test_epoch_line_after_each_epoch_with_best_val_loss(make_app):
     app = make_app(epochs=logs_with_a_best_in_the_middle(), hold_after=1)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -53,8 +54,19 @@ async def test_epoch_line_after_each_epoch_with_best_val_loss(make_app):
 
 
 async def test_epoch_line_fits_80_columns_with_many_metrics(make_app):
-    logs = [{"loss": 0.123456, "val_loss": 0.234567, "accuracy": 0.9512, "val_accuracy": 0.9234,
-             "auc": 0.99, "val_auc": 0.98, "precision": 0.91, "val_precision": 0.9, "learning_rate": 0.001}]
+    logs = [
+        {
+            "loss": 0.123456,
+            "val_loss": 0.234567,
+            "accuracy": 0.9512,
+            "val_accuracy": 0.9234,
+            "auc": 0.99,
+            "val_auc": 0.98,
+            "precision": 0.91,
+            "val_precision": 0.9,
+            "learning_rate": 0.001,
+        }
+    ]
     app = make_app(epochs=logs)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.engine_ready, what="ready")
@@ -92,12 +104,15 @@ def test_format_epoch_line_drops_from_the_end_and_counts():
     # real numbers late in a digits-mlp run at 80 columns (78 inside the padding): accuracy is shown,
     # even where the count of what is left out (lr) no longer fits
     late = {"accuracy": 0.9986, "loss": 0.0227, "val_accuracy": 0.9833, "val_loss": 0.0537, "learning_rate": 0.001}
-    assert (format_epoch_line(31, late, (30, 0.0536), 78).plain
-            == "ep 32 │ loss 0.0227 val 0.0537 best 0.0536 @ep 31 │ accuracy 0.999 val 0.983")
+    assert (
+        format_epoch_line(31, late, (30, 0.0536), 78).plain
+        == "ep 32 │ loss 0.0227 val 0.0537 best 0.0536 @ep 31 │ accuracy 0.999 val 0.983"
+    )
     assert format_epoch_line(31, late, (30, 0.0536), 80).plain.endswith("val 0.983 +1")
 
 
 # -- the chart's metric ---------------------------------------------------------------------
+
 
 async def test_m_cycles_the_chart_metric(make_app):
     logs = [dict(e, learning_rate=0.001) for e in epoch_logs(3)]
@@ -137,11 +152,13 @@ async def test_m_before_any_epoch_says_only_loss(make_app):
         await wait_for(pilot, lambda: app.engine_ready, what="ready")
         await pilot.press("m")
         assert app.dashboard.chart.metric == "loss"
-        await wait_for(pilot, lambda: any("only loss" in str(n.message) for n in app._notifications),
-                       what="notification")
+        await wait_for(
+            pilot, lambda: any("only loss" in str(n.message) for n in app._notifications), what="notification"
+        )
 
 
 # -- t while the engine is loading ------------------------------------------------------------
+
 
 async def test_t_while_loading_queues_the_run_and_says_so(make_app):
     app = make_app(ready=False)
@@ -153,8 +170,9 @@ async def test_t_while_loading_queues_the_run_and_says_so(make_app):
         assert any(isinstance(r, Train) for r in fake.requests)
         assert app.training and app.current_run is None
         assert "will start when ready" in status(app)
-        await wait_for(pilot, lambda: any("will start when ready" in str(n.message) for n in app._notifications),
-                       what="toast")
+        await wait_for(
+            pilot, lambda: any("will start when ready" in str(n.message) for n in app._notifications), what="toast"
+        )
         # t again: dimmed in the footer, no second run; called anyway (e.g. by a script) it says why
         assert app.check_action("train", ()) is None
         await pilot.press("t")
@@ -164,8 +182,9 @@ async def test_t_while_loading_queues_the_run_and_says_so(make_app):
         await wait_for(pilot, lambda: any("queued" in str(n.message) for n in app._notifications), what="queued")
         # the engine becomes ready: the queued run starts and completes
         fake.make_ready()
-        await wait_for(pilot, lambda: app.current_run is not None or status(app).startswith("completed"),
-                       what="run started")
+        await wait_for(
+            pilot, lambda: app.current_run is not None or status(app).startswith("completed"), what="run started"
+        )
         await wait_for(pilot, lambda: status(app).startswith("completed"), what="completed")
         assert app.dashboard.chart.epochs == 3
 

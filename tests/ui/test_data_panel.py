@@ -84,9 +84,16 @@ async def test_regression_and_error_and_notes() -> None:
         notes = app.query_one("#data-notes", Static)
         assert not notes.has_class("-empty") and "data.options.noise" in _plain(notes)
         assert app.query_one("#data-samples", Static).has_class("-empty")  # 4-D table: no samples
-        panel.update_data({"name": "mnist", "error": {"title": "Dataset not downloaded",
-                                                      "message": "mnist: mnist.npz is not in the Keras cache",
-                                                      "hint": "copy it to ~/.keras/datasets"}})
+        panel.update_data(
+            {
+                "name": "mnist",
+                "error": {
+                    "title": "Dataset not downloaded",
+                    "message": "mnist: mnist.npz is not in the Keras cache",
+                    "hint": "copy it to ~/.keras/datasets",
+                },
+            }
+        )
         await pilot.pause()
         err = app.query_one("#data-error", Static)
         assert not err.has_class("-empty") and "mnist.npz" in _plain(err) and "hint:" in _plain(err)
@@ -111,6 +118,7 @@ def test_render_helpers() -> None:
     assert mono.plain.count("\n") == 1 and len(mono.plain) == 5
     rgb = render_image([[[255, 0, 0]], [[0, 0, 255]]])
     assert str(rgb.spans[0].style) == "#ff0000 on #0000ff"
-    sc = render_scatter([[0, 0], [1, 1], [0, 1]], [0, 1, 2], n_classes=3, class_names=["a", "b", "c"],
-                        width=10, height=4, mono=True)
+    sc = render_scatter(
+        [[0, 0], [1, 1], [0, 1]], [0, 1, 2], n_classes=3, class_names=["a", "b", "c"], width=10, height=4, mono=True
+    )
     assert all(f"{MARKERS[k]} {n}" in sc.plain for k, n in enumerate("abc"))

@@ -52,8 +52,11 @@ class DataEngine(FakeEngineClient):
 
 
 def _app(tmp_path: Path, exp: Experiment | None = None) -> TuidlApp:
-    app = TuidlApp(exp or load_experiment("digits-mlp").with_overrides({"fit.epochs": 2}),
-                   runs_dir=tmp_path / "runs", client_factory=DataEngine)
+    app = TuidlApp(
+        exp or load_experiment("digits-mlp").with_overrides({"fit.epochs": 2}),
+        runs_dir=tmp_path / "runs",
+        client_factory=DataEngine,
+    )
     return app
 
 
@@ -85,8 +88,11 @@ async def _choose_by_keys(pilot, screen: DataScreen, name: str) -> None:
         await pilot.press(key)
     assert datasets.highlighted == target
     await pilot.press("enter")
-    await wait_for(pilot, lambda: screen.draft["name"] == name and screen.query(DataForm)
-                   and screen.form.dataset == name, what=f"{name} chosen")
+    await wait_for(
+        pilot,
+        lambda: screen.draft["name"] == name and screen.query(DataForm) and screen.form.dataset == name,
+        what=f"{name} chosen",
+    )
 
 
 async def _type(pilot, screen: DataScreen, path: str, text: str) -> None:
@@ -109,6 +115,7 @@ def _summary_settled(screen: DataScreen) -> bool:
 
 # -- pure parts --------------------------------------------------------------------------------------
 
+
 def test_groups_cover_every_dataset_once() -> None:
     names = [n for _, group in GROUPS for n in group]
     assert sorted(names) == sorted(DATASETS) and len(names) == len(set(names))
@@ -124,7 +131,9 @@ def test_fields_per_source_and_messages() -> None:
     assert parse_value(noise, "25") == 0.25 and parse_value(noise, "") is None
     with pytest.raises(ValueError, match=r"data\.options\.noise = '70': allowed 0–50 %"):
         parse_value(noise, "70")
-    with pytest.raises(ValueError, match=r"data\.options\.n_samples = 'lots' is not a whole number: allowed 10–1000000"):
+    with pytest.raises(
+        ValueError, match=r"data\.options\.n_samples = 'lots' is not a whole number: allowed 10–1000000"
+    ):
         parse_value(field_info("options.n_samples"), "lots")
     with pytest.raises(ValueError, match=r"data\.validation_split = '1': allowed from 0 to below 1"):
         parse_value(field_info("validation_split"), "1")
@@ -150,8 +159,7 @@ def test_adapt_model_to_2d_and_regression_and_flat_data() -> None:
     assert new.model.layers[-1].config["units"] == 1 and "activation" not in new.model.layers[-1].config
     binary = load_experiment("breast-cancer-mlp")
     assert binary.compile.loss == "binary_crossentropy"
-    new, changes = adapt_model(binary, {"task": "classification", "n_classes": 3, "kind": "table",
-                                        "input_shape": [4]})
+    new, changes = adapt_model(binary, {"task": "classification", "n_classes": 3, "kind": "table", "input_shape": [4]})
     assert new.compile.loss == "sparse_categorical_crossentropy"
     assert new.model.layers[-1].config == {"units": 3, "activation": "softmax"}
     assert changes[0] == "loss binary_crossentropy → sparse_categorical_crossentropy (3 classes)"
@@ -186,12 +194,16 @@ def test_adapted_presets_pass_the_head_checks_on_every_kind_of_data() -> None:
             if len(shape) > 1 and new.model.layers[0].class_name in FLAT_INPUT_LAYERS:
                 shape = (math.prod(shape),)
             info = DataInfo(shape, d["task"], d["n_classes"], (), d["task"] == "classification", 10)
-            errors = [f.message for f in check(new, info) if f.severity == "error"
-                      and "is larger than its input" not in f.message]  # a CNN too deep for 8x8: not the head
+            errors = [
+                f.message
+                for f in check(new, info)
+                if f.severity == "error" and "is larger than its input" not in f.message
+            ]  # a CNN too deep for 8x8: not the head
             assert not errors, (preset, data_name, errors)
 
 
 # -- pilot, fake engine ------------------------------------------------------------------------------
+
 
 async def test_choose_spiral_set_noise_escape_applies(tmp_path: Path) -> None:
     app = _app(tmp_path)
@@ -199,8 +211,11 @@ async def test_choose_spiral_set_noise_escape_applies(tmp_path: Path) -> None:
         screen = await _open(pilot)
         assert screen.panel.info["name"] == "digits" and "✓ digits" in screen.state_text
         await _choose_by_keys(pilot, screen, "spiral")
-        await wait_for(pilot, lambda: _summary_settled(screen) and screen.summary.data.get("name") == "spiral",
-                       what="spiral summary")
+        await wait_for(
+            pilot,
+            lambda: _summary_settled(screen) and screen.summary.data.get("name") == "spiral",
+            what="spiral summary",
+        )
         panel = screen.panel
         assert panel.info["kind"] == "points" and panel.info["n_train"] == 400 and panel.info["n_val"] == 100
         assert "o negative (-1)" in _plain(panel.query_one("#data-samples", Static))
@@ -210,9 +225,16 @@ async def test_choose_spiral_set_noise_escape_applies(tmp_path: Path) -> None:
         # noise 0 -> 30 %: a new Summary, and its samples differ
         points_before = panel.info["points"]
         await _type(pilot, screen, "options.noise", "30")
-        await wait_for(pilot, lambda: _summary_settled(screen) and screen.exp.data.options.noise == 0.3
-                       and screen.summary_exp is not None and screen.summary_exp.data.options.noise == 0.3,
-                       what="noise summary")
+        await wait_for(
+            pilot,
+            lambda: (
+                _summary_settled(screen)
+                and screen.exp.data.options.noise == 0.3
+                and screen.summary_exp is not None
+                and screen.summary_exp.data.options.noise == 0.3
+            ),
+            what="noise summary",
+        )
         assert panel.info["points"] != points_before and "noise 30%" in panel.info["description"]
         await pilot.press("escape")  # applies from anywhere, also from a field
         await wait_for(pilot, lambda: not isinstance(app.screen, DataScreen), what="back on the dashboard")
@@ -240,14 +262,24 @@ async def test_adapt_key_and_debounce_and_stale_answers(tmp_path: Path) -> None:
         assert not screen.deliver_summary(old) and screen.panel.info["name"] == "xor"
         screen.query_one("#datasets").focus()  # letters typed in a field go into it; 'a' acts elsewhere
         await pilot.press("a")
-        await wait_for(pilot, lambda: _summary_settled(screen) and screen.exp.model.layers[-1].config["units"] == 2
-                       and screen.summary_exp == screen.exp)
+        await wait_for(
+            pilot,
+            lambda: (
+                _summary_settled(screen)
+                and screen.exp.model.layers[-1].config["units"] == 2
+                and screen.summary_exp == screen.exp
+            ),
+        )
         assert screen.findings_text() == "" or "units" not in screen.findings_text()
         assert "the model fits" in screen.state_text
         await pilot.press("t")  # apply and train
-        await wait_for(pilot, lambda: not isinstance(app.screen, DataScreen) and app.dashboard.status.state
-                       == "completed", what="trained")
+        await wait_for(
+            pilot,
+            lambda: not isinstance(app.screen, DataScreen) and app.dashboard.status.state == "completed",
+            what="trained",
+        )
         from tuidl.core.protocol import Train
+
         train = [r for r in engine.requests if isinstance(r, Train)][-1]
         assert train.spec["data"]["name"] == "xor" and train.spec["model"]["layers"][-1]["config"]["units"] == 2
 
@@ -284,8 +316,11 @@ async def test_invalid_values_named_and_missing_csv(tmp_path: Path) -> None:
         good = tmp_path / "t.csv"
         good.write_text("a,b,label\n" + "".join(f"{i},{i % 3},{i % 2}\n" for i in range(40)), encoding="utf-8")
         await _type(pilot, screen, "path", str(good))
-        await wait_for(pilot, lambda: _summary_settled(screen) and screen.failure is None
-                       and screen.panel.info.get("name") == "csv", what="csv loaded")
+        await wait_for(
+            pilot,
+            lambda: _summary_settled(screen) and screen.failure is None and screen.panel.info.get("name") == "csv",
+            what="csv loaded",
+        )
         assert screen.panel.info["n_train"] + screen.panel.info["n_val"] == 40
         # escape applies
         await pilot.press("escape")
@@ -309,8 +344,9 @@ async def test_escape_with_invalid_settings_warns_then_keeps_the_last_valid(tmp_
 
 
 async def test_engine_loading_is_said(tmp_path: Path) -> None:
-    app = TuidlApp(load_experiment("digits-mlp"), runs_dir=tmp_path / "runs",
-                   client_factory=lambda: DataEngine(ready=False))
+    app = TuidlApp(
+        load_experiment("digits-mlp"), runs_dir=tmp_path / "runs", client_factory=lambda: DataEngine(ready=False)
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.client is not None and app.client.started)
         await pilot.press("d")
@@ -330,8 +366,9 @@ async def test_engine_loading_is_said(tmp_path: Path) -> None:
         assert sum(isinstance(s, DataScreen) for s in app.screen_stack) == 1
 
 
-async def test_every_local_dataset_chosen_by_keys_shows_in_the_panel(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_every_local_dataset_chosen_by_keys_shows_in_the_panel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each Playground set, each bundled set and a planted Keras-cache mnist, chosen with the keys."""
     import numpy as np
 
@@ -339,20 +376,30 @@ async def test_every_local_dataset_chosen_by_keys_shows_in_the_panel(tmp_path: P
     (home / "datasets").mkdir(parents=True)
     monkeypatch.setenv("KERAS_HOME", str(home))
     rng = np.random.default_rng(0)
-    np.savez_compressed(home / "datasets" / "mnist.npz",
-                        x_train=rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
-                        y_train=(np.arange(40) % 10).astype(np.uint8),
-                        x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
-                        y_test=(np.arange(10) % 10).astype(np.uint8))
+    np.savez_compressed(
+        home / "datasets" / "mnist.npz",
+        x_train=rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
+        y_train=(np.arange(40) % 10).astype(np.uint8),
+        x_test=rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+        y_test=(np.arange(10) % 10).astype(np.uint8),
+    )
     app = _app(tmp_path)
-    names = [n for title, group in GROUPS if not title.startswith("Your") for n in group
-             if n not in ("fashion_mnist", "cifar10", "cifar100", "boston_housing", "california_housing", "imdb")]
+    names = [
+        n
+        for title, group in GROUPS
+        if not title.startswith("Your")
+        for n in group
+        if n not in ("fashion_mnist", "cifar10", "cifar100", "boston_housing", "california_housing", "imdb")
+    ]
     async with app.run_test(size=(100, 36)) as pilot:
         screen = await _open(pilot)
         for name in names:
             await _choose_by_keys(pilot, screen, name)
-            await wait_for(pilot, lambda: _summary_settled(screen) and screen.panel.info.get("name") == name,
-                           what=f"{name} in the panel")
+            await wait_for(
+                pilot,
+                lambda: _summary_settled(screen) and screen.panel.info.get("name") == name,
+                what=f"{name} in the panel",
+            )
             info = screen.panel.info
             assert "error" not in info and info["n_train"] > 0, name
             samples = screen.panel.query_one("#data-samples", Static)
@@ -396,8 +443,11 @@ async def test_a_summary_lost_with_a_dead_engine_is_asked_again(tmp_path: Path) 
         await pilot.pause()
         assert screen.summary is None and "loading digits" in screen.state_text
         made[0]._exit(-11, expected=False)  # the engine dies; the App starts a fresh one
-        await wait_for(pilot, lambda: len(made) == 2 and screen.summary is not None and screen.pending_id is None,
-                       what="asked the fresh engine")
+        await wait_for(
+            pilot,
+            lambda: len(made) == 2 and screen.summary is not None and screen.pending_id is None,
+            what="asked the fresh engine",
+        )
         assert screen.panel.info["name"] == "digits"
 
 
@@ -407,6 +457,7 @@ def test_binding_in_palette_and_footer() -> None:
 
 
 # -- the real engine -----------------------------------------------------------------------------------
+
 
 @pytest.mark.keras
 @pytest.mark.slow
@@ -420,8 +471,12 @@ async def test_iris_with_the_real_engine(tmp_path: Path, monkeypatch: pytest.Mon
             screen: DataScreen = app.screen  # type: ignore[assignment]
             await wait_for(pilot, lambda: _summary_settled(screen), timeout=180, what="engine summary")
             await _choose_by_keys(pilot, screen, "iris")
-            await wait_for(pilot, lambda: _summary_settled(screen) and screen.panel.info.get("name") == "iris",
-                           timeout=60, what="iris")
+            await wait_for(
+                pilot,
+                lambda: _summary_settled(screen) and screen.panel.info.get("name") == "iris",
+                timeout=60,
+                what="iris",
+            )
             info = screen.panel.info
             assert info["n_train"] + info["n_val"] == 150 and info["n_val"] == 30
             hist = _plain(screen.panel.query_one("#data-histogram", Static))
@@ -429,8 +484,9 @@ async def test_iris_with_the_real_engine(tmp_path: Path, monkeypatch: pytest.Mon
             assert "has 10 units but the data has 3 classes" in screen.findings_text()
             screen.query_one("#datasets").focus()
             await pilot.press("a")
-            await wait_for(pilot, lambda: _summary_settled(screen) and screen.summary_exp == screen.exp,
-                           timeout=60, what="adapted")
+            await wait_for(
+                pilot, lambda: _summary_settled(screen) and screen.summary_exp == screen.exp, timeout=60, what="adapted"
+            )
             assert not any(f.severity == "error" for f in screen.findings)
             assert screen.summary.rows[-1].output_shape == (3,)
             # a missing CSV: the engine's message in the panel

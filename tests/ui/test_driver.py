@@ -51,8 +51,11 @@ def _feed(driver_class: type[LinuxDriver], data: bytes) -> tuple[list[Any], Base
     try:
         os.write(w, data + b"q")
         deadline = time.monotonic() + 10
-        while (thread.is_alive() and time.monotonic() < deadline
-               and not any(isinstance(m, events.Key) and m.key == "q" for m in got)):
+        while (
+            thread.is_alive()
+            and time.monotonic() < deadline
+            and not any(isinstance(m, events.Key) and m.key == "q" for m in got)
+        ):
             time.sleep(0.01)
         driver.exit_event.set()
         thread.join(10)
@@ -69,11 +72,14 @@ def test_textual_input_thread_dies_on_a_legacy_mouse_report_past_column_95() -> 
     assert isinstance(error, UnicodeDecodeError)
 
 
-@pytest.mark.parametrize("data", [
-    X10_MOUSE_PAST_COLUMN_95,
-    b"\x1b[M\x20\xff\xfe",  # both coordinates past the UTF-8 range
-    b"\xc3(",  # a broken two-byte sequence typed as text
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        X10_MOUSE_PAST_COLUMN_95,
+        b"\x1b[M\x20\xff\xfe",  # both coordinates past the UTF-8 range
+        b"\xc3(",  # a broken two-byte sequence typed as text
+    ],
+)
 def test_tolerant_driver_replaces_undecodable_input_and_goes_on(data: bytes) -> None:
     got, error = _feed(TolerantLinuxDriver, data)
     assert error is None
@@ -94,7 +100,8 @@ def test_override_matches_the_textual_it_was_copied_from() -> None:
 
     source = inspect.getsource(LinuxDriver.run_input_thread)
     assert hashlib.sha256(source.encode()).hexdigest() == TEXTUAL_RUN_INPUT_THREAD_SHA256, (
-        f"Textual {textual.__version__}'s LinuxDriver.run_input_thread changed since {TEXTUAL_VERSION}")
+        f"Textual {textual.__version__}'s LinuxDriver.run_input_thread changed since {TEXTUAL_VERSION}"
+    )
     assert 'getincrementaldecoder("utf-8")().decode' in source
     own = inspect.getsource(TolerantLinuxDriver.run_input_thread)
     assert 'getincrementaldecoder("utf-8")(errors="replace").decode' in own

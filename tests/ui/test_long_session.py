@@ -34,10 +34,16 @@ async def test_many_runs_keep_no_old_footer_keys_or_histories(make_app):
         footer = app.dashboard.query_one(TuidlFooter)
         for cycle in range(CYCLES):
             await pilot.press("t")
-            await wait_for(pilot, lambda: sum(isinstance(r, Train) for r in app.fakes[0].requests) == cycle + 1,
-                           what=f"run {cycle + 1} sent")
-            await wait_for(pilot, lambda: not app.training and app.dashboard.status.state == "completed",
-                           what=f"run {cycle + 1} completed")
+            await wait_for(
+                pilot,
+                lambda: sum(isinstance(r, Train) for r in app.fakes[0].requests) == cycle + 1,
+                what=f"run {cycle + 1} sent",
+            )
+            await wait_for(
+                pilot,
+                lambda: not app.training and app.dashboard.status.state == "completed",
+                what=f"run {cycle + 1} completed",
+            )
         shown = len(footer.query(FooterKey))
         assert shown > 0
 
@@ -45,8 +51,11 @@ async def test_many_runs_keep_no_old_footer_keys_or_histories(make_app):
             return sum(1 for k in _live(FooterKey) if not k.is_attached)
 
         # a recompose may still be in flight: wait until at most one footer's worth is pending
-        await wait_for(pilot, lambda: detached() <= shown,
-                       what=f"old footer keys freed (live detached: {detached()}, before the fix ~16 per run)")
+        await wait_for(
+            pilot,
+            lambda: detached() <= shown,
+            what=f"old footer keys freed (live detached: {detached()}, before the fix ~16 per run)",
+        )
         watchers = getattr(footer, "__watchers", {}).get("compact", [])
         assert len(watchers) <= 2 * shown, len(watchers)
         # the chart holds one run's history, not one per run

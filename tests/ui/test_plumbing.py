@@ -13,8 +13,11 @@ UI = Path(__file__).resolve().parents[2] / "tuidl" / "ui"
 
 
 def test_every_engine_event_type_has_a_handler() -> None:
-    kinds = {c for _, c in inspect.getmembers(ev, inspect.isclass)
-             if issubclass(c, ev.Event) and c is not ev.Event and c.__module__ == ev.__name__}
+    kinds = {
+        c
+        for _, c in inspect.getmembers(ev, inspect.isclass)
+        if issubclass(c, ev.Event) and c is not ev.Event and c.__module__ == ev.__name__
+    }
     handled = TuidlApp._EVENT_HANDLERS
     assert kinds <= set(handled), sorted(k.__name__ for k in kinds - set(handled))
     for name in handled.values():
@@ -24,6 +27,9 @@ def test_every_engine_event_type_has_a_handler() -> None:
 
 
 def test_no_private_textual_binding_apis() -> None:
-    found = [f"{p.name}: {m.group(0)}" for p in UI.rglob("*.py")
-             for m in re.finditer(r"\._bindings\b|\._replace\(", p.read_text(encoding="utf-8"))]
+    found = [
+        f"{p.name}: {m.group(0)}"
+        for p in UI.rglob("*.py")
+        for m in re.finditer(r"\._bindings\b|\._replace\(", p.read_text(encoding="utf-8"))
+    ]
     assert not found, found

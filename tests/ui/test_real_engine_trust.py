@@ -37,14 +37,23 @@ async def test_builder_edit_is_what_trains_and_a_bracketed_keras_error_is_shown(
             await pilot.press("backspace", "backspace", "1", "0", "0", "escape")
             await wait_for(pilot, lambda: isinstance(b.focused, LayerList), what="back on the list")
             await pilot.press("c")
-            await wait_for(pilot, lambda: b.focused is not None and b.focused.id == "optimizer-preset",
-                           what="optimizer select")
+            await wait_for(
+                pilot, lambda: b.focused is not None and b.focused.id == "optimizer-preset", what="optimizer select"
+            )
             await pilot.press("enter", "down", "enter")
             await wait_for(pilot, lambda: b.exp.compile.optimizer == "adamw", what="adamw")
             await pilot.press("m")
-            await wait_for(pilot, lambda: b.pending_id is None and b._timer is None and b.summary is not None
-                           and b.summary.total_params == 64 * 100 + 100 + 100 * 32 + 32 + 330,
-                           timeout=60, what="Keras's summary of the edited model")
+            await wait_for(
+                pilot,
+                lambda: (
+                    b.pending_id is None
+                    and b._timer is None
+                    and b.summary is not None
+                    and b.summary.total_params == 64 * 100 + 100 + 100 * 32 + 32 + 330
+                ),
+                timeout=60,
+                what="Keras's summary of the edited model",
+            )
             built = b.exp
             assert built.model.layers[1].config["units"] == 100
             await pilot.press("t")

@@ -22,30 +22,54 @@ from tuidl.ui.widgets.compare_chart import CompareChart
 
 
 def _spec(**over) -> str:
-    return Experiment(name="digits-mlp").with_overrides(over).to_toml() if over else \
-        Experiment(name="digits-mlp").to_toml()
+    return (
+        Experiment(name="digits-mlp").with_overrides(over).to_toml()
+        if over
+        else Experiment(name="digits-mlp").to_toml()
+    )
 
 
 def _recs(vals, acc):
-    return [{"epoch": i, "loss": v * 1.2, "val_loss": v, "accuracy": a - 0.05, "val_accuracy": a,
-             "step": (i + 1) * 45, "time": (i + 1) * 0.25} for i, (v, a) in enumerate(zip(vals, acc))]
+    return [
+        {
+            "epoch": i,
+            "loss": v * 1.2,
+            "val_loss": v,
+            "accuracy": a - 0.05,
+            "val_accuracy": a,
+            "step": (i + 1) * 45,
+            "time": (i + 1) * 0.25,
+        }
+        for i, (v, a) in enumerate(zip(vals, acc))
+    ]
 
 
 @pytest.fixture
 def runs_dir(tmp_path):
     root = tmp_path / "runs"
     root.mkdir()
-    write_finished_run(root, _spec(), _recs([1.0, 0.6, 0.5, 0.55], [0.6, 0.8, 0.85, 0.84]),
-                       run_id="20240101-000000-none-0001",
-                       info={"name": "none", "params": 4810, "started": "2024-01-01T00:00:00+00:00"})
-    write_finished_run(root, _spec(**{"fit.batch_size": 64}),
-                       _recs([0.9, 0.5, 0.4, 0.35], [0.7, 0.85, 0.9, 0.92]),
-                       run_id="20240102-000000-l2-0002",
-                       info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"})
-    write_finished_run(root, _spec(**{"compile.optimizer": "sgd"}),
-                       _recs([2.0, float("nan")], [0.2, 0.1]), run_id="20240103-000000-sgd-0003",
-                       status="diverged",
-                       info={"name": "sgd", "params": 4810, "started": "2024-01-03T00:00:00+00:00"})
+    write_finished_run(
+        root,
+        _spec(),
+        _recs([1.0, 0.6, 0.5, 0.55], [0.6, 0.8, 0.85, 0.84]),
+        run_id="20240101-000000-none-0001",
+        info={"name": "none", "params": 4810, "started": "2024-01-01T00:00:00+00:00"},
+    )
+    write_finished_run(
+        root,
+        _spec(**{"fit.batch_size": 64}),
+        _recs([0.9, 0.5, 0.4, 0.35], [0.7, 0.85, 0.9, 0.92]),
+        run_id="20240102-000000-l2-0002",
+        info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"},
+    )
+    write_finished_run(
+        root,
+        _spec(**{"compile.optimizer": "sgd"}),
+        _recs([2.0, float("nan")], [0.2, 0.1]),
+        run_id="20240103-000000-sgd-0003",
+        status="diverged",
+        info={"name": "sgd", "params": 4810, "started": "2024-01-03T00:00:00+00:00"},
+    )
     return root
 
 
@@ -62,8 +86,7 @@ class Host(App):
             self.result = result
 
         # as the tuidl App does: the App keeps the screen (and what was chosen on it) for the session
-        self.install_screen(RunsScreen(self.runs_dir_, export_dir=self.export_dir,
-                                       poll_interval=self.poll), "runs")
+        self.install_screen(RunsScreen(self.runs_dir_, export_dir=self.export_dir, poll_interval=self.poll), "runs")
         self.push_screen("runs", done)
 
 
@@ -328,8 +351,13 @@ async def test_chart_with_a_million_points_decimates(tmp_path):
 
 
 async def test_runs_sharing_a_name_get_distinct_legend_names(runs_dir, tmp_path):
-    write_finished_run(runs_dir, _spec(), _recs([0.8], [0.7]), run_id="20240104-000000-l2-00ab",
-                       info={"name": "l2", "started": "2024-01-04T00:00:00+00:00"})
+    write_finished_run(
+        runs_dir,
+        _spec(),
+        _recs([0.8], [0.7]),
+        run_id="20240104-000000-l2-00ab",
+        info={"name": "l2", "started": "2024-01-04T00:00:00+00:00"},
+    )
     app = Host(runs_dir, tmp_path)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen)
@@ -343,6 +371,7 @@ async def test_runs_sharing_a_name_get_distinct_legend_names(runs_dir, tmp_path)
 
 
 # -- the newcomer's report: keys, layer-aligned diff, stable styles, tags, epochs ----------------
+
 
 def _variants(root: Path) -> dict[str, str]:
     """Three digits-mlp variants as `tuidl run` writes them: none, L2 on the Dense layers
@@ -364,16 +393,22 @@ def _variants(root: Path) -> dict[str, str]:
     ids = {}
     for i, (name, text) in enumerate(specs.items()):
         vals = [1.0 - 0.1 * i, 0.6 - 0.1 * i, 0.5 - 0.1 * i]
-        ids[name] = str(write_finished_run(
-            root, text, _recs(vals, [0.7, 0.8, 0.9]), run_id=f"2024010{i + 1}-000000-{name}-000{i}",
-            info={"name": f"digits-mlp-{name}", "params": 6570,
-                  "started": f"2024-01-0{i + 1}T00:00:00+00:00"}).name)
+        ids[name] = str(
+            write_finished_run(
+                root,
+                text,
+                _recs(vals, [0.7, 0.8, 0.9]),
+                run_id=f"2024010{i + 1}-000000-{name}-000{i}",
+                info={"name": f"digits-mlp-{name}", "params": 6570, "started": f"2024-01-0{i + 1}T00:00:00+00:00"},
+            ).name
+        )
     return ids
 
 
 async def _open_screen(app, pilot, rows: int) -> RunsScreen:
-    screen = await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen)
-                            and app.screen.query("#runs-table") and app.screen)
+    screen = await wait_for(
+        pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.query("#runs-table") and app.screen
+    )
     await wait_for(pilot, lambda: screen.table.row_count == rows, what=f"{rows} rows")
     return screen
 
@@ -398,8 +433,12 @@ async def test_compare_table_matches_layers_by_name(tmp_path):
             assert settings[f"layers[{name}].kernel_regularizer"] == ["none", "L2(l2=0.001)", "none"]
         assert not [k for k in settings if "class_name" in k or "units" in k or "[3]" in k]
         setting_rows = [k for k in settings if k.startswith("layers")]
-        assert setting_rows == ["layers[dense].kernel_regularizer", "layers[dropout]",
-                                "layers[dense_1].kernel_regularizer", "layers[dense_2].kernel_regularizer"]
+        assert setting_rows == [
+            "layers[dense].kernel_regularizer",
+            "layers[dropout]",
+            "layers[dense_1].kernel_regularizer",
+            "layers[dense_2].kernel_regularizer",
+        ]
         # shown as written (a DataTable would read "[dense]" as markup and drop it)
         shown = [str(diff.get_row_at(i)[0]) for i in range(diff.row_count)]
         assert "layers[dense].kernel_regularizer" in shown and "layers[dropout]" in shown
@@ -424,8 +463,15 @@ async def test_every_action_is_in_the_palette_and_the_footer_fits_80_columns(mak
             assert b.id and b.description and b.tooltip, b
             assert b.description in commands, b.description
             assert not commands[b.description].startswith("key:"), b.description
-        for title in ("Rename run", "Tag runs", "Delete runs", "Select all / none", "Value cursor →",
-                      "Zoom in", "Open in builder"):
+        for title in (
+            "Rename run",
+            "Tag runs",
+            "Delete runs",
+            "Select all / none",
+            "Value cursor →",
+            "Zoom in",
+            "Open in builder",
+        ):
             assert title in commands
         assert "move down" in commands["Select ↓"]
         assert "0-based" in commands["CSV"]
@@ -582,8 +628,9 @@ async def test_unreadable_and_linked_runs_are_listed_and_nothing_outside_is_touc
 
     outside = tmp_path / "outside.txt"
     outside.write_text("precious")
-    victim = write_finished_run(tmp_path / "elsewhere", _spec(), _recs([1.0], [0.5]), run_id="victim",
-                                info={"name": "victim"})
+    victim = write_finished_run(
+        tmp_path / "elsewhere", _spec(), _recs([1.0], [0.5]), run_id="victim", info={"name": "victim"}
+    )
     (runs_dir / "20240104-000000-linked-0004").symlink_to(victim, target_is_directory=True)
     broken = runs_dir / "20240105-000000-broken-0005"
     broken.mkdir()

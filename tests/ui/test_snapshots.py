@@ -26,8 +26,11 @@ async def _a_finished_run(pilot) -> None:
     await wait_for(pilot, lambda: app.dashboard.status.state == "completed", what="completed")
     chart = app.dashboard.chart
     # a chart below its minimum size is a summary line and sparkline: no plot is rendered
-    await wait_for(pilot, lambda: chart.epochs == 3 and chart.settled and (chart.rendered > 0 or chart.has_class("-small")),
-                   what="3 epochs drawn")
+    await wait_for(
+        pilot,
+        lambda: chart.epochs == 3 and chart.settled and (chart.rendered > 0 or chart.has_class("-small")),
+        what="3 epochs drawn",
+    )
     await pilot.pause()
 
 

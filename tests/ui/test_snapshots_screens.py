@@ -17,7 +17,7 @@ from tuidl.core.runs import write_finished_run
 from tuidl.core.spec import Experiment
 from tuidl.ui.screens.builder import BuilderScreen
 from tuidl.ui.screens.data import DataScreen
-from tuidl.ui.screens.error_modal import ErrorModal
+from tuidl.ui.modals import ErrorModal
 from tuidl.ui.screens.runs import RunsScreen
 
 SIZES = pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])
@@ -30,8 +30,11 @@ async def _builder_open(pilot) -> None:
     await pilot.press("b")
     await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen), what="builder")
     screen = app.screen
-    await wait_for(pilot, lambda: screen.pending_id is None and screen._timer is None and screen.summary is not None,
-                   what="builder summary")
+    await wait_for(
+        pilot,
+        lambda: screen.pending_id is None and screen._timer is None and screen.summary is not None,
+        what="builder summary",
+    )
     await pilot.pause()
 
 
@@ -46,8 +49,12 @@ async def _data_open(pilot) -> None:
     await pilot.press("d")
     await wait_for(pilot, lambda: isinstance(app.screen, DataScreen), what="data screen")
     screen = app.screen
-    await wait_for(pilot, lambda: screen.summary is not None and screen.pending_id is None and screen._timer is None,
-                   timeout=30, what="data summary")
+    await wait_for(
+        pilot,
+        lambda: screen.summary is not None and screen.pending_id is None and screen._timer is None,
+        timeout=30,
+        what="data summary",
+    )
     await pilot.pause()
 
 
@@ -59,28 +66,51 @@ def test_data_screen(snap_compare, tmp_path, size):
 
 
 def _recs(vals: list[float], acc: list[float]) -> list[dict]:
-    return [{"epoch": i, "loss": v * 1.2, "val_loss": v, "accuracy": a - 0.05, "val_accuracy": a,
-             "step": (i + 1) * 45, "time": (i + 1) * 0.25} for i, (v, a) in enumerate(zip(vals, acc))]
+    return [
+        {
+            "epoch": i,
+            "loss": v * 1.2,
+            "val_loss": v,
+            "accuracy": a - 0.05,
+            "val_accuracy": a,
+            "step": (i + 1) * 45,
+            "time": (i + 1) * 0.25,
+        }
+        for i, (v, a) in enumerate(zip(vals, acc))
+    ]
 
 
 def _three_runs(root: Path) -> None:
     """Three finished runs with fixed ids, start times and metrics (one diverged)."""
     spec = Experiment(name="digits-mlp")
-    write_finished_run(root, spec.to_toml(), _recs([1.0, 0.6, 0.5, 0.55], [0.6, 0.8, 0.85, 0.84]),
-                       run_id="20240101-000000-none-0001",
-                       info={"name": "none", "params": 4810, "started": "2024-01-01T00:00:00+00:00"})
-    write_finished_run(root, spec.with_overrides({"fit.batch_size": 64}).to_toml(),
-                       _recs([0.9, 0.5, 0.4, 0.35], [0.7, 0.85, 0.9, 0.92]),
-                       run_id="20240102-000000-l2-0002",
-                       info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"})
-    write_finished_run(root, spec.with_overrides({"compile.optimizer": "sgd"}).to_toml(),
-                       _recs([2.0, float("nan")], [0.2, 0.1]), run_id="20240103-000000-sgd-0003",
-                       status="diverged",
-                       info={"name": "sgd", "params": 4810, "started": "2024-01-03T00:00:00+00:00"})
+    write_finished_run(
+        root,
+        spec.to_toml(),
+        _recs([1.0, 0.6, 0.5, 0.55], [0.6, 0.8, 0.85, 0.84]),
+        run_id="20240101-000000-none-0001",
+        info={"name": "none", "params": 4810, "started": "2024-01-01T00:00:00+00:00"},
+    )
+    write_finished_run(
+        root,
+        spec.with_overrides({"fit.batch_size": 64}).to_toml(),
+        _recs([0.9, 0.5, 0.4, 0.35], [0.7, 0.85, 0.9, 0.92]),
+        run_id="20240102-000000-l2-0002",
+        info={"name": "l2", "params": 4810, "started": "2024-01-02T00:00:00+00:00"},
+    )
+    write_finished_run(
+        root,
+        spec.with_overrides({"compile.optimizer": "sgd"}).to_toml(),
+        _recs([2.0, float("nan")], [0.2, 0.1]),
+        run_id="20240103-000000-sgd-0003",
+        status="diverged",
+        info={"name": "sgd", "params": 4810, "started": "2024-01-03T00:00:00+00:00"},
+    )
     # a fixed end, so the duration column does not depend on today's date (finish() writes the time it ran)
-    for d, ended in (("20240101-000000-none-0001", "2024-01-01T00:01:05+00:00"),
-                     ("20240102-000000-l2-0002", "2024-01-02T00:02:10+00:00"),
-                     ("20240103-000000-sgd-0003", "2024-01-03T00:00:30+00:00")):
+    for d, ended in (
+        ("20240101-000000-none-0001", "2024-01-01T00:01:05+00:00"),
+        ("20240102-000000-l2-0002", "2024-01-02T00:02:10+00:00"),
+        ("20240103-000000-sgd-0003", "2024-01-03T00:00:30+00:00"),
+    ):
         info_path = root / d / "run.json"
         info = json.loads(info_path.read_text(encoding="utf-8"))
         info["ended"] = ended
@@ -103,8 +133,11 @@ def test_runs_browser(snap_compare, tmp_path, size):
     _three_runs(root)
 
     async def listed(pilot) -> None:
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, RunsScreen) and len(pilot.app.screen.shown) == 3,
-                       what="3 runs listed")
+        await wait_for(
+            pilot,
+            lambda: isinstance(pilot.app.screen, RunsScreen) and len(pilot.app.screen.shown) == 3,
+            what="3 runs listed",
+        )
         await pilot.pause()
 
     assert snap_compare(_RunsHost(root), terminal_size=size, run_before=listed)
@@ -112,9 +145,13 @@ def test_runs_browser(snap_compare, tmp_path, size):
 
 class _ErrorHost(App):
     def on_mount(self) -> None:
-        self.push_screen(ErrorModal("Cannot build model",
-                                    "model.layers[1]: Dense.units = 0: must be an integer >= 1",
-                                    "set units to 1 or more"))
+        self.push_screen(
+            ErrorModal(
+                "Cannot build model",
+                "model.layers[1]: Dense.units = 0: must be an integer >= 1",
+                "set units to 1 or more",
+            )
+        )
 
 
 @SIZES

@@ -36,13 +36,22 @@ def no_controls(text: str) -> bool:
 def crafted_run(root: Path) -> Path:
     d = root / "20240101-000000-evil-aaaa"
     d.mkdir(parents=True)
-    (d / "run.json").write_text(json.dumps({
-        "name": f"evil{TITLE}", "status": "failed", "started": "2024-01-01T00:00:00+00:00",
-        "dataset": f"digits{WIPE}", "optimizer": f"adam{C1}", "params": 10,
-        "error": {"title": "Training failed", "message": f"boom{WIPE}"}}), encoding="utf-8")
+    (d / "run.json").write_text(
+        json.dumps(
+            {
+                "name": f"evil{TITLE}",
+                "status": "failed",
+                "started": "2024-01-01T00:00:00+00:00",
+                "dataset": f"digits{WIPE}",
+                "optimizer": f"adam{C1}",
+                "params": 10,
+                "error": {"title": "Training failed", "message": f"boom{WIPE}"},
+            }
+        ),
+        encoding="utf-8",
+    )
     (d / "meta.json").write_text(json.dumps({"tags": [f"t{TITLE}"]}), encoding="utf-8")
-    (d / "metrics.jsonl").write_text(json.dumps({"epoch": 0, "loss": 1.0, "val_loss": 0.9}) + "\n",
-                                     encoding="utf-8")
+    (d / "metrics.jsonl").write_text(json.dumps({"epoch": 0, "loss": 1.0, "val_loss": 0.9}) + "\n", encoding="utf-8")
     return d
 
 
@@ -70,8 +79,9 @@ async def test_runs_table_shows_escape_sequences_as_text(tmp_path: Path) -> None
 
 
 async def test_error_modal_status_log_and_toasts_show_controls_as_text(make_app) -> None:
-    fail = ev.RunFailed(RUN_ID, "train", f"Training failed{TITLE}",
-                        f"Keras says: \x1b[1mbad\x1b[0m{WIPE}{C1}", hint=f"fix{TITLE}")
+    fail = ev.RunFailed(
+        RUN_ID, "train", f"Training failed{TITLE}", f"Keras says: \x1b[1mbad\x1b[0m{WIPE}{C1}", hint=f"fix{TITLE}"
+    )
     app = make_app(fail=fail)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: app.engine_ready, what="ready")

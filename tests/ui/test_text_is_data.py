@@ -31,8 +31,10 @@ from tuidl.ui.modals import ErrorModal
 from tuidl.ui.text import plain, styled
 from tuidl.ui.widgets.experiment import ExperimentPanel
 
-BAD = ("Incompatible shapes: [7,3] vs. [32,64] [Op:Mul] name: dropout [T=DT_FLOAT] "
-       "[bold]b[/bold] [/] [link=https://example.com]l[/link] [@click=app.quit]q[/] [red]x[/]")
+BAD = (
+    "Incompatible shapes: [7,3] vs. [32,64] [Op:Mul] name: dropout [T=DT_FLOAT] "
+    "[bold]b[/bold] [/] [link=https://example.com]l[/link] [@click=app.quit]q[/] [red]x[/]"
+)
 """A Keras/TF error message (``Dropout(noise_shape=[7, 3])`` on digits) plus markup that
 would style, link, run an action, or fail to parse (``[/]``) if it were read as markup."""
 
@@ -77,16 +79,27 @@ async def test_run_failure_with_brackets_is_shown_literally(make_app: Callable[.
 
 
 async def test_summary_failure_findings_and_log_lines_are_literal(
-        make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = FakeEngineClient.summary
 
     def summary(self: FakeEngineClient, request_id: int, spec: dict[str, Any]) -> ev.Summary:
         s = real(self, request_id, spec)
-        rows = tuple(ev.LayerRow(r.index, f"[b]{r.name}[/]", r.class_name, r.output_shape, r.params,
-                                 r.trainable_params) for r in s.rows)
+        rows = tuple(
+            ev.LayerRow(r.index, f"[b]{r.name}[/]", r.class_name, r.output_shape, r.params, r.trainable_params)
+            for r in s.rows
+        )
         data = {**s.data, "name": "[red]digits[/]", "x_dtype": "[/]"}
-        return ev.Summary(s.request_id, s.input_shape, rows, s.total_params, s.trainable_params,
-                          s.non_trainable_params, data, (ev.Finding("warning", BAD, "[/] hint"),))
+        return ev.Summary(
+            s.request_id,
+            s.input_shape,
+            rows,
+            s.total_params,
+            s.trainable_params,
+            s.non_trainable_params,
+            data,
+            (ev.Finding("warning", BAD, "[/] hint"),),
+        )
 
     monkeypatch.setattr(FakeEngineClient, "summary", summary)
     app = make_app()
@@ -103,8 +116,7 @@ async def test_summary_failure_findings_and_log_lines_are_literal(
         app.fakes[0].emit(ev.LogLine(f"engine: {BAD}"))
         await wait_for(pilot, lambda: f"engine: {BAD}" in app.dashboard.log_text, what="the log line")
         # a failed Summarize (e.g. the data cannot be loaded) goes to the same panel
-        app.fakes[0].emit(ev.RunFailed("", "data", "Cannot load [T=DT_FLOAT]", BAD, "[/]",
-                                       request_id=app._summary_id))
+        app.fakes[0].emit(ev.RunFailed("", "data", "Cannot load [T=DT_FLOAT]", BAD, "[/]", request_id=app._summary_id))
         await wait_for(pilot, lambda: "Cannot load [T=DT_FLOAT]" in shown(findings), what="the failure")
         await pilot.pause()
         assert app.is_running
@@ -113,8 +125,16 @@ async def test_summary_failure_findings_and_log_lines_are_literal(
 def brackets_source(exp: Experiment, request_id: int) -> ev.Summary:
     """A fake engine whose findings quote Keras with brackets (an error that blocks training)."""
     s = estimate_summary(exp, DataInfo((64,), "classification", 10), request_id)
-    return ev.Summary(s.request_id, s.input_shape, s.rows, s.total_params, s.trainable_params,
-                      s.non_trainable_params, s.data, (ev.Finding("error", BAD, "[/]", 1),))
+    return ev.Summary(
+        s.request_id,
+        s.input_shape,
+        s.rows,
+        s.total_params,
+        s.trainable_params,
+        s.non_trainable_params,
+        s.data,
+        (ev.Finding("error", BAD, "[/]", 1),),
+    )
 
 
 class BuilderHost:
@@ -136,8 +156,9 @@ async def test_builder_findings_blocked_toast_and_field_errors_are_literal() -> 
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen), what="builder")
         b = app.screen
-        await wait_for(pilot, lambda: b.pending_id is None and BAD in shown(b.query_one("#findings", Static)),
-                       what="the finding")
+        await wait_for(
+            pilot, lambda: b.pending_id is None and BAD in shown(b.query_one("#findings", Static)), what="the finding"
+        )
         await pilot.press("t")  # blocked: the toast quotes the finding
         await wait_for(pilot, lambda: any(BAD in t for t in toasts(app)), what="the blocked toast")
         # what was typed is quoted in the field's error
@@ -159,14 +180,16 @@ def bracket_presets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     d = tmp_path / "presets"
     (d / "components").mkdir(parents=True)
     (d / "components" / "optimizers.toml").write_text(
-        '["[b]fast[/b]"]\nclass_name = "Adam"\nconfig = { learning_rate = 0.01 }\n', encoding="utf-8")
+        '["[b]fast[/b]"]\nclass_name = "Adam"\nconfig = { learning_rate = 0.01 }\n', encoding="utf-8"
+    )
     load_experiment("digits-mlp").save(d / "[red]x.toml")  # no "/" in a file name
     monkeypatch.setenv("TUIDL_PRESETS_DIR", str(d))
     return d
 
 
 async def test_preset_names_with_brackets_in_pickers_and_builder(
-        bracket_presets: Path, make_app: Callable[..., Any]) -> None:
+    bracket_presets: Path, make_app: Callable[..., Any]
+) -> None:
     from tuidl.ui.modals import PresetPicker
 
     app = make_app()
@@ -204,11 +227,20 @@ def crafted_run(root: Path) -> Path:
     """A run folder (as a colleague might copy over) whose name, tags, dataset, optimizer and
     error hold markup."""
     spec = load_experiment("digits-mlp").to_toml()
-    d = write_finished_run(root, spec, [{"epoch": 0, "loss": 1.0, "val_loss": 1.1, "[b]acc[/b]": 0.5}],
-                           status="failed", run_id="20240101-000000-x-0001",
-                           info={"name": "[red]x[/] \\", "dataset": "[bold]d[/]", "optimizer": "[/]",
-                                 "started": "2024-01-01T00:00:00+00:00"},
-                           error={"title": "Training failed [T=DT_FLOAT]", "message": BAD})
+    d = write_finished_run(
+        root,
+        spec,
+        [{"epoch": 0, "loss": 1.0, "val_loss": 1.1, "[b]acc[/b]": 0.5}],
+        status="failed",
+        run_id="20240101-000000-x-0001",
+        info={
+            "name": "[red]x[/] \\",
+            "dataset": "[bold]d[/]",
+            "optimizer": "[/]",
+            "started": "2024-01-01T00:00:00+00:00",
+        },
+        error={"title": "Training failed [T=DT_FLOAT]", "message": BAD},
+    )
     (d / "meta.json").write_text(json.dumps({"tags": ["[link=x]t[/link]", "a\\"]}), encoding="utf-8")
     return d
 
@@ -228,11 +260,14 @@ async def test_run_folder_with_markup_in_names_tags_and_error(tmp_path: Path) ->
 
     app = Host()
     async with app.run_test(size=(140, 40), notifications=True) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.table.row_count == 1,
-                       what="the run listed")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.table.row_count == 1, what="the run listed"
+        )
         screen = app.screen
-        row = {k: default_cell_formatter(c).plain
-               for (k, _), c in zip(COLUMNS, screen.table.get_row("20240101-000000-x-0001"))}
+        row = {
+            k: default_cell_formatter(c).plain
+            for (k, _), c in zip(COLUMNS, screen.table.get_row("20240101-000000-x-0001"))
+        }
         assert row["name"] == "[red]x[/] \\"
         assert row["dataset"] == "[bold]d[/]" and row["optimizer"] == "[/]"
         assert row["tags"] == "[link=x]t[/link] a\\" or row["tags"] == "[link=x]t[/link], a\\"
@@ -262,9 +297,12 @@ def _notify_calls(tree: ast.AST) -> list[ast.Call]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
-        if node.func.attr == "notify" or (node.func.attr == "call_from_thread" and node.args
-                                          and isinstance(node.args[0], ast.Attribute)
-                                          and node.args[0].attr == "notify"):
+        if node.func.attr == "notify" or (
+            node.func.attr == "call_from_thread"
+            and node.args
+            and isinstance(node.args[0], ast.Attribute)
+            and node.args[0].attr == "notify"
+        ):
             out.append(node)
     return out
 

@@ -10,8 +10,9 @@ from tuidl.core.protocol import Stop
 from tuidl.ui import app as app_module
 
 
-async def test_terminal_gone_stops_the_run_and_ends_the_process(make_app, tmp_path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_terminal_gone_stops_the_run_and_ends_the_process(
+    make_app, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     exits: list[int] = []
     monkeypatch.setattr(app_module.os, "_exit", exits.append)
     app = make_app(hold_after=1, ignore_stop=True)  # an engine that has to be killed

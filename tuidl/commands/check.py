@@ -23,14 +23,23 @@ from typing import Any, Iterator, TextIO
 def add_parser(sub: Any) -> None:
     """Register ``check`` on the ``tuidl`` sub-command parser."""
     p = sub.add_parser(
-        "check", help="pre-flight checks: summary table and every problem, without training",
+        "check",
+        help="pre-flight checks: summary table and every problem, without training",
         description="Build each experiment's model, print its summary (output shape and parameters per "
-                    "layer) and every pre-flight finding with its fix.",
-        epilog="Exit codes: 0 no errors (warnings allowed), 2 at least one error.")
-    p.add_argument("presets", nargs="+", metavar="PRESET",
-                   help="experiment preset name, .toml file, or folder of .toml files")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a spec key by dotted path, e.g. model.layers[0].config.units=8 (repeatable)")
+        "layer) and every pre-flight finding with its fix.",
+        epilog="Exit codes: 0 no errors (warnings allowed), 2 at least one error.",
+    )
+    p.add_argument(
+        "presets", nargs="+", metavar="PRESET", help="experiment preset name, .toml file, or folder of .toml files"
+    )
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec key by dotted path, e.g. model.layers[0].config.units=8 (repeatable)",
+    )
 
 
 @contextlib.contextmanager
@@ -66,8 +75,10 @@ def summary_table(summary: Any) -> str:
     lines = [f"{a:>{w[0]}}  {b:<{w[1]}}  {c:<{w[2]}}  {d:>{w[3]}}" for a, b, c, d in rows]
     lines.insert(1, "-" * len(lines[0]))
     lines.append("-" * len(lines[0]))
-    lines.append(f"Total params: {summary.total_params:,}  (trainable {summary.trainable_params:,}, "
-                 f"non-trainable {summary.non_trainable_params:,})")
+    lines.append(
+        f"Total params: {summary.total_params:,}  (trainable {summary.trainable_params:,}, "
+        f"non-trainable {summary.non_trainable_params:,})"
+    )
     return "\n".join(lines)
 
 
@@ -103,7 +114,7 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
     except TuidlError as e:
         if e.message.startswith(f"{target}: "):  # the file is named once, as the line's subject
             hint = f"\n  hint: {e.hint}" if e.hint else ""
-            print(f"{target}: error: {e.message[len(target) + 2:]}{hint}", file=out)
+            print(f"{target}: error: {e.message[len(target) + 2 :]}{hint}", file=out)
         else:
             print(f"{target}: error: {e}", file=out)
         return False
@@ -119,8 +130,11 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
 
     too_large = size_errors(exp, ds)  # refused before Keras would allocate the weights
     if too_large:
-        print(f"{exp.name} ({target}) · data {exp.data.name}: {len(ds.x_train)} train / {len(ds.x_val)} "
-              "validation samples", file=out)
+        print(
+            f"{exp.name} ({target}) · data {exp.data.name}: {len(ds.x_train)} train / {len(ds.x_val)} "
+            "validation samples",
+            file=out,
+        )
         for f in too_large:
             print(f"{target}: {format_finding(f)}", file=out)
         print(f"{len(too_large)} error(s), 0 warning(s): training is blocked until the errors are fixed", file=out)
@@ -130,8 +144,11 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
 
         summary = summarize(exp, ds)
     shape = "x".join(str(d) for d in summary.input_shape)
-    print(f"{exp.name} ({target}) · data {exp.data.name}: {len(ds.x_train)} train / {len(ds.x_val)} validation "
-          f"samples · model input ({shape})", file=out)
+    print(
+        f"{exp.name} ({target}) · data {exp.data.name}: {len(ds.x_train)} train / {len(ds.x_val)} validation "
+        f"samples · model input ({shape})",
+        file=out,
+    )
     if summary.rows:
         print(summary_table(summary), file=out)
     from tuidl.engine.checks import is_keras
@@ -144,8 +161,11 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
     if not summary.findings:
         print("ok: no problems found", file=out)
     else:
-        print(f"{len(errors)} error(s), {len(warnings)} warning(s)"
-              + (": training is blocked until the errors are fixed" if errors else ""), file=out)
+        print(
+            f"{len(errors)} error(s), {len(warnings)} warning(s)"
+            + (": training is blocked until the errors are fixed" if errors else ""),
+            file=out,
+        )
     return not errors
 
 

@@ -20,14 +20,22 @@ from typing import Any
 def add_parser(sub: Any) -> None:
     """Register ``export`` on the ``tuidl`` sub-command parser."""
     p = sub.add_parser(
-        "export", help="write an experiment as a standalone Python/Keras script",
+        "export",
+        help="write an experiment as a standalone Python/Keras script",
         description="Write the experiment as a Python script (data loading, model, compile, fit) that "
-                    "runs with plain Keras, without tuidl.",
-        epilog="Run the script with `python FILE [--epochs N]`.")
+        "runs with plain Keras, without tuidl.",
+        epilog="Run the script with `python FILE [--epochs N]`.",
+    )
     p.add_argument("preset", help="experiment preset name or .toml file")
     p.add_argument("-o", "--output", metavar="FILE", help="script to write (default: <name>.py here)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a spec key by dotted path before exporting (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a spec key by dotted path before exporting (repeatable)",
+    )
 
 
 def main(args: Any) -> int:
@@ -42,15 +50,19 @@ def main(args: Any) -> int:
     out = Path(args.output) if args.output else Path(f"{exp.name}.py")
     problem = folder_problem(out.parent, named=out)  # the OS's reason for the failing part, e.g. a file in the way
     if problem is not None:
-        raise SpecError(f"{out}: cannot write the script: {problem}", title="Export failed",
-                        hint="choose another -o FILE")
+        raise SpecError(
+            f"{out}: cannot write the script: {problem}", title="Export failed", hint="choose another -o FILE"
+        )
     from tuidl.commands.check import blocking_findings
 
     errors = blocking_findings(exp)  # what `tuidl check` refuses, export refuses
     if errors:
-        raise SpecError(f"{args.preset}: {len(errors)} error(s), as tuidl check reports them:\n  "
-                        + "\n  ".join(format_finding(f).replace("\n", "\n  ") for f in errors),
-                        title="Export refused", hint=f"fix them (tuidl check {args.preset}) and export again")
+        raise SpecError(
+            f"{args.preset}: {len(errors)} error(s), as tuidl check reports them:\n  "
+            + "\n  ".join(format_finding(f).replace("\n", "\n  ") for f in errors),
+            title="Export refused",
+            hint=f"fix them (tuidl check {args.preset}) and export again",
+        )
     path = write_script(exp, out)
     extra = path.with_suffix(".npz")
     print(f"wrote {path}" + (f" (data: {extra})" if extra.exists() and exp.data.name else ""))

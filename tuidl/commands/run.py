@@ -49,19 +49,24 @@ the preset to its { class_name, config }, then sets the key."""
 def add_parser(sub: Any) -> None:
     """Register ``run`` on the ``tuidl`` sub-command parser."""
     p = sub.add_parser(
-        "run", help="train an experiment headless (no TUI)",
+        "run",
+        help="train an experiment headless (no TUI)",
         description="Train an experiment preset or .toml file without the TUI, through the same "
-                    "training code as the dashboard, and write runs/<run-id>/.",
+        "training code as the dashboard, and write runs/<run-id>/.",
         epilog=SET_EPILOG + "\n\nExit codes: 0 completed, 130 stopped (Ctrl-C), 1 failed or diverged,\n"
-                            "2 bad input (also a --runs-dir that cannot be written).",
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        "2 bad input (also a --runs-dir that cannot be written).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("preset", help="experiment preset name (e.g. digits-mlp) or .toml file")
     p.add_argument("--epochs", type=int, metavar="N", help="number of epochs (same as --set fit.epochs=N)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
-    p.add_argument("--tensorboard", action="store_true",
-                   help="also write TensorBoard event files into <run>/tensorboard (needs the tensorboard "
-                        "package; also on with TUIDL_TENSORBOARD=1)")
+    p.add_argument(
+        "--tensorboard",
+        action="store_true",
+        help="also write TensorBoard event files into <run>/tensorboard (needs the tensorboard "
+        "package; also on with TUIDL_TENSORBOARD=1)",
+    )
 
 
 def _fmt(v: float) -> str:
@@ -111,8 +116,9 @@ class Progress:
             _discard(out)
             if out is not sys.stderr:
                 reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-                _print_err(f"tuidl: cannot write progress to {getattr(out, 'name', 'the output')} "
-                           f"({reason}); training goes on")
+                _print_err(
+                    f"tuidl: cannot write progress to {getattr(out, 'name', 'the output')} ({reason}); training goes on"
+                )
 
     def say(self, line: str) -> None:
         """Write one line (the run's outcome); on stderr when the output failed before."""
@@ -138,15 +144,19 @@ class Progress:
                 for f in s.findings:
                     self.out.write(format_finding(f) + "\n")
             params = f", {s.total_params:,} params" if s is not None else ""
-            self.write(f"run {ev.run_id}: {plural(ev.epochs, 'epoch')} x "
-                       f"{plural(ev.steps_per_epoch, 'batch', 'batches')}{params}\n")
+            self.write(
+                f"run {ev.run_id}: {plural(ev.epochs, 'epoch')} x "
+                f"{plural(ev.steps_per_epoch, 'batch', 'batches')}{params}\n"
+            )
             self.t_epoch = time.monotonic()
         elif isinstance(ev, BatchProgress) and self.tty:
             frac = (ev.batch + 1) / max(1, ev.steps)
             fill = int(round(frac * BAR_WIDTH))
             loss = ev.logs.get("loss")
-            text = (f"epoch {ev.epoch + 1}/{self.epochs} [{'#' * fill}{'.' * (BAR_WIDTH - fill)}] "
-                    f"{ev.batch + 1}/{ev.steps}" + (f" loss={_fmt(loss)}" if loss is not None else ""))
+            text = (
+                f"epoch {ev.epoch + 1}/{self.epochs} [{'#' * fill}{'.' * (BAR_WIDTH - fill)}] "
+                f"{ev.batch + 1}/{ev.steps}" + (f" loss={_fmt(loss)}" if loss is not None else "")
+            )
             self.write("\r\x1b[2K" + text)
             self.bar_shown = True
         elif isinstance(ev, EpochEnded):
@@ -236,8 +246,10 @@ def _append_log(captured: BinaryIO, run_dir: Path | None) -> None:
             with open(Path(run_dir) / "engine.log", "ab") as f:
                 f.write(data)
         except OSError as e:  # a full disk: the log is lost, the run's result is already printed
-            print(f"tuidl: {Path(run_dir) / 'engine.log'}: cannot write the native log: "
-                  f"{e.strerror or e}", file=sys.stderr)
+            print(
+                f"tuidl: {Path(run_dir) / 'engine.log'}: cannot write the native log: {e.strerror or e}",
+                file=sys.stderr,
+            )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -263,8 +275,11 @@ def main(args: argparse.Namespace) -> int:
         from tuidl.engine.tensorboard import tensorboard_available
 
         if not tensorboard_available():
-            print("tuidl: the tensorboard package is not installed (pip install 'tuidl[tensorboard]'); "
-                  "training without TensorBoard files", file=sys.stderr)
+            print(
+                "tuidl: the tensorboard package is not installed (pip install 'tuidl[tensorboard]'); "
+                "training without TensorBoard files",
+                file=sys.stderr,
+            )
     with capture_native_stderr() as captured:
         code, run_dir = _run(exp, root, tensorboard, target=args.preset)
         _append_log(captured, run_dir)
@@ -315,8 +330,9 @@ def _run(exp: Any, root: Path, tensorboard: bool = False, target: str = "") -> t
     bad_input = err.get("kind") in BAD_INPUT_KINDS
     subject = f"{target}: " if bad_input and target else ""  # which experiment was refused
     # the message quotes files and Keras (whose own text holds escape codes): printable only
-    _print_err(printable(f"tuidl: {subject}{err.get('title', 'Training failed')}: {err.get('message', '')}",
-                         lines=True))
+    _print_err(
+        printable(f"tuidl: {subject}{err.get('title', 'Training failed')}: {err.get('message', '')}", lines=True)
+    )
     if err.get("hint"):
         _print_err(printable(f"  hint: {err['hint']}", lines=True))
     if result.run_dir is not None:  # a run that never started has no folder (nothing was written)

@@ -59,8 +59,11 @@ def adapt_model(exp: Experiment, data: dict[str, Any]) -> tuple[Experiment, list
     shape = list(data.get("input_shape") or [])
     if data.get("kind") in ("points", "table") and len(shape) == 1:
         names = layer_names(exp.model.layers)
-        removed = [where(i, names[i], l["class_name"]) for i, l in enumerate(layers)
-                   if l["class_name"] in STRUCTURED_INPUT_LAYERS]
+        removed = [
+            where(i, names[i], l["class_name"])
+            for i, l in enumerate(layers)
+            if l["class_name"] in STRUCTURED_INPUT_LAYERS
+        ]
         if removed:
             layers = [l for l in layers if l["class_name"] not in STRUCTURED_INPUT_LAYERS]
             changes.append(f"removed {', '.join(removed)}: the data is flat ({shape[0]} features per sample)")
@@ -101,8 +104,10 @@ def adapt_model(exp: Experiment, data: dict[str, Any]) -> tuple[Experiment, list
             if want_act not in (None, "keep"):
                 cfg["activation"] = want_act
             layers.append({"class_name": "Dense", "config": cfg})
-            changes.append(f"added an output Dense with {want_units} units"
-                           + (f" and activation {want_act!r}" if "activation" in cfg else ""))
+            changes.append(
+                f"added an output Dense with {want_units} units"
+                + (f" and activation {want_act!r}" if "activation" in cfg else "")
+            )
         else:
             h = dense[-1]
             cfg = layers[h]["config"]
@@ -113,8 +118,9 @@ def adapt_model(exp: Experiment, data: dict[str, Any]) -> tuple[Experiment, list
             act_i, act = output_activation(specs)
             target = act_i if act_i is not None and act_i > h and layers[act_i]["class_name"] == "Activation" else h
             tcfg = layers[target]["config"]
-            if want_act != "keep" and (act if target != h else tcfg.get("activation") or "linear") != \
-                    (want_act or "linear"):
+            if want_act != "keep" and (act if target != h else tcfg.get("activation") or "linear") != (
+                want_act or "linear"
+            ):
                 before = tcfg.get("activation") or "linear"
                 if want_act is None:
                     if target == h:
@@ -123,8 +129,10 @@ def adapt_model(exp: Experiment, data: dict[str, Any]) -> tuple[Experiment, list
                         tcfg["activation"] = "linear"
                 else:
                     tcfg["activation"] = want_act
-                changes.append(f"output {where(target, names[target], layers[target]['class_name'])}: "
-                               f"activation {before} → {want_act or 'linear'}")
+                changes.append(
+                    f"output {where(target, names[target], layers[target]['class_name'])}: "
+                    f"activation {before} → {want_act or 'linear'}"
+                )
     if not changes:
         return exp, []
     dumped = exp.model_dump(mode="python")

@@ -23,23 +23,68 @@ from pydantic import AfterValidator, Field, Strict, TypeAdapter, ValidationError
 from tuidl.core.registry import LOSS_BY_CLASS, LOSS_INFO, METRIC_CHOICES, LossInfo, loss_info
 
 __all__ = [
-    "ACTIVATIONS", "CALLBACKS", "CONSTANT_INITIALIZERS", "FLAT_INPUT_LAYERS", "INITIALIZER_CLASSES", "LAYERS",
-    "OPTIMIZERS", "REGULARIZER_CLASSES", "SCHEDULES", "STRUCTURED_INPUT_LAYERS", "ArgInfo", "ArgKind", "ClassInfo",
-    "InputKind", "LayerInfo", "format_arg", "format_ref", "parse_arg", "parse_ref",
+    "ACTIVATIONS",
+    "CALLBACKS",
+    "CONSTANT_INITIALIZERS",
+    "FLAT_INPUT_LAYERS",
+    "INITIALIZER_CLASSES",
+    "LAYERS",
+    "OPTIMIZERS",
+    "REGULARIZER_CLASSES",
+    "SCHEDULES",
+    "STRUCTURED_INPUT_LAYERS",
+    "ArgInfo",
+    "ArgKind",
+    "ClassInfo",
+    "InputKind",
+    "LayerInfo",
+    "format_arg",
+    "format_ref",
+    "parse_arg",
+    "parse_ref",
     # the loss and metric tables live in tuidl.core.registry; re-exported for the builder
-    "LOSS_BY_CLASS", "LOSS_INFO", "METRIC_CHOICES", "LossInfo", "loss_info",
+    "LOSS_BY_CLASS",
+    "LOSS_INFO",
+    "METRIC_CHOICES",
+    "LossInfo",
+    "loss_info",
 ]
 
 ArgKind = Literal[
-    "int", "float", "bool", "choice", "activation", "int_or_pair", "shape",
-    "initializer", "regularizer", "optional_int_or_pair", "float_list", "int_list",
+    "int",
+    "float",
+    "bool",
+    "choice",
+    "activation",
+    "int_or_pair",
+    "shape",
+    "initializer",
+    "regularizer",
+    "optional_int_or_pair",
+    "float_list",
+    "int_list",
     "optional_float",
 ]
 
 ACTIVATIONS: tuple[str, ...] = (
-    "linear", "relu", "leaky_relu", "elu", "selu", "gelu", "silu", "mish",
-    "sigmoid", "tanh", "softplus", "softsign", "softmax", "relu6", "hard_sigmoid",
-    "exponential", "log_softmax", "swish",
+    "linear",
+    "relu",
+    "leaky_relu",
+    "elu",
+    "selu",
+    "gelu",
+    "silu",
+    "mish",
+    "sigmoid",
+    "tanh",
+    "softplus",
+    "softsign",
+    "softmax",
+    "relu6",
+    "hard_sigmoid",
+    "exponential",
+    "log_softmax",
+    "swish",
 )
 """Activation names accepted by ``keras.activations.get`` that tuidl offers."""
 
@@ -170,8 +215,10 @@ def arg_type(arg: ArgInfo) -> Any:
         t = Union[int_, _seq(int_, min_length=1, max_length=2)]
     else:  # shape
         t = Annotated[_seq(Annotated[int, Strict()], min_length=1), AfterValidator(_one_unknown_dim)]
-    unset = k in ("initializer", "regularizer", "optional_int_or_pair", "optional_float", "activation") \
+    unset = (
+        k in ("initializer", "regularizer", "optional_int_or_pair", "optional_float", "activation")
         or arg.default is None
+    )
     return Optional[t] if unset else t
 
 
@@ -254,16 +301,29 @@ _WEIGHTED = (
 )
 _ACT = ArgInfo("activation", "activation", None, help="applied to the output; unset = linear")
 _USE_BIAS = ArgInfo("use_bias", "bool", True, help="add a bias vector")
-_RATE = ArgInfo("rate", "float", 0.5, 0.0, 1.0, exclusive_max=True, required=True,
-                help="fraction of inputs dropped while training, in [0, 1)")
+_RATE = ArgInfo(
+    "rate",
+    "float",
+    0.5,
+    0.0,
+    1.0,
+    exclusive_max=True,
+    required=True,
+    help="fraction of inputs dropped while training, in [0, 1)",
+)
 
 
 def _pool(required: bool) -> tuple[ArgInfo, ...]:
     return (
         ArgInfo("pool_size", "int_or_pair", 2, 1, required=required, help="window size"),
         ArgInfo("strides", "optional_int_or_pair", None, 1, help="step; unset = pool_size"),
-        ArgInfo("padding", "choice", "valid", choices=("valid", "same"),
-                help="valid: no padding; same: pad so that output = ceil(input / strides)"),
+        ArgInfo(
+            "padding",
+            "choice",
+            "valid",
+            choices=("valid", "same"),
+            help="valid: no padding; same: pad so that output = ceil(input / strides)",
+        ),
     )
 
 
@@ -271,13 +331,19 @@ def _rnn(gated: bool) -> tuple[ArgInfo, ...]:
     return (
         ArgInfo("units", "int", 32, 1, required=True, help="size of the hidden state"),
         ArgInfo("activation", "activation", "tanh", help="activation of the output / candidate state"),
-        *((ArgInfo("recurrent_activation", "activation", "sigmoid", help="activation of the gates"),)
-          if gated else ()),
+        *((ArgInfo("recurrent_activation", "activation", "sigmoid", help="activation of the gates"),) if gated else ()),
         _USE_BIAS,
         ArgInfo("return_sequences", "bool", False, help="output the whole sequence, not only the last step"),
         ArgInfo("dropout", "float", 0.0, 0.0, 1.0, exclusive_max=True, help="dropout on the inputs, [0, 1)"),
-        ArgInfo("recurrent_dropout", "float", 0.0, 0.0, 1.0, exclusive_max=True,
-                help="dropout on the recurrent state, [0, 1)"),
+        ArgInfo(
+            "recurrent_dropout",
+            "float",
+            0.0,
+            0.0,
+            1.0,
+            exclusive_max=True,
+            help="dropout on the recurrent state, [0, 1)",
+        ),
         *_WEIGHTED[:2],
         _init("recurrent_initializer", "orthogonal"),
         *_WEIGHTED[2:],
@@ -290,73 +356,173 @@ def _conv(rank: int) -> tuple[ArgInfo, ...]:
     pads = ("valid", "same", "causal") if rank == 1 else ("valid", "same")
     return (
         ArgInfo("filters", "int", 32, 1, required=True, help="number of output channels"),
-        ArgInfo("kernel_size", size, 3, 1, required=True, help="window size" + ("" if rank == 1 else
-                                                                               " (n or h,w)")),
+        ArgInfo("kernel_size", size, 3, 1, required=True, help="window size" + ("" if rank == 1 else " (n or h,w)")),
         ArgInfo("strides", size, 1, 1, help="step of the window"),
-        ArgInfo("padding", "choice", "valid", choices=pads,
-                help="valid: no padding; same: keep the size (stride 1)"
-                     + ("; causal: no look-ahead" if rank == 1 else "")),
+        ArgInfo(
+            "padding",
+            "choice",
+            "valid",
+            choices=pads,
+            help="valid: no padding; same: keep the size (stride 1)" + ("; causal: no look-ahead" if rank == 1 else ""),
+        ),
         ArgInfo("dilation_rate", size, 1, 1, help="spacing between kernel taps"),
-        _ACT, _USE_BIAS, *_WEIGHTED)
+        _ACT,
+        _USE_BIAS,
+        *_WEIGHTED,
+    )
 
 
 LAYERS: dict[str, LayerInfo] = {
     info.class_name: info
     for info in (
-        LayerInfo("Dense", "Core", (
-            ArgInfo("units", "int", 32, 1, required=True, help="number of output units"),
-            _ACT, _USE_BIAS, *_WEIGHTED), "fully connected: y = activation(x W + b)", input_kind="flat"),
-        LayerInfo("Activation", "Core", (
-            ArgInfo("activation", "activation", "relu", required=True),), "apply an activation", input_kind="flat"),
-        LayerInfo("Embedding", "Core", (
-            ArgInfo("input_dim", "int", 1000, 1, required=True, help="vocabulary size (largest id + 1)"),
-            ArgInfo("output_dim", "int", 32, 1, required=True, help="embedding size"),
-            ArgInfo("mask_zero", "bool", False, help="treat id 0 as padding"),
-            _init("embeddings_initializer", "random-uniform"),
-            _reg("embeddings_regularizer")), "integer ids -> dense vectors", input_ranks=(1,), input_kind="structured"),
-        LayerInfo("Conv1D", "Convolution", _conv(1), "1-D convolution over (steps, channels)",
-                  input_ranks=(2,), input_kind="structured"),
-        LayerInfo("Conv2D", "Convolution", _conv(2), "2-D convolution over (height, width, channels)",
-                  input_ranks=(3,), input_kind="structured"),
-        LayerInfo("MaxPooling2D", "Pooling", _pool(False), "max over each window", input_ranks=(3,),
-                  input_kind="structured"),
-        LayerInfo("AveragePooling2D", "Pooling", _pool(True), "mean over each window", input_ranks=(3,),
-                  input_kind="structured"),
-        LayerInfo("GlobalAveragePooling2D", "Pooling", (
-            ArgInfo("keepdims", "bool", False, help="keep (1, 1, channels) instead of (channels,)"),),
-            "mean over height and width", input_ranks=(3,), input_kind="structured"),
+        LayerInfo(
+            "Dense",
+            "Core",
+            (ArgInfo("units", "int", 32, 1, required=True, help="number of output units"), _ACT, _USE_BIAS, *_WEIGHTED),
+            "fully connected: y = activation(x W + b)",
+            input_kind="flat",
+        ),
+        LayerInfo(
+            "Activation",
+            "Core",
+            (ArgInfo("activation", "activation", "relu", required=True),),
+            "apply an activation",
+            input_kind="flat",
+        ),
+        LayerInfo(
+            "Embedding",
+            "Core",
+            (
+                ArgInfo("input_dim", "int", 1000, 1, required=True, help="vocabulary size (largest id + 1)"),
+                ArgInfo("output_dim", "int", 32, 1, required=True, help="embedding size"),
+                ArgInfo("mask_zero", "bool", False, help="treat id 0 as padding"),
+                _init("embeddings_initializer", "random-uniform"),
+                _reg("embeddings_regularizer"),
+            ),
+            "integer ids -> dense vectors",
+            input_ranks=(1,),
+            input_kind="structured",
+        ),
+        LayerInfo(
+            "Conv1D",
+            "Convolution",
+            _conv(1),
+            "1-D convolution over (steps, channels)",
+            input_ranks=(2,),
+            input_kind="structured",
+        ),
+        LayerInfo(
+            "Conv2D",
+            "Convolution",
+            _conv(2),
+            "2-D convolution over (height, width, channels)",
+            input_ranks=(3,),
+            input_kind="structured",
+        ),
+        LayerInfo(
+            "MaxPooling2D", "Pooling", _pool(False), "max over each window", input_ranks=(3,), input_kind="structured"
+        ),
+        LayerInfo(
+            "AveragePooling2D",
+            "Pooling",
+            _pool(True),
+            "mean over each window",
+            input_ranks=(3,),
+            input_kind="structured",
+        ),
+        LayerInfo(
+            "GlobalAveragePooling2D",
+            "Pooling",
+            (ArgInfo("keepdims", "bool", False, help="keep (1, 1, channels) instead of (channels,)"),),
+            "mean over height and width",
+            input_ranks=(3,),
+            input_kind="structured",
+        ),
         LayerInfo("Flatten", "Reshaping", (), "(batch, ...) -> (batch, n)"),
-        LayerInfo("Reshape", "Reshaping", (
-            ArgInfo("target_shape", "shape", [8, 8, 1], required=True,
-                    help="output shape without the batch axis, e.g. 8,8,1"),), "change the shape",
-            input_kind="structured"),
+        LayerInfo(
+            "Reshape",
+            "Reshaping",
+            (
+                ArgInfo(
+                    "target_shape",
+                    "shape",
+                    [8, 8, 1],
+                    required=True,
+                    help="output shape without the batch axis, e.g. 8,8,1",
+                ),
+            ),
+            "change the shape",
+            input_kind="structured",
+        ),
         LayerInfo("Dropout", "Regularization", (_RATE,), "randomly zero inputs while training", input_kind="flat"),
-        LayerInfo("SpatialDropout2D", "Regularization", (_RATE,), "drop whole feature maps",
-                  input_ranks=(3,), input_kind="structured"),
-        LayerInfo("GaussianNoise", "Regularization", (
-            ArgInfo("stddev", "float", 0.1, 0.0, required=True, help="noise standard deviation, >= 0"),),
-            "add N(0, stddev) noise while training", input_kind="flat"),
-        LayerInfo("BatchNormalization", "Normalization", (
-            ArgInfo("momentum", "float", 0.99, 0.0, 1.0, help="of the moving mean and variance, [0, 1]"),
-            ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
-            ArgInfo("center", "bool", True, help="learn an offset (beta)"),
-            ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
-         "normalize over the batch", input_kind="flat"),
-        LayerInfo("LayerNormalization", "Normalization", (
-            ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
-            ArgInfo("center", "bool", True, help="learn an offset (beta)"),
-            ArgInfo("scale", "bool", True, help="learn a scale (gamma)")),
-         "normalize over the features", input_kind="flat"),
-        LayerInfo("LeakyReLU", "Activation", (
-            ArgInfo("negative_slope", "float", 0.3, 0.0, help="slope for x < 0, >= 0"),),
-            "x if x > 0 else negative_slope * x", input_kind="flat"),
+        LayerInfo(
+            "SpatialDropout2D",
+            "Regularization",
+            (_RATE,),
+            "drop whole feature maps",
+            input_ranks=(3,),
+            input_kind="structured",
+        ),
+        LayerInfo(
+            "GaussianNoise",
+            "Regularization",
+            (ArgInfo("stddev", "float", 0.1, 0.0, required=True, help="noise standard deviation, >= 0"),),
+            "add N(0, stddev) noise while training",
+            input_kind="flat",
+        ),
+        LayerInfo(
+            "BatchNormalization",
+            "Normalization",
+            (
+                ArgInfo("momentum", "float", 0.99, 0.0, 1.0, help="of the moving mean and variance, [0, 1]"),
+                ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
+                ArgInfo("center", "bool", True, help="learn an offset (beta)"),
+                ArgInfo("scale", "bool", True, help="learn a scale (gamma)"),
+            ),
+            "normalize over the batch",
+            input_kind="flat",
+        ),
+        LayerInfo(
+            "LayerNormalization",
+            "Normalization",
+            (
+                ArgInfo("epsilon", "float", 0.001, 0.0, exclusive_min=True, help="added to the variance, > 0"),
+                ArgInfo("center", "bool", True, help="learn an offset (beta)"),
+                ArgInfo("scale", "bool", True, help="learn a scale (gamma)"),
+            ),
+            "normalize over the features",
+            input_kind="flat",
+        ),
+        LayerInfo(
+            "LeakyReLU",
+            "Activation",
+            (ArgInfo("negative_slope", "float", 0.3, 0.0, help="slope for x < 0, >= 0"),),
+            "x if x > 0 else negative_slope * x",
+            input_kind="flat",
+        ),
         LayerInfo("PReLU", "Activation", (), "leaky ReLU with a learned slope per unit", input_kind="flat"),
-        LayerInfo("SimpleRNN", "Recurrent", _rnn(False), "fully connected recurrent layer",
-                  input_ranks=(2,), input_kind="structured"),
+        LayerInfo(
+            "SimpleRNN",
+            "Recurrent",
+            _rnn(False),
+            "fully connected recurrent layer",
+            input_ranks=(2,),
+            input_kind="structured",
+        ),
         LayerInfo("LSTM", "Recurrent", _rnn(True), "long short-term memory", input_ranks=(2,), input_kind="structured"),
-        LayerInfo("GRU", "Recurrent", (*_rnn(True), ArgInfo(
-            "reset_after", "bool", True, help="apply the reset gate after the matrix product (Keras 3 default)")),
-            "gated recurrent unit", input_ranks=(2,), input_kind="structured"),
+        LayerInfo(
+            "GRU",
+            "Recurrent",
+            (
+                *_rnn(True),
+                ArgInfo(
+                    "reset_after", "bool", True, help="apply the reset gate after the matrix product (Keras 3 default)"
+                ),
+            ),
+            "gated recurrent unit",
+            input_ranks=(2,),
+            input_kind="structured",
+        ),
     )
 }
 """All layers tuidl offers, by Keras class name (20 classes of ``keras.layers``)."""
@@ -374,6 +540,7 @@ CONSTANT_INITIALIZERS = frozenset({"Zeros", "Ones", "Constant"})
 
 
 # --- compile and fit -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ClassInfo:
@@ -396,55 +563,117 @@ class ClassInfo:
 
 _LR = ArgInfo("learning_rate", "float", 0.001, 0.0, help="step size (or a schedule below)")
 _WD = ArgInfo("weight_decay", "optional_float", None, 0.0, help="decoupled weight decay; unset = none")
-_CLIP = ArgInfo("clipnorm", "optional_float", None, 0.0, exclusive_min=True,
-                help="clip each gradient to this norm; unset = no clipping")
+_CLIP = ArgInfo(
+    "clipnorm",
+    "optional_float",
+    None,
+    0.0,
+    exclusive_min=True,
+    help="clip each gradient to this norm; unset = no clipping",
+)
 _EPS = ArgInfo("epsilon", "float", 1e-7, 0.0, exclusive_min=True, help="numerical stability term")
 _B1 = ArgInfo("beta_1", "float", 0.9, 0.0, 1.0, exclusive_max=True, help="decay of the 1st moment, [0, 1)")
 _B2 = ArgInfo("beta_2", "float", 0.999, 0.0, 1.0, exclusive_max=True, help="decay of the 2nd moment, [0, 1)")
 
 OPTIMIZERS: dict[str, ClassInfo] = {
-    c.class_name: c for c in (
-        ClassInfo("SGD", (ArgInfo("learning_rate", "float", 0.01, 0.0, help="step size"),
-                          ArgInfo("momentum", "float", 0.0, 0.0, help="velocity decay, >= 0"),
-                          ArgInfo("nesterov", "bool", False, help="Nesterov momentum"), _WD, _CLIP),
-                  "stochastic gradient descent"),
-        ClassInfo("RMSprop", (_LR, ArgInfo("rho", "float", 0.9, 0.0, 1.0, help="decay of the squared-gradient mean"),
-                              ArgInfo("momentum", "float", 0.0, 0.0), _EPS,
-                              ArgInfo("centered", "bool", False), _WD, _CLIP), "RMSprop"),
-        ClassInfo("Adam", (_LR, _B1, _B2, _EPS, ArgInfo("amsgrad", "bool", False), _WD, _CLIP),
-                  "Adam (Kingma & Ba 2014)"),
-        ClassInfo("AdamW", (_LR, ArgInfo("weight_decay", "float", 0.004, 0.0, help="decoupled weight decay"),
-                            _B1, _B2, _EPS, ArgInfo("amsgrad", "bool", False), _CLIP),
-                  "Adam with decoupled weight decay (Loshchilov & Hutter 2017)"),
-        ClassInfo("Adagrad", (_LR, ArgInfo("initial_accumulator_value", "float", 0.1, 0.0), _EPS, _WD, _CLIP),
-                  "Adagrad"),
+    c.class_name: c
+    for c in (
+        ClassInfo(
+            "SGD",
+            (
+                ArgInfo("learning_rate", "float", 0.01, 0.0, help="step size"),
+                ArgInfo("momentum", "float", 0.0, 0.0, help="velocity decay, >= 0"),
+                ArgInfo("nesterov", "bool", False, help="Nesterov momentum"),
+                _WD,
+                _CLIP,
+            ),
+            "stochastic gradient descent",
+        ),
+        ClassInfo(
+            "RMSprop",
+            (
+                _LR,
+                ArgInfo("rho", "float", 0.9, 0.0, 1.0, help="decay of the squared-gradient mean"),
+                ArgInfo("momentum", "float", 0.0, 0.0),
+                _EPS,
+                ArgInfo("centered", "bool", False),
+                _WD,
+                _CLIP,
+            ),
+            "RMSprop",
+        ),
+        ClassInfo(
+            "Adam", (_LR, _B1, _B2, _EPS, ArgInfo("amsgrad", "bool", False), _WD, _CLIP), "Adam (Kingma & Ba 2014)"
+        ),
+        ClassInfo(
+            "AdamW",
+            (
+                _LR,
+                ArgInfo("weight_decay", "float", 0.004, 0.0, help="decoupled weight decay"),
+                _B1,
+                _B2,
+                _EPS,
+                ArgInfo("amsgrad", "bool", False),
+                _CLIP,
+            ),
+            "Adam with decoupled weight decay (Loshchilov & Hutter 2017)",
+        ),
+        ClassInfo(
+            "Adagrad", (_LR, ArgInfo("initial_accumulator_value", "float", 0.1, 0.0), _EPS, _WD, _CLIP), "Adagrad"
+        ),
         ClassInfo("Nadam", (_LR, _B1, _B2, _EPS, _WD, _CLIP), "Adam with Nesterov momentum"),
     )
 }
 """Optimizer classes of ``keras.optimizers`` the UI edits, with Keras's defaults."""
 
 SCHEDULES: dict[str, ClassInfo] = {
-    c.class_name: c for c in (
-        ClassInfo("ExponentialDecay", (
-            ArgInfo("initial_learning_rate", "float", 0.001, 0.0, required=True),
-            ArgInfo("decay_steps", "int", 1000, 1, required=True, help="steps (batches) per decay"),
-            ArgInfo("decay_rate", "float", 0.96, 0.0, exclusive_min=True, required=True,
-                    help="factor per decay_steps"),
-            ArgInfo("staircase", "bool", False, help="decay in steps, not smoothly")),
-            "lr * decay_rate ^ (step / decay_steps)"),
-        ClassInfo("CosineDecay", (
-            ArgInfo("initial_learning_rate", "float", 0.001, 0.0, required=True),
-            ArgInfo("decay_steps", "int", 1000, 1, required=True, help="steps (batches) to decay over"),
-            ArgInfo("alpha", "float", 0.0, 0.0, 1.0, help="final lr as a fraction of the initial one"),
-            ArgInfo("warmup_target", "optional_float", None, 0.0, help="lr reached after warmup; unset = none"),
-            ArgInfo("warmup_steps", "int", 0, 0, help="linear warmup steps")),
-            "cosine from the initial lr down to alpha * lr (Loshchilov & Hutter 2016)"),
-        ClassInfo("PiecewiseConstantDecay", (
-            ArgInfo("boundaries", "int_list", [1000, 2000], 0, required=True,
-                    help="steps where the lr changes, increasing"),
-            ArgInfo("values", "float_list", [0.001, 0.0005, 0.0001], 0.0, required=True,
-                    help="one more lr than boundaries")),
-            "constant lr between step boundaries"),
+    c.class_name: c
+    for c in (
+        ClassInfo(
+            "ExponentialDecay",
+            (
+                ArgInfo("initial_learning_rate", "float", 0.001, 0.0, required=True),
+                ArgInfo("decay_steps", "int", 1000, 1, required=True, help="steps (batches) per decay"),
+                ArgInfo(
+                    "decay_rate", "float", 0.96, 0.0, exclusive_min=True, required=True, help="factor per decay_steps"
+                ),
+                ArgInfo("staircase", "bool", False, help="decay in steps, not smoothly"),
+            ),
+            "lr * decay_rate ^ (step / decay_steps)",
+        ),
+        ClassInfo(
+            "CosineDecay",
+            (
+                ArgInfo("initial_learning_rate", "float", 0.001, 0.0, required=True),
+                ArgInfo("decay_steps", "int", 1000, 1, required=True, help="steps (batches) to decay over"),
+                ArgInfo("alpha", "float", 0.0, 0.0, 1.0, help="final lr as a fraction of the initial one"),
+                ArgInfo("warmup_target", "optional_float", None, 0.0, help="lr reached after warmup; unset = none"),
+                ArgInfo("warmup_steps", "int", 0, 0, help="linear warmup steps"),
+            ),
+            "cosine from the initial lr down to alpha * lr (Loshchilov & Hutter 2016)",
+        ),
+        ClassInfo(
+            "PiecewiseConstantDecay",
+            (
+                ArgInfo(
+                    "boundaries",
+                    "int_list",
+                    [1000, 2000],
+                    0,
+                    required=True,
+                    help="steps where the lr changes, increasing",
+                ),
+                ArgInfo(
+                    "values",
+                    "float_list",
+                    [0.001, 0.0005, 0.0001],
+                    0.0,
+                    required=True,
+                    help="one more lr than boundaries",
+                ),
+            ),
+            "constant lr between step boundaries",
+        ),
     )
 }
 """Learning-rate schedules of ``keras.optimizers.schedules``; stored as the optimizer's
@@ -452,21 +681,38 @@ SCHEDULES: dict[str, ClassInfo] = {
 
 _MONITORS = ("val_loss", "loss", "val_accuracy", "accuracy")
 CALLBACKS: dict[str, ClassInfo] = {
-    c.class_name: c for c in (
-        ClassInfo("EarlyStopping", (
-            ArgInfo("monitor", "choice", "val_loss", choices=_MONITORS, help="the log to watch"),
-            ArgInfo("patience", "int", 0, 0, help="epochs without improvement before stopping"),
-            ArgInfo("min_delta", "float", 0.0, 0.0, help="smallest change that counts as improvement"),
-            ArgInfo("restore_best_weights", "bool", False, help="end with the best epoch's weights")),
-            "stop when the monitored log stops improving"),
-        ClassInfo("ReduceLROnPlateau", (
-            ArgInfo("monitor", "choice", "val_loss", choices=_MONITORS, help="the log to watch"),
-            ArgInfo("factor", "float", 0.1, 0.0, 1.0, exclusive_min=True, exclusive_max=True,
-                    help="new lr = lr * factor, in (0, 1)"),
-            ArgInfo("patience", "int", 10, 0, help="epochs without improvement before reducing"),
-            ArgInfo("min_delta", "float", 0.0001, 0.0),
-            ArgInfo("min_lr", "float", 0.0, 0.0, help="lower bound of the lr")),
-            "reduce the lr when the monitored log stops improving"),
+    c.class_name: c
+    for c in (
+        ClassInfo(
+            "EarlyStopping",
+            (
+                ArgInfo("monitor", "choice", "val_loss", choices=_MONITORS, help="the log to watch"),
+                ArgInfo("patience", "int", 0, 0, help="epochs without improvement before stopping"),
+                ArgInfo("min_delta", "float", 0.0, 0.0, help="smallest change that counts as improvement"),
+                ArgInfo("restore_best_weights", "bool", False, help="end with the best epoch's weights"),
+            ),
+            "stop when the monitored log stops improving",
+        ),
+        ClassInfo(
+            "ReduceLROnPlateau",
+            (
+                ArgInfo("monitor", "choice", "val_loss", choices=_MONITORS, help="the log to watch"),
+                ArgInfo(
+                    "factor",
+                    "float",
+                    0.1,
+                    0.0,
+                    1.0,
+                    exclusive_min=True,
+                    exclusive_max=True,
+                    help="new lr = lr * factor, in (0, 1)",
+                ),
+                ArgInfo("patience", "int", 10, 0, help="epochs without improvement before reducing"),
+                ArgInfo("min_delta", "float", 0.0001, 0.0),
+                ArgInfo("min_lr", "float", 0.0, 0.0, help="lower bound of the lr"),
+            ),
+            "reduce the lr when the monitored log stops improving",
+        ),
         ClassInfo("TerminateOnNaN", (), "stop at once when the loss becomes NaN or inf"),
     )
 }
@@ -474,9 +720,21 @@ CALLBACKS: dict[str, ClassInfo] = {
 
 
 INITIALIZER_CLASSES: tuple[str, ...] = (
-    "GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal", "LecunUniform",
-    "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling", "Orthogonal",
-    "Zeros", "Ones", "Constant", "Identity",
+    "GlorotUniform",
+    "GlorotNormal",
+    "HeNormal",
+    "HeUniform",
+    "LecunNormal",
+    "LecunUniform",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Orthogonal",
+    "Zeros",
+    "Ones",
+    "Constant",
+    "Identity",
 )
 """Classes of ``keras.initializers`` a person may give inline as ``Class(key=value, ...)``."""
 
@@ -485,6 +743,7 @@ REGULARIZER_CLASSES: tuple[str, ...] = ("L1", "L2", "L1L2", "OrthogonalRegulariz
 
 
 # --- text forms for editors ------------------------------------------------------------------
+
 
 def format_arg(arg: ArgInfo, value: Any) -> str:
     """The text an editor shows for ``value`` (``[3, 3]`` -> ``"3, 3"``, ``None`` -> ``""``)."""
@@ -570,8 +829,10 @@ def parse_ref(text: str, allowed: tuple[str, ...] = ()) -> dict[str, Any]:
         try:
             config = tomllib.loads("v = {" + body.replace("=", " = ") + "}")["v"]
         except tomllib.TOMLDecodeError:
-            raise ValueError(f"{text!r}: arguments must be key=value pairs with numbers, true/false "
-                             'or "text", e.g. RandomNormal(stddev=0.02)') from None
+            raise ValueError(
+                f"{text!r}: arguments must be key=value pairs with numbers, true/false "
+                'or "text", e.g. RandomNormal(stddev=0.02)'
+            ) from None
     return {"class_name": cls, "config": config}
 
 

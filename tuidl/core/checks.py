@@ -48,17 +48,49 @@ from tuidl.core.events import Finding, Summary
 from tuidl.core.presets import resolved
 from tuidl.core.registry import COMPONENT_KEYS, loss_info
 from tuidl.core.spec import Experiment, LayerSpec
-from tuidl.core.shapes import (BYTES_PER_ACTIVATION, BYTES_PER_PARAM, ERROR, WARNING, Inferred, Shape, fmt_shape,
-                               infer_layer, infer_shapes, layer_arg, layer_memory, layer_names, size_findings,
-                               snake_case, where)
+from tuidl.core.shapes import (
+    BYTES_PER_ACTIVATION,
+    BYTES_PER_PARAM,
+    ERROR,
+    WARNING,
+    Inferred,
+    Shape,
+    fmt_shape,
+    infer_layer,
+    infer_shapes,
+    layer_arg,
+    layer_memory,
+    layer_names,
+    size_findings,
+    snake_case,
+    where,
+)
 
 __all__ = [
-    "DataInfo", "check", "estimate_summary", "float_optimizer_config", "format_finding", "has_errors",
+    "DataInfo",
+    "check",
+    "estimate_summary",
+    "float_optimizer_config",
+    "format_finding",
+    "has_errors",
     "output_activation",
     # re-exported from tuidl.core.shapes
-    "BYTES_PER_ACTIVATION", "BYTES_PER_PARAM", "ERROR", "Inferred", "Shape", "WARNING", "fmt_shape", "infer_layer",
-    "infer_shapes", "layer_memory", "layer_names", "size_findings", "snake_case", "where",
+    "BYTES_PER_ACTIVATION",
+    "BYTES_PER_PARAM",
+    "ERROR",
+    "Inferred",
+    "Shape",
+    "WARNING",
+    "fmt_shape",
+    "infer_layer",
+    "infer_shapes",
+    "layer_memory",
+    "layer_names",
+    "size_findings",
+    "snake_case",
+    "where",
 ]
+
 
 @dataclass(frozen=True)
 class DataInfo:
@@ -87,8 +119,7 @@ class DataInfo:
 
 _IDENTITY = frozenset({"Dropout", "SpatialDropout2D", "GaussianNoise", "Flatten", "Reshape"})
 _PROB_ACTS = frozenset({"softmax", "sigmoid", "log_softmax"})
-_NONNEG_ACTS = frozenset({"relu", "relu6", "softplus", "sigmoid", "softmax", "exponential",
-                          "hard_sigmoid"})
+_NONNEG_ACTS = frozenset({"relu", "relu6", "softplus", "sigmoid", "softmax", "exponential", "hard_sigmoid"})
 
 
 def output_activation(layers: Sequence[LayerSpec]) -> tuple[int | None, str]:
@@ -122,8 +153,7 @@ class _Collector:
     def at(self, i: int) -> str:
         return where(i, self.names[i], self.layers[i].class_name)
 
-    def add(self, severity: str, message: str, hint: str = "", layer: int | None = None,
-            field: str = "") -> None:
+    def add(self, severity: str, message: str, hint: str = "", layer: int | None = None, field: str = "") -> None:
         self.items.append(Finding(severity, message, hint, layer, field))
 
 
@@ -140,21 +170,30 @@ def _check_args(c: _Collector) -> None:
             field = f"model.layers[{i}].config.{arg.name}"
             if arg.name not in layer.config:
                 if arg.required and arg.default is not None:
-                    c.add(ERROR, f"{c.at(i)}: {arg.name} is not set (Keras needs it)",
-                          f"set {arg.name}, e.g. {arg.name} = {arg.default!r}", i, field)
+                    c.add(
+                        ERROR,
+                        f"{c.at(i)}: {arg.name} is not set (Keras needs it)",
+                        f"set {arg.name}, e.g. {arg.name} = {arg.default!r}",
+                        i,
+                        field,
+                    )
                 continue
             value = layer.config[arg.name]
             allowed = arg.check(value)
             if allowed is not None:
-                c.add(ERROR, f"{c.at(i)}: {arg.name} = {value!r} is out of range",
-                      f"allowed: {allowed}", i, field)
+                c.add(ERROR, f"{c.at(i)}: {arg.name} = {value!r} is out of range", f"allowed: {allowed}", i, field)
         for key, family in COMPONENT_KEYS.items():
             if key in layer.config and isinstance(layer.config[key], str):
                 try:
                     _resolve(family, layer.config[key], f"model.layers[{i}].config.{key}")
                 except TuidlError as e:
-                    c.add(ERROR, f"{c.at(i)}: {key} = {layer.config[key]!r} is not a known {family[:-1]} preset",
-                          e.hint or e.message, i, f"model.layers[{i}].config.{key}")
+                    c.add(
+                        ERROR,
+                        f"{c.at(i)}: {key} = {layer.config[key]!r} is not a known {family[:-1]} preset",
+                        e.hint or e.message,
+                        i,
+                        f"model.layers[{i}].config.{key}",
+                    )
 
 
 def _lr_values(lr: Any) -> Iterable[tuple[str, Any]]:
@@ -174,8 +213,13 @@ def _check_optimizer(c: _Collector, exp: Experiment) -> None:
     try:
         ref = _resolve("optimizers", exp.compile.optimizer, "compile.optimizer")
     except TuidlError as e:
-        c.add(ERROR, f"compile.optimizer = {exp.compile.optimizer!r} is not a known optimizer preset",
-              e.hint or e.message, None, "compile.optimizer")
+        c.add(
+            ERROR,
+            f"compile.optimizer = {exp.compile.optimizer!r} is not a known optimizer preset",
+            e.hint or e.message,
+            None,
+            "compile.optimizer",
+        )
         return
     if ref is None:
         return
@@ -185,45 +229,82 @@ def _check_optimizer(c: _Collector, exp: Experiment) -> None:
     for path, v in _lr_values(lr):
         field = f"compile.optimizer.config.{path}"
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            c.add(ERROR, f"optimizer {ref['class_name']}: {path} = {v!r} is not a finite number",
-                  "set a learning rate such as 0.001", None, field)
+            c.add(
+                ERROR,
+                f"optimizer {ref['class_name']}: {path} = {v!r} is not a finite number",
+                "set a learning rate such as 0.001",
+                None,
+                field,
+            )
         elif v < 0:
-            c.add(ERROR, f"optimizer {ref['class_name']}: {path} = {v!r} is negative",
-                  "a learning rate must be > 0, e.g. 0.001", None, field)
+            c.add(
+                ERROR,
+                f"optimizer {ref['class_name']}: {path} = {v!r} is negative",
+                "a learning rate must be > 0, e.g. 0.001",
+                None,
+                field,
+            )
         elif v == 0:
-            c.add(WARNING, f"optimizer {ref['class_name']}: {path} = 0, so the weights never change",
-                  "set a learning rate > 0, e.g. 0.001", None, field)
+            c.add(
+                WARNING,
+                f"optimizer {ref['class_name']}: {path} = 0, so the weights never change",
+                "set a learning rate > 0, e.g. 0.001",
+                None,
+                field,
+            )
     if isinstance(lr, dict):
         sched = SCHEDULES.get(lr.get("class_name", ""))
         scfg = lr.get("config") or {}
         if sched is None:
-            c.add(ERROR, f"optimizer {ref['class_name']}: unknown learning-rate schedule {lr.get('class_name')!r}",
-                  "allowed: " + ", ".join(SCHEDULES), None, "compile.optimizer.config.learning_rate")
+            c.add(
+                ERROR,
+                f"optimizer {ref['class_name']}: unknown learning-rate schedule {lr.get('class_name')!r}",
+                "allowed: " + ", ".join(SCHEDULES),
+                None,
+                "compile.optimizer.config.learning_rate",
+            )
         else:
             for a in sched.args:
                 if a.name in scfg and a.name not in ("initial_learning_rate", "values"):
                     allowed = a.check(scfg[a.name])
                     if allowed is not None:
-                        c.add(ERROR, f"schedule {sched.class_name}: {a.name} = {scfg[a.name]!r} is out of range",
-                              f"allowed: {allowed}", None,
-                              f"compile.optimizer.config.learning_rate.config.{a.name}")
+                        c.add(
+                            ERROR,
+                            f"schedule {sched.class_name}: {a.name} = {scfg[a.name]!r} is out of range",
+                            f"allowed: {allowed}",
+                            None,
+                            f"compile.optimizer.config.learning_rate.config.{a.name}",
+                        )
             if sched.class_name == "PiecewiseConstantDecay":
                 b, v = list(scfg.get("boundaries") or []), list(scfg.get("values") or [])
                 if len(v) != len(b) + 1:
-                    c.add(ERROR, f"schedule PiecewiseConstantDecay: {len(b)} boundaries need {len(b) + 1} values, "
-                                 f"got {len(v)}", "give one more value than boundaries", None,
-                          "compile.optimizer.config.learning_rate.config.values")
+                    c.add(
+                        ERROR,
+                        f"schedule PiecewiseConstantDecay: {len(b)} boundaries need {len(b) + 1} values, got {len(v)}",
+                        "give one more value than boundaries",
+                        None,
+                        "compile.optimizer.config.learning_rate.config.values",
+                    )
                 elif any(x >= y for x, y in zip(b, b[1:])):
-                    c.add(ERROR, f"schedule PiecewiseConstantDecay: boundaries {b} are not increasing",
-                          "list the step boundaries in increasing order", None,
-                          "compile.optimizer.config.learning_rate.config.boundaries")
+                    c.add(
+                        ERROR,
+                        f"schedule PiecewiseConstantDecay: boundaries {b} are not increasing",
+                        "list the step boundaries in increasing order",
+                        None,
+                        "compile.optimizer.config.learning_rate.config.boundaries",
+                    )
     if info is not None:
         for a in info.args:
             if a.name != "learning_rate" and a.name in cfg:
                 allowed = a.check(cfg[a.name])
                 if allowed is not None:
-                    c.add(ERROR, f"optimizer {info.class_name}: {a.name} = {cfg[a.name]!r} is out of range",
-                          f"allowed: {allowed}", None, f"compile.optimizer.config.{a.name}")
+                    c.add(
+                        ERROR,
+                        f"optimizer {info.class_name}: {a.name} = {cfg[a.name]!r} is out of range",
+                        f"allowed: {allowed}",
+                        None,
+                        f"compile.optimizer.config.{a.name}",
+                    )
 
 
 def _check_callbacks(c: _Collector, exp: Experiment, data: DataInfo | None) -> None:
@@ -232,20 +313,35 @@ def _check_callbacks(c: _Collector, exp: Experiment, data: DataInfo | None) -> N
         info = CALLBACKS.get(cb.class_name)
         field = f"fit.callbacks[{j}]"
         if info is None:
-            c.add(ERROR, f"fit.callbacks[{j}]: unknown callback {cb.class_name!r}",
-                  "allowed: " + ", ".join(CALLBACKS), None, field)
+            c.add(
+                ERROR,
+                f"fit.callbacks[{j}]: unknown callback {cb.class_name!r}",
+                "allowed: " + ", ".join(CALLBACKS),
+                None,
+                field,
+            )
             continue
         for a in info.args:
             if a.name in cb.config and a.kind != "choice":
                 allowed = a.check(cb.config[a.name])
                 if allowed is not None:
-                    c.add(ERROR, f"{cb.class_name}: {a.name} = {cb.config[a.name]!r} is out of range",
-                          f"allowed: {allowed}", None, f"{field}.config.{a.name}")
+                    c.add(
+                        ERROR,
+                        f"{cb.class_name}: {a.name} = {cb.config[a.name]!r} is out of range",
+                        f"allowed: {allowed}",
+                        None,
+                        f"{field}.config.{a.name}",
+                    )
         monitor = cb.config.get("monitor", "val_loss")
         if isinstance(monitor, str) and monitor.startswith("val_") and not val:
-            c.add(WARNING, f"{cb.class_name} watches {monitor!r} but there is no validation data "
-                           f"(data.validation_split = {exp.data.validation_split})",
-                  f"set data.validation_split > 0 or monitor = {monitor[4:]!r}", None, f"{field}.config.monitor")
+            c.add(
+                WARNING,
+                f"{cb.class_name} watches {monitor!r} but there is no validation data "
+                f"(data.validation_split = {exp.data.validation_split})",
+                f"set data.validation_split > 0 or monitor = {monitor[4:]!r}",
+                None,
+                f"{field}.config.monitor",
+            )
 
 
 def _check_inits(c: _Collector) -> None:
@@ -262,10 +358,14 @@ def _check_inits(c: _Collector) -> None:
         if ref and ref["class_name"] in CONSTANT_INITIALIZERS:
             field = f"model.layers[{i}].config.kernel_initializer"
             shown = value if isinstance(value, str) else c.labels.get(field, ref["class_name"])
-            c.add(WARNING, f"{c.at(i)}: kernel_initializer = {shown!r} gives every unit the same weights, "
-                           "so they all learn the same thing (symmetry is never broken)",
-                  "use a random initializer such as 'glorot-uniform' or 'he-normal'", i,
-                  f"model.layers[{i}].config.kernel_initializer")
+            c.add(
+                WARNING,
+                f"{c.at(i)}: kernel_initializer = {shown!r} gives every unit the same weights, "
+                "so they all learn the same thing (symmetry is never broken)",
+                "use a random initializer such as 'glorot-uniform' or 'he-normal'",
+                i,
+                f"model.layers[{i}].config.kernel_initializer",
+            )
 
 
 def _check_head(c: _Collector, exp: Experiment, data: DataInfo, shapes: Sequence[Shape | None]) -> None:
@@ -289,93 +389,172 @@ def _check_head(c: _Collector, exp: Experiment, data: DataInfo, shapes: Sequence
                 dense = i
         in_shape = (shapes[dense - 1] if dense > 0 else data.input_shape) if dense is not None else None
         if dense is not None and in_shape is not None and len(in_shape) >= 2:
-            c.add(ERROR, f"{c.at(dense)} gets a {len(in_shape) + 1}-D tensor {fmt_shape(in_shape)}, so the model "
-                         f"outputs {fmt_shape(out_shape)} instead of one prediction per sample",
-                  f"add Flatten or GlobalAveragePooling2D before layer {dense + 1}", dense,
-                  f"model.layers[{dense}]")
+            c.add(
+                ERROR,
+                f"{c.at(dense)} gets a {len(in_shape) + 1}-D tensor {fmt_shape(in_shape)}, so the model "
+                f"outputs {fmt_shape(out_shape)} instead of one prediction per sample",
+                f"add Flatten or GlobalAveragePooling2D before layer {dense + 1}",
+                dense,
+                f"model.layers[{dense}]",
+            )
         else:
-            c.add(ERROR, f"the model outputs {fmt_shape(out_shape)}, not one prediction per sample",
-                  "add Flatten or GlobalAveragePooling2D and a Dense output layer at the end", last,
-                  f"model.layers[{last}]")
+            c.add(
+                ERROR,
+                f"the model outputs {fmt_shape(out_shape)}, not one prediction per sample",
+                "add Flatten or GlobalAveragePooling2D and a Dense output layer at the end",
+                last,
+                f"model.layers[{last}]",
+            )
         return
     units = out_shape[-1]
     head = act_i if act_i is not None else last
     ufield = f"model.layers[{head}].config.units" if "units" in layers[head].config else f"model.layers[{head}]"
     if data.task == "regression":
         if linfo is not None and linfo.task == "classification":
-            c.add(ERROR, f"loss {loss_name} is for classification but the data has real-valued targets",
-                  "use mean_squared_error, mean_absolute_error or huber", None, "compile.loss")
+            c.add(
+                ERROR,
+                f"loss {loss_name} is for classification but the data has real-valued targets",
+                "use mean_squared_error, mean_absolute_error or huber",
+                None,
+                "compile.loss",
+            )
         want = data.label_shape[-1] if data.label_shape else 1
         if units is not None and units != want:
-            c.add(ERROR, f"output {c.at(head)} has {units} units but the targets have {want} value(s) per sample",
-                  f"set units = {want}", head, ufield)
+            c.add(
+                ERROR,
+                f"output {c.at(head)} has {units} units but the targets have {want} value(s) per sample",
+                f"set units = {want}",
+                head,
+                ufield,
+            )
         if act in _NONNEG_ACTS:
-            c.add(WARNING, f"output {c.at(head)} uses activation {act!r}, which cannot predict negative targets "
-                           "(and relu stops learning once its input goes below 0)",
-                  "use activation 'linear' (unset) on a regression output", head,
-                  f"model.layers[{head}].config.activation")
+            c.add(
+                WARNING,
+                f"output {c.at(head)} uses activation {act!r}, which cannot predict negative targets "
+                "(and relu stops learning once its input goes below 0)",
+                "use activation 'linear' (unset) on a regression output",
+                head,
+                f"model.layers[{head}].config.activation",
+            )
         return
     # classification
     n = data.n_classes
     if linfo is None:
         return
     if linfo.task == "regression":
-        c.add(WARNING, f"loss {loss_name} is a regression loss but the data has {n} classes",
-              "use sparse_categorical_crossentropy (integer labels) for classification", None, "compile.loss")
+        c.add(
+            WARNING,
+            f"loss {loss_name} is a regression loss but the data has {n} classes",
+            "use sparse_categorical_crossentropy (integer labels) for classification",
+            None,
+            "compile.loss",
+        )
         return
     # label format vs loss
     if linfo.labels == "onehot" and label_rank == 0:
-        c.add(ERROR, f"loss {loss_name} needs one-hot labels but the labels are integer class ids "
-                     f"(shape (None,))", "use sparse_categorical_crossentropy, or one-hot encode the labels",
-              None, "compile.loss")
+        c.add(
+            ERROR,
+            f"loss {loss_name} needs one-hot labels but the labels are integer class ids (shape (None,))",
+            "use sparse_categorical_crossentropy, or one-hot encode the labels",
+            None,
+            "compile.loss",
+        )
     elif linfo.labels == "sparse" and label_rank == 1 and (data.label_shape[0] or 0) > 1:
-        c.add(ERROR, f"loss {loss_name} needs integer class ids but the labels are one-hot rows "
-                     f"{fmt_shape(data.label_shape)}", "use categorical_crossentropy with one-hot labels",
-              None, "compile.loss")
+        c.add(
+            ERROR,
+            f"loss {loss_name} needs integer class ids but the labels are one-hot rows {fmt_shape(data.label_shape)}",
+            "use categorical_crossentropy with one-hot labels",
+            None,
+            "compile.loss",
+        )
     binary = linfo.labels in ("binary", "signed")
     if binary and n is not None and n > 2:
-        c.add(ERROR, f"loss {loss_name} is for two classes but the data has {n} classes",
-              "use sparse_categorical_crossentropy with a softmax output of "
-              f"{n} units", None, "compile.loss")
+        c.add(
+            ERROR,
+            f"loss {loss_name} is for two classes but the data has {n} classes",
+            f"use sparse_categorical_crossentropy with a softmax output of {n} units",
+            None,
+            "compile.loss",
+        )
     elif binary:
         if units is not None and units != 1 and not (label_rank == 1 and data.label_shape[0] == units):
-            c.add(ERROR, f"output {c.at(head)} has {units} units but {loss_name} on two classes needs 1",
-                  "set units = 1 with activation 'sigmoid'", head, ufield)
+            c.add(
+                ERROR,
+                f"output {c.at(head)} has {units} units but {loss_name} on two classes needs 1",
+                "set units = 1 with activation 'sigmoid'",
+                head,
+                ufield,
+            )
     elif n is not None and units is not None and units != n:
-        c.add(ERROR, f"output {c.at(head)} has {units} units but the data has {n} classes",
-              f"set units = {n}", head, ufield)
+        c.add(
+            ERROR,
+            f"output {c.at(head)} has {units} units but the data has {n} classes",
+            f"set units = {n}",
+            head,
+            ufield,
+        )
     # output activation vs loss
     afield = f"model.layers[{head}].config.activation"
     if act == "softmax" and units == 1:
-        c.add(ERROR, f"output {c.at(head)} applies softmax to 1 unit, which always outputs 1.0",
-              "use activation 'sigmoid' for one unit, or as many units as classes with softmax", head, afield)
+        c.add(
+            ERROR,
+            f"output {c.at(head)} applies softmax to 1 unit, which always outputs 1.0",
+            "use activation 'sigmoid' for one unit, or as many units as classes with softmax",
+            head,
+            afield,
+        )
     elif act == "softmax" and linfo.labels == "binary":
-        c.add(ERROR, f"output {c.at(head)} uses softmax with {loss_name}",
-              "use activation 'sigmoid' with binary crossentropy, or sparse_categorical_crossentropy with softmax",
-              head, afield)
+        c.add(
+            ERROR,
+            f"output {c.at(head)} uses softmax with {loss_name}",
+            "use activation 'sigmoid' with binary crossentropy, or sparse_categorical_crossentropy with softmax",
+            head,
+            afield,
+        )
     elif act == "sigmoid" and linfo.labels in ("sparse", "onehot") and (units or 0) > 1:
-        c.add(WARNING, f"output {c.at(head)} uses sigmoid with {loss_name}: the class scores do not sum to 1",
-              "use activation 'softmax'", head, afield)
+        c.add(
+            WARNING,
+            f"output {c.at(head)} uses sigmoid with {loss_name}: the class scores do not sum to 1",
+            "use activation 'softmax'",
+            head,
+            afield,
+        )
     if linfo.from_logits:
         if logits and act in _PROB_ACTS:
-            c.add(ERROR, f"loss {loss_name} has from_logits = true but output {c.at(head)} already applies "
-                         f"{act!r}, so it would be applied twice",
-                  f"set from_logits = false, or remove the {act} activation (linear output)", head,
-                  "compile.loss.config.from_logits")
+            c.add(
+                ERROR,
+                f"loss {loss_name} has from_logits = true but output {c.at(head)} already applies "
+                f"{act!r}, so it would be applied twice",
+                f"set from_logits = false, or remove the {act} activation (linear output)",
+                head,
+                "compile.loss.config.from_logits",
+            )
         elif not logits and act not in _PROB_ACTS:
             want = "sigmoid" if linfo.labels == "binary" else "softmax"
-            c.add(ERROR, f"output {c.at(head)} has activation {act!r}, so its outputs are not probabilities, "
-                         f"but loss {loss_name} has from_logits = false",
-                  f"set activation '{want}' on the output layer, or set from_logits = true in the loss",
-                  head, afield)
+            c.add(
+                ERROR,
+                f"output {c.at(head)} has activation {act!r}, so its outputs are not probabilities, "
+                f"but loss {loss_name} has from_logits = false",
+                f"set activation '{want}' on the output layer, or set from_logits = true in the loss",
+                head,
+                afield,
+            )
     elif linfo.labels == "signed" and act in ("softmax",):
-        c.add(WARNING, f"output {c.at(head)} uses softmax with {loss_name}",
-              "use activation 'tanh' or 'linear' with hinge", head, afield)
+        c.add(
+            WARNING,
+            f"output {c.at(head)} uses softmax with {loss_name}",
+            "use activation 'tanh' or 'linear' with hinge",
+            head,
+            afield,
+        )
 
 
-def check(exp: Experiment, data: DataInfo | None,
-          shapes: Sequence[Shape | None] | None = None,
-          names: Sequence[str] | None = None) -> list[Finding]:
+def check(
+    exp: Experiment,
+    data: DataInfo | None,
+    shapes: Sequence[Shape | None] | None = None,
+    names: Sequence[str] | None = None,
+) -> list[Finding]:
     """Run every pre-flight rule on ``exp``.
 
     Args:
@@ -399,8 +578,13 @@ def check(exp: Experiment, data: DataInfo | None,
     names = list(names) if names is not None and len(names) == len(layers) else layer_names(layers)
     c = _Collector(names, layers, exp.preset_labels)
     if not layers:
-        c.add(ERROR, "the model has no layers", "add layers, ending with an output layer (e.g. Dense)",
-              None, "model.layers")
+        c.add(
+            ERROR,
+            "the model has no layers",
+            "add layers, ending with an output layer (e.g. Dense)",
+            None,
+            "model.layers",
+        )
     _check_args(c)
     _check_optimizer(c, exp)
     _check_callbacks(c, exp, data)
@@ -420,10 +604,22 @@ def check(exp: Experiment, data: DataInfo | None,
 
 
 _KERAS_FLOAT_KEYS = frozenset(
-    {a.name for info in (*OPTIMIZERS.values(), *SCHEDULES.values()) for a in info.args
-     if a.kind in ("float", "optional_float")}
-    | {"clipvalue", "global_clipnorm", "ema_momentum", "learning_rate_power",
-       "l1_regularization_strength", "l2_regularization_strength", "initial_accumulator_value"})
+    {
+        a.name
+        for info in (*OPTIMIZERS.values(), *SCHEDULES.values())
+        for a in info.args
+        if a.kind in ("float", "optional_float")
+    }
+    | {
+        "clipvalue",
+        "global_clipnorm",
+        "ema_momentum",
+        "learning_rate_power",
+        "l1_regularization_strength",
+        "l2_regularization_strength",
+        "initial_accumulator_value",
+    }
+)
 """Optimizer and schedule arguments that Keras wants as floats (it rejects ``learning_rate=0``)."""
 
 
@@ -479,19 +675,26 @@ def estimate_summary(exp: Experiment, data: DataInfo, request_id: int = 0) -> Su
     names = layer_names(layers)
     rows: list[LayerRow] = []
     try:
-        inferred = infer_shapes(layers, data.input_shape) if not any(
-            f.severity == ERROR and f.layer is not None for f in check(exp, None)) else []
+        inferred = (
+            infer_shapes(layers, data.input_shape)
+            if not any(f.severity == ERROR and f.layer is not None for f in check(exp, None))
+            else []
+        )
     except Exception:  # noqa: BLE001 - an estimate must never raise
         inferred = []
     for i, r in enumerate(inferred):
         if r.output_shape is None:
             break
-        rows.append(LayerRow(i, names[i], layers[i].class_name, tuple(r.output_shape), r.params,
-                             r.trainable_params))
+        rows.append(LayerRow(i, names[i], layers[i].class_name, tuple(r.output_shape), r.params, r.trainable_params))
     total = sum(r.params for r in rows)
     trainable = sum(r.trainable_params for r in rows)
-    return Summary(request_id=request_id, input_shape=tuple(data.input_shape), rows=tuple(rows),
-                   total_params=total, trainable_params=trainable, non_trainable_params=total - trainable,
-                   data={"task": data.task, "n_classes": data.n_classes,
-                         "model_input_shape": list(data.input_shape)},
-                   findings=tuple(check(exp, data)))
+    return Summary(
+        request_id=request_id,
+        input_shape=tuple(data.input_shape),
+        rows=tuple(rows),
+        total_params=total,
+        trainable_params=trainable,
+        non_trainable_params=total - trainable,
+        data={"task": data.task, "n_classes": data.n_classes, "model_input_shape": list(data.input_shape)},
+        findings=tuple(check(exp, data)),
+    )

@@ -26,8 +26,19 @@ from tuidl.core.registry import COMPONENT_KEYS, ComponentFamily
 from tuidl.core.tomlio import toml_repr
 from tuidl.core.validation import problem_text
 
-__all__ = ["COMPONENT_KEYS", "FAMILIES", "NONE_CLASS", "Component", "Family", "KerasRef", "builtin_dir",
-           "components", "preset_names", "resolve_component", "user_dir"]
+__all__ = [
+    "COMPONENT_KEYS",
+    "FAMILIES",
+    "NONE_CLASS",
+    "Component",
+    "Family",
+    "KerasRef",
+    "builtin_dir",
+    "components",
+    "preset_names",
+    "resolve_component",
+    "user_dir",
+]
 
 
 class KerasRef(BaseModel):
@@ -84,13 +95,16 @@ def _read_family(path: Path, family: str) -> dict[str, KerasRef]:
     out = {}
     for name, table in data.items():
         if not isinstance(table, dict) or not isinstance(table.get("class_name"), str):
-            raise PresetError(f"{path}: [{name}] needs class_name (a Keras class) and config (a table)",
-                              title="Invalid preset file")
+            raise PresetError(
+                f"{path}: [{name}] needs class_name (a Keras class) and config (a table)", title="Invalid preset file"
+            )
         try:
             out[name] = KerasRef.model_validate(table)
         except ValidationError as e:
-            problems = "; ".join(f"{'.'.join(map(str, x['loc'])) or name}: {problem_text(x, KerasRef)}"
-                                 for x in e.errors(include_url=False))
+            problems = "; ".join(
+                f"{'.'.join(map(str, x['loc'])) or name}: {problem_text(x, KerasRef)}"
+                for x in e.errors(include_url=False)
+            )
             raise PresetError(f"{path}: [{name}]: {problems}", title="Invalid preset file") from None
     return out
 
@@ -120,8 +134,9 @@ def components(family: Family) -> dict[str, KerasRef]:
     return dict(_components_cached(family, tuple(key)))
 
 
-def resolve_component(family: Family, value: str | KerasRef | dict[str, Any] | None,
-                      where: str = "") -> dict[str, Any] | None:
+def resolve_component(
+    family: Family, value: str | KerasRef | dict[str, Any] | None, where: str = ""
+) -> dict[str, Any] | None:
     """Turn a preset name or inline ref into ``{class_name, config}`` (``None`` for no regularizer).
 
     Args:
@@ -143,7 +158,8 @@ def resolve_component(family: Family, value: str | KerasRef | dict[str, Any] | N
         if value not in known:
             raise SpecError(
                 f"{where or family} = {toml_repr(value)}: unknown {family[:-1]} preset; known: {', '.join(known)}",
-                hint="use a preset name or an inline table { class_name = ..., config = {...} }")
+                hint="use a preset name or an inline table { class_name = ..., config = {...} }",
+            )
         ref = known[value].model_dump()
     if ref["class_name"] == NONE_CLASS:
         return None

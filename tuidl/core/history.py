@@ -133,8 +133,8 @@ class IncrementalEMA:
             grown = np.empty(max(n, 2 * self._out.size))
             grown[: self._n] = self._out[: self._n]
             self._out = grown
-        new = y[self._n:]
-        out = self._out[self._n:n]
+        new = y[self._n :]
+        out = self._out[self._n : n]
         w = self.weight
         finite = np.isfinite(new)
         all_finite = bool(finite.all())
@@ -166,8 +166,9 @@ def _sorted_by_x(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return xs, ys
 
 
-def decimate_minmax(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.ndarray,
-                    n_columns: int) -> tuple[np.ndarray, np.ndarray]:
+def decimate_minmax(
+    xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.ndarray, n_columns: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Keep, per pixel column, the first, last, minimum and maximum point.
 
     The x range ``[xs.min(), xs.max()]`` is cut into ``n_columns`` equal
@@ -253,9 +254,15 @@ class PreparedSeries:
     last: float | None = None
 
 
-def prepare_series(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.ndarray, *,
-                   log_y: bool = False, smoothing: float = 0.0, n_columns: int | None = None,
-                   y_range: tuple[float, float] | None = None) -> PreparedSeries:
+def prepare_series(
+    xs: Iterable[float] | np.ndarray,
+    ys: Iterable[float] | np.ndarray,
+    *,
+    log_y: bool = False,
+    smoothing: float = 0.0,
+    n_columns: int | None = None,
+    y_range: tuple[float, float] | None = None,
+) -> PreparedSeries:
     """Finite split, smoothing, log10 and decimation of one series, in that order.
 
     Args:
@@ -314,8 +321,9 @@ def prepare_series(xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.nd
     return PreparedSeries(x, y, nonfinite_xs, nonpositive, n_raw, bool(log_y), last)
 
 
-def outlier_range(ys: Iterable[float] | np.ndarray, low: float = 5.0, high: float = 95.0,
-                  pad: float = 0.1) -> tuple[float, float] | None:
+def outlier_range(
+    ys: Iterable[float] | np.ndarray, low: float = 5.0, high: float = 95.0, pad: float = 0.1
+) -> tuple[float, float] | None:
     """A y range that ignores outliers: the ``low``..``high`` percentiles, padded.
 
     Like TensorBoard's "Ignore outliers in chart scaling" and tbtui's 5th–95th
@@ -431,8 +439,9 @@ class RunHistory:
     _epochs: _Table = field(default_factory=_Table, repr=False)
     _batches: _Table = field(default_factory=_Table, repr=False)
 
-    def add_epoch(self, epoch: int, logs: Mapping[str, Any], step: int | None = None,
-                  seconds: float | None = None) -> None:
+    def add_epoch(
+        self, epoch: int, logs: Mapping[str, Any], step: int | None = None, seconds: float | None = None
+    ) -> None:
         """Append one finished epoch (0-based ``epoch``; ``step``: global steps
         done; ``seconds``: wall time since the run started). Values that are
         not numbers are stored as NaN."""
@@ -461,8 +470,7 @@ class RunHistory:
             ValueError: arrays of different lengths.
         """
         st = _as_float(steps, "steps")
-        cols = {"step": st, "time": np.full(st.size, np.nan) if seconds is None
-                else _as_float(seconds, "seconds")}
+        cols = {"step": st, "time": np.full(st.size, np.nan) if seconds is None else _as_float(seconds, "seconds")}
         for k, v in logs.items():
             if k not in _RESERVED:
                 cols[k] = _as_float(v, k)
@@ -477,8 +485,7 @@ class RunHistory:
         ``"seconds"`` is accepted for ``"time"``)."""
         h = cls(name=name)
         for i, rec in enumerate(records):
-            h.add_epoch(int(rec.get("epoch", i)), rec, rec.get("step"),
-                        rec.get("time", rec.get("seconds")))
+            h.add_epoch(int(rec.get("epoch", i)), rec, rec.get("step"), rec.get("time", rec.get("seconds")))
         return h
 
     @property
@@ -496,8 +503,7 @@ class RunHistory:
         table = self._epochs if source == "epoch" else self._batches
         return sorted(k for k in table.cols if k not in _RESERVED)
 
-    def series(self, key: str, x: XAxis = "epoch",
-               source: Source = "epoch") -> tuple[np.ndarray, np.ndarray]:
+    def series(self, key: str, x: XAxis = "epoch", source: Source = "epoch") -> tuple[np.ndarray, np.ndarray]:
         """``(xs, ys)`` float64 arrays of one metric.
 
         Args:

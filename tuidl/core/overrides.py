@@ -42,8 +42,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     except tomllib.TOMLDecodeError:
         value = raw
     except RecursionError:
-        raise SpecError(f"--set {key}: the value nests lists or tables thousands deep; at most "
-                        f"{MAX_NESTING} levels") from None
+        raise SpecError(
+            f"--set {key}: the value nests lists or tables thousands deep; at most {MAX_NESTING} levels"
+        ) from None
     return key, value
 
 
@@ -74,8 +75,10 @@ def _expand_component(trail: str, name: Any, key: str) -> dict[str, Any] | None:
         family = COMPONENT_KEYS[m.group(1)]
     ref = resolve_component(family, name, f"--set {key}: {trail}")  # type: ignore[arg-type]
     if ref is None:
-        raise SpecError(f"--set {key}: {trail} = {toml_repr(name)} means no {family[:-1]}: there is no "
-                        f"config to set", hint=f"choose one first, e.g. --set {trail}=l2")
+        raise SpecError(
+            f"--set {key}: {trail} = {toml_repr(name)} means no {family[:-1]}: there is no config to set",
+            hint=f"choose one first, e.g. --set {trail}=l2",
+        )
     return ref
 
 
@@ -108,16 +111,16 @@ def set_path(data: dict[str, Any], key: str, value: Any, sections: tuple[str, ..
         name, idx = m.group(1), [int(i) for i in re.findall(r"-?\d+", m.group(2))]
         last = n == len(parts) - 1 and not idx
         if not isinstance(node, dict):
-            raise SpecError(f"--set {key}: {trail} = {toml_repr(node)} is not a table, so it has no field "
-                            f"{toml_repr(name)}")
+            raise SpecError(
+                f"--set {key}: {trail} = {toml_repr(node)} is not a table, so it has no field {toml_repr(name)}"
+            )
         trail += ("." if trail else "") + name
         if last:
             node[name] = copy.deepcopy(value)
             return
         if name not in node or node[name] is None:
             if n == 0 and name not in sections:
-                raise SpecError(f"--set {key}: unknown section {toml_repr(name)}; allowed: "
-                                + ", ".join(sections))
+                raise SpecError(f"--set {key}: unknown section {toml_repr(name)}; allowed: " + ", ".join(sections))
             node[name] = {}
         node = child(node, name, trail)
         for j, i in enumerate(idx):
@@ -129,4 +132,3 @@ def set_path(data: dict[str, Any], key: str, value: Any, sections: tuple[str, ..
                 node[i] = copy.deepcopy(value)
                 return
             node = node[i]
-

@@ -20,15 +20,42 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from tuidl.core.components import (COMPONENT_KEYS, FAMILIES, NONE_CLASS, Family, KerasRef, builtin_dir, components,
-                                   preset_names, resolve_component, user_dir)
+from tuidl.core.components import (
+    COMPONENT_KEYS,
+    FAMILIES,
+    NONE_CLASS,
+    Family,
+    KerasRef,
+    builtin_dir,
+    components,
+    preset_names,
+    resolve_component,
+    user_dir,
+)
 from tuidl.core.errors import PresetError
 from tuidl.core.safeio import path_problem
 from tuidl.core.spec import Experiment, load
 
-__all__ = ["COMPONENT_KEYS", "FAMILIES", "NONE_CLASS", "ExperimentPreset", "Family", "KerasRef", "builtin_dir",
-           "check_references", "components", "experiment_presets", "is_resolved", "load_experiment",
-           "preset_names", "resolve_component", "resolved", "save_user_preset", "user_dir"]
+__all__ = [
+    "COMPONENT_KEYS",
+    "FAMILIES",
+    "NONE_CLASS",
+    "ExperimentPreset",
+    "Family",
+    "KerasRef",
+    "builtin_dir",
+    "check_references",
+    "components",
+    "experiment_presets",
+    "is_resolved",
+    "load_experiment",
+    "preset_names",
+    "resolve_component",
+    "resolved",
+    "save_user_preset",
+    "user_dir",
+]
+
 
 def _dirs() -> list[Path]:
     return [builtin_dir(), user_dir()]
@@ -61,8 +88,11 @@ def resolve_experiment_path(name_or_path: str | Path) -> Path:
     """
     text = str(name_or_path)
     if not text.strip():
-        raise PresetError(f"the preset argument is empty ({text!r}); give a preset name or a .toml file",
-                          title="No experiment given", hint="known presets: " + ", ".join(sorted(experiment_presets())))
+        raise PresetError(
+            f"the preset argument is empty ({text!r}); give a preset name or a .toml file",
+            title="No experiment given",
+            hint="known presets: " + ", ".join(sorted(experiment_presets())),
+        )
     p = Path(name_or_path)
     if p.suffix == ".toml" or os.path.lexists(p) or os.sep in text:
         problem = path_problem(p, "file")
@@ -70,14 +100,18 @@ def resolve_experiment_path(name_or_path: str | Path) -> Path:
             return p
         if problem == "does not exist":
             raise PresetError(f"{p}: no such file", title="Experiment not found")
-        raise PresetError(f"{p}: {problem}; an experiment is a .toml file", title="Not an experiment file",
-                          hint="give a preset name or the path of a .toml file")
+        raise PresetError(
+            f"{p}: {problem}; an experiment is a .toml file",
+            title="Not an experiment file",
+            hint="give a preset name or the path of a .toml file",
+        )
     presets = experiment_presets()
     if str(name_or_path) in presets:
         return presets[str(name_or_path)].path
     raise PresetError(
         f"no experiment preset named {str(name_or_path)!r}; known: {', '.join(sorted(presets))}",
-        hint="give a preset name or the path of a .toml file")
+        hint="give a preset name or the path of a .toml file",
+    )
 
 
 def load_experiment(name_or_path: str | Path, overrides: list[str] | None = None) -> Experiment:
@@ -95,8 +129,7 @@ def load_experiment(name_or_path: str | Path, overrides: list[str] | None = None
     return exp
 
 
-def check_references(exp: Experiment, origin: str | None = None, overridden: list[str] | tuple[str, ...] = ()
-                     ) -> None:
+def check_references(exp: Experiment, origin: str | None = None, overridden: list[str] | tuple[str, ...] = ()) -> None:
     """Check that every preset name the experiment uses exists.
 
     Args:
@@ -109,6 +142,7 @@ def check_references(exp: Experiment, origin: str | None = None, overridden: lis
     Raises:
         SpecError: naming the file (or ``--set``), the field path, the value and the known presets.
     """
+
     def where(path: str) -> str:
         for key in overridden:
             if path == key or path.startswith((key + ".", key + "[")) or key.startswith((path + ".", path + "[")):
@@ -188,5 +222,3 @@ def save_user_preset(exp: Experiment, name: str | None = None) -> Path:
     exp = exp.model_copy(update={"name": name})
     Experiment.model_validate(exp.model_dump())  # name check
     return exp.save(user_dir() / f"{name}.toml")
-
-

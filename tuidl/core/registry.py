@@ -64,20 +64,37 @@ LOSS_TABLE: tuple[LossInfo, ...] = (
     LossInfo("mean_squared_error", "MeanSquaredError", "regression", "real", False, "MSE"),
     LossInfo("mean_absolute_error", "MeanAbsoluteError", "regression", "real", False, "MAE"),
     LossInfo("huber", "Huber", "regression", "real", False, "Huber"),
-    LossInfo("binary_crossentropy", "BinaryCrossentropy", "classification", "binary", True,
-             "BinaryCrossentropy"),
-    LossInfo("categorical_crossentropy", "CategoricalCrossentropy", "classification", "onehot", True,
-             "CategoricalCrossentropy"),
-    LossInfo("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy", "classification",
-             "sparse", True, "SparseCategoricalCrossentropy"),
-    LossInfo("binary_focal_crossentropy", "BinaryFocalCrossentropy", "classification", "binary", True,
-             "BinaryFocalCrossentropy"),
+    LossInfo("binary_crossentropy", "BinaryCrossentropy", "classification", "binary", True, "BinaryCrossentropy"),
+    LossInfo(
+        "categorical_crossentropy",
+        "CategoricalCrossentropy",
+        "classification",
+        "onehot",
+        True,
+        "CategoricalCrossentropy",
+    ),
+    LossInfo(
+        "sparse_categorical_crossentropy",
+        "SparseCategoricalCrossentropy",
+        "classification",
+        "sparse",
+        True,
+        "SparseCategoricalCrossentropy",
+    ),
+    LossInfo(
+        "binary_focal_crossentropy",
+        "BinaryFocalCrossentropy",
+        "classification",
+        "binary",
+        True,
+        "BinaryFocalCrossentropy",
+    ),
     LossInfo("hinge", "Hinge", "classification", "signed", False, "Hinge"),
     LossInfo("squared_hinge", "SquaredHinge", "classification", "signed", False, "SquaredHinge", offered=False),
-    LossInfo("categorical_hinge", "CategoricalHinge", "classification", "onehot", False, "CategoricalHinge",
-             offered=False),
-    LossInfo("kl_divergence", "KLDivergence", "classification", "distribution", False, "KLDivergence",
-             offered=False),
+    LossInfo(
+        "categorical_hinge", "CategoricalHinge", "classification", "onehot", False, "CategoricalHinge", offered=False
+    ),
+    LossInfo("kl_divergence", "KLDivergence", "classification", "distribution", False, "KLDivergence", offered=False),
     LossInfo("log_cosh", "LogCosh", "regression", "real", False, "LogCosh", offered=False),
     LossInfo("poisson", "Poisson", "regression", "real", False, "Poisson", offered=False),
 )
@@ -151,8 +168,16 @@ METRIC_TABLE: tuple[MetricInfo, ...] = (
 METRICS: tuple[str, ...] = tuple(m.name for m in METRIC_TABLE)
 """Metric names tuidl passes to ``model.compile(metrics=...)``."""
 
-_CHOICE_ORDER = ("accuracy", "sparse_categorical_accuracy", "categorical_accuracy", "binary_accuracy",
-                 "mean_absolute_error", "mean_squared_error", "root_mean_squared_error", "auc")
+_CHOICE_ORDER = (
+    "accuracy",
+    "sparse_categorical_accuracy",
+    "categorical_accuracy",
+    "binary_accuracy",
+    "mean_absolute_error",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "auc",
+)
 METRIC_CHOICES: tuple[str, ...] = tuple(n for n in _CHOICE_ORDER if n in {m.name for m in METRIC_TABLE if m.offered})
 """Metrics offered as switches in the builder (a subset of :data:`METRICS`), in the builder's order."""
 
@@ -195,29 +220,49 @@ DATASET_TABLE: tuple[DatasetInfo, ...] = (
     DatasetInfo("digits", "scikit-learn digits: 1797 8x8 grey images, 10 classes", "bundled"),
     DatasetInfo("iris", "scikit-learn iris: 150 flowers, 4 measurements, 3 species", "bundled"),
     DatasetInfo("wine", "scikit-learn wine: 178 wines, 13 chemical measurements, 3 cultivars", "bundled"),
-    DatasetInfo("breast_cancer", "scikit-learn breast cancer (Wisconsin): 569 cases, 30 features, 2 classes",
-                "bundled"),
-    DatasetInfo("diabetes", "scikit-learn diabetes: 442 patients, 10 features, disease progression (regression)",
-                "bundled", True),
-    DatasetInfo("mnist", "Keras MNIST: 70000 28x28 grey handwritten digits, 10 classes (cached file)",
-                "keras_cache"),
-    DatasetInfo("fashion_mnist", "Keras Fashion-MNIST: 70000 28x28 grey clothing images, 10 classes (cached files)",
-                "keras_cache"),
+    DatasetInfo(
+        "breast_cancer", "scikit-learn breast cancer (Wisconsin): 569 cases, 30 features, 2 classes", "bundled"
+    ),
+    DatasetInfo(
+        "diabetes",
+        "scikit-learn diabetes: 442 patients, 10 features, disease progression (regression)",
+        "bundled",
+        True,
+    ),
+    DatasetInfo("mnist", "Keras MNIST: 70000 28x28 grey handwritten digits, 10 classes (cached file)", "keras_cache"),
+    DatasetInfo(
+        "fashion_mnist",
+        "Keras Fashion-MNIST: 70000 28x28 grey clothing images, 10 classes (cached files)",
+        "keras_cache",
+    ),
     DatasetInfo("cifar10", "Keras CIFAR-10: 60000 32x32 colour images, 10 classes (cached files)", "keras_cache"),
-    DatasetInfo("cifar100", "Keras CIFAR-100: 60000 32x32 colour images, 100 (or 20 coarse) classes (cached files)",
-                "keras_cache"),
-    DatasetInfo("boston_housing",
-                "Keras Boston housing: 506 districts, 13 features, median price (regression, cached file)",
-                "keras_cache", True),
-    DatasetInfo("california_housing",
-                "Keras California housing: 20640 districts, 8 features, median price (regression, cached file)",
-                "keras_cache", True),
-    DatasetInfo("imdb", "Keras IMDB reviews: 50000 word-index sequences, positive/negative (cached file)",
-                "keras_cache"),
+    DatasetInfo(
+        "cifar100",
+        "Keras CIFAR-100: 60000 32x32 colour images, 100 (or 20 coarse) classes (cached files)",
+        "keras_cache",
+    ),
+    DatasetInfo(
+        "boston_housing",
+        "Keras Boston housing: 506 districts, 13 features, median price (regression, cached file)",
+        "keras_cache",
+        True,
+    ),
+    DatasetInfo(
+        "california_housing",
+        "Keras California housing: 20640 districts, 8 features, median price (regression, cached file)",
+        "keras_cache",
+        True,
+    ),
+    DatasetInfo(
+        "imdb", "Keras IMDB reviews: 50000 word-index sequences, positive/negative (cached file)", "keras_cache"
+    ),
     DatasetInfo("csv", "your CSV file: data.path, label column data.target", "files"),
     DatasetInfo("npz", "your NPZ file: arrays x/y or x_train/y_train(/x_test/y_test)", "files"),
-    DatasetInfo("npy", "your pair of NPY files: data.path (features) and data.target (labels), or a folder with "
-                       "x.npy and y.npy", "files"),
+    DatasetInfo(
+        "npy",
+        "your pair of NPY files: data.path (features) and data.target (labels), or a folder with x.npy and y.npy",
+        "files",
+    ),
     DatasetInfo("images", "your image folder: one subfolder per class", "files"),
 )
 """Every dataset id accepted as ``data.name``, in the order the data screen lists them."""
@@ -234,11 +279,13 @@ PLAYGROUND_SOURCES: tuple[str, ...] = _group("playground")
 """TF Playground's generated 2-D sets."""
 
 PLAYGROUND_CLASSIFICATION: tuple[str, ...] = tuple(
-    d.name for d in DATASET_TABLE if d.group == "playground" and not d.regression)
+    d.name for d in DATASET_TABLE if d.group == "playground" and not d.regression
+)
 """TF Playground's 2-D classification sets (``src/dataset.ts``)."""
 
 PLAYGROUND_REGRESSION: tuple[str, ...] = tuple(
-    d.name for d in DATASET_TABLE if d.group == "playground" and d.regression)
+    d.name for d in DATASET_TABLE if d.group == "playground" and d.regression
+)
 """TF Playground's 2-D regression sets (``reg-plane``, ``reg-gauss`` there)."""
 
 BUNDLED_SOURCES: tuple[str, ...] = _group("bundled")
@@ -261,8 +308,7 @@ DATASET_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 REGRESSION_SETS: frozenset[str] = frozenset(d.name for d in DATASET_TABLE if d.regression)
 """Built-in sets whose target is real-valued."""
 
-PLAYGROUND_FEATURES: tuple[str, ...] = (
-    "x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2")
+PLAYGROUND_FEATURES: tuple[str, ...] = ("x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2")
 """Input features of the 2-D sets, in TF Playground's order (X₁, X₂, X₁², X₂², X₁X₂, sin X₁, sin X₂)."""
 
 

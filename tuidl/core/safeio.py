@@ -146,4 +146,3 @@ def nested_depth_problem(data: object, limit: int) -> tuple[str, int] | None:
         elif isinstance(node, (list, tuple)):
             stack.extend((v, f"{where}[{i}]", depth + 1) for i, v in enumerate(node))
     return None
-

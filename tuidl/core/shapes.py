@@ -52,6 +52,7 @@ class Inferred:
 
 # --- naming ---------------------------------------------------------------------------------
 
+
 def snake_case(class_name: str) -> str:
     """Keras's ``to_snake_case``: ``MaxPooling2D`` -> ``max_pooling2d``, ``LSTM`` -> ``lstm``."""
     name = re.sub(r"\W+", "", class_name)
@@ -100,6 +101,7 @@ def fmt_shape(shape: Shape | None) -> str:
 
 # --- shape inference ------------------------------------------------------------------------
 
+
 def _pair(v: Any, n: int) -> tuple[int, ...]:
     if isinstance(v, (list, tuple)):
         return tuple(int(x) for x in v) if len(v) == n else tuple(int(v[0]) for _ in range(n))
@@ -134,13 +136,14 @@ def _pool_len(n: int | None, p: int, s: int, padding: str) -> int | None:
 
 def _rank_hint(class_name: str, shape: Shape) -> str:
     n = math.prod(d for d in shape if d is not None)
-    if class_name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-                      "SpatialDropout2D"):
+    if class_name in ("Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "SpatialDropout2D"):
         if len(shape) == 1:
             side = math.isqrt(n)
             if side * side == n:
-                return (f"add Reshape with target_shape = [{side}, {side}, 1] before it "
-                        f"({n} = {side}x{side}x1), or remove the Flatten before it")
+                return (
+                    f"add Reshape with target_shape = [{side}, {side}, 1] before it "
+                    f"({n} = {side}x{side}x1), or remove the Flatten before it"
+                )
             return f"add Reshape to (height, width, channels) with height*width*channels = {n} before it"
         if len(shape) == 2:
             return f"add Reshape with target_shape = [{shape[0]}, {shape[1]}, 1] before it"
@@ -149,8 +152,10 @@ def _rank_hint(class_name: str, shape: Shape) -> str:
         if len(shape) == 1:
             return f"add Reshape with target_shape = [{n}, 1] before it (a sequence of {n} steps)"
         if len(shape) == 3:
-            return (f"add Reshape with target_shape = [{shape[0]}, {(shape[1] or 0) * (shape[2] or 0)}] "
-                    "before it (rows as time steps)")
+            return (
+                f"add Reshape with target_shape = [{shape[0]}, {(shape[1] or 0) * (shape[2] or 0)}] "
+                "before it (rows as time steps)"
+            )
         return "it needs a (steps, features) input: add Reshape before it"
     return "add Reshape before it"
 
@@ -173,8 +178,11 @@ def infer_layer(layer: LayerSpec, shape: Shape) -> Inferred:
     if info.input_ranks is not None and rank not in info.input_ranks:
         want = " or ".join(_RANK_NAMES.get(r, f"rank {r}") for r in info.input_ranks)
         flat = " flat" if rank == 1 else ""
-        return Inferred(None, problem=f"needs a {want} input but gets the{flat} tensor {fmt_shape(shape)}",
-                        hint=_rank_hint(cls, shape))
+        return Inferred(
+            None,
+            problem=f"needs a {want} input but gets the{flat} tensor {fmt_shape(shape)}",
+            hint=_rank_hint(cls, shape),
+        )
     last = shape[-1] or 0
     bias = bool(layer_arg(layer, "use_bias")) if info.arg("use_bias") else False
 
@@ -192,10 +200,19 @@ def infer_layer(layer: LayerSpec, shape: Shape) -> Inferred:
         out = tuple(_conv_len(shape[i], k[i], s[i], d[i], padding) for i in range(n))
         if any(o is not None and o < 1 for o in out):
             ks = "x".join(map(str, k))
-            span = "" if all(x == 1 for x in d) else f" (dilated span {'x'.join(str(d[i] * (k[i] - 1) + 1) for i in range(n))})"
-            return Inferred(None, problem=(f"kernel_size {ks}{span} is larger than its input "
-                                           f"{'x'.join(str(x) for x in shape[:n])} with padding 'valid'"),
-                            hint="use a smaller kernel_size, padding = 'same', or fewer pooling layers before it")
+            span = (
+                ""
+                if all(x == 1 for x in d)
+                else f" (dilated span {'x'.join(str(d[i] * (k[i] - 1) + 1) for i in range(n))})"
+            )
+            return Inferred(
+                None,
+                problem=(
+                    f"kernel_size {ks}{span} is larger than its input "
+                    f"{'x'.join(str(x) for x in shape[:n])} with padding 'valid'"
+                ),
+                hint="use a smaller kernel_size, padding = 'same', or fewer pooling layers before it",
+            )
         p = math.prod(k) * last * filters + (filters if bias else 0)
         return Inferred((*out, filters), p, p)
     if cls in ("MaxPooling2D", "AveragePooling2D"):
@@ -205,9 +222,13 @@ def infer_layer(layer: LayerSpec, shape: Shape) -> Inferred:
         padding = layer_arg(layer, "padding")
         out = tuple(_pool_len(shape[i], ps[i], ss[i], padding) for i in range(2))
         if any(o is not None and o < 1 for o in out):
-            return Inferred(None, problem=(f"pool_size {ps[0]}x{ps[1]} is larger than its input "
-                                           f"{shape[0]}x{shape[1]} with padding 'valid'"),
-                            hint="use a smaller pool_size, padding = 'same', or remove this pooling layer")
+            return Inferred(
+                None,
+                problem=(
+                    f"pool_size {ps[0]}x{ps[1]} is larger than its input {shape[0]}x{shape[1]} with padding 'valid'"
+                ),
+                hint="use a smaller pool_size, padding = 'same', or remove this pooling layer",
+            )
         return Inferred((*out, shape[2]), 0, 0)
     if cls == "GlobalAveragePooling2D":
         return Inferred((1, 1, shape[2]) if layer_arg(layer, "keepdims") else (shape[2],), 0, 0)
@@ -221,14 +242,20 @@ def infer_layer(layer: LayerSpec, shape: Shape) -> Inferred:
         known = math.prod(t for t in target if t != -1)
         if -1 in target:
             if known == 0 or n % known:
-                return Inferred(None, problem=(f"cannot reshape {fmt_shape(shape)} ({n} values) to "
-                                               f"{target}: {n} is not a multiple of {known}"),
-                                hint=f"choose a target_shape whose sizes multiply to {n}")
+                return Inferred(
+                    None,
+                    problem=(
+                        f"cannot reshape {fmt_shape(shape)} ({n} values) to {target}: {n} is not a multiple of {known}"
+                    ),
+                    hint=f"choose a target_shape whose sizes multiply to {n}",
+                )
             target[target.index(-1)] = n // known
         elif known != n:
-            return Inferred(None, problem=(f"cannot reshape {fmt_shape(shape)} ({n} values) to "
-                                           f"target_shape {target} ({known} values)"),
-                            hint=f"choose a target_shape whose sizes multiply to {n}, or use -1 for one axis")
+            return Inferred(
+                None,
+                problem=(f"cannot reshape {fmt_shape(shape)} ({n} values) to target_shape {target} ({known} values)"),
+                hint=f"choose a target_shape whose sizes multiply to {n}, or use -1 for one axis",
+            )
         return Inferred(tuple(target), 0, 0)
     if cls in ("Dropout", "SpatialDropout2D", "GaussianNoise", "Activation", "LeakyReLU"):
         return Inferred(shape, 0, 0)
@@ -296,8 +323,9 @@ def layer_memory(inferred: Inferred, batch_size: int) -> int:
     return inferred.params * BYTES_PER_PARAM + batch_size * outputs * BYTES_PER_ACTIVATION
 
 
-def size_findings(exp: Experiment, input_shape: Shape, names: Sequence[str] | None = None,
-                  inferred: Sequence[Inferred] | None = None) -> list[Finding]:
+def size_findings(
+    exp: Experiment, input_shape: Shape, names: Sequence[str] | None = None, inferred: Sequence[Inferred] | None = None
+) -> list[Finding]:
     """Errors for a model too large to train here, found from the Keras-free estimate before Keras allocates.
 
     Each layer's estimate (:func:`layer_memory`, shapes and parameter counts
@@ -324,15 +352,27 @@ def size_findings(exp: Experiment, input_shape: Shape, names: Sequence[str] | No
         need = layer_memory(r, batch)
         total += need
         if need > budget:
-            out.append(Finding(ERROR, f"{where(i, names[i], layers[i].class_name)}: {r.params:,} parameters and "
-                                      f"output {fmt_shape(r.output_shape)} need about {fmt_bytes(need)} to train; "
-                                      f"at most {fmt_bytes(budget)} is allowed",
-                               "use fewer units, filters or a smaller kernel (the budget is half this machine's "
-                               "memory, or TUIDL_MEMORY_BUDGET bytes)", i, f"model.layers[{i}]"))
+            out.append(
+                Finding(
+                    ERROR,
+                    f"{where(i, names[i], layers[i].class_name)}: {r.params:,} parameters and "
+                    f"output {fmt_shape(r.output_shape)} need about {fmt_bytes(need)} to train; "
+                    f"at most {fmt_bytes(budget)} is allowed",
+                    "use fewer units, filters or a smaller kernel (the budget is half this machine's "
+                    "memory, or TUIDL_MEMORY_BUDGET bytes)",
+                    i,
+                    f"model.layers[{i}]",
+                )
+            )
     if not out and total > budget:
-        out.append(Finding(ERROR, f"the model needs about {fmt_bytes(total)} to train "
-                                  f"(batch_size = {batch}); at most {fmt_bytes(budget)} is allowed",
-                           "use fewer or smaller layers, or a smaller fit.batch_size", None, "model"))
+        out.append(
+            Finding(
+                ERROR,
+                f"the model needs about {fmt_bytes(total)} to train "
+                f"(batch_size = {batch}); at most {fmt_bytes(budget)} is allowed",
+                "use fewer or smaller layers, or a smaller fit.batch_size",
+                None,
+                "model",
+            )
+        )
     return out
-
-

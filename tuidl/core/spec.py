@@ -42,31 +42,87 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, \
-    model_serializer
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+)
 
 from tuidl.core.catalog import LAYERS, OPTIMIZERS
 from tuidl.core.components import Component, KerasRef
 from tuidl.core.errors import SpecError
 from tuidl.core.overrides import parse_override, set_path
-from tuidl.core.registry import (DATASETS, FILE_SOURCES, LOSS_CLASSES, LOSSES, METRICS, PLAYGROUND_CLASSIFICATION,
-                                 PLAYGROUND_FEATURES, PLAYGROUND_REGRESSION)
+from tuidl.core.registry import (
+    DATASETS,
+    FILE_SOURCES,
+    LOSS_CLASSES,
+    LOSSES,
+    METRICS,
+    PLAYGROUND_CLASSIFICATION,
+    PLAYGROUND_FEATURES,
+    PLAYGROUND_REGRESSION,
+)
 from tuidl.core.safeio import nested_depth_problem, path_problem, read_regular_file
 from tuidl.core.tomlio import drop_none, dumps_toml, toml_repr
-from tuidl.core.validation import (LAYER_NAME_ALLOWED, LAYER_NAME_RE, MAX_NESTING, Number, StrictBool, StrictFloat,
-                                   StrictInt, arg_name_problem, control_problems, format_loc, pydantic_problems,
-                                   spec_error)
+from tuidl.core.validation import (
+    LAYER_NAME_ALLOWED,
+    LAYER_NAME_RE,
+    MAX_NESTING,
+    Number,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    arg_name_problem,
+    control_problems,
+    format_loc,
+    pydantic_problems,
+    spec_error,
+)
 from tuidl.core.validation import problem_text as _problem_text
 
 __all__ = [
     # this module: the experiment models and reading them
-    "CompileSpec", "DataOptions", "DataSpec", "Experiment", "FitSpec", "LayerSpec", "ModelSpec", "MAX_SEED",
-    "MAX_SPEC_BYTES", "approx_equal", "from_dict", "load", "loads", "problem_text",
+    "CompileSpec",
+    "DataOptions",
+    "DataSpec",
+    "Experiment",
+    "FitSpec",
+    "LayerSpec",
+    "ModelSpec",
+    "MAX_SEED",
+    "MAX_SPEC_BYTES",
+    "approx_equal",
+    "from_dict",
+    "load",
+    "loads",
+    "problem_text",
     # re-exported from the modules they moved to (registry, components, overrides, tomlio, validation)
-    "Component", "DATASETS", "FILE_SOURCES", "KerasRef", "LAYER_NAME_ALLOWED", "LAYER_NAME_RE", "LOSSES",
-    "LOSS_CLASSES", "MAX_NESTING", "METRICS", "Number", "PLAYGROUND_CLASSIFICATION", "PLAYGROUND_FEATURES",
-    "PLAYGROUND_REGRESSION", "StrictBool", "StrictFloat", "StrictInt", "dumps_toml", "format_loc",
-    "parse_override", "toml_repr",
+    "Component",
+    "DATASETS",
+    "FILE_SOURCES",
+    "KerasRef",
+    "LAYER_NAME_ALLOWED",
+    "LAYER_NAME_RE",
+    "LOSSES",
+    "LOSS_CLASSES",
+    "MAX_NESTING",
+    "METRICS",
+    "Number",
+    "PLAYGROUND_CLASSIFICATION",
+    "PLAYGROUND_FEATURES",
+    "PLAYGROUND_REGRESSION",
+    "StrictBool",
+    "StrictFloat",
+    "StrictInt",
+    "dumps_toml",
+    "format_loc",
+    "parse_override",
+    "toml_repr",
 ]
 
 MAX_SPEC_BYTES = 4 * 1024 * 1024
@@ -188,8 +244,9 @@ class DataSpec(BaseModel):
         name = info.data.get("name")
         if name in FILE_SOURCES and not v:
             what = "folder" if name == "images" else "file"
-            raise ValueError(f"data.name = {toml_repr(name)} reads your {what}: set data.path "
-                             "(relative to the experiment file)")
+            raise ValueError(
+                f"data.name = {toml_repr(name)} reads your {what}: set data.path (relative to the experiment file)"
+            )
         return v
 
     @field_validator("target")
@@ -259,7 +316,8 @@ class CompileSpec(BaseModel):
             raise ValueError(f"unknown loss {toml_repr(v)}; allowed: {', '.join(LOSSES)}")
         if isinstance(v, KerasRef) and v.class_name not in LOSS_CLASSES.values():
             raise ValueError(
-                f"unknown loss class {toml_repr(v.class_name)}; allowed: {', '.join(LOSS_CLASSES.values())}")
+                f"unknown loss class {toml_repr(v.class_name)}; allowed: {', '.join(LOSS_CLASSES.values())}"
+            )
         return v
 
     @field_validator("optimizer")
@@ -434,18 +492,27 @@ def _layer_problems(exp: Experiment) -> list[tuple[str, Any, str]]:
                 problems.append((f"model.layers[{i}].config", None, f"key {toml_repr(name)}: {bad_key}"))
                 continue
             if name == "name":
-                if value is not None and value != "" and not (
-                        isinstance(value, str) and LAYER_NAME_RE.fullmatch(value)):
-                    problems.append((f"model.layers[{i}].config.name", value,
-                                     f"a {layer.class_name} layer name is made of {LAYER_NAME_ALLOWED}"))
+                if (
+                    value is not None
+                    and value != ""
+                    and not (isinstance(value, str) and LAYER_NAME_RE.fullmatch(value))
+                ):
+                    problems.append(
+                        (
+                            f"model.layers[{i}].config.name",
+                            value,
+                            f"a {layer.class_name} layer name is made of {LAYER_NAME_ALLOWED}",
+                        )
+                    )
                 continue
             arg = info.arg(name)
             if arg is None:
                 continue  # other Keras arguments are passed through and checked by Keras
             allowed = arg.check(value)
             if allowed is not None:
-                problems.append((f"model.layers[{i}].config.{name}", value,
-                                 f"{layer.class_name}.{name} must be {allowed}"))
+                problems.append(
+                    (f"model.layers[{i}].config.{name}", value, f"{layer.class_name}.{name} must be {allowed}")
+                )
     return problems
 
 
@@ -461,8 +528,10 @@ def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
     """
     deep = nested_depth_problem(data, MAX_NESTING)
     if deep is not None:
-        raise SpecError(f"{origin}: {deep[0]}: tables and lists nest deeper than {MAX_NESTING} levels",
-                        hint=f"an experiment nests at most {MAX_NESTING} levels; check the file's brackets")
+        raise SpecError(
+            f"{origin}: {deep[0]}: tables and lists nest deeper than {MAX_NESTING} levels",
+            hint=f"an experiment nests at most {MAX_NESTING} levels; check the file's brackets",
+        )
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as e:
@@ -486,8 +555,10 @@ def loads(text: str, origin: str = "<string>") -> Experiment:
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{origin}: not valid TOML: {e}", hint="check quotes, brackets and '=' on that line") from None
     except RecursionError:
-        raise SpecError(f"{origin}: tables or lists nested thousands deep; an experiment nests at most "
-                        f"{MAX_NESTING} levels", hint="check the file's brackets") from None
+        raise SpecError(
+            f"{origin}: tables or lists nested thousands deep; an experiment nests at most {MAX_NESTING} levels",
+            hint="check the file's brackets",
+        ) from None
     return from_dict(data, origin=origin)
 
 
@@ -502,16 +573,18 @@ def load(path: str | Path) -> Experiment:
     if problem == "does not exist":
         raise SpecError(f"{path}: no such file", title="Experiment not found") from None
     if problem is not None:
-        raise SpecError(f"{path}: {problem}; an experiment is a .toml file",
-                        hint="give a preset name or the path of a .toml file")
+        raise SpecError(
+            f"{path}: {problem}; an experiment is a .toml file", hint="give a preset name or the path of a .toml file"
+        )
     try:
         text = read_regular_file(path, MAX_SPEC_BYTES).decode("utf-8")
     except OSError as e:
         raise SpecError(f"{path}: cannot read: {e.strerror or e}") from None
     except ValueError as e:  # not a regular file after all, too large, or not UTF-8
         why = f"is not UTF-8 text ({e})" if isinstance(e, UnicodeDecodeError) else str(e)
-        raise SpecError(f"{path}: {why}; an experiment is a UTF-8 .toml file of at most "
-                        f"{MAX_SPEC_BYTES // 1024**2} MiB") from None
+        raise SpecError(
+            f"{path}: {why}; an experiment is a UTF-8 .toml file of at most {MAX_SPEC_BYTES // 1024**2} MiB"
+        ) from None
     exp = loads(text, origin=str(path))
     exp._source = path.resolve()
     return exp
@@ -529,4 +602,3 @@ def approx_equal(a: Any, b: Any, rel: float = 1e-6) -> bool:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(approx_equal(x, y, rel) for x, y in zip(a, b))
     return a == b
-

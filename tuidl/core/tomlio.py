@@ -20,7 +20,7 @@ def _toml_value(v: Any) -> str:
         return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(x)}" for k, x in v.items()) + " }"
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return tomli_w.dumps({"v": v})[len("v = "):].rstrip("\n")
+    return tomli_w.dumps({"v": v})[len("v = ") :].rstrip("\n")
 
 
 def _toml_key(k: str) -> str:
@@ -73,4 +73,3 @@ def drop_none(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [drop_none(v) for v in obj]
     return obj
-

@@ -27,6 +27,7 @@ StrictFloat = Annotated[float, Strict()]
 StrictBool = Annotated[bool, Strict()]
 """A boolean field that refuses ``"yes"``, ``"true"`` and ``1``."""
 
+
 def _not_bool(value: Any) -> Any:
     """Refuse ``true``/``false`` where a number is meant (pydantic would read ``true`` as 1)."""
     if isinstance(value, bool):
@@ -36,6 +37,7 @@ def _not_bool(value: Any) -> Any:
 
 Number = BeforeValidator(_not_bool)
 """Attach to int/float fields: booleans are not numbers in a spec."""
+
 
 def format_loc(loc: tuple[Any, ...] | list[Any]) -> str:
     """``('model', 'layers', 2, 'config', 'units')`` -> ``model.layers[2].config.units``."""
@@ -111,7 +113,7 @@ def problem_text(e: dict[str, Any], root: type[BaseModel] | None = None) -> str:
         return "must be a preset name (a string) or a table { class_name = ..., config = {...} }"
     if t == "value_error":
         msg = str(e.get("msg", ""))
-        return msg[len("Value error, "):] if msg.startswith("Value error, ") else msg
+        return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
     if t == "extra_forbidden":
         model = _model_at(loc, root)
         allowed = f"; allowed: {', '.join(model.model_fields)}" if model is not None else ""
@@ -140,8 +142,11 @@ def problem_text(e: dict[str, Any], root: type[BaseModel] | None = None) -> str:
     if t == "too_long":
         return f"must have at most {ctx.get('max_length', '?')} item(s)"
     if t == "string_too_short":
-        return "must not be empty" if ctx.get("min_length") == 1 else \
-            f"must have at least {ctx.get('min_length')} characters"
+        return (
+            "must not be empty"
+            if ctx.get("min_length") == 1
+            else f"must have at least {ctx.get('min_length')} characters"
+        )
     if t == "string_too_long":
         return f"must have at most {ctx.get('max_length', '?')} characters"
     return f"is not allowed here ({t.replace('_', ' ')})"
@@ -156,8 +161,9 @@ def pydantic_problems(err: ValidationError, root: type[BaseModel]) -> list[tuple
         seen.setdefault(path, (path, e.get("input"), problem_text(e, root)))
     union = problem_text({"type": "string_type", "loc": ("str",)}, root)
     # "a name or a table" for a table whose own fields are named below it says nothing more
-    return [p for p in seen.values()
-            if not (p[2] == union and any(o.startswith((p[0] + ".", p[0] + "[")) for o in seen))]
+    return [
+        p for p in seen.values() if not (p[2] == union and any(o.startswith((p[0] + ".", p[0] + "[")) for o in seen))
+    ]
 
 
 LAYER_NAME_RE = re.compile(r"[A-Za-z0-9.][A-Za-z0-9_.\\>-]*")
@@ -166,8 +172,10 @@ TensorFlow backend opens a name scope per layer, which must match
 ``[A-Za-z0-9.][A-Za-z0-9_.\\/>-]*`` (``tf.name_scope``); ``"a b"`` or ``"a:b"`` build but fail
 at the first training step."""
 
-LAYER_NAME_ALLOWED = ("letters A-Z/a-z, digits, '_', '.', '-', '>' and '\\', starting with a letter, a digit "
-                      "or '.' (Keras's rule for its TensorFlow name scopes; no '/')")
+LAYER_NAME_ALLOWED = (
+    "letters A-Z/a-z, digits, '_', '.', '-', '>' and '\\', starting with a letter, a digit "
+    "or '.' (Keras's rule for its TensorFlow name scopes; no '/')"
+)
 """The rule of :data:`LAYER_NAME_RE` in words, for messages."""
 
 
@@ -196,9 +204,14 @@ def control_problems(data: Any, path: str = "") -> list[tuple[str, Any, str]]:
     if isinstance(data, str):
         pattern = _CONTROL_IN_TEXT_RE if path == "description" else _CONTROL_RE
         if pattern.search(data):
-            out.append((path, data, "text without control characters (escape codes, line breaks, DEL, "
-                                    "U+0080-U+009F)" + (" other than newlines and tabs" if path == "description"
-                                                         else "")))
+            out.append(
+                (
+                    path,
+                    data,
+                    "text without control characters (escape codes, line breaks, DEL, "
+                    "U+0080-U+009F)" + (" other than newlines and tabs" if path == "description" else ""),
+                )
+            )
     elif isinstance(data, dict):
         for k, v in data.items():
             sub = f"{path}.{k}" if path else str(k)
@@ -222,7 +235,9 @@ def spec_error(origin: str, problems: list[tuple[str, Any, str]]) -> SpecError:
         shown = "" if value is None or isinstance(value, dict) and len(text) > 60 else f" = {text}"
         lines.append(f"{path or '(top level)'}{shown}: {msg}")
     head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
-    hint = (f"fix the {origin} value and try again" if origin.startswith("--")
-            else "fix the field in the file (or the --set value) and try again")
+    hint = (
+        f"fix the {origin} value and try again"
+        if origin.startswith("--")
+        else "fix the field in the file (or the --set value) and try again"
+    )
     return SpecError(f"{origin}: {head}", hint=hint)
-

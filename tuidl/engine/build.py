@@ -41,6 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from tuidl.engine.data import Dataset
 
+
 def layer_names(exp: Experiment) -> list[str]:
     """Explicit, deterministic Keras layer names for ``exp``'s layers, in order.
 
@@ -82,8 +83,11 @@ def _component(family: str, ref: dict[str, Any] | None) -> Any:
     if ref is None:
         return None
     ident = {"class_name": ref["class_name"], "config": dict(ref.get("config") or {})}
-    getter = {"initializers": keras.initializers.get, "regularizers": keras.regularizers.get,
-              "optimizers": keras.optimizers.get}[family]
+    getter = {
+        "initializers": keras.initializers.get,
+        "regularizers": keras.regularizers.get,
+        "optimizers": keras.optimizers.get,
+    }[family]
     return getter(ident)
 
 
@@ -107,9 +111,11 @@ def make_layer(class_name: str, config: dict[str, Any], name: str, where: str = 
             if key in cfg:
                 value = cfg[key]
                 if isinstance(value, str):
-                    raise BuildError(f"{where or class_name}.config.{key} = {value!r}: a component preset name "
-                                     "reached the engine unresolved",
-                                     hint="resolve the experiment first (tuidl.core.presets.resolved)")
+                    raise BuildError(
+                        f"{where or class_name}.config.{key} = {value!r}: a component preset name "
+                        "reached the engine unresolved",
+                        hint="resolve the experiment first (tuidl.core.presets.resolved)",
+                    )
                 if isinstance(value, KerasRef):
                     value = value.model_dump()
                 if value is None:
@@ -117,13 +123,12 @@ def make_layer(class_name: str, config: dict[str, Any], name: str, where: str = 
                 else:
                     cfg[key] = _component(family, value)
         return keras.saving.deserialize_keras_object(
-            {"module": "keras.layers", "class_name": class_name, "config": cfg, "registered_name": None},
-            safe_mode=True)
+            {"module": "keras.layers", "class_name": class_name, "config": cfg, "registered_name": None}, safe_mode=True
+        )
     except TuidlError:
         raise
     except Exception as e:  # Keras raises TypeError/ValueError with its own text
-        raise BuildError(f"{where or class_name}: {keras_message(e)}",
-                         hint="check this layer's arguments") from None
+        raise BuildError(f"{where or class_name}: {keras_message(e)}", hint="check this layer's arguments") from None
 
 
 def _build_layers(exp: Experiment, input_shape: tuple[int, ...]) -> tuple[list[Any], list[Any], BuildError | None]:
@@ -148,9 +153,14 @@ def _build_layers(exp: Experiment, input_shape: tuple[int, ...]) -> tuple[list[A
             return layers, outputs, BuildError(e.message, title=e.title, hint=e.hint)
         except Exception as e:
             shape = tuple(x.shape[1:])
-            return layers, outputs, BuildError(
-                f"{where}: input shape {shape}: {keras_message(e)}",
-                hint="change this layer or the one before it so that the shapes fit")
+            return (
+                layers,
+                outputs,
+                BuildError(
+                    f"{where}: input shape {shape}: {keras_message(e)}",
+                    hint="change this layer or the one before it so that the shapes fit",
+                ),
+            )
         layers.append(layer)
         outputs.append(x)
     return layers, outputs, None
@@ -205,8 +215,10 @@ def make_optimizer(exp: Experiment) -> "keras.optimizers.Optimizer":
     try:
         return _component("optimizers", ref)
     except Exception as e:
-        raise BuildError(f"compile.optimizer = {ref}: {keras_message(e)}",
-                         hint="use an optimizer preset name or a valid { class_name, config }") from None
+        raise BuildError(
+            f"compile.optimizer = {ref}: {keras_message(e)}",
+            hint="use an optimizer preset name or a valid { class_name, config }",
+        ) from None
 
 
 def make_loss(exp: Experiment) -> "keras.losses.Loss":
@@ -251,19 +263,31 @@ def layer_rows(model: "keras.Model") -> list[LayerRow]:
     """One :class:`LayerRow` per layer of a built model (numbers as in ``model.summary()``)."""
     rows = []
     for i, layer in enumerate(model.layers):
-        rows.append(LayerRow(
-            index=i, name=layer.name, class_name=type(layer).__name__,
-            output_shape=tuple(None if d is None else int(d) for d in layer.output.shape[1:]),
-            params=int(layer.count_params()),
-            trainable_params=_count(layer.trainable_weights)))
+        rows.append(
+            LayerRow(
+                index=i,
+                name=layer.name,
+                class_name=type(layer).__name__,
+                output_shape=tuple(None if d is None else int(d) for d in layer.output.shape[1:]),
+                params=int(layer.count_params()),
+                trainable_params=_count(layer.trainable_weights),
+            )
+        )
     return rows
 
 
 def _rows_of(layers: list[Any], outputs: list[Any]) -> list[LayerRow]:
-    return [LayerRow(i, l.name, type(l).__name__,
-                     tuple(None if d is None else int(d) for d in o.shape[1:]),
-                     int(l.count_params()), _count(l.trainable_weights))
-            for i, (l, o) in enumerate(zip(layers, outputs))]
+    return [
+        LayerRow(
+            i,
+            l.name,
+            type(l).__name__,
+            tuple(None if d is None else int(d) for d in o.shape[1:]),
+            int(l.count_params()),
+            _count(l.trainable_weights),
+        )
+        for i, (l, o) in enumerate(zip(layers, outputs))
+    ]
 
 
 def _error_layer(err: BuildError) -> int | None:
@@ -334,6 +358,13 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
         findings = merge_findings(findings, preflight(r, dataset, tuple(rows)))
     except Exception as e:  # a broken check must not break the summary
         findings.append(Finding("warning", f"pre-flight checks failed: {type(e).__name__}: {e}"))
-    return Summary(request_id=request_id, input_shape=input_shape, rows=tuple(rows),
-                   total_params=totals[0], trainable_params=totals[1], non_trainable_params=totals[2],
-                   data=data, findings=tuple(findings))
+    return Summary(
+        request_id=request_id,
+        input_shape=input_shape,
+        rows=tuple(rows),
+        total_params=totals[0],
+        trainable_params=totals[1],
+        non_trainable_params=totals[2],
+        data=data,
+        findings=tuple(findings),
+    )

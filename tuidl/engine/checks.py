@@ -52,8 +52,7 @@ def data_info(exp: Experiment, dataset: "Dataset") -> DataInfo:
     )
 
 
-def preflight(exp: Experiment, dataset: "Dataset | None",
-              rows: Sequence[LayerRow] | None) -> list[Finding]:
+def preflight(exp: Experiment, dataset: "Dataset | None", rows: Sequence[LayerRow] | None) -> list[Finding]:
     """Every pre-flight finding for ``exp`` on ``dataset``.
 
     Args:
@@ -108,7 +107,7 @@ def _explains(own: Finding, build: Finding) -> bool:
         return True  # a shape rule about the whole layer
     prefix = f"model.layers[{build.layer}].config."
     if own.field.startswith(prefix):
-        arg = own.field[len(prefix):].split(".")[0]
+        arg = own.field[len(prefix) :].split(".")[0]
         return bool(arg) and arg in build.message
     return False
 
@@ -129,8 +128,11 @@ def merge_findings(build: Iterable[Finding], own: Iterable[Finding]) -> list[Fin
     for b in build:
         same_layer = b.layer is not None and any(_explains(o, b) for o in errors)
         whole_layer = b.layer is not None and b.field == f"model.layers[{b.layer}]"  # judged by _explains
-        same_field = bool(b.field) and not whole_layer and any(o.field and (o.field.startswith(b.field) or b.field.startswith(o.field))
-                                           for o in errors)
+        same_field = (
+            bool(b.field)
+            and not whole_layer
+            and any(o.field and (o.field.startswith(b.field) or b.field.startswith(o.field)) for o in errors)
+        )
         if not (same_layer or same_field):
             kept.append(keras_finding(b))
     return own + kept
@@ -167,6 +169,9 @@ def raise_on_errors(exp: Experiment, dataset: "Dataset", rows: Sequence[LayerRow
     errors = [f for f in findings if f.severity == ERROR]
     if errors:
         text = "\n".join(format_finding(f) for f in errors)
-        raise BuildError(f"{len(errors)} pre-flight error(s):\n{text}", title="Pre-flight check failed",
-                         hint="fix these in the builder (b) or the preset file; `tuidl check` lists them")
+        raise BuildError(
+            f"{len(errors)} pre-flight error(s):\n{text}",
+            title="Pre-flight check failed",
+            hint="fix these in the builder (b) or the preset file; `tuidl check` lists them",
+        )
     return [f for f in findings if f.severity != ERROR]

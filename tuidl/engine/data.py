@@ -159,8 +159,12 @@ class Dataset:
             out["baseline_split"] = split_name
         elif self.task == "regression" and len(self.y_train):
             y = self.y_train.astype(np.float64)
-            out["target"] = {"min": float(y.min()), "max": float(y.max()),
-                             "mean": float(y.mean()), "std": float(y.std())}
+            out["target"] = {
+                "min": float(y.min()),
+                "max": float(y.max()),
+                "mean": float(y.mean()),
+                "std": float(y.std()),
+            }
             ref = self.y_val if len(self.y_val) else self.y_train
             out["baseline_mse"] = float(np.mean((ref.astype(np.float64) - y.mean()) ** 2))
         if samples:
@@ -172,8 +176,9 @@ class Dataset:
     def _samples(self) -> dict[str, Any]:
         """Images or points for the data panel (see :meth:`describe`)."""
         if self.kind == "images" and self.x_train.ndim == 4 and len(self.x_train):
-            idx = _sample_indices(self.y_train if self.task == "classification" else None,
-                                  MAX_SAMPLE_IMAGES, len(self.x_train))
+            idx = _sample_indices(
+                self.y_train if self.task == "classification" else None, MAX_SAMPLE_IMAGES, len(self.x_train)
+            )
             imgs = self.x_train[idx].astype(np.float32)
             h, w = imgs.shape[1:3]
             step = max(1, int(np.ceil(max(h, w) / MAX_SAMPLE_SIDE)))
@@ -231,8 +236,10 @@ def _sample_indices(y: np.ndarray | None, k: int, n: int) -> list[int]:
 
 # ------------------------------------------------------------------ split
 
-def split_indices(n: int, validation_split: float, seed: int, subset: int | None = None,
-                  y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+
+def split_indices(
+    n: int, validation_split: float, seed: int, subset: int | None = None, y: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Seeded shuffle of ``range(n)``, cut to ``subset``, then ``validation_split`` held out.
 
     With class ids ``y`` (shape ``(n,)``) the hold-out is stratified: scikit-learn's
@@ -261,11 +268,12 @@ def split_indices(n: int, validation_split: float, seed: int, subset: int | None
 
                 tr, va = train_test_split(idx, test_size=n_val, random_state=seed % 2**32, stratify=strata)
                 return tr, va
-    return idx[: len(idx) - n_val], idx[len(idx) - n_val:]
+    return idx[: len(idx) - n_val], idx[len(idx) - n_val :]
 
 
-def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int
-          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def split(
+    x: np.ndarray, y: np.ndarray, validation_split: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle with ``seed`` and hold out the last ``validation_split`` fraction (not stratified).
 
     Returns:
@@ -278,9 +286,10 @@ def split(x: np.ndarray, y: np.ndarray, validation_split: float, seed: int
 
 # ------------------------------------------------------------------ labels
 
-def check_labels(y: np.ndarray, where: str, y_test: np.ndarray | None = None,
-                 remap: bool = False, n_classes: int | None = None
-                 ) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
+
+def check_labels(
+    y: np.ndarray, where: str, y_test: np.ndarray | None = None, remap: bool = False, n_classes: int | None = None
+) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
     """Check that class ids are ``0..k-1``; optionally remap the distinct values to that range.
 
     Args:
@@ -314,31 +323,52 @@ def check_labels(y: np.ndarray, where: str, y_test: np.ndarray | None = None,
         return y, y_test, [str(i) for i in range(n_classes)]
     if n_classes is not None:
         stray = ", ".join(f"{int(v)} ({c} samples)" for v, c in zip(values, counts) if not 0 <= v < n_classes)
-        raise DataError(f"{where}: labels {stray} are outside 0..{n_classes - 1} ({n_classes} classes)",
-                        title="Labels out of range", hint="the file does not match the dataset; replace it")
+        raise DataError(
+            f"{where}: labels {stray} are outside 0..{n_classes - 1} ({n_classes} classes)",
+            title="Labels out of range",
+            hint="the file does not match the dataset; replace it",
+        )
     if values[0] >= 0 and len(values) == k:
         return y, y_test, [str(i) for i in range(k)]
     mapping = ", ".join(f"{int(v)} -> {i}" for i, v in enumerate(values[:6])) + (", ..." if len(values) > 6 else "")
     hint = f"set data.options.remap_labels = true to map them ({mapping}), or fix the labels"
     if values[0] == 1 and len(values) == int(values[-1]):
-        raise DataError(f"{where}: labels run 1..{int(values[-1])} (1-based); Keras's losses want "
-                        f"class ids 0..{int(values[-1]) - 1}", title="Labels out of range", hint=hint)
+        raise DataError(
+            f"{where}: labels run 1..{int(values[-1])} (1-based); Keras's losses want "
+            f"class ids 0..{int(values[-1]) - 1}",
+            title="Labels out of range",
+            hint=hint,
+        )
     if values[0] < 0:
         neg = ", ".join(f"{int(v)} ({c} samples)" for v, c in zip(values, counts) if v < 0)
-        raise DataError(f"{where}: negative labels {neg}; class ids must be 0..k-1",
-                        title="Labels out of range", hint=hint)
+        raise DataError(
+            f"{where}: negative labels {neg}; class ids must be 0..k-1", title="Labels out of range", hint=hint
+        )
     gaps = sorted(set(range(int(values[-1]) + 1)) - {int(v) for v in values})
     # the values above the first gap are the likely strays
     stray = [(int(v), int(c)) for v, c in zip(values, counts) if v > gaps[0]]
     shown = ", ".join(f"{v} ({c} samples)" for v, c in stray[:5])
-    raise DataError(f"{where}: labels {', '.join(names[:12])}{' ...' if len(names) > 12 else ''} skip "
-                    f"{', '.join(map(str, gaps[:8]))}{' ...' if len(gaps) > 8 else ''}; values above the gap: "
-                    f"{shown}", title="Labels out of range", hint=hint)
+    raise DataError(
+        f"{where}: labels {', '.join(names[:12])}{' ...' if len(names) > 12 else ''} skip "
+        f"{', '.join(map(str, gaps[:8]))}{' ...' if len(gaps) > 8 else ''}; values above the gap: "
+        f"{shown}",
+        title="Labels out of range",
+        hint=hint,
+    )
 
 
-CATEGORICAL_LOSSES = frozenset({"categorical_crossentropy", "categorical_hinge", "kl_divergence",
-                                "CategoricalCrossentropy", "CategoricalHinge", "KLDivergence",
-                                "categorical_focal_crossentropy", "CategoricalFocalCrossentropy"})
+CATEGORICAL_LOSSES = frozenset(
+    {
+        "categorical_crossentropy",
+        "categorical_hinge",
+        "kl_divergence",
+        "CategoricalCrossentropy",
+        "CategoricalHinge",
+        "KLDivergence",
+        "categorical_focal_crossentropy",
+        "CategoricalFocalCrossentropy",
+    }
+)
 """Losses that want one-hot label rows (names and class names)."""
 SPARSE_LOSSES = frozenset({"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"})
 """Losses that want integer class ids."""
@@ -375,8 +405,10 @@ def labels_for_loss(y: np.ndarray, loss_name: Any, n_classes: int | None) -> np.
     key = _loss_key(loss_name)
     if n_classes is None:
         if key in CATEGORICAL_LOSSES or key in SPARSE_LOSSES:
-            raise DataError(f"compile.loss = {toml_repr(key)} needs class labels, but the data is a regression "
-                            "target", hint="use mean_squared_error, mean_absolute_error or huber")
+            raise DataError(
+                f"compile.loss = {toml_repr(key)} needs class labels, but the data is a regression target",
+                hint="use mean_squared_error, mean_absolute_error or huber",
+            )
         return np.asarray(y, dtype=np.float32)
     y = np.asarray(y)
     if len(y) and (y.min() < 0 or y.max() >= n_classes):
@@ -519,22 +551,29 @@ def load_data(spec: DataSpec, seed: int = 0, base_dir: Path | None = None) -> Da
     if raw.task == "classification":
         if raw.check_labels:
             known = len(class_names) if class_names and not o.remap_labels else None
-            y_all, y_test, names = check_labels(np.asarray(y_all), raw.source or spec.name, y_test,
-                                                remap=bool(o.remap_labels), n_classes=known)
+            y_all, y_test, names = check_labels(
+                np.asarray(y_all), raw.source or spec.name, y_test, remap=bool(o.remap_labels), n_classes=known
+            )
             if o.remap_labels:
-                notes.append("labels remapped: " + ", ".join(f"{v} -> {i}" for i, v in enumerate(names[:10]))
-                             + (" ..." if len(names) > 10 else ""))
+                notes.append(
+                    "labels remapped: "
+                    + ", ".join(f"{v} -> {i}" for i, v in enumerate(names[:10]))
+                    + (" ..." if len(names) > 10 else "")
+                )
             if not class_names or len(class_names) != len(names):
                 class_names = names
         n_classes = len(class_names) or int(np.max(y_all)) + 1
     else:
         n_classes = None
 
-    tr, va = split_indices(len(raw.x), spec.validation_split, seed, o.subset,
-                           y=np.asarray(y_all) if n_classes is not None else None)
+    tr, va = split_indices(
+        len(raw.x), spec.validation_split, seed, o.subset, y=np.asarray(y_all) if n_classes is not None else None
+    )
     if len(tr) == 0:
-        raise DataError(f"data.validation_split = {spec.validation_split}: leaves no training samples out of "
-                        f"{len(tr) + len(va)}", hint="lower validation_split or raise data.options.subset")
+        raise DataError(
+            f"data.validation_split = {spec.validation_split}: leaves no training samples out of {len(tr) + len(va)}",
+            hint="lower validation_split or raise data.options.subset",
+        )
     scale = raw.pixel_scale
     x_train, x_val = _to_float(raw.x[tr], scale, raw.kind), _to_float(raw.x[va], scale, raw.kind)
     y_train, y_val = np.asarray(y_all)[tr], np.asarray(y_all)[va]
@@ -553,14 +592,15 @@ def load_data(spec: DataSpec, seed: int = 0, base_dir: Path | None = None) -> Da
     scaling = None
     if o.scaling and o.scaling != "none":
         if x_train.dtype.kind != "f":
-            raise DataError(f"data.options.scaling = {toml_repr(o.scaling)}: {spec.name} holds integer token ids "
-                            "(for an Embedding layer), which are not scaled",
-                            hint="remove data.options.scaling")
+            raise DataError(
+                f"data.options.scaling = {toml_repr(o.scaling)}: {spec.name} holds integer token ids "
+                "(for an Embedding layer), which are not scaled",
+                hint="remove data.options.scaling",
+            )
         scaling = _fit_scaler(x_train, o.scaling)
         for a in (x_train, x_val, x_test):
             _apply_scaler(a, scaling)
-        scaling = {"method": o.scaling, "offset": scaling["offset"].tolist(),
-                   "scale": scaling["scale"].tolist()}
+        scaling = {"method": o.scaling, "offset": scaling["offset"].tolist(), "scale": scaling["scale"].tolist()}
 
     target_transform = None
     if n_classes is None:
@@ -582,10 +622,27 @@ def load_data(spec: DataSpec, seed: int = 0, base_dir: Path | None = None) -> Da
         yt = yt.astype(np.int32) if yt is not None else None
 
     cw = class_weights(y_train, n_classes) if (n_classes and o.class_weight == "balanced") else None
-    return Dataset(spec.name, x_train, y_train, x_val, y_val, "regression" if n_classes is None else
-                   "classification", n_classes, class_names, description, x_test=x_test, y_test=yt,
-                   kind=kind, feature_names=list(feature_names), source=source, class_weight=cw,
-                   points_train=points, scaling=scaling, target_transform=target_transform, notes=notes)
+    return Dataset(
+        spec.name,
+        x_train,
+        y_train,
+        x_val,
+        y_val,
+        "regression" if n_classes is None else "classification",
+        n_classes,
+        class_names,
+        description,
+        x_test=x_test,
+        y_test=yt,
+        kind=kind,
+        feature_names=list(feature_names),
+        source=source,
+        class_weight=cw,
+        points_train=points,
+        scaling=scaling,
+        target_transform=target_transform,
+        notes=notes,
+    )
 
 
 def _loader(name: str) -> Callable[[DataSpec, int, Path | None], Dataset]:

@@ -233,12 +233,29 @@ class _Host:
             self.send(dataclasses.replace(summary, requester=req.requester))
         except TuidlError as e:
             d = e.to_dict()
-            self.send(RunFailed("", d["kind"], d["title"], d["message"], d["hint"], request_id=req.request_id,
-                                requester=req.requester))
+            self.send(
+                RunFailed(
+                    "",
+                    d["kind"],
+                    d["title"],
+                    d["message"],
+                    d["hint"],
+                    request_id=req.request_id,
+                    requester=req.requester,
+                )
+            )
         except Exception as e:
             log.exception("summarize failed")
-            self.send(RunFailed("", "build", "Cannot summarize", f"{type(e).__name__}: {e}",
-                                request_id=req.request_id, requester=req.requester))
+            self.send(
+                RunFailed(
+                    "",
+                    "build",
+                    "Cannot summarize",
+                    f"{type(e).__name__}: {e}",
+                    request_id=req.request_id,
+                    requester=req.requester,
+                )
+            )
 
     def train(self, req: Train, control: Any) -> None:
         import keras
@@ -263,8 +280,9 @@ class _Host:
                 from tuidl.engine.tensorboard import tensorboard_callback
 
                 extra.append(tensorboard_callback)  # called with the run folder; None if not installed
-            train(exp, self.send, control, req.runs_dir, req.base_dir, extra_callbacks=extra,
-                  on_run_dir=self.set_run_log)
+            train(
+                exp, self.send, control, req.runs_dir, req.base_dir, extra_callbacks=extra, on_run_dir=self.set_run_log
+            )
         except Exception as e:  # train() reports its own failures; this is a last resort
             log.exception("train request failed")
             self.send(RunFailed("", "engine", "Engine problem", f"{type(e).__name__}: {e}"))
@@ -338,8 +356,13 @@ def _import_tensorflow() -> EngineReady:
         devices = [d.name.replace("/device:", "") for d in tf.config.list_logical_devices()]
     except Exception as e:  # a broken driver must not stop the engine
         log.warning("cannot list devices: %s", e)
-    versions = {"tensorflow": tf.__version__, "keras": keras.__version__, "numpy": numpy.__version__,
-                "python": sys.version.split()[0], "backend": keras.backend.backend()}
+    versions = {
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": numpy.__version__,
+        "python": sys.version.split()[0],
+        "backend": keras.backend.backend(),
+    }
     return EngineReady(versions, tuple(devices), round(seconds, 3))
 
 
@@ -362,8 +385,9 @@ def serve(conn: Any, log_path: str | None = None) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
     host = _Host(conn, log_path)
     host.capture_output()
-    logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True)
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", force=True
+    )
     logging.captureWarnings(True)
     threading.Thread(target=host.read_requests, name="tuidl-engine-requests", daemon=True).start()
     log.info("engine %d: importing TensorFlow", os.getpid())
@@ -371,8 +395,15 @@ def serve(conn: Any, log_path: str | None = None) -> None:
         ready = _import_tensorflow()
     except Exception as e:
         log.exception("cannot import TensorFlow")
-        host.send(RunFailed("", "engine", "Cannot load TensorFlow", f"{type(e).__name__}: {e}",
-                            hint="check the TensorFlow installation (see the engine log)"))
+        host.send(
+            RunFailed(
+                "",
+                "engine",
+                "Cannot load TensorFlow",
+                f"{type(e).__name__}: {e}",
+                hint="check the TensorFlow installation (see the engine log)",
+            )
+        )
         host.sync_log()
         host._exit(1)
         return

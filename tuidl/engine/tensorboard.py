@@ -30,8 +30,9 @@ def tensorboard_available() -> bool:
         return False
 
 
-def tensorboard_callback(run_dir: str | Path, *, update_freq: str | int = "epoch",
-                         histogram_freq: int = 0) -> Any | None:
+def tensorboard_callback(
+    run_dir: str | Path, *, update_freq: str | int = "epoch", histogram_freq: int = 0
+) -> Any | None:
     """A :class:`keras.callbacks.TensorBoard` writing into ``<run_dir>/tensorboard``, or ``None``.
 
     Args:
@@ -50,5 +51,6 @@ def tensorboard_callback(run_dir: str | Path, *, update_freq: str | int = "epoch
     import keras
 
     log_dir = Path(run_dir) / SUBDIR
-    return keras.callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=histogram_freq,
-                                       write_graph=False, update_freq=update_freq)
+    return keras.callbacks.TensorBoard(
+        log_dir=str(log_dir), histogram_freq=histogram_freq, write_graph=False, update_freq=update_freq
+    )

@@ -35,8 +35,17 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from tuidl.core.errors import TrainError, TuidlError, folder_problem
-from tuidl.core.events import (BatchProgress, EpochEnded, Event, Finding, RunDiverged, RunFailed, RunFinished,
-                               RunStarted, Summary)
+from tuidl.core.events import (
+    BatchProgress,
+    EpochEnded,
+    Event,
+    Finding,
+    RunDiverged,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Summary,
+)
 from tuidl.core.presets import resolved
 from tuidl.core.runs import RunWriter, atomic_write, new_run_id
 from tuidl.core.spec import Experiment
@@ -50,8 +59,6 @@ BATCH_EVENT_INTERVAL = 0.05
 
 DIVERGENCE_KEYS = ("loss", "val_loss")
 """Logs whose non-finite value means the run diverged."""
-
-
 
 
 class Control:
@@ -116,8 +123,16 @@ class _Stream:
     Kept apart from Keras so that the hot path is plain Python attributes.
     """
 
-    def __init__(self, run_id: str, epochs: int, steps: int, emit: Callable[[Event], Any],
-                 control: Control, writer: RunWriter, t0: float) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        epochs: int,
+        steps: int,
+        emit: Callable[[Event], Any],
+        control: Control,
+        writer: RunWriter,
+        t0: float,
+    ) -> None:
         self.run_id, self.epochs, self.steps = run_id, epochs, steps
         self.emit, self.stop_flag, self.writer, self.t0 = emit, control.stop_requested, writer, t0
         self.last_emit = -1.0
@@ -157,8 +172,7 @@ def _callback_class() -> type:
             now = time.monotonic()
             if now - s.last_emit >= BATCH_EVENT_INTERVAL or s.last_emit < 0:
                 s.last_emit = now
-                s.emit(BatchProgress(s.run_id, s.epoch, batch, s.steps, s.epoch * s.steps + batch,
-                                     _floats(logs)))
+                s.emit(BatchProgress(s.run_id, s.epoch, batch, s.steps, s.epoch * s.steps + batch, _floats(logs)))
             if s.stop_flag.is_set():  # after emit: a stop asked while emitting counts now
                 s.stopped = s.aborted = True
                 self.model.stop_training = True
@@ -231,8 +245,9 @@ def fit_callbacks(exp: Experiment) -> list[Any]:
     out = []
     for i, ref in enumerate(exp.fit.callbacks):
         if ref.class_name not in CALLBACKS:
-            raise BuildError(f"fit.callbacks[{i}].class_name = {ref.class_name!r}: not allowed; "
-                             f"allowed: {', '.join(CALLBACKS)}")
+            raise BuildError(
+                f"fit.callbacks[{i}].class_name = {ref.class_name!r}: not allowed; allowed: {', '.join(CALLBACKS)}"
+            )
         if ref.class_name == "TerminateOnNaN":
             continue
         try:
@@ -324,9 +339,12 @@ def _write_error(e: OSError, what: str = "") -> TrainError:
     (``.../metrics.jsonl: No space left on device``)."""
     where = e.filename or what
     reason = e.strerror or str(e)
-    return TrainError(f"{where}: {reason}" if where else reason, title="Cannot write the run folder",
-                      hint="free disk space (or fix the runs folder's permissions) and run again; "
-                           "the finished epochs are kept in metrics.jsonl")
+    return TrainError(
+        f"{where}: {reason}" if where else reason,
+        title="Cannot write the run folder",
+        hint="free disk space (or fix the runs folder's permissions) and run again; "
+        "the finished epochs are kept in metrics.jsonl",
+    )
 
 
 def finding_record(f: Finding) -> dict[str, Any]:
@@ -346,15 +364,23 @@ def _error_dict(e: BaseException, has_run_dir: bool = True) -> dict[str, str]:
         return e.to_dict()
     from tuidl.engine.build import keras_message
 
-    hint = ("see engine.log in the run folder for details" if has_run_dir else
-            "the run never started, so nothing was written; `tuidl check` shows the experiment's problems")
+    hint = (
+        "see engine.log in the run folder for details"
+        if has_run_dir
+        else "the run never started, so nothing was written; `tuidl check` shows the experiment's problems"
+    )
     return TrainError(f"{type(e).__name__}: {keras_message(e)}", hint=hint).to_dict()
 
 
-def train(exp: Experiment, emit: Callable[[Event], Any] | None = None, control: Control | None = None,
-          runs_dir: str | Path = "runs", base_dir: str | Path | None = None,
-          extra_callbacks: Iterable[Any] = (), on_run_dir: Callable[[Path], Any] | None = None
-          ) -> RunResult:
+def train(
+    exp: Experiment,
+    emit: Callable[[Event], Any] | None = None,
+    control: Control | None = None,
+    runs_dir: str | Path = "runs",
+    base_dir: str | Path | None = None,
+    extra_callbacks: Iterable[Any] = (),
+    on_run_dir: Callable[[Path], Any] | None = None,
+) -> RunResult:
     """Train ``exp`` and write its run folder, streaming events to ``emit``. Never raises for bad input.
 
     The data are loaded, the model built and compiled and the pre-flight checks
@@ -513,15 +539,30 @@ def _prepare(exp: Experiment, base_dir: str | Path | None) -> _Prepared:
     trainable = sum(r.trainable_params for r in rows)
     total = int(model.count_params())
     # the warnings travel with RunStarted (printed by `tuidl run`) and into run.json's `findings`
-    summary = Summary(0, tuple(int(d) for d in x_train.shape[1:]), rows, total, trainable,
-                      total - trainable, _describe(ds), tuple(warnings))
+    summary = Summary(
+        0,
+        tuple(int(d) for d in x_train.shape[1:]),
+        rows,
+        total,
+        trainable,
+        total - trainable,
+        _describe(ds),
+        tuple(warnings),
+    )
     steps = max(1, math.ceil(len(x_train) / exp.fit.batch_size))
     return _Prepared(model, x_train, y_train, x_val, y_val, ds, callbacks, summary, steps)
 
 
-def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs_dir: str | Path,
-           base_dir: str | Path | None, extra_callbacks: Iterable[Any], on_run_dir: Callable[[Path], Any],
-           t0: float) -> RunResult:
+def _train(
+    exp: Experiment,
+    emit: Callable[[Event], Any],
+    control: Control,
+    runs_dir: str | Path,
+    base_dir: str | Path | None,
+    extra_callbacks: Iterable[Any],
+    on_run_dir: Callable[[Path], Any],
+    t0: float,
+) -> RunResult:
     try:
         spec = resolved(exp)  # once: a no-op for an experiment resolved where it entered (CLI, API)
         prep = _prepare(spec, base_dir)
@@ -538,11 +579,21 @@ def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs
     writer: RunWriter | None = None
     try:
         writer = RunWriter(Path(runs_dir), run_id)
-        writer.start(spec.to_toml(), {
-            "name": exp.name, "epochs": exp.fit.epochs, "batch_size": exp.fit.batch_size, "seed": exp.fit.seed,
-            "dataset": s.data, "params": s.total_params, "trainable_params": s.trainable_params,
-            "steps_per_epoch": prep.steps, "epochs_done": 0,
-            "findings": [finding_record(f) for f in s.findings]})
+        writer.start(
+            spec.to_toml(),
+            {
+                "name": exp.name,
+                "epochs": exp.fit.epochs,
+                "batch_size": exp.fit.batch_size,
+                "seed": exp.fit.seed,
+                "dataset": s.data,
+                "params": s.total_params,
+                "trainable_params": s.trainable_params,
+                "steps_per_epoch": prep.steps,
+                "epochs_done": 0,
+                "findings": [finding_record(f) for f in s.findings],
+            },
+        )
     except OSError as e:
         if writer is not None:  # a run that cannot start leaves nothing on disk
             writer.discard()
@@ -551,10 +602,14 @@ def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs
             text = f"{runs_dir}: {problem}"
         else:
             where = Path(e.filename).name if e.filename else "the run folder"
-            text = (f"{runs_dir}: {e.strerror or e} (writing {where} of run {run_id}; "
-                    "nothing was kept)")
-        return _fail_early(TrainError(text, title="Cannot write the run folder",
-                                      hint="check --runs-dir / TUIDL_RUNS_DIR and free disk space"), emit, t0)
+            text = f"{runs_dir}: {e.strerror or e} (writing {where} of run {run_id}; nothing was kept)"
+        return _fail_early(
+            TrainError(
+                text, title="Cannot write the run folder", hint="check --runs-dir / TUIDL_RUNS_DIR and free disk space"
+            ),
+            emit,
+            t0,
+        )
     try:
         on_run_dir(writer.dir)
     except OSError as e:  # e.g. engine.log cannot be opened: train anyway, the log stays in memory
@@ -562,22 +617,43 @@ def _train(exp: Experiment, emit: Callable[[Event], Any], control: Control, runs
     return _fit(exp, prep, emit, control, writer, extra_callbacks, t0)
 
 
-def _fit(exp: Experiment, prep: _Prepared, emit: Callable[[Event], Any], control: Control,
-         writer: RunWriter, extra_callbacks: Iterable[Any], t0: float) -> RunResult:
+def _fit(
+    exp: Experiment,
+    prep: _Prepared,
+    emit: Callable[[Event], Any],
+    control: Control,
+    writer: RunWriter,
+    extra_callbacks: Iterable[Any],
+    t0: float,
+) -> RunResult:
     run_id = writer.run_id
     state: _Stream | None = None
     model = prep.model
     try:
-        log.info("run %s: %s, %d params, x_train %s, x_val %s, %d steps per epoch", run_id,
-                 exp.name, prep.summary.total_params, prep.x_train.shape, prep.x_val.shape, prep.steps)
+        log.info(
+            "run %s: %s, %d params, x_train %s, x_val %s, %d steps per epoch",
+            run_id,
+            exp.name,
+            prep.summary.total_params,
+            prep.x_train.shape,
+            prep.x_val.shape,
+            prep.steps,
+        )
         state = _Stream(run_id, exp.fit.epochs, prep.steps, emit, control, writer, time.time())
         emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, prep.steps, prep.summary))
         cb = _callback_class()(state)
         extra = [c for c in (x(writer.dir) if _is_factory(x) else x for x in extra_callbacks) if c is not None]
-        model.fit(prep.x_train, prep.y_train, batch_size=exp.fit.batch_size, epochs=exp.fit.epochs, verbose=0,
-                  validation_data=(prep.x_val, prep.y_val) if len(prep.x_val) else None, shuffle=True,
-                  class_weight=getattr(prep.dataset, "class_weight", None),
-                  callbacks=[cb, *prep.callbacks, *extra])
+        model.fit(
+            prep.x_train,
+            prep.y_train,
+            batch_size=exp.fit.batch_size,
+            epochs=exp.fit.epochs,
+            verbose=0,
+            validation_data=(prep.x_val, prep.y_val) if len(prep.x_val) else None,
+            shuffle=True,
+            class_weight=getattr(prep.dataset, "class_weight", None),
+            callbacks=[cb, *prep.callbacks, *extra],
+        )
     except KeyboardInterrupt:
         done = len(state.history) if state else 0
         _finish(writer, "stopped", None, epochs_done=done)
@@ -586,22 +662,27 @@ def _fit(exp: Experiment, prep: _Prepared, emit: Callable[[Event], Any], control
     except Exception as e:  # report, never raise: failures are events
         err = _error_dict(e)
         done = len(state.history) if state else 0
-        log.error("run %s failed: %s", run_id, err["message"],
-                  exc_info=not isinstance(e, TuidlError))
+        log.error("run %s failed: %s", run_id, err["message"], exc_info=not isinstance(e, TuidlError))
         _finish(writer, "failed", err, epochs_done=done)
         emit(RunFailed(run_id, err["kind"], err["title"], err["message"], err["hint"], done))
-        return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err,
-                         time.time() - t0)
+        return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err, time.time() - t0)
     seconds = time.time() - t0
     done = len(state.history)
     if state.write_error is not None:
         return _failed(writer, emit, _write_error(state.write_error), done, state.history, t0)
     if state.diverged is not None:
         epoch, batch, metric, value = state.diverged
-        _finish(writer, "diverged", {"kind": "diverged", "title": "Training diverged",
-                                   "message": f"{metric} became {value} in epoch {epoch + 1}, batch {batch + 1}",
-                                   "hint": "lower the learning rate or use a smaller initializer"},
-                      epochs_done=done)
+        _finish(
+            writer,
+            "diverged",
+            {
+                "kind": "diverged",
+                "title": "Training diverged",
+                "message": f"{metric} became {value} in epoch {epoch + 1}, batch {batch + 1}",
+                "hint": "lower the learning rate or use a smaller initializer",
+            },
+            epochs_done=done,
+        )
         log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch, batch)
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
         return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
@@ -611,23 +692,35 @@ def _fit(exp: Experiment, prep: _Prepared, emit: Callable[[Event], Any], control
         try:
             model_path = _save(model, writer)
         except Exception as e:
-            err = (_write_error(e) if isinstance(e, OSError) else
-                   TrainError(f"{writer.dir / 'model.keras'}: {_error_dict(e)['message']}",
-                              title="Cannot save the model", hint="see engine.log in the run folder"))
+            err = (
+                _write_error(e)
+                if isinstance(e, OSError)
+                else TrainError(
+                    f"{writer.dir / 'model.keras'}: {_error_dict(e)['message']}",
+                    title="Cannot save the model",
+                    hint="see engine.log in the run folder",
+                )
+            )
             return _failed(writer, emit, err, done, state.history, t0)
-    final = _finish(writer, status, None, epochs_done=done,
-                    **({"model": model_path.name} if model_path else {}))
+    final = _finish(writer, status, None, epochs_done=done, **({"model": model_path.name} if model_path else {}))
     if final is not None:  # run.json does not say how the run ended: not completed
-        return _failed(writer, emit, _write_error(final), done, state.history, t0, model_path,
-                       write=False)
+        return _failed(writer, emit, _write_error(final), done, state.history, t0, model_path, write=False)
     log.info("run %s %s after %s in %.1f s", run_id, status, plural(done, "epoch"), seconds)
     emit(RunFinished(run_id, status, done, seconds))
     return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
 
 
-def _failed(writer: RunWriter, emit: Callable[[Event], Any], error: TuidlError, done: int,
-            history: list[dict[str, float]], t0: float, model_path: Path | None = None, *,
-            write: bool = True) -> RunResult:
+def _failed(
+    writer: RunWriter,
+    emit: Callable[[Event], Any],
+    error: TuidlError,
+    done: int,
+    history: list[dict[str, float]],
+    t0: float,
+    model_path: Path | None = None,
+    *,
+    write: bool = True,
+) -> RunResult:
     """End a run that trained but could not be written as ``failed``: ``run.json`` says so
     when the disk still takes it (``write``), ``RunFailed`` goes out, the result says ``failed``."""
     err = error.to_dict()

@@ -90,21 +90,38 @@ class TuidlApp(App[int]):
     BINDINGS = [
         Binding("t", "train", "Train", id="train", tooltip="Train the experiment"),
         Binding("s", "stop", "Stop", id="stop", tooltip="Stop the run after the current batch"),
-        Binding("b", "builder", "Builder", id="builder",
-                tooltip="Assemble the model: layers, compile and fit settings, checks, export"),
-        Binding("r", "runs", "Runs", id="runs",
-                tooltip="Browse and compare runs; opening one loads it into the builder"),
-        Binding("d", "data", "Data", id="data",
-                tooltip="Choose the dataset and its options; see shapes, classes and samples"),
-        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True,
-                tooltip="Stop any run, shut the engine down and quit"),
+        Binding(
+            "b",
+            "builder",
+            "Builder",
+            id="builder",
+            tooltip="Assemble the model: layers, compile and fit settings, checks, export",
+        ),
+        Binding(
+            "r", "runs", "Runs", id="runs", tooltip="Browse and compare runs; opening one loads it into the builder"
+        ),
+        Binding(
+            "d",
+            "data",
+            "Data",
+            id="data",
+            tooltip="Choose the dataset and its options; see shapes, classes and samples",
+        ),
+        Binding(
+            "ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Stop any run, shut the engine down and quit"
+        ),
     ]
 
     exp: var[Experiment] = var(None, init=False, always_update=False)  # type: ignore[arg-type]
     """The experiment shown; setting it shows it and asks the engine for a Summary."""
 
-    def __init__(self, exp: Experiment, runs_dir: str | os.PathLike[str] | None = None, *,
-                 client_factory: Callable[[], EngineClientLike] | None = None) -> None:
+    def __init__(
+        self,
+        exp: Experiment,
+        runs_dir: str | os.PathLike[str] | None = None,
+        *,
+        client_factory: Callable[[], EngineClientLike] | None = None,
+    ) -> None:
         super().__init__()
         self.set_reactive(TuidlApp.exp, exp)
         self.runs_dir = resolve_runs_dir(runs_dir).resolve()
@@ -167,7 +184,8 @@ class TuidlApp(App[int]):
         """Dim ``train`` while a run is in progress and ``stop`` when none is; on the builder,
         hide the keys that would open a builder, runs or data screen over it."""
         if getattr(self.screen, "id", None) == "builder" and (
-                action in ("builder", "runs", "data") or (action == "stop" and not self.training)):
+            action in ("builder", "runs", "data") or (action == "stop" and not self.training)
+        ):
             return False
         if action == "train" and self.training:
             return None
@@ -194,15 +212,22 @@ class TuidlApp(App[int]):
                 client.start()
         except Exception as e:  # noqa: BLE001 - shown to the person, never a traceback
             self._set_status("dead", f"engine failed to start: {e}")
-            self.push_screen(ErrorModal("Engine failed to start", str(e),
-                                        "see the log pane; check the TensorFlow install"))
+            self.push_screen(
+                ErrorModal("Engine failed to start", str(e), "see the log pane; check the TensorFlow install")
+            )
             return
         self._set_status("loading", "engine loading… (TensorFlow is importing; the UI works meanwhile)")
         self._read_engine(client, self.generation)
         self._request_summary()
 
-    @work(thread=True, group="engine", exclusive=True, exit_on_error=False,
-          name="engine-reader", description="Reads engine events and posts them as messages")
+    @work(
+        thread=True,
+        group="engine",
+        exclusive=True,
+        exit_on_error=False,
+        name="engine-reader",
+        description="Reads engine events and posts them as messages",
+    )
     def _read_engine(self, client: EngineClientLike, generation: int) -> None:
         """Own the receiving end: engine events -> EngineEvent messages (post_message only)."""
         worker = get_current_worker()
@@ -327,8 +352,11 @@ class TuidlApp(App[int]):
         """Train the experiment (one run at a time)."""
         if self.training:
             if self.current_run is None and not self.engine_ready:
-                self.notify("a run is queued: it will start when the engine is ready (s cancels it)",
-                            severity="warning", markup=False)
+                self.notify(
+                    "a run is queued: it will start when the engine is ready (s cancels it)",
+                    severity="warning",
+                    markup=False,
+                )
             else:
                 self.notify("a run is in progress; press s to stop it", severity="warning", markup=False)
             return
@@ -370,10 +398,16 @@ class TuidlApp(App[int]):
         return self.current_run is not None and run_id == self.current_run.run_id
 
     _EVENT_HANDLERS: dict[type[ev.Event], str] = {
-        ev.BatchProgress: "_engine_batch", ev.EpochEnded: "_engine_epoch", ev.LogLine: "_engine_log_line",
-        ev.EngineReady: "_engine_ready", ev.Summary: "_engine_summary", ev.RunStarted: "_engine_run_started",
-        ev.RunFinished: "_engine_run_finished", ev.RunDiverged: "_engine_run_diverged",
-        ev.RunFailed: "_on_failed", ev.EngineExited: "_on_engine_exited",
+        ev.BatchProgress: "_engine_batch",
+        ev.EpochEnded: "_engine_epoch",
+        ev.LogLine: "_engine_log_line",
+        ev.EngineReady: "_engine_ready",
+        ev.Summary: "_engine_summary",
+        ev.RunStarted: "_engine_run_started",
+        ev.RunFinished: "_engine_run_finished",
+        ev.RunDiverged: "_engine_run_diverged",
+        ev.RunFailed: "_on_failed",
+        ev.EngineExited: "_on_engine_exited",
     }
     """Engine event type -> the method that handles it (one per type; unknown types are ignored)."""
 
@@ -444,8 +478,11 @@ class TuidlApp(App[int]):
     def _engine_run_diverged(self, e: ev.RunDiverged) -> None:
         if self.current_run is None or self._is_current(e.run_id):
             self._run_ended()
-            self._set_status("diverged", f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "
-                                         f"batch {e.batch + 1}; {plural(e.epochs_done, 'epoch')} kept")
+            self._set_status(
+                "diverged",
+                f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "
+                f"batch {e.batch + 1}; {plural(e.epochs_done, 'epoch')} kept",
+            )
             self.dashboard.log_line(f"tuidl: run {e.run_id} diverged ({e.metric}={e.value})")
 
     def _on_failed(self, e: ev.RunFailed) -> None:
@@ -467,11 +504,15 @@ class TuidlApp(App[int]):
         if e.expected or self._engine_closing.is_set():
             return
         run = self.current_run
-        message = (f"The engine process ended unexpectedly (exit code {e.exitcode})"
-                   + (f" during run {run.run_id}; its finished epochs are kept and it is marked failed."
-                      if run else "."))
-        error = {"kind": "engine", "title": "Engine died", "message": message,
-                 "hint": "see the run's engine.log; a fresh engine has been started"}
+        message = f"The engine process ended unexpectedly (exit code {e.exitcode})" + (
+            f" during run {run.run_id}; its finished epochs are kept and it is marked failed." if run else "."
+        )
+        error = {
+            "kind": "engine",
+            "title": "Engine died",
+            "message": message,
+            "hint": "see the run's engine.log; a fresh engine has been started",
+        }
         self._fix_orphan_runs("failed", error)
         if run is not None:
             mark_run_ended(run.run_dir, "failed", error)

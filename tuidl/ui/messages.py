@@ -31,10 +31,13 @@ class EngineEvent(Message):
 
     def can_replace(self, message: Message) -> bool:
         """A pending newer batch of the same run supersedes this one (drop stale batches)."""
-        return (isinstance(self.event, BatchProgress) and isinstance(message, EngineEvent)
-                and isinstance(message.event, BatchProgress)
-                and message.event.run_id == self.event.run_id
-                and message.generation == self.generation)
+        return (
+            isinstance(self.event, BatchProgress)
+            and isinstance(message, EngineEvent)
+            and isinstance(message.event, BatchProgress)
+            and message.event.run_id == self.event.run_id
+            and message.generation == self.generation
+        )
 
 
 class ExperimentChanged(Message):

@@ -30,8 +30,16 @@ from tuidl.core.text import printable
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.typeahead import TypeAhead
 
-__all__ = ["CatalogPicker", "ConfirmModal", "ErrorModal", "InputModal", "NamePrompt", "PresetPicker",
-           "SavePrompt", "SearchPicker"]
+__all__ = [
+    "CatalogPicker",
+    "ConfirmModal",
+    "ErrorModal",
+    "InputModal",
+    "NamePrompt",
+    "PresetPicker",
+    "SavePrompt",
+    "SearchPicker",
+]
 
 
 class ErrorModal(ModalScreen[None]):
@@ -130,8 +138,10 @@ class ConfirmModal(ModalScreen[bool]):
     ConfirmModal Horizontal { height: auto; margin-top: 1; }
     ConfirmModal Button { margin-right: 2; }
     """
-    BINDINGS = [Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-                Binding("n,escape", "answer(False)", "No", id="confirm.no")]
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
 
     def __init__(self, message: str) -> None:
         super().__init__()
@@ -200,9 +210,13 @@ class SearchPicker(ModalScreen[str | None]):
         Binding("up", "up", "Up", show=False),
     ]
 
-    def __init__(self, title: str, items: Sequence[tuple[str, str, str]],
-                 placeholder: str = "type to search · enter chooses · escape cancels",
-                 on_choose: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        items: Sequence[tuple[str, str, str]],
+        placeholder: str = "type to search · enter chooses · escape cancels",
+        on_choose: Callable[[str], None] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text = title
         self.items = list(items)
@@ -280,18 +294,23 @@ class CatalogPicker(SearchPicker):
     """The layer catalog: every Keras layer class tuidl offers, searchable."""
 
     def __init__(self, on_choose: Callable[[str], None] | None = None) -> None:
-        super().__init__("Add a layer after the cursor",
-                         [(name, name, f"{info.category} · {info.description}") for name, info in LAYERS.items()],
-                         placeholder="type to search · enter adds · escape cancels", on_choose=on_choose)
+        super().__init__(
+            "Add a layer after the cursor",
+            [(name, name, f"{info.category} · {info.description}") for name, info in LAYERS.items()],
+            placeholder="type to search · enter adds · escape cancels",
+            on_choose=on_choose,
+        )
 
 
 class PresetPicker(SearchPicker):
     """Experiment presets (built-in and the user's) by name."""
 
     def __init__(self, presets: Sequence[tuple[str, str]]) -> None:
-        super().__init__("Open an experiment preset",
-                         [(name, name, where) for name, where in presets],
-                         placeholder="type to search · enter opens · escape cancels")
+        super().__init__(
+            "Open an experiment preset",
+            [(name, name, where) for name, where in presets],
+            placeholder="type to search · enter opens · escape cancels",
+        )
 
 
 class NamePrompt(ModalScreen[str | None]):

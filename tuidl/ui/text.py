@@ -55,5 +55,13 @@ def styled(*parts: str | tuple[str, StyleType] | Text) -> Text:
     >>> styled("optimizer ", ("[adam]", "bold")).plain
     'optimizer [adam]'
     """
-    return Text.assemble(*((printable(str(p[0]), lines=True), p[1]) if isinstance(p, tuple)
-                           else printable(p, lines=True) if isinstance(p, str) else p for p in parts))
+    return Text.assemble(
+        *(
+            (printable(str(p[0]), lines=True), p[1])
+            if isinstance(p, tuple)
+            else printable(p, lines=True)
+            if isinstance(p, str)
+            else p
+            for p in parts
+        )
+    )

@@ -29,8 +29,12 @@ _MISSING = object()
 
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, _Component) or isinstance(b, _Component):
-        return (isinstance(a, _Component) and isinstance(b, _Component) and a.class_name == b.class_name
-                and _same_tree(a.config, b.config))
+        return (
+            isinstance(a, _Component)
+            and isinstance(b, _Component)
+            and a.class_name == b.class_name
+            and _same_tree(a.config, b.config)
+        )
     if isinstance(a, float) or isinstance(b, float):
         try:
             return math.isclose(float(a), float(b), rel_tol=1e-6, abs_tol=1e-12)
@@ -71,9 +75,12 @@ def _show(v: Any) -> str:
 
 
 def _is_component(v: Any) -> bool:
-    return (isinstance(v, dict) and isinstance(v.get("class_name"), str)
-            and isinstance(v.get("config", {}), dict)
-            and set(v) <= {"class_name", "config", "module", "registered_name"})
+    return (
+        isinstance(v, dict)
+        and isinstance(v.get("class_name"), str)
+        and isinstance(v.get("config", {}), dict)
+        and set(v) <= {"class_name", "config", "module", "registered_name"}
+    )
 
 
 def _flatten_diff(d: Any, prefix: str = "") -> dict[str, Any]:
@@ -112,8 +119,7 @@ def _diff_flat(flats: list[dict[str, Any]]) -> list[tuple[str, list[Any]]]:
                 continue
         first = vals[0]
         if any(v is _MISSING for v in vals) or not all(_same(first, v) for v in vals[1:]):
-            out.append((k, [None if v is _MISSING else (str(v) if isinstance(v, _Component) else v)
-                            for v in vals]))
+            out.append((k, [None if v is _MISSING else (str(v) if isinstance(v, _Component) else v) for v in vals]))
     return out
 
 
@@ -124,15 +130,15 @@ def _named_layers(spec: dict[str, Any]) -> dict[str, dict[str, Any]] | None:
     model = spec.get("model")
     layers = model.get("layers") if isinstance(model, dict) else None
     if not isinstance(layers, list) or not all(
-            isinstance(l, dict) and isinstance(l.get("class_name"), str)
-            and isinstance(l.get("config", {}), dict) for l in layers):
+        isinstance(l, dict) and isinstance(l.get("class_name"), str) and isinstance(l.get("config", {}), dict)
+        for l in layers
+    ):
         return None
     from types import SimpleNamespace
 
     from tuidl.core.checks import layer_names
 
-    objs = [SimpleNamespace(class_name=l["class_name"], config=dict(l.get("config") or {}))
-            for l in layers]
+    objs = [SimpleNamespace(class_name=l["class_name"], config=dict(l.get("config") or {})) for l in layers]
     out: dict[str, dict[str, Any]] = {}
     for name, o in zip(layer_names(objs), objs):  # type: ignore[arg-type]
         out[name] = {"class_name": o.class_name, **{k: v for k, v in o.config.items() if k != "name"}}
@@ -151,8 +157,9 @@ def _merge_order(orders: list[list[str]]) -> list[str]:
     return merged
 
 
-def config_diff(specs: list[dict[str, Any]], *, ignore: tuple[str, ...] = ("name", "description")
-                ) -> list[tuple[str, list[Any]]]:
+def config_diff(
+    specs: list[dict[str, Any]], *, ignore: tuple[str, ...] = ("name", "description")
+) -> list[tuple[str, list[Any]]]:
     """The settings that differ between experiments ("diff only").
 
     Layers are matched by the name the engine gives them
@@ -206,9 +213,17 @@ def config_diff(specs: list[dict[str, Any]], *, ignore: tuple[str, ...] = ("name
             if n in common:
                 layer_rows.extend(_diff_flat([_flatten_diff(m[n], key) for m in maps]))
             else:
-                layer_rows.append((key, [str(_Component(m[n]["class_name"],
-                                                        {k: v for k, v in m[n].items() if k != "class_name"}))
-                                         if n in m else None for m in maps]))
+                layer_rows.append(
+                    (
+                        key,
+                        [
+                            str(_Component(m[n]["class_name"], {k: v for k, v in m[n].items() if k != "class_name"}))
+                            if n in m
+                            else None
+                            for m in maps
+                        ],
+                    )
+                )
         # layers go where the model section is in the spec (after data, before compile)
         top_order: list[str] = []
         for s in specs:

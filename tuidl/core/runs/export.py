@@ -37,8 +37,13 @@ def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
         d = _run_dir(rd)
         info = _read_json(d / "run.json")
         meta = _read_json(d / "meta.json")
-        runs.append((printable(d.name), printable(meta.get("display_name") or info.get("name") or d.name),
-                     read_metrics(d / "metrics.jsonl")))
+        runs.append(
+            (
+                printable(d.name),
+                printable(meta.get("display_name") or info.get("name") or d.name),
+                read_metrics(d / "metrics.jsonl"),
+            )
+        )
     keys = sorted({k for _, _, recs in runs for r in recs for k in r} - _AXIS_KEYS)
     header = ["run_id", "name", "epoch", "step", "time", *keys]
 
@@ -48,8 +53,16 @@ def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
         n = 0
         for run_id, name, recs in runs:
             for r in recs:
-                w.writerow([run_id, name, r.get("epoch", ""), r.get("step", ""),
-                            r.get("time", r.get("seconds", "")), *[r.get(k, "") for k in keys]])
+                w.writerow(
+                    [
+                        run_id,
+                        name,
+                        r.get("epoch", ""),
+                        r.get("step", ""),
+                        r.get("time", r.get("seconds", "")),
+                        *[r.get(k, "") for k in keys],
+                    ]
+                )
                 n += 1
         return n
 

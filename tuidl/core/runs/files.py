@@ -159,8 +159,7 @@ def read_run_text(run_dir: Path | str, name: str, limit: int = MAX_RUN_FILE_BYTE
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise UnreadableFile(f"{name}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
-                             ) from None
+        raise UnreadableFile(f"{name}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})") from None
 
 
 def read_run_json(run_dir: Path | str, name: str) -> dict[str, Any]:
@@ -174,8 +173,7 @@ def read_run_json(run_dir: Path | str, name: str) -> dict[str, Any]:
     try:
         d = json.loads(text)
     except json.JSONDecodeError as e:
-        raise UnreadableFile(f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
-                             ) from None
+        raise UnreadableFile(f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
     except RecursionError:
         raise UnreadableFile(f"{name}: not valid JSON (nested too deep)") from None
     if not isinstance(d, dict):
@@ -190,8 +188,7 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
-def atomic_write(path: Path | str, data: bytes | str | Callable[[Path], Any], *,
-                 suffix: str = "") -> None:
+def atomic_write(path: Path | str, data: bytes | str | Callable[[Path], Any], *, suffix: str = "") -> None:
     """Replace ``path`` with new content so that a reader sees the old file or the new
     one, never half of one. Every atomic write of a run folder goes through here.
 
@@ -224,8 +221,7 @@ def atomic_write(path: Path | str, data: bytes | str | Callable[[Path], Any], *,
     tmp = f"{path.name}.{secrets.token_hex(4)}.tmp{suffix}"
     created = False
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644,
-                     dir_fd=dfd)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC, 0o644, dir_fd=dfd)
         created = True
         try:
             if callable(data):
@@ -284,8 +280,10 @@ def _run_dir(run_dir: Path | str) -> Path:
     except OSError as e:
         raise RunError(f"{d}: not a run folder ({_why(e)})", hint="pick a folder under the runs dir") from None
     if stat.S_ISLNK(st.st_mode):
-        raise RunError(f"{d}: the run folder is a symbolic link; tuidl does not follow links out of "
-                       "the runs folder", hint="delete removes the link itself, not what it points to")
+        raise RunError(
+            f"{d}: the run folder is a symbolic link; tuidl does not follow links out of the runs folder",
+            hint="delete removes the link itself, not what it points to",
+        )
     if not stat.S_ISDIR(st.st_mode) or _sig(d / "run.json") is None:
         raise RunError(f"{d}: not a run folder (no run.json)", hint="pick a folder under the runs dir")
     return d

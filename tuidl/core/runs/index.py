@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from tuidl.core.runs.files import (
-    UnreadableFile, _open_regular, _open_run_dir, _sig, _why, read_run_json, read_run_text,
+    UnreadableFile,
+    _open_regular,
+    _open_run_dir,
+    _sig,
+    _why,
+    read_run_json,
+    read_run_text,
 )
 from tuidl.core.runs.info import UNREADABLE, _parse_iso, spec_facts
 from tuidl.core.runs.metrics import TORN_LINE_NOTE, MetricsFollower, MetricsSummary, _number
@@ -72,14 +78,26 @@ class RunSummary:
 
     def haystack(self) -> str:
         """Lower-case text a filter matches against."""
-        parts = [self.run_id, self.name, self.dataset or "", self.optimizer or "", self.status,
-                 *self.tags]
+        parts = [self.run_id, self.name, self.dataset or "", self.optimizer or "", self.status, *self.tags]
         return " ".join(parts).lower()
 
 
 class _Entry:
-    __slots__ = ("info_sig", "meta_sig", "info", "meta", "facts", "follower", "msum", "summary",
-                 "metrics_sig", "problem", "meta_problem", "spec_problem", "tail_notes")
+    __slots__ = (
+        "info_sig",
+        "meta_sig",
+        "info",
+        "meta",
+        "facts",
+        "follower",
+        "msum",
+        "summary",
+        "metrics_sig",
+        "problem",
+        "meta_problem",
+        "spec_problem",
+        "tail_notes",
+    )
 
     def __init__(self, d: Path) -> None:
         self.info_sig: Any = None
@@ -277,8 +295,9 @@ class RunIndex:
         if status in ("running", UNREADABLE):  # the finished epochs are the records on disk
             done = msum.epochs
         else:
-            done = max(msum.epochs, epochs_done if isinstance(epochs_done, int)
-                       and not isinstance(epochs_done, bool) else 0)
+            done = max(
+                msum.epochs, epochs_done if isinstance(epochs_done, int) and not isinstance(epochs_done, bool) else 0
+            )
         dataset = facts.get("dataset")
         if isinstance(dataset, dict):  # the engine stores the dataset's description dict
             dataset = dataset.get("name")
@@ -288,7 +307,8 @@ class RunIndex:
         started = info.get("started")
         notes = tuple(printable(n) for n in (entry.meta_problem, entry.spec_problem, *metric_notes) if n)
         entry.summary = RunSummary(
-            run_id=printable(d.name), dir=d,
+            run_id=printable(d.name),
+            dir=d,
             name=printable(entry.meta.get("display_name") or info.get("name") or d.name),
             dataset=None if dataset is None else printable(dataset),
             optimizer=None if facts.get("optimizer") is None else printable(facts["optimizer"]),
@@ -296,10 +316,16 @@ class RunIndex:
             status="failed" if stale else printable(status),
             epochs_done=done,
             epochs_planned=planned if isinstance(planned, int) and not isinstance(planned, bool) else None,
-            best_val_loss=msum.best_val_loss, metric=None if msum.metric is None else printable(msum.metric),
-            best_metric=msum.best_metric, duration=duration,
-            started=printable(started) if isinstance(started, str) else None, started_ts=started_ts,
-            tags=tuple(printable(t) for t in tags if str(t)), error=printable(err_text), stale=stale, notes=notes,
+            best_val_loss=msum.best_val_loss,
+            metric=None if msum.metric is None else printable(msum.metric),
+            best_metric=msum.best_metric,
+            duration=duration,
+            started=printable(started) if isinstance(started, str) else None,
+            started_ts=started_ts,
+            tags=tuple(printable(t) for t in tags if str(t)),
+            error=printable(err_text),
+            stale=stale,
+            notes=notes,
         )
         return entry.summary
 
@@ -310,8 +336,9 @@ def list_summaries(root: Path | str) -> list[RunSummary]:
     return RunIndex(root).refresh()
 
 
-def filter_runs(runs: list[RunSummary], text: str = "",
-                statuses: set[str] | frozenset[str] | tuple[str, ...] | None = None) -> list[RunSummary]:
+def filter_runs(
+    runs: list[RunSummary], text: str = "", statuses: set[str] | frozenset[str] | tuple[str, ...] | None = None
+) -> list[RunSummary]:
     """Runs whose text matches every word of ``text`` (case-insensitive, over id,
     name, dataset, optimizer, status and tags) and whose status is in ``statuses``
     (``None`` or empty: any)."""
@@ -326,8 +353,19 @@ def filter_runs(runs: list[RunSummary], text: str = "",
     return out
 
 
-SORT_COLUMNS: tuple[str, ...] = ("name", "tags", "dataset", "params", "optimizer", "status",
-                                 "epochs_done", "best_val_loss", "best_metric", "duration", "started_ts")
+SORT_COLUMNS: tuple[str, ...] = (
+    "name",
+    "tags",
+    "dataset",
+    "params",
+    "optimizer",
+    "status",
+    "epochs_done",
+    "best_val_loss",
+    "best_metric",
+    "duration",
+    "started_ts",
+)
 """Attributes of :class:`RunSummary` the runs table can sort by."""
 
 
@@ -340,6 +378,7 @@ def sort_runs(runs: list[RunSummary], column: str, reverse: bool = False) -> lis
     """
     if column not in SORT_COLUMNS:
         raise ValueError(f"cannot sort by {column!r}; allowed: {', '.join(SORT_COLUMNS)}")
+
     def lacks(r: RunSummary) -> bool:
         v = getattr(r, column)
         return v is None or v == ()  # no value, or no tags

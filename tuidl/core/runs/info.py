@@ -87,6 +87,8 @@ def spec_facts(spec_toml: str) -> dict[str, Any]:
     if isinstance(fit, dict) and isinstance(fit.get("epochs"), int):
         out["epochs_planned"] = fit["epochs"]
     return out
+
+
 FORMAT_VERSION = 2
 """The ``format_version`` a writer puts in ``run.json`` now. Version 1 (no
 ``format_version`` field) stored non-finite metrics in ``metrics.jsonl`` as the strings

@@ -27,8 +27,7 @@ from tuidl.core.text import printable
 
 _AXIS_KEYS = frozenset({"epoch", "step", "time", "seconds"})
 _NOT_METRICS = frozenset({"loss", "val_loss", "learning_rate", "lr"}) | _AXIS_KEYS
-_LOWER_IS_BETTER = ("loss", "error", "crossentropy", "hinge", "divergence", "poisson", "huber",
-                    "log_cosh")
+_LOWER_IS_BETTER = ("loss", "error", "crossentropy", "hinge", "divergence", "poisson", "huber", "log_cosh")
 
 
 def encode_record(record: dict[str, Any]) -> bytes:
@@ -58,6 +57,8 @@ def _record(rec: dict[str, Any]) -> dict[str, Any]:
     """One ``metrics.jsonl`` record as read: non-finite values back to floats, keys and
     text made printable (metric names become chart labels and CSV headers)."""
     return {printable(k): _unclean(v) for k, v in rec.items()}
+
+
 TORN_LINE_NOTE = "metrics.jsonl: last line incomplete, ignored"
 """The note a reader adds when a finished (or abandoned) run's ``metrics.jsonl`` ends in
 the middle of a line: the writer died while appending; the whole records before it count."""
@@ -199,9 +200,9 @@ class MetricsSummary:
         if self.metric is not None:
             v = _finite(record.get(self.metric))
             if v is not None:
-                better = (self.best_metric is None
-                          or (v > self.best_metric if metric_mode(self.metric) == "max"
-                              else v < self.best_metric))
+                better = self.best_metric is None or (
+                    v > self.best_metric if metric_mode(self.metric) == "max" else v < self.best_metric
+                )
                 if better:
                     self.best_metric, self.best_metric_epoch = v, epoch
 

@@ -156,6 +156,10 @@ class RunFollower:
         if self._follower.restarts != restarts:
             self.history = RunHistory(name=self.history.name)
         for i, rec in enumerate(new):
-            self.history.add_epoch(int(rec.get("epoch", self.history.epochs_done)), rec,
-                                   rec.get("step"), rec.get("time", rec.get("seconds")))
+            self.history.add_epoch(
+                int(rec.get("epoch", self.history.epochs_done)),
+                rec,
+                rec.get("step"),
+                rec.get("time", rec.get("seconds")),
+            )
         return len(new)

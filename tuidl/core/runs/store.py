@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from tuidl.core.runs.files import (
-    _O_CLOEXEC, _O_NOFOLLOW, RunError, UnreadableFile, _read_json, _run_dir, _write_all, atomic_write,
+    _O_CLOEXEC,
+    _O_NOFOLLOW,
+    RunError,
+    UnreadableFile,
+    _read_json,
+    _run_dir,
+    _write_all,
+    atomic_write,
     read_run_json,
 )
 from tuidl.core.runs.info import FORMAT_VERSION, STATUSES, RunInfo, iso, new_run_id, spec_facts
@@ -57,7 +64,9 @@ class RunWriter:
         try:
             self._metrics = os.open(
                 self.dir / "metrics.jsonl",
-                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | _O_NOFOLLOW | _O_CLOEXEC, 0o644)
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | _O_NOFOLLOW | _O_CLOEXEC,
+                0o644,
+            )
         except OSError:
             self.discard()
             raise
@@ -220,8 +229,9 @@ def delete_run(run_dir: Path | str, *, force: bool = False) -> None:
     d = _run_dir(d)
     info = _read_json(d / "run.json")
     if not force and info.get("status") == "running" and pid_alive(info.get("pid")):
-        raise RunError(f"run {d.name} is still running (pid {info.get('pid')})",
-                       hint="stop it first, or delete with force")
+        raise RunError(
+            f"run {d.name} is still running (pid {info.get('pid')})", hint="stop it first, or delete with force"
+        )
     try:
         shutil.rmtree(d)  # fd-based on Linux: links inside are removed, not followed
     except OSError as e:
@@ -248,8 +258,9 @@ def mark_run_ended(run_dir: str | Path, status: str, error: dict[str, Any] | Non
         return False
     if info.get("status") != "running":
         return False
-    info.update(status=status, ended=iso(time.time()), error=error,
-                epochs_done=len(read_metrics(run_dir / "metrics.jsonl")))
+    info.update(
+        status=status, ended=iso(time.time()), error=error, epochs_done=len(read_metrics(run_dir / "metrics.jsonl"))
+    )
     _, dropped = RunInfo.lenient(info)  # a hand-edited field of the wrong type is not ours to keep
     keep = {k: v for k, v in info.items() if k not in dropped}
     try:
@@ -276,10 +287,17 @@ def end_orphan_run(run_dir: str | Path, status: str, error: dict[str, Any] | Non
     return mark_run_ended(run_dir, status, error)
 
 
-def write_finished_run(root: Path | str, spec_toml: str, records: list[dict[str, Any]], *,
-                       status: str = "completed", info: dict[str, Any] | None = None,
-                       run_id: str | None = None, name: str = "run",
-                       error: dict[str, Any] | None = None) -> Path:
+def write_finished_run(
+    root: Path | str,
+    spec_toml: str,
+    records: list[dict[str, Any]],
+    *,
+    status: str = "completed",
+    info: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    name: str = "run",
+    error: dict[str, Any] | None = None,
+) -> Path:
     """Write a whole run folder at once with :class:`RunWriter` (imports, demos, tests).
 
     Args:

@@ -82,10 +82,19 @@ HASHES = {
 
 CLASS_NAMES = {
     "mnist": [str(i) for i in range(10)],
-    "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                      "Sneaker", "Bag", "Ankle boot"],
-    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-                "truck"],
+    "fashion_mnist": [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ],
+    "cifar10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
     "imdb": ["negative", "positive"],
 }
 """Class names as in the Keras documentation of each dataset."""
@@ -107,23 +116,31 @@ def cache_dir() -> Path:
 
 # ---------------------------------------------------------------- reading files
 
+
 def _corrupt(path: Path, err: BaseException | str) -> DataError:
     return DataError(
         f"{path}: the cached file is truncated or corrupt ({err})",
         title="Corrupt dataset file",
-        hint="delete it so that it is downloaded again, or copy a complete file there")
+        hint="delete it so that it is downloaded again, or copy a complete file there",
+    )
 
 
 def _layout(path: Path, what: str, expected: str) -> DataError:
     return DataError(
         f"{path}: {what}; expected {expected} (the layout keras.datasets writes)",
         title="Unexpected dataset file",
-        hint="delete it so that it is downloaded again, or replace it with the file Keras downloads")
+        hint="delete it so that it is downloaded again, or replace it with the file Keras downloads",
+    )
 
 
-_ALLOWED_GLOBALS = frozenset({("numpy", "ndarray"), ("numpy", "dtype"),
-                              ("numpy.core.multiarray", "_reconstruct"),
-                              ("numpy._core.multiarray", "_reconstruct")})
+_ALLOWED_GLOBALS = frozenset(
+    {
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+    }
+)
 
 
 class _RestrictedUnpickler(pickle.Unpickler):
@@ -168,8 +185,11 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
                     continue
                 where = f"{path.name} array {info.filename[:-4]!r}"
                 if info.file_size > budget:  # checked before the member is inflated into memory
-                    raise DataError(f"{where}: {fmt_bytes(info.file_size)} unpacked; at most {fmt_bytes(budget)} "
-                                    "is loaded", title="Data too large", hint="replace the cached file")
+                    raise DataError(
+                        f"{where}: {fmt_bytes(info.file_size)} unpacked; at most {fmt_bytes(budget)} is loaded",
+                        title="Data too large",
+                        hint="replace the cached file",
+                    )
                 with archive.open(info) as m:
                     shape, dtype = _read_header(m)
                     offset = m.tell()
@@ -178,22 +198,28 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
                 arrays[info.filename[:-4]] = _npy_member(archive.read(info))
     except DataError:
         raise
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError, pickle.UnpicklingError,
-            zlib.error) as e:
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError, pickle.UnpicklingError, zlib.error) as e:
         raise _corrupt(path, e) from None
     return arrays
 
 
-def _expect(path: Path, arrays: dict[str, np.ndarray], name: str, trailing: tuple[int, ...] | None,
-            kinds: str, ndim: int | None = None, label: str = "") -> np.ndarray:
+def _expect(
+    path: Path,
+    arrays: dict[str, np.ndarray],
+    name: str,
+    trailing: tuple[int, ...] | None,
+    kinds: str,
+    ndim: int | None = None,
+    label: str = "",
+) -> np.ndarray:
     """Check array ``name`` exists with ``shape[1:] == trailing`` and dtype kind in ``kinds``."""
     if name not in arrays:
-        raise _layout(path, f"no array {name!r} (has {', '.join(sorted(arrays)) or 'none'})",
-                      f"arrays {label}")
+        raise _layout(path, f"no array {name!r} (has {', '.join(sorted(arrays)) or 'none'})", f"arrays {label}")
     a = arrays[name]
     want_ndim = ndim if ndim is not None else (1 + len(trailing) if trailing is not None else None)
     bad_shape = (want_ndim is not None and a.ndim != want_ndim) or (
-        trailing is not None and tuple(a.shape[1:]) != trailing)
+        trailing is not None and tuple(a.shape[1:]) != trailing
+    )
     if bad_shape or a.dtype.kind not in kinds:
         shape = "(n, " + ", ".join(map(str, trailing)) + ")" if trailing else f"{want_ndim}-D"
         if trailing == ():
@@ -206,8 +232,7 @@ def _expect(path: Path, arrays: dict[str, np.ndarray], name: str, trailing: tupl
 
 def _same_len(path: Path, x: np.ndarray, y: np.ndarray, xn: str, yn: str) -> None:
     if len(x) != len(y):
-        raise _layout(path, f"{xn!r} has {len(x)} rows but {yn!r} has {len(y)}",
-                      "as many labels as samples")
+        raise _layout(path, f"{xn!r} has {len(x)} rows but {yn!r} has {len(y)}", "as many labels as samples")
 
 
 def _note_hash(path: Path, key: str, notes: list[str]) -> None:
@@ -227,13 +252,15 @@ def _note_hash(path: Path, key: str, notes: list[str]) -> None:
 
 # ---------------------------------------------------------------- fetching
 
+
 def _missing(name: str, where: Path, url: str, why: str) -> DataError:
     return DataError(
         f"{name}: {where} is not in the Keras cache and {why}",
         title="Dataset not downloaded",
         hint=f"on a machine with internet download {url} and copy it to {where} "
-             f"(the cache is $KERAS_HOME/datasets, else ~/.keras/datasets); or set data.name to a "
-             "bundled dataset (digits, iris, ...)")
+        f"(the cache is $KERAS_HOME/datasets, else ~/.keras/datasets); or set data.name to a "
+        "bundled dataset (digits, iris, ...)",
+    )
 
 
 def _reachable(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
@@ -263,8 +290,16 @@ def _reachable(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
     return result[0]
 
 
-def fetch(name: str, spec: DataSpec, fname: str, origin: str, where: Path, *,
-          cache_subdir: str = "datasets", extract: bool = False) -> Path:
+def fetch(
+    name: str,
+    spec: DataSpec,
+    fname: str,
+    origin: str,
+    where: Path,
+    *,
+    cache_subdir: str = "datasets",
+    extract: bool = False,
+) -> Path:
     """Download a missing dataset file with ``keras.utils.get_file``, failing fast offline.
 
     Args:
@@ -278,8 +313,7 @@ def fetch(name: str, spec: DataSpec, fname: str, origin: str, where: Path, *,
             :data:`PROBE_TIMEOUT` s, or the download fails.
     """
     if spec.options.download is False or os.environ.get("TUIDL_OFFLINE", "") not in ("", "0"):
-        raise _missing(name, where, origin, "downloading is off (data.options.download = false "
-                                            "or TUIDL_OFFLINE)")
+        raise _missing(name, where, origin, "downloading is off (data.options.download = false or TUIDL_OFFLINE)")
     why = _reachable(origin)
     if why is not None:
         raise _missing(name, where, origin, why)
@@ -288,9 +322,14 @@ def fetch(name: str, spec: DataSpec, fname: str, origin: str, where: Path, *,
     old = socket.getdefaulttimeout()
     socket.setdefaulttimeout(DOWNLOAD_SOCKET_TIMEOUT)
     try:
-        path = keras.utils.get_file(fname, origin=origin, cache_dir=str(keras_home()),
-                                    cache_subdir=cache_subdir, extract=extract,
-                                    file_hash=HASHES.get(fname))
+        path = keras.utils.get_file(
+            fname,
+            origin=origin,
+            cache_dir=str(keras_home()),
+            cache_subdir=cache_subdir,
+            extract=extract,
+            file_hash=HASHES.get(fname),
+        )
     except Exception as e:  # noqa: BLE001 - any network/IO failure becomes one message
         raise _missing(name, where, origin, f"the download failed: {e}") from None
     finally:
@@ -299,6 +338,7 @@ def fetch(name: str, spec: DataSpec, fname: str, origin: str, where: Path, *,
 
 
 # ---------------------------------------------------------------- loaders
+
 
 def _npz_file(name: str, spec: DataSpec, fname: str) -> Path:
     path = cache_dir() / fname
@@ -318,14 +358,27 @@ def _mnist(spec: DataSpec, notes: list[str]) -> Raw:
     ys = _expect(path, a, "y_test", (), "ui", label=lab)
     _same_len(path, xt, yt, "x_train", "y_train")
     _same_len(path, xs, ys, "x_test", "y_test")
-    return Raw(x=xt[..., None], y=yt.astype(np.int32), x_test=xs[..., None], y_test=ys.astype(np.int32),
-               task="classification", kind="images", class_names=CLASS_NAMES["mnist"],
-               description=f"Keras MNIST: {len(xt)}+{len(xs)} 28x28 grey handwritten digits, 10 classes",
-               source=str(path), pixel_scale=255.0, check_labels=True)
+    return Raw(
+        x=xt[..., None],
+        y=yt.astype(np.int32),
+        x_test=xs[..., None],
+        y_test=ys.astype(np.int32),
+        task="classification",
+        kind="images",
+        class_names=CLASS_NAMES["mnist"],
+        description=f"Keras MNIST: {len(xt)}+{len(xs)} 28x28 grey handwritten digits, 10 classes",
+        source=str(path),
+        pixel_scale=255.0,
+        check_labels=True,
+    )
 
 
-_FASHION_FILES = ("train-labels-idx1-ubyte.gz", "train-images-idx3-ubyte.gz",
-                  "t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz")
+_FASHION_FILES = (
+    "train-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+)
 
 
 def _idx(path: Path, images: bool) -> np.ndarray:
@@ -345,8 +398,7 @@ def _idx(path: Path, images: bool) -> np.ndarray:
     arr = np.frombuffer(data, np.uint8, offset=head)
     size = count * (28 * 28 if images else 1)
     if arr.size != size:
-        raise _corrupt(path, f"header says {count} items but the data holds {arr.size} bytes, "
-                             f"expected {size}")
+        raise _corrupt(path, f"header says {count} items but the data holds {arr.size} bytes, expected {size}")
     return arr.reshape(count, 28, 28) if images else arr
 
 
@@ -356,16 +408,26 @@ def _fashion(spec: DataSpec, notes: list[str]) -> Raw:
     for fname in _FASHION_FILES:
         p = folder / fname
         if not p.is_file():
-            p = fetch("fashion_mnist", spec, fname, GCS + fname, p,
-                      cache_subdir=os.path.join("datasets", "fashion-mnist"))
+            p = fetch(
+                "fashion_mnist", spec, fname, GCS + fname, p, cache_subdir=os.path.join("datasets", "fashion-mnist")
+            )
         paths.append(p)
     yt, xt, ys, xs = (_idx(p, images=i % 2 == 1) for i, p in enumerate(paths))
     _same_len(folder, xt, yt, paths[1].name, paths[0].name)
     _same_len(folder, xs, ys, paths[3].name, paths[2].name)
-    return Raw(x=xt[..., None], y=yt.astype(np.int32), x_test=xs[..., None], y_test=ys.astype(np.int32),
-               task="classification", kind="images", class_names=CLASS_NAMES["fashion_mnist"],
-               description=f"Keras Fashion-MNIST: {len(xt)}+{len(xs)} 28x28 grey clothing images, 10 classes",
-               source=str(folder), pixel_scale=255.0, check_labels=True)
+    return Raw(
+        x=xt[..., None],
+        y=yt.astype(np.int32),
+        x_test=xs[..., None],
+        y_test=ys.astype(np.int32),
+        task="classification",
+        kind="images",
+        class_names=CLASS_NAMES["fashion_mnist"],
+        description=f"Keras Fashion-MNIST: {len(xt)}+{len(xs)} 28x28 grey clothing images, 10 classes",
+        source=str(folder),
+        pixel_scale=255.0,
+        check_labels=True,
+    )
 
 
 def _cifar_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
@@ -373,8 +435,16 @@ def _cifar_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
     try:
         with open(path, "rb") as f:
             d = _RestrictedUnpickler(f, encoding="bytes").load()
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError) as e:
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        KeyError,
+    ) as e:
         raise _corrupt(path, e) from None
     if not isinstance(d, dict):
         raise _layout(path, f"a pickled {type(d).__name__}", "a pickled dict with b'data' and labels")
@@ -401,8 +471,14 @@ def _cifar_folder(spec: DataSpec, name: str, target: str, inner: str, first: str
 
 
 def _cifar10(spec: DataSpec, notes: list[str]) -> Raw:
-    folder = _cifar_folder(spec, "cifar10", "cifar-10-batches-py-target", "cifar-10-batches-py",
-                           "data_batch_1", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz")
+    folder = _cifar_folder(
+        spec,
+        "cifar10",
+        "cifar-10-batches-py-target",
+        "cifar-10-batches-py",
+        "data_batch_1",
+        "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
+    )
     parts = []
     for i in range(1, 6):
         p = folder / f"data_batch_{i}"
@@ -415,16 +491,31 @@ def _cifar10(spec: DataSpec, notes: list[str]) -> Raw:
     xs, ys = _cifar_batch(test, "labels")
     xt = np.concatenate([p[0] for p in parts])
     yt = np.concatenate([p[1] for p in parts])
-    return Raw(x=xt, y=yt, x_test=xs, y_test=ys, task="classification", kind="images",
-               class_names=CLASS_NAMES["cifar10"],
-               description=f"Keras CIFAR-10: {len(xt)}+{len(xs)} 32x32 colour images, 10 classes",
-               source=str(folder), pixel_scale=255.0, check_labels=True)
+    return Raw(
+        x=xt,
+        y=yt,
+        x_test=xs,
+        y_test=ys,
+        task="classification",
+        kind="images",
+        class_names=CLASS_NAMES["cifar10"],
+        description=f"Keras CIFAR-10: {len(xt)}+{len(xs)} 32x32 colour images, 10 classes",
+        source=str(folder),
+        pixel_scale=255.0,
+        check_labels=True,
+    )
 
 
 def _cifar100(spec: DataSpec, notes: list[str]) -> Raw:
     mode = spec.options.label_mode or "fine"
-    folder = _cifar_folder(spec, "cifar100", "cifar-100-python-target", "cifar-100-python", "train",
-                           "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz")
+    folder = _cifar_folder(
+        spec,
+        "cifar100",
+        "cifar-100-python-target",
+        "cifar-100-python",
+        "train",
+        "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
+    )
     test = folder / "test"
     if not test.is_file():
         raise _corrupt(folder, "'test' is missing (an incomplete extraction)")
@@ -432,10 +523,19 @@ def _cifar100(spec: DataSpec, notes: list[str]) -> Raw:
     xs, ys = _cifar_batch(test, f"{mode}_labels")
     k = 100 if mode == "fine" else 20
     names = _cifar100_names(folder, mode, k)
-    return Raw(x=xt, y=yt, x_test=xs, y_test=ys, task="classification", kind="images",
-               class_names=names,
-               description=f"Keras CIFAR-100 ({mode}): {len(xt)}+{len(xs)} 32x32 colour images, {k} classes",
-               source=str(folder), pixel_scale=255.0, check_labels=True)
+    return Raw(
+        x=xt,
+        y=yt,
+        x_test=xs,
+        y_test=ys,
+        task="classification",
+        kind="images",
+        class_names=names,
+        description=f"Keras CIFAR-100 ({mode}): {len(xt)}+{len(xs)} 32x32 colour images, {k} classes",
+        source=str(folder),
+        pixel_scale=255.0,
+        check_labels=True,
+    )
 
 
 def _cifar100_names(folder: Path, mode: str, k: int) -> list[str]:
@@ -452,8 +552,9 @@ def _cifar100_names(folder: Path, mode: str, k: int) -> list[str]:
     return [str(i) for i in range(k)]
 
 
-def _keras_split(x: np.ndarray, y: np.ndarray, test_split: float = 0.2, seed: int = 113
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _keras_split(
+    x: np.ndarray, y: np.ndarray, test_split: float = 0.2, seed: int = 113
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Keras's housing split: ``RandomState(seed)`` shuffle, the last ``test_split`` is test."""
     rng = np.random.RandomState(seed)
     idx = np.arange(len(x))
@@ -476,15 +577,31 @@ def _housing(spec: DataSpec, notes: list[str], name: str, n_features: int) -> Ra
         x, y = x[:600], y[:600]
     xt, yt, xs, ys = _keras_split(x.astype(np.float32), y.astype(np.float32))
     if name == "boston_housing":
-        feats = ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO",
-                 "B", "LSTAT"]
+        feats = ["CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B", "LSTAT"]
         desc = f"Keras Boston housing: {len(x)} districts, 13 features, median price (k$)"
     else:
-        feats = ["longitude", "latitude", "housing_median_age", "total_rooms", "total_bedrooms",
-                 "population", "households", "median_income"]
+        feats = [
+            "longitude",
+            "latitude",
+            "housing_median_age",
+            "total_rooms",
+            "total_bedrooms",
+            "population",
+            "households",
+            "median_income",
+        ]
         desc = f"Keras California housing: {len(x)} districts, 8 features, median house value ($)"
-    return Raw(x=xt, y=yt, x_test=xs, y_test=ys, task="regression", kind="table",
-               description=desc, source=str(path), feature_names=feats)
+    return Raw(
+        x=xt,
+        y=yt,
+        x_test=xs,
+        y_test=ys,
+        task="regression",
+        kind="table",
+        description=desc,
+        source=str(path),
+        feature_names=feats,
+    )
 
 
 def _imdb(spec: DataSpec, notes: list[str]) -> Raw:
@@ -521,13 +638,23 @@ def _imdb(spec: DataSpec, notes: list[str]) -> Raw:
         labels.append(np.asarray(y)[idx].astype(np.int32))
     import keras
 
-    pad = [keras.utils.pad_sequences(s, maxlen=maxlen, dtype="int32") if s else
-           np.zeros((0, maxlen), np.int32) for s in seqs]
-    return Raw(x=pad[0], y=labels[0], x_test=pad[1], y_test=labels[1], task="classification",
-               kind="sequences", class_names=CLASS_NAMES["imdb"],
-               description=f"Keras IMDB: {len(xt)}+{len(xs)} reviews, top {num_words} words, "
-                           f"padded to {maxlen}",
-               source=str(path), feature_names=[], check_labels=True)
+    pad = [
+        keras.utils.pad_sequences(s, maxlen=maxlen, dtype="int32") if s else np.zeros((0, maxlen), np.int32)
+        for s in seqs
+    ]
+    return Raw(
+        x=pad[0],
+        y=labels[0],
+        x_test=pad[1],
+        y_test=labels[1],
+        task="classification",
+        kind="sequences",
+        class_names=CLASS_NAMES["imdb"],
+        description=f"Keras IMDB: {len(xt)}+{len(xs)} reviews, top {num_words} words, padded to {maxlen}",
+        source=str(path),
+        feature_names=[],
+        check_labels=True,
+    )
 
 
 def load(spec: DataSpec, seed: int) -> Raw:

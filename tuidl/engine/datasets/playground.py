@@ -143,8 +143,14 @@ def multi_gauss(n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndar
     return np.stack([x, y], 1), label
 
 
-GENERATORS = {"circle": circle, "xor": xor, "gauss": gauss, "spiral": spiral,
-              "plane": plane, "multi-gauss": multi_gauss}
+GENERATORS = {
+    "circle": circle,
+    "xor": xor,
+    "gauss": gauss,
+    "spiral": spiral,
+    "plane": plane,
+    "multi-gauss": multi_gauss,
+}
 """Dataset id -> generator(n, noise, rng) -> (points (n, 2), labels (n,))."""
 
 _FEATURES = {
@@ -197,8 +203,13 @@ def load(spec: DataSpec, seed: int) -> Raw:
     else:
         y = lab.astype(np.float32)
     return Raw(
-        x=x, y=y, task=task, kind="points",
+        x=x,
+        y=y,
+        task=task,
+        kind="points",
         class_names=list(CLASS_NAMES) if task == "classification" else [],
         description=f"TF Playground {spec.name}: {n} points, noise {noise:.0%}, features {', '.join(names)}",
         source=f"generated (TF Playground src/dataset.ts formulas, seed {seed})",
-        feature_names=names, points=pts.astype(np.float32))
+        feature_names=names,
+        points=pts.astype(np.float32),
+    )

@@ -33,23 +33,43 @@ def load(spec: DataSpec, seed: int) -> Raw:
     name = spec.name
     if name == "digits":
         d = skd.load_digits()
-        return Raw(x=d.images.astype(np.float32).reshape(-1, 8, 8, 1), y=d.target.astype(np.int32),
-                   task="classification", kind="images", class_names=[str(i) for i in range(10)],
-                   description="scikit-learn digits: 1797 8x8 grey images of handwritten digits, 10 classes",
-                   source="sklearn.datasets.load_digits (bundled)", pixel_scale=16.0)
-    loader = {"iris": skd.load_iris, "wine": skd.load_wine,
-              "breast_cancer": skd.load_breast_cancer, "diabetes": skd.load_diabetes}[name]
+        return Raw(
+            x=d.images.astype(np.float32).reshape(-1, 8, 8, 1),
+            y=d.target.astype(np.int32),
+            task="classification",
+            kind="images",
+            class_names=[str(i) for i in range(10)],
+            description="scikit-learn digits: 1797 8x8 grey images of handwritten digits, 10 classes",
+            source="sklearn.datasets.load_digits (bundled)",
+            pixel_scale=16.0,
+        )
+    loader = {
+        "iris": skd.load_iris,
+        "wine": skd.load_wine,
+        "breast_cancer": skd.load_breast_cancer,
+        "diabetes": skd.load_diabetes,
+    }[name]
     d = loader()
     x = np.asarray(d.data, dtype=np.float32)
     if name == "diabetes":
-        return Raw(x=x, y=np.asarray(d.target, dtype=np.float32), task="regression", kind="table",
-                   description="scikit-learn diabetes: 442 patients, 10 features, "
-                               "disease progression after one year (25-346)",
-                   source="sklearn.datasets.load_diabetes (bundled)",
-                   feature_names=list(d.feature_names))
+        return Raw(
+            x=x,
+            y=np.asarray(d.target, dtype=np.float32),
+            task="regression",
+            kind="table",
+            description="scikit-learn diabetes: 442 patients, 10 features, disease progression after one year (25-346)",
+            source="sklearn.datasets.load_diabetes (bundled)",
+            feature_names=list(d.feature_names),
+        )
     names = [str(t) for t in d.target_names]
-    return Raw(x=x, y=np.asarray(d.target, dtype=np.int32), task="classification", kind="table",
-               class_names=names,
-               description=f"scikit-learn {name}: {len(x)} samples, {x.shape[1]} features, "
-                           f"{len(names)} classes ({', '.join(names)})",
-               source=f"sklearn.datasets.load_{name} (bundled)", feature_names=list(d.feature_names))
+    return Raw(
+        x=x,
+        y=np.asarray(d.target, dtype=np.int32),
+        task="classification",
+        kind="table",
+        class_names=names,
+        description=f"scikit-learn {name}: {len(x)} samples, {x.shape[1]} features, "
+        f"{len(names)} classes ({', '.join(names)})",
+        source=f"sklearn.datasets.load_{name} (bundled)",
+        feature_names=list(d.feature_names),
+    )

@@ -77,6 +77,7 @@ from tuidl.ui.widgets.training_form import TrainingForm, with_settings
 
 __all__ = ["BuilderScreen", "SummarySource"]
 
+
 class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experiment | None]):
     """Edit an experiment's model, compile and fit settings.
 
@@ -115,27 +116,50 @@ class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experime
         Binding("a", "add", "Add", id="builder.add", tooltip="Add a layer after the cursor"),
         Binding("x,delete", "remove", "Del", id="builder.remove", tooltip="Remove the layer under the cursor"),
         Binding("d", "duplicate", "Dup", id="builder.duplicate", tooltip="Duplicate the layer under the cursor"),
-        Binding("K", "move(-1)", "Move up", id="builder.move_up", tooltip="Move the layer up",
-                group=Binding.Group("Move")),
-        Binding("J", "move(1)", "Move down", id="builder.move_down", tooltip="Move the layer down",
-                group=Binding.Group("Move")),
+        Binding(
+            "K", "move(-1)", "Move up", id="builder.move_up", tooltip="Move the layer up", group=Binding.Group("Move")
+        ),
+        Binding(
+            "J",
+            "move(1)",
+            "Move down",
+            id="builder.move_down",
+            tooltip="Move the layer down",
+            group=Binding.Group("Move"),
+        ),
         Binding("e", "edit", "Edit", id="builder.edit", tooltip="Edit the layer's arguments (enter too)"),
         Binding("ctrl+z", "undo", "Undo", id="builder.undo", tooltip="Undo the last edit"),
         Binding("ctrl+y", "redo", "Redo", id="builder.redo", tooltip="Redo the last undone edit"),
-        Binding("c", "show_tab('tab-training')", "Fit", id="builder.settings",
-                tooltip="Optimizer, schedule, loss, metrics, fit and callbacks"),
+        Binding(
+            "c",
+            "show_tab('tab-training')",
+            "Fit",
+            id="builder.settings",
+            tooltip="Optimizer, schedule, loss, metrics, fit and callbacks",
+        ),
         Binding("m", "show_tab('tab-model')", "Model", id="builder.model", tooltip="The layers"),
-        Binding("t", "train", "Train", id="builder.train",
-                tooltip="Use this experiment and train it now (blocked while an error stands)"),
+        Binding(
+            "t",
+            "train",
+            "Train",
+            id="builder.train",
+            tooltip="Use this experiment and train it now (blocked while an error stands)",
+        ),
         Binding("ctrl+s", "save", "Save", id="builder.save", tooltip="Save as a named user preset"),
         Binding("ctrl+o", "open", "Open", id="builder.open", tooltip="Open an experiment preset"),
         Binding("E", "export", "Export", id="builder.export", tooltip="Write a standalone Keras script"),
-        Binding("escape", "done", "Back", id="builder.done",
-                tooltip="Back: from the editor to the list, from the list to the dashboard (the edits are kept)"),
+        Binding(
+            "escape",
+            "done",
+            "Back",
+            id="builder.done",
+            tooltip="Back: from the editor to the list, from the list to the dashboard (the edits are kept)",
+        ),
     ]
 
-    def __init__(self, exp: Experiment, summary_source: SummarySource | None = None,
-                 presets: dict[str, list[str]] | None = None) -> None:
+    def __init__(
+        self, exp: Experiment, summary_source: SummarySource | None = None, presets: dict[str, list[str]] | None = None
+    ) -> None:
         super().__init__(id="builder")
         self.history: History[Experiment] = History(exp)
         self.summary_source = summary_source
@@ -211,8 +235,9 @@ class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experime
             hidden = self.NARROW_HIDDEN | ({"builder.done"} if self._list_has_focus() else set())
             for key, active in bindings.items():
                 if active.binding.id in hidden and active.binding.show:
-                    bindings[key] = ActiveBinding(active.node, dataclasses.replace(active.binding, show=False),
-                                                  active.enabled, active.tooltip)
+                    bindings[key] = ActiveBinding(
+                        active.node, dataclasses.replace(active.binding, show=False), active.enabled, active.tooltip
+                    )
         return bindings
 
     @on(TabbedContent.TabActivated)
@@ -230,8 +255,9 @@ class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experime
         exp._source = self.exp.source
         return exp
 
-    def apply(self, exp: Experiment, key: str | None = None, cursor: int | None = None,
-              rebuild_editor: bool = True) -> None:
+    def apply(
+        self, exp: Experiment, key: str | None = None, cursor: int | None = None, rebuild_editor: bool = True
+    ) -> None:
         """Make ``exp`` current (one undo step; edits with the same ``key`` in a row coalesce).
 
         An ``exp`` equal to the current one is ignored (widgets echo their
@@ -256,7 +282,10 @@ class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experime
         old = form.exp
         form.exp = self.exp  # always: the form builds its next change on the layers shown here
         if rebuild_editor and (old.compile, old.fit, old.data.validation_split) != (
-                self.exp.compile, self.exp.fit, self.exp.data.validation_split):
+            self.exp.compile,
+            self.exp.fit,
+            self.exp.data.validation_split,
+        ):
             self._forget_invalid("training")
             form.refresh(recompose=True)
         self.refresh_bindings()
@@ -348,8 +377,13 @@ class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experime
         """Leave with the edited experiment and train it; refused (with the reason) while an error stands."""
         if self.blocked:
             errors = [f for f in self.findings if f.severity == ERROR]
-            self.notify(f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                        title="Training is blocked", severity="error", timeout=8, markup=False)
+            self.notify(
+                f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                title="Training is blocked",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
             return
         self.train_after = True
         self.dismiss(self.exp)

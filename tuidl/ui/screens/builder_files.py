@@ -31,7 +31,7 @@ def describe_model(exp: Experiment, limit: int = 160) -> str:
     text = " → ".join(parts)
     while len(text) + len(tail) > limit and len(parts) > 2:
         mid = len(parts) // 2
-        parts = parts[:mid] + parts[mid + 1:]
+        parts = parts[:mid] + parts[mid + 1 :]
         text = " → ".join([*parts[:mid], "…", *parts[mid:]])
     return text + tail
 
@@ -58,7 +58,9 @@ class PresetsAndExport:
         exp = self.exp
         if exp.model == self._described_model and exp.description:
             return exp.description, ""
-        return describe_model(exp), "The model changed since its description was written: the description was regenerated."
+        return describe_model(
+            exp
+        ), "The model changed since its description was written: the description was regenerated."
 
     def action_save(self) -> None:
         """Save the experiment as a user preset under a name and description asked for."""
@@ -120,8 +122,13 @@ class PresetsAndExport:
         with the reason, while an error stands (what ``tuidl check`` refuses, export refuses)."""
         if self.blocked:
             errors = [f for f in self.findings if f.severity == ERROR]
-            self.notify(f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
-                        title="Export is blocked", severity="error", timeout=8, markup=False)
+            self.notify(
+                f"{errors[0].message}" + (f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""),
+                title="Export is blocked",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
             return
         from tuidl.export import export_problems
 
@@ -130,8 +137,13 @@ class PresetsAndExport:
         except TuidlError as e:
             problems = [e.message]
         if problems:
-            self.notify(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
-                        title="Export refused", severity="error", timeout=8, markup=False)
+            self.notify(
+                problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
+                title="Export refused",
+                severity="error",
+                timeout=8,
+                markup=False,
+            )
             return
 
         def chosen(path: str | None) -> None:
@@ -149,5 +161,6 @@ class PresetsAndExport:
         except TuidlError as e:
             self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error", markup=False)
             return
-        self.app.call_from_thread(self.notify, f"wrote {path}; run it with: python {path}", title="Exported",
-                                  markup=False)
+        self.app.call_from_thread(
+            self.notify, f"wrote {path}; run it with: python {path}", title="Exported", markup=False
+        )

@@ -69,8 +69,10 @@ class LayerEditing:
         if not layers:
             return
         i = self.cursor
-        copy = {"class_name": layers[i]["class_name"],
-                "config": {k: v for k, v in layers[i]["config"].items() if k != "name"}}
+        copy = {
+            "class_name": layers[i]["class_name"],
+            "config": {k: v for k, v in layers[i]["config"].items() if k != "name"},
+        }
         layers.insert(i + 1, copy)
         self.apply(self._with_layers(layers), cursor=i + 1)
 
@@ -122,9 +124,16 @@ class LayerEditing:
         layer = layers[i]
         key = (i, layer.class_name)
         name = layer_names(layers)[i]
-        hint = ("\ne/enter: edit · escape: back" if LAYERS[layer.class_name].args else "")
-        title.update(Text.assemble(f"layer {i + 1} ", (layer.class_name, "bold"), f" {name}\n",
-                                   (LAYERS[layer.class_name].description, "dim"), (hint, "dim italic")))
+        hint = "\ne/enter: edit · escape: back" if LAYERS[layer.class_name].args else ""
+        title.update(
+            Text.assemble(
+                f"layer {i + 1} ",
+                (layer.class_name, "bold"),
+                f" {name}\n",
+                (LAYERS[layer.class_name].description, "dim"),
+                (hint, "dim italic"),
+            )
+        )
         if self._editor_for == key:
             if sync:
                 for form in self.query("#editor-body ArgForm").results(ArgForm):
@@ -136,8 +145,9 @@ class LayerEditing:
         body.remove_children()
         info = LAYERS[layer.class_name]
         if info.args:
-            self._editor_mount = body.mount(ArgForm(info.args, layer.config, components=self.presets,
-                                                    apply_all=True, form_id=f"layer-{i}"))
+            self._editor_mount = body.mount(
+                ArgForm(info.args, layer.config, components=self.presets, apply_all=True, form_id=f"layer-{i}")
+            )
         else:
             self._editor_mount = body.mount(Static("(no arguments)", classes="dim"))
 
@@ -168,29 +178,36 @@ class LayerEditing:
         else:
             label, layer = self._form_label(event.form_id)
             shown = event.text.strip() or "(empty)"
-            field = (f"model.layers[{layer}].config.{event.name}" if layer is not None
-                     else f"{event.form_id}.{event.name}")
+            field = (
+                f"model.layers[{layer}].config.{event.name}" if layer is not None else f"{event.form_id}.{event.name}"
+            )
             arg = event.form.arg(event.name)
             kept = event.form.values.get(event.name, arg.default if arg is not None else None)
             kept_text = format_arg(arg, kept) if arg is not None else str(kept)
             self._invalid[key] = Finding(
-                ERROR, f"{label}: {event.name} = {shown} not applied: {event.reason}",
+                ERROR,
+                f"{label}: {event.name} = {shown} not applied: {event.reason}",
                 f"correct it; until then the model keeps {event.name} = {kept_text or 'unset'}",
-                layer, field)
+                layer,
+                field,
+            )
         self._refresh_all(sync_editor=False)
         self.refresh_bindings()
 
     def _forget_invalid(self, which: str) -> None:
         """Drop the invalid texts of the layer editor (``"layer"``), the Compile & fit forms
         (``"training"``) or ``"all"`` because their form goes away — and say so."""
-        gone = [k for k in self._invalid
-                if which == "all" or k.startswith("layer-") == (which == "layer")]
+        gone = [k for k in self._invalid if which == "all" or k.startswith("layer-") == (which == "layer")]
         if not gone:
             return
-        lost = [self._invalid.pop(k).message.replace(" not applied: ", " was not applied (") + ")"
-                for k in gone]
-        self.notify("; ".join(lost) + ". The last valid value is kept.", title="Edit discarded",
-                    severity="warning", timeout=10, markup=False)
+        lost = [self._invalid.pop(k).message.replace(" not applied: ", " was not applied (") + ")" for k in gone]
+        self.notify(
+            "; ".join(lost) + ". The last valid value is kept.",
+            title="Edit discarded",
+            severity="warning",
+            timeout=10,
+            markup=False,
+        )
         if self.is_mounted:
             self.findings = self._current_findings()
             self._show_findings()

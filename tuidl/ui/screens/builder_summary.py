@@ -29,8 +29,12 @@ __all__ = ["LiveSummary"]
 def _ordered(findings: tuple[Finding, ...]) -> tuple[Finding, ...]:
     """Errors first; tuidl's own findings (with their fix) before Keras's build message
     (the engine keeps Keras's message only for a layer that no tuidl rule explains)."""
-    return tuple(sorted(findings, key=lambda f: (f.severity != ERROR, "Keras says: " in f.message
-                                                 or f.message.startswith("model.layers["))))
+    return tuple(
+        sorted(
+            findings,
+            key=lambda f: (f.severity != ERROR, "Keras says: " in f.message or f.message.startswith("model.layers[")),
+        )
+    )
 
 
 class LiveSummary(SummaryAsking):
@@ -64,11 +68,19 @@ class LiveSummary(SummaryAsking):
         est = None
         shown, data = self._shown_exp, (self.summary.data if self.summary is not None else {})
         shape = data.get("model_input_shape") if isinstance(data, dict) else None
-        if (shape and shown is not None and exp.model.layers and shown.model.layers
-                and shown.model.layers[0].class_name == exp.model.layers[0].class_name):
+        if (
+            shape
+            and shown is not None
+            and exp.model.layers
+            and shown.model.layers
+            and shown.model.layers[0].class_name == exp.model.layers[0].class_name
+        ):
             n_classes = data.get("n_classes")
-            info = DataInfo(tuple(int(d) for d in shape), str(data.get("task") or "classification"),
-                            int(n_classes) if isinstance(n_classes, int) else None)
+            info = DataInfo(
+                tuple(int(d) for d in shape),
+                str(data.get("task") or "classification"),
+                int(n_classes) if isinstance(n_classes, int) else None,
+            )
             try:
                 est = estimate_summary(exp, info)
             except Exception:  # noqa: BLE001 - an estimate is optional; the engine's numbers follow
@@ -91,9 +103,11 @@ class LiveSummary(SummaryAsking):
 
     def _same_layout(self) -> bool:
         """The last Summary's layers have the classes of the current ones (its rows still line up)."""
-        return (self.summary is not None and self._shown_exp is not None
-                and [l.class_name for l in self._shown_exp.model.layers]
-                == [l.class_name for l in self.exp.model.layers])
+        return (
+            self.summary is not None
+            and self._shown_exp is not None
+            and [l.class_name for l in self._shown_exp.model.layers] == [l.class_name for l in self.exp.model.layers]
+        )
 
     def _rows(self) -> Any:
         if self._summary_current():
@@ -128,8 +142,7 @@ class LiveSummary(SummaryAsking):
         self._timer = None
         exp = self.exp
         local = check(exp, None)
-        if any(f.severity == ERROR and f.field.startswith("model.layers[") and ".config." in f.field
-               for f in local):
+        if any(f.severity == ERROR and f.field.startswith("model.layers[") and ".config." in f.field for f in local):
             self.pending_id = None  # the engine would only repeat these; show them now
             self._refresh_all()
             return
@@ -153,8 +166,10 @@ class LiveSummary(SummaryAsking):
         ok, exp = self.take_answer(failure)
         if not ok:
             return False
-        self.summary = Summary(request_id=failure.request_id, findings=(
-            Finding("error", f"{failure.title}: {failure.message}", failure.hint),))
+        self.summary = Summary(
+            request_id=failure.request_id,
+            findings=(Finding("error", f"{failure.title}: {failure.message}", failure.hint),),
+        )
         self._shown_exp = exp
         self._refresh_all()
         return True
@@ -165,16 +180,24 @@ class LiveSummary(SummaryAsking):
             s = self.summary
             n_err = sum(f.severity == ERROR for f in self.findings)
             shape = "x".join(str(d) for d in s.input_shape) if s.input_shape else "?"
-            totals.update(Text.assemble(
-                (f"{s.total_params:,}", "bold"), " params",
-                f" ({s.trainable_params:,} trainable, {s.non_trainable_params:,} non-trainable)"
-                f" · input {shape}", ("  ✗ blocked" if n_err else "", "bold red")))
+            totals.update(
+                Text.assemble(
+                    (f"{s.total_params:,}", "bold"),
+                    " params",
+                    f" ({s.trainable_params:,} trainable, {s.non_trainable_params:,} non-trainable) · input {shape}",
+                    ("  ✗ blocked" if n_err else "", "bold red"),
+                )
+            )
         elif (est := self._estimate_now()) is not None:
             shape = "x".join(str(d) for d in est.input_shape) if est.input_shape else "?"
-            totals.update(Text.assemble(
-                (f"≈{est.total_params:,}", "bold"), " params",
-                f" ({est.trainable_params:,} trainable) · input {shape}",
-                (" · estimate, Keras's numbers follow", "dim")))
+            totals.update(
+                Text.assemble(
+                    (f"≈{est.total_params:,}", "bold"),
+                    " params",
+                    f" ({est.trainable_params:,} trainable) · input {shape}",
+                    (" · estimate, Keras's numbers follow", "dim"),
+                )
+            )
         else:
             totals.update(Text("computing shapes…", style="dim"))
 

@@ -35,14 +35,23 @@ class DashboardScreen(Screen[None]):
     """
 
     BINDINGS = [
-        Binding("l", "toggle_log_scale", "Log y", id="dashboard.log_scale",
-                tooltip="Plot log10 of the chart's values instead of the values"),
-        Binding("m", "cycle_metric", "Metric", id="dashboard.metric",
-                tooltip="Chart the next logged metric: loss, accuracy, ..., learning_rate, then loss again"),
+        Binding(
+            "l",
+            "toggle_log_scale",
+            "Log y",
+            id="dashboard.log_scale",
+            tooltip="Plot log10 of the chart's values instead of the values",
+        ),
+        Binding(
+            "m",
+            "cycle_metric",
+            "Metric",
+            id="dashboard.metric",
+            tooltip="Chart the next logged metric: loss, accuracy, ..., learning_rate, then loss again",
+        ),
     ]
 
-    FOOTER_ORDER = ("train", "stop", "quit", "builder", "data", "runs",
-                    "dashboard.log_scale", "dashboard.metric")
+    FOOTER_ORDER = ("train", "stop", "quit", "builder", "data", "runs", "dashboard.log_scale", "dashboard.metric")
     """Binding ids in the order the footer (and palette) lists them: the primary keys first, so
     they are the ones left when a narrow terminal cuts the footer short. Bindings without an
     id, or with another, follow in Textual's order."""

@@ -61,7 +61,6 @@ from tuidl.ui.widgets.footer import TuidlFooter
 __all__ = ["DataScreen"]
 
 
-
 def _option(name: str, current: str) -> Option:
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append("● " if name == current else "  ", style="bold")
@@ -99,10 +98,20 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
     """
 
     BINDINGS = [
-        Binding("a", "adapt", "Adapt model", id="data.adapt",
-                tooltip="Fit the model to the data: output units/activation (and loss), flat input for flat data"),
-        Binding("t", "apply_train", "Apply+train", id="data.apply_train",
-                tooltip="Use this data and train now (instead of the experiment the dashboard had)"),
+        Binding(
+            "a",
+            "adapt",
+            "Adapt model",
+            id="data.adapt",
+            tooltip="Fit the model to the data: output units/activation (and loss), flat input for flat data",
+        ),
+        Binding(
+            "t",
+            "apply_train",
+            "Apply+train",
+            id="data.apply_train",
+            tooltip="Use this data and train now (instead of the experiment the dashboard had)",
+        ),
         Binding("escape", "apply", "Apply", id="data.apply", tooltip="Back; the chosen data is kept"),
     ]
 
@@ -225,8 +234,12 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         if not self._composed():
             return
         app = self.app
-        if (self.pending_id is not None and self.summary_source is None
-                and getattr(app, "generation", 0) != self._generation and getattr(app, "engine_ready", False)):
+        if (
+            self.pending_id is not None
+            and self.summary_source is None
+            and getattr(app, "generation", 0) != self._generation
+            and getattr(app, "engine_ready", False)
+        ):
             self._request_summary()  # the engine died and a fresh one is ready: ask it again
             return
         adapt = self._summary_for_current_data()
@@ -236,8 +249,10 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         name = self.draft["name"]
         invalid = self.invalid
         if invalid:
-            text = Text.assemble(("✗ ", "bold red"), invalid[0][1] if len(invalid) == 1 else
-                                 f"{name}: {len(invalid)} settings to fix on the left")
+            text = Text.assemble(
+                ("✗ ", "bold red"),
+                invalid[0][1] if len(invalid) == 1 else f"{name}: {len(invalid)} settings to fix on the left",
+            )
         elif self.pending_id is not None:
             waited = time.monotonic() - self._requested_at
             if not getattr(app, "engine_ready", True):
@@ -253,11 +268,12 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
             d = self.summary.data
             n_err = sum(f.severity == ERROR for f in self.summary.findings)
             shape = "×".join(str(s) for s in self.summary.input_shape) or "?"
-            text = Text.assemble(("✓ " if not n_err else "! ", "bold green" if not n_err else "bold yellow"),
-                                 (f"{n_err} problem{'s' if n_err > 1 else ''} (a adapts the model) · "
-                                  if n_err else "", "bold"),
-                                 f"{d.get('name', name)}: train {d.get('n_train', 0)} · val {d.get('n_val', 0)}"
-                                 f" · input {shape}", ("" if n_err else " · the model fits", "dim"))
+            text = Text.assemble(
+                ("✓ " if not n_err else "! ", "bold green" if not n_err else "bold yellow"),
+                (f"{n_err} problem{'s' if n_err > 1 else ''} (a adapts the model) · " if n_err else "", "bold"),
+                f"{d.get('name', name)}: train {d.get('n_train', 0)} · val {d.get('n_val', 0)} · input {shape}",
+                ("" if n_err else " · the model fits", "dim"),
+            )
         else:
             text = Text("")
         self.query_one("#data-state", Static).update(text)
@@ -304,9 +320,13 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         keep = set(applicable_fields(name))
         options = {k: v for k, v in (old.get("options") or {}).items() if f"options.{k}" in keep and v is not None}
         same_kind = name in FILE_SOURCES and old["name"] == name
-        self.draft = {"name": name, "validation_split": old.get("validation_split", 0.2),
-                      "path": old.get("path") if same_kind else None,
-                      "target": old.get("target") if same_kind else None, "options": options}
+        self.draft = {
+            "name": name,
+            "validation_split": old.get("validation_split", 0.2),
+            "path": old.get("path") if same_kind else None,
+            "target": old.get("target") if same_kind else None,
+            "options": options,
+        }
         datasets = self.query_one("#datasets", OptionList)
         highlighted = datasets.highlighted
         datasets.clear_options()
@@ -370,10 +390,16 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
                 self._timer.stop()
                 self._timer = None
             self.pending_id = None
-            self.panel.update_data({"name": self.draft["name"], "error": {
-                "title": "Data settings incomplete",
-                "message": "\n".join(m for _, m in self.problems),
-                "hint": "fix the field on the left (escape keeps the last valid data)"}})
+            self.panel.update_data(
+                {
+                    "name": self.draft["name"],
+                    "error": {
+                        "title": "Data settings incomplete",
+                        "message": "\n".join(m for _, m in self.problems),
+                        "hint": "fix the field on the left (escape keeps the last valid data)",
+                    },
+                }
+            )
             self.summary, self.failure = None, None
             self._show_findings()
             self._show_state()
@@ -416,8 +442,12 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
             return False
         self.failure, self.summary_exp = failure, exp
         if self._composed():
-            self.panel.update_data({"name": self.draft["name"], "error": {
-                "title": failure.title, "message": failure.message, "hint": failure.hint}})
+            self.panel.update_data(
+                {
+                    "name": self.draft["name"],
+                    "error": {"title": failure.title, "message": failure.message, "hint": failure.hint},
+                }
+            )
             self._show_findings()
             self._show_state()
         return True
@@ -430,8 +460,13 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         return True
 
     def _summary_for_current_data(self) -> bool:
-        return (self.summary is not None and self.failure is None and self.summary_exp is not None
-                and self.summary_exp.data == self.exp.data and not self.problems)
+        return (
+            self.summary is not None
+            and self.failure is None
+            and self.summary_exp is not None
+            and self.summary_exp.data == self.exp.data
+            and not self.problems
+        )
 
     def action_adapt(self) -> None:
         """Fit the model's output (and, for flat data, its input layers) to the data shown."""
@@ -455,8 +490,12 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         invalid = self.invalid
         if invalid and not self._warned_invalid:
             self._warned_invalid = True
-            self.notify(f"{invalid[0][1]}\npress escape again to leave with the last valid data "
-                        f"({self.exp.data.name})", title="Data settings incomplete", severity="warning", markup=False)
+            self.notify(
+                f"{invalid[0][1]}\npress escape again to leave with the last valid data ({self.exp.data.name})",
+                title="Data settings incomplete",
+                severity="warning",
+                markup=False,
+            )
             return False
         return True
 

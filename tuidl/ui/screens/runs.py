@@ -95,71 +95,215 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
     # tooltip (the palette's help). show=True only for what fits the footer at 80 columns
     # next to the App's keys; the chart's keys are named on the line under the chart.
     BINDINGS = [
-        Binding("space", "toggle_select", "Select ↓", id="runs.select",
-                tooltip="Select or unselect the run under the cursor, then move down; "
-                        "selected runs are overlaid on the chart"),
-        Binding("c", "toggle_compare", "Diff", id="runs.compare",
-                tooltip="Chart or compare table: the settings that differ between the selected "
-                        "runs (layers matched by name) and their results, best marked ★"),
-        Binding("e", "export_csv", "CSV", id="runs.export_csv",
-                tooltip="Write the per-epoch metrics of the selected runs (or the run under the "
-                        "cursor) to a CSV file; its epoch column is 0-based, as in Keras's CSVLogger"),
-        Binding("escape,q", "close", "Back", id="runs.close",
-                tooltip="Back to the dashboard; the selection and view are kept"),
-        Binding("enter", "open_run", "Open in builder", id="runs.open", show=False,
-                tooltip="Load the run under the cursor into the builder, to change and re-run it"),
-        Binding("a", "select_all", "Select all / none", id="runs.select_all", show=False,
-                tooltip="Select every run shown (after filters); when all are selected, select none"),
-        Binding("r", "rename", "Rename run", id="runs.rename", show=False,
-                tooltip="Rename the run under the cursor (its folder keeps its id)"),
-        Binding("g", "tag", "Tag runs", id="runs.tag", show=False,
-                tooltip="Edit the tags of the selected runs, or of the run under the cursor when "
-                        "none is selected"),
-        Binding("delete,d", "delete", "Delete runs", id="runs.delete", show=False,
-                tooltip="Delete the selected runs, or the run under the cursor when none is "
-                        "selected, after a confirmation"),
-        Binding("slash", "focus_filter", "Filter runs", id="runs.filter", show=False,
-                tooltip="Type words to keep only runs whose name, dataset, optimizer, status "
-                        "or tags contain them all"),
-        Binding("f", "cycle_status", "Status filter", id="runs.status", show=False,
-                tooltip="Show runs of one status: all, running, completed, stopped, failed, diverged"),
-        Binding("o", "cycle_sort(1)", "Sort by next column", id="runs.sort", show=False,
-                tooltip="Sort the table by the next column (or click a column header)"),
-        Binding("O", "reverse_sort", "Reverse sort", id="runs.reverse", show=False,
-                tooltip="Reverse the table's sort order"),
-        Binding("m", "cycle_metric", "Chart metric", id="runs.metric", show=False,
-                tooltip="Chart the next logged metric: loss, accuracy, ..."),
-        Binding("x", "cycle_x", "Chart x axis", id="runs.x_axis", show=False,
-                tooltip="Chart x axis: epoch (1-based), step (batches), wall time (s)"),
-        Binding("s", "cycle_smoothing(1)", "Smooth more", id="runs.smoothing", show=False,
-                tooltip="More smoothing: TensorBoard's debiased exponential moving average, "
-                        "0 to 0.99 (wraps to 0)"),
-        Binding("S", "cycle_smoothing(-1)", "Smooth less", id="runs.smoothing_down", show=False,
-                tooltip="Less smoothing"),
-        Binding("l", "toggle_log", "Log y", id="runs.log_y", show=False,
-                tooltip="Log or linear y axis (values <= 0 are counted, not drawn)"),
-        Binding("y", "cycle_y_range", "Y range", id="runs.y_range", show=False,
-                tooltip="Y range: auto, ignore outliers, fixed LO HI (asked for)"),
-        Binding("v", "cycle_show", "Val / train curves", id="runs.show", show=False,
-                tooltip="Curves: validation and training, validation only, training only"),
-        Binding("comma", "chart('cursor', -1)", "Value cursor ←", id="runs.cursor_left", show=False,
-                tooltip="Move the value cursor to the previous logged x; the line under the chart "
-                        "reads out every run there"),
-        Binding("full_stop", "chart('cursor', 1)", "Value cursor →", id="runs.cursor_right", show=False,
-                tooltip="Move the value cursor to the next logged x; the line under the chart "
-                        "reads out every run there"),
-        Binding("plus,equals_sign", "chart('zoom', 0.5)", "Zoom in", id="runs.zoom_in", show=False,
-                tooltip="Zoom the chart's x axis in, around the value cursor"),
-        Binding("minus", "chart('zoom', 2.0)", "Zoom out", id="runs.zoom_out", show=False,
-                tooltip="Zoom the chart's x axis out"),
-        Binding("left_square_bracket", "chart('pan', -0.25)", "Pan ←", id="runs.pan_left", show=False,
-                tooltip="Move the zoomed x window left by a quarter"),
-        Binding("right_square_bracket", "chart('pan', 0.25)", "Pan →", id="runs.pan_right", show=False,
-                tooltip="Move the zoomed x window right by a quarter"),
-        Binding("0", "chart('reset_zoom')", "Reset zoom", id="runs.reset_zoom", show=False,
-                tooltip="Show the whole x range"),
-        Binding("p", "screenshot", "Screenshot SVG", id="runs.screenshot", show=False,
-                tooltip="Save an SVG screenshot of this screen in the export folder"),
+        Binding(
+            "space",
+            "toggle_select",
+            "Select ↓",
+            id="runs.select",
+            tooltip="Select or unselect the run under the cursor, then move down; "
+            "selected runs are overlaid on the chart",
+        ),
+        Binding(
+            "c",
+            "toggle_compare",
+            "Diff",
+            id="runs.compare",
+            tooltip="Chart or compare table: the settings that differ between the selected "
+            "runs (layers matched by name) and their results, best marked ★",
+        ),
+        Binding(
+            "e",
+            "export_csv",
+            "CSV",
+            id="runs.export_csv",
+            tooltip="Write the per-epoch metrics of the selected runs (or the run under the "
+            "cursor) to a CSV file; its epoch column is 0-based, as in Keras's CSVLogger",
+        ),
+        Binding(
+            "escape,q",
+            "close",
+            "Back",
+            id="runs.close",
+            tooltip="Back to the dashboard; the selection and view are kept",
+        ),
+        Binding(
+            "enter",
+            "open_run",
+            "Open in builder",
+            id="runs.open",
+            show=False,
+            tooltip="Load the run under the cursor into the builder, to change and re-run it",
+        ),
+        Binding(
+            "a",
+            "select_all",
+            "Select all / none",
+            id="runs.select_all",
+            show=False,
+            tooltip="Select every run shown (after filters); when all are selected, select none",
+        ),
+        Binding(
+            "r",
+            "rename",
+            "Rename run",
+            id="runs.rename",
+            show=False,
+            tooltip="Rename the run under the cursor (its folder keeps its id)",
+        ),
+        Binding(
+            "g",
+            "tag",
+            "Tag runs",
+            id="runs.tag",
+            show=False,
+            tooltip="Edit the tags of the selected runs, or of the run under the cursor when none is selected",
+        ),
+        Binding(
+            "delete,d",
+            "delete",
+            "Delete runs",
+            id="runs.delete",
+            show=False,
+            tooltip="Delete the selected runs, or the run under the cursor when none is selected, after a confirmation",
+        ),
+        Binding(
+            "slash",
+            "focus_filter",
+            "Filter runs",
+            id="runs.filter",
+            show=False,
+            tooltip="Type words to keep only runs whose name, dataset, optimizer, status or tags contain them all",
+        ),
+        Binding(
+            "f",
+            "cycle_status",
+            "Status filter",
+            id="runs.status",
+            show=False,
+            tooltip="Show runs of one status: all, running, completed, stopped, failed, diverged",
+        ),
+        Binding(
+            "o",
+            "cycle_sort(1)",
+            "Sort by next column",
+            id="runs.sort",
+            show=False,
+            tooltip="Sort the table by the next column (or click a column header)",
+        ),
+        Binding(
+            "O", "reverse_sort", "Reverse sort", id="runs.reverse", show=False, tooltip="Reverse the table's sort order"
+        ),
+        Binding(
+            "m",
+            "cycle_metric",
+            "Chart metric",
+            id="runs.metric",
+            show=False,
+            tooltip="Chart the next logged metric: loss, accuracy, ...",
+        ),
+        Binding(
+            "x",
+            "cycle_x",
+            "Chart x axis",
+            id="runs.x_axis",
+            show=False,
+            tooltip="Chart x axis: epoch (1-based), step (batches), wall time (s)",
+        ),
+        Binding(
+            "s",
+            "cycle_smoothing(1)",
+            "Smooth more",
+            id="runs.smoothing",
+            show=False,
+            tooltip="More smoothing: TensorBoard's debiased exponential moving average, 0 to 0.99 (wraps to 0)",
+        ),
+        Binding(
+            "S", "cycle_smoothing(-1)", "Smooth less", id="runs.smoothing_down", show=False, tooltip="Less smoothing"
+        ),
+        Binding(
+            "l",
+            "toggle_log",
+            "Log y",
+            id="runs.log_y",
+            show=False,
+            tooltip="Log or linear y axis (values <= 0 are counted, not drawn)",
+        ),
+        Binding(
+            "y",
+            "cycle_y_range",
+            "Y range",
+            id="runs.y_range",
+            show=False,
+            tooltip="Y range: auto, ignore outliers, fixed LO HI (asked for)",
+        ),
+        Binding(
+            "v",
+            "cycle_show",
+            "Val / train curves",
+            id="runs.show",
+            show=False,
+            tooltip="Curves: validation and training, validation only, training only",
+        ),
+        Binding(
+            "comma",
+            "chart('cursor', -1)",
+            "Value cursor ←",
+            id="runs.cursor_left",
+            show=False,
+            tooltip="Move the value cursor to the previous logged x; the line under the chart "
+            "reads out every run there",
+        ),
+        Binding(
+            "full_stop",
+            "chart('cursor', 1)",
+            "Value cursor →",
+            id="runs.cursor_right",
+            show=False,
+            tooltip="Move the value cursor to the next logged x; the line under the chart reads out every run there",
+        ),
+        Binding(
+            "plus,equals_sign",
+            "chart('zoom', 0.5)",
+            "Zoom in",
+            id="runs.zoom_in",
+            show=False,
+            tooltip="Zoom the chart's x axis in, around the value cursor",
+        ),
+        Binding(
+            "minus",
+            "chart('zoom', 2.0)",
+            "Zoom out",
+            id="runs.zoom_out",
+            show=False,
+            tooltip="Zoom the chart's x axis out",
+        ),
+        Binding(
+            "left_square_bracket",
+            "chart('pan', -0.25)",
+            "Pan ←",
+            id="runs.pan_left",
+            show=False,
+            tooltip="Move the zoomed x window left by a quarter",
+        ),
+        Binding(
+            "right_square_bracket",
+            "chart('pan', 0.25)",
+            "Pan →",
+            id="runs.pan_right",
+            show=False,
+            tooltip="Move the zoomed x window right by a quarter",
+        ),
+        Binding(
+            "0", "chart('reset_zoom')", "Reset zoom", id="runs.reset_zoom", show=False, tooltip="Show the whole x range"
+        ),
+        Binding(
+            "p",
+            "screenshot",
+            "Screenshot SVG",
+            id="runs.screenshot",
+            show=False,
+            tooltip="Save an SVG screenshot of this screen in the export folder",
+        ),
     ]
 
     class Listed(Message):
@@ -169,8 +313,9 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
             super().__init__()
             self.runs = runs
 
-    def __init__(self, runs_dir: Path | str, *, export_dir: Path | str | None = None,
-                 poll_interval: float = 1.0) -> None:
+    def __init__(
+        self, runs_dir: Path | str, *, export_dir: Path | str | None = None, poll_interval: float = 1.0
+    ) -> None:
         super().__init__()
         self.runs_dir = Path(runs_dir)
         self.export_dir = Path(export_dir) if export_dir is not None else Path.cwd()
@@ -268,8 +413,13 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
         self._listing = True
         self._list_runs()
 
-    @work(thread=True, group="runs-index", exit_on_error=False, name="runs-index",
-          description="Reads the runs dir (RunIndex.refresh) off the UI thread")
+    @work(
+        thread=True,
+        group="runs-index",
+        exit_on_error=False,
+        name="runs-index",
+        description="Reads the runs dir (RunIndex.refresh) off the UI thread",
+    )
     def _list_runs(self) -> None:
         runs: list[RunSummary] | None = None
         try:
@@ -310,7 +460,8 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
         # each setting with the key that changes it (the footer has no room for them)
         self.query_one("#runs-status", Label).update(
             f"{len(runs)}/{len(self.all_runs)} runs · f {self.status_filter} · "
-            f"o {header} {arrow} · {len(self.selected)} selected")
+            f"o {header} {arrow} · {len(self.selected)} selected"
+        )
         self._update_info()  # the cursor's run may have changed, or its notes
 
     def marker(self, run_id: str) -> str:
@@ -421,8 +572,11 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
 
     def _update_chart_runs(self) -> None:
         names = self.chart_names()
-        runs = [ChartRun(k, names.get(k, k), self.followers[k].history, style)
-                for k, style in self.selected.items() if k in self.followers]
+        runs = [
+            ChartRun(k, names.get(k, k), self.followers[k].history, style)
+            for k, style in self.selected.items()
+            if k in self.followers
+        ]
         self.chart.set_runs(runs)
         self._update_diff()
         self._update_info()
@@ -433,8 +587,10 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
         was skipped while reading it (plain text, never markup)."""
         c = self.chart
         show = {"both": "val+train", "val": "val only", "train": "train only"}.get(c.show, c.show)
-        text = (f"m {c.metric} · x {c.x_axis} · s smoothing {c.smoothing:g} · "
-                f"l {'log' if c.log_y else 'linear'} y · y {c.y_mode} · v {show}")
+        text = (
+            f"m {c.metric} · x {c.x_axis} · s smoothing {c.smoothing:g} · "
+            f"l {'log' if c.log_y else 'linear'} y · y {c.y_mode} · v {show}"
+        )
         r = self.current_run() if self.is_mounted else None
         if r is not None:
             problems = ([f"unreadable: {r.error}"] if r.status == UNREADABLE else []) + list(r.notes)

@@ -79,8 +79,9 @@ class ChartControls:
                     if not lo < hi:
                         raise ValueError
                 except ValueError:
-                    self.notify(f"fixed y range {text!r}: give two numbers LO HI with LO < HI",
-                                severity="error", markup=False)
+                    self.notify(
+                        f"fixed y range {text!r}: give two numbers LO HI with LO < HI", severity="error", markup=False
+                    )
                     c.y_mode = "auto"
                 else:
                     c.y_fixed = (lo, hi)

@@ -57,8 +57,7 @@ class CompareTable:
         def starred(vals: list[float | None], mode: str) -> list[str]:
             have = [v for v in vals if v is not None]
             best = (min(have) if mode == "min" else max(have)) if have else None
-            return [fmt_value(v) + (" ★" if v is not None and v == best and len(runs) > 1 else "")
-                    for v in vals]
+            return [fmt_value(v) + (" ★" if v is not None and v == best and len(runs) > 1 else "") for v in vals]
 
         rows.append(["status", *(r.status for r in runs)])
         rows.append(["epochs", *(str(r.epochs_done) for r in runs)])
@@ -69,8 +68,7 @@ class CompareTable:
             m = metrics.pop()
             rows.append([f"best {m}", *starred([r.best_metric for r in runs], metric_mode(m))])
         else:
-            rows.append(["best metric", *(f"{r.metric} {fmt_value(r.best_metric)}" if r.metric else "-"
-                                          for r in runs)])
+            rows.append(["best metric", *(f"{r.metric} {fmt_value(r.best_metric)}" if r.metric else "-" for r in runs)])
         rows.append(["params", *(f"{r.params:,}" if r.params is not None else "-" for r in runs)])
         rows.append(["duration", *(format_duration(r.duration) for r in runs)])
         return header, rows

@@ -78,9 +78,10 @@ class RunActions:
             if r.run_id in self.followers:
                 self._rename_follower(r.run_id)
 
-        self.app.push_screen(InputModal(
-            f"Rename the run under the cursor, {r.run_id} (empty: back to the experiment's name)",
-            r.name), done)
+        self.app.push_screen(
+            InputModal(f"Rename the run under the cursor, {r.run_id} (empty: back to the experiment's name)", r.name),
+            done,
+        )
 
     def _rename_follower(self, run_id: str) -> None:
         self.followers[run_id].history.name = self.chart_names().get(run_id, run_id)
@@ -95,10 +96,12 @@ class RunActions:
             return f"Tags of the run under the cursor, {r.name} ({sep}; empty: none)", " ".join(r.tags)
         shared = [t for t in targets[0].tags if all(t in r.tags for r in targets[1:])]
         what = "the selected run" if len(targets) == 1 else f"the {len(targets)} selected runs"
-        return (f"Tags of {what}: {', '.join(r.name for r in targets[:4])}"
-                f"{' …' if len(targets) > 4 else ''} ({sep}). Shown: the tags they all have; "
-                f"adding or removing one changes every selected run, other tags are kept",
-                " ".join(shared))
+        return (
+            f"Tags of {what}: {', '.join(r.name for r in targets[:4])}"
+            f"{' …' if len(targets) > 4 else ''} ({sep}). Shown: the tags they all have; "
+            f"adding or removing one changes every selected run, other tags are kept",
+            " ".join(shared),
+        )
 
     def action_tag(self) -> None:
         """Edit the tags of the selected runs, or of the run under the cursor when none is
@@ -159,10 +162,8 @@ class RunActions:
             else:
                 self.notify(f"deleted {len(targets)} run(s)", markup=False)
 
-        what = (f"the {len(targets)} selected run(s)" if self.selected
-                else "the run under the cursor")
-        self.app.push_screen(ConfirmModal(
-            f"Delete {what} and all their files?\n{names}\nThis cannot be undone."), done)
+        what = f"the {len(targets)} selected run(s)" if self.selected else "the run under the cursor"
+        self.app.push_screen(ConfirmModal(f"Delete {what} and all their files?\n{names}\nThis cannot be undone."), done)
 
     # -- exports -------------------------------------------------------------------------
     def _stamp(self) -> str:
@@ -181,8 +182,11 @@ class RunActions:
             self._error(e)
             return
         self.last_export = dest
-        self.notify(f"wrote {n} rows of {len(targets)} run(s) to {dest} "
-                    "(epoch column 0-based, as in Keras's CSVLogger)", title="CSV exported", markup=False)
+        self.notify(
+            f"wrote {n} rows of {len(targets)} run(s) to {dest} (epoch column 0-based, as in Keras's CSVLogger)",
+            title="CSV exported",
+            markup=False,
+        )
 
     def action_screenshot(self) -> None:
         """Save an SVG screenshot of the screen."""
@@ -190,8 +194,7 @@ class RunActions:
         try:
             path = self.app.save_screenshot(filename=name, path=str(self.export_dir))
         except OSError as e:
-            self._error(RunError(f"{self.export_dir / name}: cannot write: {e.strerror}",
-                                 title="Screenshot failed"))
+            self._error(RunError(f"{self.export_dir / name}: cannot write: {e.strerror}", title="Screenshot failed"))
             return
         self.last_export = Path(path)
         self.notify(f"saved {path}", title="Screenshot", markup=False)

@@ -14,10 +14,18 @@ from tuidl.ui.widgets.compare_chart import fmt_value
 __all__ = ["COLUMNS", "STATUS_FILTERS", "cell"]
 
 COLUMNS: tuple[tuple[str, str], ...] = (
-    ("sel", " "), ("name", "name"), ("status", "status"), ("epochs_done", "epochs"),
-    ("best_val_loss", "best val_loss"), ("best_metric", "best metric"), ("tags", "tags"),
-    ("dataset", "dataset"), ("optimizer", "optimizer"), ("params", "params"),
-    ("duration", "duration"), ("started_ts", "started"),
+    ("sel", " "),
+    ("name", "name"),
+    ("status", "status"),
+    ("epochs_done", "epochs"),
+    ("best_val_loss", "best val_loss"),
+    ("best_metric", "best metric"),
+    ("tags", "tags"),
+    ("dataset", "dataset"),
+    ("optimizer", "optimizer"),
+    ("params", "params"),
+    ("duration", "duration"),
+    ("started_ts", "started"),
 )
 """(key, header) of the runs table; every key but ``sel`` is a sort column. The results
 come first, so that at 80 columns who won is visible without scrolling sideways."""

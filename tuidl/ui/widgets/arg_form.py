@@ -37,7 +37,13 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from tuidl.core.catalog import (
-    ACTIVATIONS, INITIALIZER_CLASSES, REGULARIZER_CLASSES, ArgInfo, format_arg, format_ref, parse_arg,
+    ACTIVATIONS,
+    INITIALIZER_CLASSES,
+    REGULARIZER_CLASSES,
+    ArgInfo,
+    format_arg,
+    format_ref,
+    parse_arg,
     parse_ref,
 )
 from tuidl.ui.text import plain
@@ -148,9 +154,17 @@ class ArgForm(Vertical):
             self.text = text
             self.reason = reason
 
-    def __init__(self, args: tuple[ArgInfo, ...], values: dict[str, Any], *,
-                 components: dict[str, list[str]] | None = None, apply_all: bool = False,
-                 form_id: str = "", id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        args: tuple[ArgInfo, ...],
+        values: dict[str, Any],
+        *,
+        components: dict[str, list[str]] | None = None,
+        apply_all: bool = False,
+        form_id: str = "",
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.args = args
         self.values = dict(values)
@@ -169,13 +183,22 @@ class ArgForm(Vertical):
                 yield Label(arg.name, classes="arg-name")
                 yield self._field(arg, value)
                 if self.apply_all and arg.kind in ("initializer", "regularizer"):
-                    yield ArgButton("all", id=f"all-{arg.name}", classes="arg-all", compact=True,
-                                 tooltip=f"apply this {arg.kind} to every layer that has {arg.name}")
+                    yield ArgButton(
+                        "all",
+                        id=f"all-{arg.name}",
+                        classes="arg-all",
+                        compact=True,
+                        tooltip=f"apply this {arg.kind} to every layer that has {arg.name}",
+                    )
             if arg.kind in ("initializer", "regularizer"):
                 custom = isinstance(value, dict) or hasattr(value, "class_name")
-                yield ArgInput(format_ref(value) if custom else "", id=f"custom-{arg.name}",
-                               placeholder="Class(key=value, ...)", compact=True,
-                               classes="arg-custom" + ("" if custom else " -hidden"))
+                yield ArgInput(
+                    format_ref(value) if custom else "",
+                    id=f"custom-{arg.name}",
+                    placeholder="Class(key=value, ...)",
+                    compact=True,
+                    classes="arg-custom" + ("" if custom else " -hidden"),
+                )
             yield Static("", id=f"err-{arg.name}", classes="arg-error -empty")
 
     def _select_options(self, arg: ArgInfo, value: Any) -> tuple[list[tuple[Text, Any]], Any]:
@@ -214,10 +237,24 @@ class ArgForm(Vertical):
             else:
                 blank = True
                 prompt = "none" if arg.kind == "regularizer" else "default"
-            return ArgSelect(options, value=current, allow_blank=blank, id=wid, prompt=prompt,
-                          classes="arg-field", compact=True, tooltip=tip)
-        return ArgInput(format_arg(arg, value), placeholder=format_arg(arg, arg.default) or "unset",
-                        id=wid, classes="arg-field", compact=True, tooltip=tip)
+            return ArgSelect(
+                options,
+                value=current,
+                allow_blank=blank,
+                id=wid,
+                prompt=prompt,
+                classes="arg-field",
+                compact=True,
+                tooltip=tip,
+            )
+        return ArgInput(
+            format_arg(arg, value),
+            placeholder=format_arg(arg, arg.default) or "unset",
+            id=wid,
+            classes="arg-field",
+            compact=True,
+            tooltip=tip,
+        )
 
     # -- showing new values in place ---------------------------------------------------------
     def set_values(self, values: dict[str, Any]) -> None:
@@ -302,7 +339,7 @@ class ArgForm(Vertical):
         event.stop()
         wid = event.input.id or ""
         if wid.startswith("custom-"):
-            name = wid[len("custom-"):]
+            name = wid[len("custom-") :]
             arg = self._args_by_name[name]
             allowed = INITIALIZER_CLASSES if arg.kind == "initializer" else REGULARIZER_CLASSES
             try:
@@ -315,7 +352,7 @@ class ArgForm(Vertical):
                 return
             self._emit(name, ref)
             return
-        name = wid[len("arg-"):]
+        name = wid[len("arg-") :]
         arg = self._args_by_name.get(name)
         if arg is None:
             return
@@ -336,14 +373,14 @@ class ArgForm(Vertical):
     @on(Checkbox.Changed)
     def _switch_changed(self, event: Checkbox.Changed) -> None:
         event.stop()
-        name = (event.checkbox.id or "")[len("arg-"):]
+        name = (event.checkbox.id or "")[len("arg-") :]
         if name in self._args_by_name and self.values.get(name, self._args_by_name[name].default) != event.value:
             self._emit(name, event.value)
 
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
         event.stop()
-        name = (event.select.id or "")[len("arg-"):]
+        name = (event.select.id or "")[len("arg-") :]
         arg = self._args_by_name.get(name)
         if arg is None:
             return
@@ -365,6 +402,6 @@ class ArgForm(Vertical):
     @on(Button.Pressed)
     def _apply_all(self, event: Button.Pressed) -> None:
         event.stop()
-        name = (event.button.id or "")[len("all-"):]
+        name = (event.button.id or "")[len("all-") :]
         if name in self._args_by_name:
             self.post_message(self.ApplyToAll(self, name, self.values.get(name)))

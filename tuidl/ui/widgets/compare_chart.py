@@ -53,17 +53,29 @@ from textual_plotext import PlotextPlot
 
 from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, outlier_range, prepare_series
 
-__all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value", "style_color",
-           "style_markers"]
+__all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value", "style_color", "style_markers"]
 
 PALETTE: tuple[tuple[int, int, int], ...] = (
-    (86, 180, 233), (230, 159, 0), (0, 158, 115), (204, 121, 167),
-    (240, 228, 66), (0, 114, 178), (213, 94, 0), (200, 200, 200),
+    (86, 180, 233),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (240, 228, 66),
+    (0, 114, 178),
+    (213, 94, 0),
+    (200, 200, 200),
 )
 """Run colours: the Okabe–Ito colour-blind-safe palette (Okabe & Ito, 2008), grey last."""
 
 MARKERS: tuple[tuple[str, str], ...] = (
-    ("●", "○"), ("◆", "◇"), ("▲", "△"), ("■", "□"), ("★", "☆"), ("✚", "+"), ("◉", "◎"), ("✖", "x"),
+    ("●", "○"),
+    ("◆", "◇"),
+    ("▲", "△"),
+    ("■", "□"),
+    ("★", "☆"),
+    ("✚", "+"),
+    ("◉", "◎"),
+    ("✖", "x"),
 )
 """Per-run (validation, training) marker pairs: filled for validation, open for training."""
 
@@ -376,8 +388,9 @@ class CompareChart(Widget, can_focus=True):
         if self.cursor_x is None:
             return self.HINT.replace(", . cursor", ", . or ←/→ cursor") if self.has_focus else self.HINT
         x = self.cursor_x
-        parts = [f"epoch {x:g}:" if self.x_axis == "epoch"
-                 else f"step {x:g}:" if self.x_axis == "step" else f"{x:.4g} s:"]
+        parts = [
+            f"epoch {x:g}:" if self.x_axis == "epoch" else f"step {x:g}:" if self.x_axis == "step" else f"{x:.4g} s:"
+        ]
         for r in self.runs:
             vals = []
             for kind, key in self._keys():
@@ -492,9 +505,14 @@ class CompareChart(Widget, can_focus=True):
             if self.y_mode == "outliers":
                 lo_hi = outlier_range(ys_all)
             elif fixed is not None:
-                lo_hi = ((math.log10(fixed[0]) if fixed[0] > 0 else float(ys_all.min()),
-                          math.log10(fixed[1]) if fixed[1] > 0 else float(ys_all.max()))
-                         if self.log_y else (float(fixed[0]), float(fixed[1])))
+                lo_hi = (
+                    (
+                        math.log10(fixed[0]) if fixed[0] > 0 else float(ys_all.min()),
+                        math.log10(fixed[1]) if fixed[1] > 0 else float(ys_all.max()),
+                    )
+                    if self.log_y
+                    else (float(fixed[0]), float(fixed[1]))
+                )
             else:
                 lo_hi = (float(ys_all.min()), float(ys_all.max()))
             if lo_hi is not None:
@@ -506,7 +524,7 @@ class CompareChart(Widget, can_focus=True):
                 plt.ylim(lo, hi)
                 if self.log_y:
                     ticks = np.linspace(lo, hi, 5).tolist()
-                    plt.yticks(ticks, [f"{10 ** t:.3g}" for t in ticks])
+                    plt.yticks(ticks, [f"{10**t:.3g}" for t in ticks])
         if window is not None:
             plt.xlim(*window)
         if bad_x and lo_hi is not None:

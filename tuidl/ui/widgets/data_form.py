@@ -45,8 +45,16 @@ from tuidl.core.spec import DataOptions, DataSpec
 from tuidl.ui.text import plain
 
 __all__ = [
-    "BUNDLED", "DataForm", "FieldInfo", "GROUPS", "KERAS_CACHE", "PLAYGROUND", "REGRESSION_SETS",
-    "applicable_fields", "field_info", "parse_value",
+    "BUNDLED",
+    "DataForm",
+    "FieldInfo",
+    "GROUPS",
+    "KERAS_CACHE",
+    "PLAYGROUND",
+    "REGRESSION_SETS",
+    "applicable_fields",
+    "field_info",
+    "parse_value",
 ]
 
 _LABEL_SOURCES = ("csv", "npz", "npy")
@@ -71,12 +79,13 @@ def _doc_attributes(cls: type) -> dict[str, str]:
                 out[n] += " " + line.strip()
         elif line.strip() and not line.startswith(" "):
             break
-    return {k: re.sub(r"``([^`]*)``", r"\1", re.sub(r":(?:data|class):`~?([^`]*)`", r"\1", v))
-            for k, v in out.items()}
+    return {k: re.sub(r"``([^`]*)``", r"\1", re.sub(r":(?:data|class):`~?([^`]*)`", r"\1", v)) for k, v in out.items()}
 
 
-_HELP = {**{f"options.{k}": v for k, v in _doc_attributes(DataOptions).items()},
-         **{k: v for k, v in _doc_attributes(DataSpec).items() if k in ("validation_split", "path", "target")}}
+_HELP = {
+    **{f"options.{k}": v for k, v in _doc_attributes(DataOptions).items()},
+    **{k: v for k, v in _doc_attributes(DataSpec).items() if k in ("validation_split", "path", "target")},
+}
 
 
 @dataclass(frozen=True)
@@ -129,8 +138,11 @@ class FieldInfo:
                 rng = f"from {lo} to below {hi}" if self.hi_open else f"{lo}–{hi}"
             return f"two whole numbers 'height, width', each {rng}" if self.kind == "size" else rng
         if self.kind == "choice":
-            return ", ".join(self.choices[:-1]) + f" or {self.choices[-1]}" if len(self.choices) > 1 else \
-                "".join(self.choices)
+            return (
+                ", ".join(self.choices[:-1]) + f" or {self.choices[-1]}"
+                if len(self.choices) > 1
+                else "".join(self.choices)
+            )
         if self.kind == "features":
             return "at least one of " + ", ".join(PLAYGROUND_FEATURES)
         if self.kind == "list":
@@ -384,8 +396,15 @@ class DataForm(Vertical):
             self.path = path
             self.message = message
 
-    def __init__(self, name: str, values: dict[str, Any], *, base_dir: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        values: dict[str, Any],
+        *,
+        base_dir: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self.dataset = name
         self.base_dir = base_dir
@@ -403,28 +422,40 @@ class DataForm(Vertical):
                 yield self._field(f, value)
             yield Static("", id=f"err-{f.widget_id}", classes="df-error -empty")
             if f.path == "path":
-                yield Static(f"relative to {self.base_dir or 'the current folder'}", classes="df-help",
-                             markup=False)
+                yield Static(f"relative to {self.base_dir or 'the current folder'}", classes="df-help", markup=False)
 
     def _field(self, f: FieldInfo, value: Any) -> Widget:
         tip = f"{f.full}: {f.help}" if f.help else f.full
         if f.kind == "bool":
             default = BOOL_DEFAULTS.get(f.path, False)
-            return Switch(default if value is None else bool(value), id=f.widget_id, classes="df-field",
-                          tooltip=tip)
+            return Switch(default if value is None else bool(value), id=f.widget_id, classes="df-field", tooltip=tip)
         if f.kind == "choice":
             current = value if value in f.choices else Select.NULL
-            return Select([(c, c) for c in f.choices], value=current, allow_blank=True,
-                          prompt=f"({default_text(f.path, self.dataset)})", id=f.widget_id,
-                          classes="df-field", compact=True, tooltip=tip)
+            return Select(
+                [(c, c) for c in f.choices],
+                value=current,
+                allow_blank=True,
+                prompt=f"({default_text(f.path, self.dataset)})",
+                id=f.widget_id,
+                classes="df-field",
+                compact=True,
+                tooltip=tip,
+            )
         if f.kind == "features":
             chosen = list(value) if value else ["x1", "x2"]
-            selection = SelectionList[str](*[(n, n, n in chosen) for n in PLAYGROUND_FEATURES], id=f.widget_id,
-                                           classes="df-field", compact=True)
+            selection = SelectionList[str](
+                *[(n, n, n in chosen) for n in PLAYGROUND_FEATURES], id=f.widget_id, classes="df-field", compact=True
+            )
             selection.tooltip = tip
             return selection
-        return Input(format_value(f, value), placeholder=default_text(f.path, self.dataset), id=f.widget_id,
-                     classes="df-field", compact=True, tooltip=tip)
+        return Input(
+            format_value(f, value),
+            placeholder=default_text(f.path, self.dataset),
+            id=f.widget_id,
+            classes="df-field",
+            compact=True,
+            tooltip=tip,
+        )
 
     # -- errors ---------------------------------------------------------------------------
     def show_error(self, path: str, text: str) -> None:
@@ -499,8 +530,7 @@ class DataForm(Vertical):
             return
         chosen = [n for n in PLAYGROUND_FEATURES if n in event.selection_list.selected]
         if not chosen:
-            self._invalid(f.path, f"{f.full}: select at least one feature (allowed: "
-                                  f"{', '.join(PLAYGROUND_FEATURES)})")
+            self._invalid(f.path, f"{f.full}: select at least one feature (allowed: {', '.join(PLAYGROUND_FEATURES)})")
             return
         default = chosen == ["x1", "x2"] and self.values.get(f.path) is None
         self._emit(f, None if default else chosen)

@@ -36,8 +36,7 @@ from textual.widgets import Static
 PLAYGROUND_COLOURS = ("#F59322", "#0877BD")
 """TF Playground's orange (-1, class 0) and blue (+1, class 1)."""
 
-TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-         "#bcbd22", "#17becf")
+TAB10 = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 """matplotlib's ``tab10`` categorical palette, for more than two classes."""
 
 MARKERS = "ox+*#@%&=~"
@@ -61,8 +60,8 @@ def class_colour(c: int, n_classes: int) -> str:
 
 
 def _lerp(a: str, b: str, t: float) -> str:
-    ca = [int(a[i:i + 2], 16) for i in (1, 3, 5)]
-    cb = [int(b[i:i + 2], 16) for i in (1, 3, 5)]
+    ca = [int(a[i : i + 2], 16) for i in (1, 3, 5)]
+    cb = [int(b[i : i + 2], 16) for i in (1, 3, 5)]
     return "#" + "".join(f"{round(x + (y - x) * t):02x}" for x, y in zip(ca, cb))
 
 
@@ -138,9 +137,18 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}"
 
 
-def render_scatter(points: Sequence[Sequence[float]], labels: Sequence[Any], *, task: str = "classification",
-                   n_classes: int = 2, class_names: Sequence[str] = (), axes: Sequence[str] = ("x1", "x2"),
-                   width: int = 50, height: int = 16, mono: bool = False) -> Text:
+def render_scatter(
+    points: Sequence[Sequence[float]],
+    labels: Sequence[Any],
+    *,
+    task: str = "classification",
+    n_classes: int = 2,
+    class_names: Sequence[str] = (),
+    axes: Sequence[str] = ("x1", "x2"),
+    width: int = 50,
+    height: int = 16,
+    mono: bool = False,
+) -> Text:
     """A framed scatter plot of 2-D points, one character cell per grid cell.
 
     Classification: each cell shows the most frequent class of its points as
@@ -190,8 +198,9 @@ def render_scatter(points: Sequence[Sequence[float]], labels: Sequence[Any], *, 
         text.append("│\n", style="dim")
     text.append(" " * ylab_w + " └" + "─" * width + "┘\n", style="dim")
     xl, xr = _fmt(x0), _fmt(x1)
-    text.append(" " * (ylab_w + 2) + xl + f" {axes[0]} ".center(max(1, width - len(xl) - len(xr)), " ") + xr + "\n",
-                style="dim")
+    text.append(
+        " " * (ylab_w + 2) + xl + f" {axes[0]} ".center(max(1, width - len(xl) - len(xr)), " ") + xr + "\n", style="dim"
+    )
     text.append(f"{axes[1]} vertical, {len(points)} training points\n", style="dim")
     if task == "classification":
         for k in range(max(n_classes, 1)):
@@ -218,12 +227,13 @@ def render_histogram(info: dict[str, Any], width: int = 60, mono: bool = False) 
         t = info.get("target") or {}
         if t:
             text.append("Target  ", style="bold")
-            text.append(f"min {_fmt(t['min'])}  max {_fmt(t['max'])}  mean {_fmt(t['mean'])}  "
-                        f"std {_fmt(t['std'])}\n")
+            text.append(f"min {_fmt(t['min'])}  max {_fmt(t['max'])}  mean {_fmt(t['mean'])}  std {_fmt(t['std'])}\n")
         if "baseline_mse" in info:
             text.append("Baseline  ", style="bold")
-            text.append(f"predicting the training mean gives MSE {_fmt(info['baseline_mse'])} "
-                        f"({'validation' if info.get('n_val') else 'train'})")
+            text.append(
+                f"predicting the training mean gives MSE {_fmt(info['baseline_mse'])} "
+                f"({'validation' if info.get('n_val') else 'train'})"
+            )
         return text
     counts: list[int] = list(info.get("class_counts") or [])
     if not counts:
@@ -250,9 +260,11 @@ def render_histogram(info: dict[str, Any], width: int = 60, mono: bool = False) 
         text.append(f"… {len(rest)} more classes, {min(rest)}–{max(rest)} samples each\n", style="dim")
     if "baseline_accuracy" in info:
         text.append("Baseline  ", style="bold")
-        text.append(f"always '{info.get('baseline_class', '?')}' (the majority class) scores "
-                    f"{info['baseline_accuracy']:.1%} accuracy on the {info.get('baseline_split', 'validation')} "
-                    "split — the number to beat")
+        text.append(
+            f"always '{info.get('baseline_class', '?')}' (the majority class) scores "
+            f"{info['baseline_accuracy']:.1%} accuracy on the {info.get('baseline_split', 'validation')} "
+            "split — the number to beat"
+        )
     return text
 
 
@@ -265,10 +277,12 @@ def render_summary(info: dict[str, Any]) -> RenderableType:
     rows: list[tuple[str, str]] = [
         ("Dataset", f"{info.get('name', '?')} — {info.get('description', '')}".rstrip(" —")),
         ("Source", str(info.get("source", ""))),
-        ("Task", f"{info.get('task', '?')}"
-                 + (f", {info['n_classes']} classes" if info.get("n_classes") else "")),
-        ("Samples", f"train {info.get('n_train', 0)} · validation {info.get('n_val', 0)}"
-                    + (f" · test {info['n_test']}" if info.get("n_test") else "")),
+        ("Task", f"{info.get('task', '?')}" + (f", {info['n_classes']} classes" if info.get("n_classes") else "")),
+        (
+            "Samples",
+            f"train {info.get('n_train', 0)} · validation {info.get('n_val', 0)}"
+            + (f" · test {info['n_test']}" if info.get("n_test") else ""),
+        ),
         ("x", f"({shape}) {info.get('x_dtype', '?')}  [{info.get('kind', '')}]"),
         ("y", f"{info.get('y_dtype', '?')}"),
     ]
@@ -301,8 +315,14 @@ class DataPanel(VerticalScroll):
     DataPanel > .-empty { display: none; }
     """
 
-    def __init__(self, info: dict[str, Any] | None = None, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self,
+        info: dict[str, Any] | None = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._info: dict[str, Any] = dict(info or {})
 
@@ -364,17 +384,27 @@ class DataPanel(VerticalScroll):
         self._set("data-histogram", render_histogram(info, width, mono))
         samples: RenderableType | None = None
         if info.get("images"):
-            samples = Group(Text("Samples (training split)", style="bold"),
-                            render_images(info["images"], list(info.get("image_labels") or []), width, mono))
+            samples = Group(
+                Text("Samples (training split)", style="bold"),
+                render_images(info["images"], list(info.get("image_labels") or []), width, mono),
+            )
         elif info.get("points"):
             w = max(10, min(72, width - 10))
             h = max(6, min(24, w // 3))
-            samples = Group(Text("Samples (training split)", style="bold"),
-                            render_scatter(info["points"], info.get("point_labels") or [], task=info.get("task", ""),
-                                           n_classes=int(info.get("n_classes") or 2),
-                                           class_names=info.get("class_names") or [],
-                                           axes=info.get("point_axes") or ("x1", "x2"), width=w, height=h,
-                                           mono=mono))
+            samples = Group(
+                Text("Samples (training split)", style="bold"),
+                render_scatter(
+                    info["points"],
+                    info.get("point_labels") or [],
+                    task=info.get("task", ""),
+                    n_classes=int(info.get("n_classes") or 2),
+                    class_names=info.get("class_names") or [],
+                    axes=info.get("point_axes") or ("x1", "x2"),
+                    width=w,
+                    height=h,
+                    mono=mono,
+                ),
+            )
         self._set("data-samples", samples if width >= 20 else None)
         notes = info.get("notes") or []
         self._set("data-notes", Text("\n".join(f"• {n}" for n in notes), style="dim") if notes else None)

@@ -119,16 +119,27 @@ class ExperimentPanel(Vertical):
         self.query_one("#totals", Static).update("params … (engine summarizing)")
         opt = component_name(exp.compile.optimizer)
         loss = component_name(exp.compile.loss)
-        self.query_one("#compile-line", Static).update(styled(
-            "optimizer ", (opt, "bold"), f" · {plural(exp.fit.epochs, 'epoch')} · batch {exp.fit.batch_size}\n"
-            "loss ", (loss, "bold")))
+        self.query_one("#compile-line", Static).update(
+            styled(
+                "optimizer ",
+                (opt, "bold"),
+                f" · {plural(exp.fit.epochs, 'epoch')} · batch {exp.fit.batch_size}\nloss ",
+                (loss, "bold"),
+            )
+        )
         self.query_one("#data-line", Static).update(styled("data ", (exp.data.name, "bold"), " (loading…)"))
         self.query_one("#findings", Static).update("")
 
     def show_summary(self, summary: Summary) -> None:
         """Fill in shapes, params, totals, data shapes and findings from the engine's Summary."""
-        key = (summary.input_shape, summary.rows, summary.total_params, summary.non_trainable_params,
-               repr(summary.data), summary.findings)
+        key = (
+            summary.input_shape,
+            summary.rows,
+            summary.total_params,
+            summary.non_trainable_params,
+            repr(summary.data),
+            summary.findings,
+        )
         if key == self._shown_summary:
             return  # the same model again (e.g. at the start of a run): no table rebuild
         self._shown_summary = key
@@ -136,8 +147,13 @@ class ExperimentPanel(Vertical):
         table.clear()
         table.add_row("input", "", plain(_shape(summary.input_shape)), "", key="input")
         for row in summary.rows:
-            table.add_row(plain(row.name), plain(row.class_name), plain(_shape(row.output_shape)),
-                          f"{row.params:,}", key=str(row.index))
+            table.add_row(
+                plain(row.name),
+                plain(row.class_name),
+                plain(_shape(row.output_shape)),
+                f"{row.params:,}",
+                key=str(row.index),
+            )
         layers = self._exp.model.layers if self._exp is not None else []
         names = layer_names(layers)
         for i in range(len(summary.rows), len(layers)):  # layers the engine could not build: still listed
@@ -145,8 +161,9 @@ class ExperimentPanel(Vertical):
         if len(summary.rows) < len(layers):
             totals = styled("params ", ("?", "bold"), " · the model does not build (see below; b opens the builder)")
         else:
-            totals = styled("params ", (f"{summary.total_params:,}", "bold"),
-                            f" · non-trainable {summary.non_trainable_params:,}")
+            totals = styled(
+                "params ", (f"{summary.total_params:,}", "bold"), f" · non-trainable {summary.non_trainable_params:,}"
+            )
         self.query_one("#totals", Static).update(totals)
         d = summary.data or {}
         if d:
@@ -186,9 +203,11 @@ class Pickers(Horizontal):
     Pickers > #pick-initializers { width: 5fr; }
     Pickers > #pick-regularizers { width: 3fr; }
     """
-    FAMILIES = (("optimizers", "opt", "(custom)", "optimizer (compile.optimizer)"),
-                ("initializers", "init", "(mixed)", "kernel_initializer of every layer that takes one"),
-                ("regularizers", "reg", "(mixed)", "kernel_regularizer of every layer that takes one"))
+    FAMILIES = (
+        ("optimizers", "opt", "(custom)", "optimizer (compile.optimizer)"),
+        ("initializers", "init", "(mixed)", "kernel_initializer of every layer that takes one"),
+        ("regularizers", "reg", "(mixed)", "kernel_regularizer of every layer that takes one"),
+    )
     """Per picker: preset family, label, prompt when the experiment's value is not a preset, tooltip.
     Widths are shared in proportion to the longest preset names (12, 14 and 9 characters), so the
     three fit at 80 columns."""
@@ -201,8 +220,13 @@ class Pickers(Horizontal):
     def compose(self) -> ComposeResult:
         for family, label, prompt, tooltip in self.FAMILIES:
             yield Label(label)
-            select: Select[str] = Select([(plain(n), n) for n in self._presets.get(family, [])], prompt=prompt,
-                                         compact=True, id=f"pick-{family}", allow_blank=True)
+            select: Select[str] = Select(
+                [(plain(n), n) for n in self._presets.get(family, [])],
+                prompt=prompt,
+                compact=True,
+                id=f"pick-{family}",
+                allow_blank=True,
+            )
             select.tooltip = tooltip
             yield select
 

@@ -68,8 +68,13 @@ class LayerList(TypeAhead, DataTable):
         self.add_column(" output", key="shape")  # without the batch axis
         self.add_column(" params", key="params")
 
-    def show(self, layers: Sequence[LayerSpec], rows: Sequence[LayerRow] | None,
-             findings: Sequence[Finding], cursor: int | None = None) -> None:
+    def show(
+        self,
+        layers: Sequence[LayerSpec],
+        rows: Sequence[LayerRow] | None,
+        findings: Sequence[Finding],
+        cursor: int | None = None,
+    ) -> None:
         """Redraw all rows.
 
         Args:
@@ -89,7 +94,8 @@ class LayerList(TypeAhead, DataTable):
         for i, layer in enumerate(layers):
             row = by_index.get(i)
             mark = {"error": Text("✗", style="bold red"), "warning": Text("!", style="bold yellow")}.get(
-                sev.get(i, ""), Text(" "))
+                sev.get(i, ""), Text(" ")
+            )
             mark.append(f"{i + 1:>3}")
             label = Text.assemble(f" {layer.class_name} ", (brief(layer), "dim"))
             shape = plain(" " + (_shape(row.output_shape) if row is not None else "…" if rows is None else "?"))

@@ -81,6 +81,7 @@ def legend_line(entries: list[LegendEntry], width: int, x_label: str = "epoch") 
         A :class:`rich.text.Text` of at most ``width`` cells (``no data yet`` when
         ``entries`` is empty).
     """
+
     def build(short: bool) -> Text:
         t = Text(no_wrap=True, overflow="ellipsis")
         for i, (marker, label, short_label, colour) in enumerate(entries):
@@ -375,10 +376,22 @@ class LossChart(Container):
         self.draws += 1
         self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title, self.metric)
 
-    @work(thread=True, group="chart-render", exit_on_error=False, name="chart-render",
-          description="Builds the loss plot off the UI thread")
-    def _render_plot(self, generation: int, series: list[tuple[str, str, np.ndarray, np.ndarray]],
-                size: tuple[int, int], log: bool, title: str, metric: str = "loss") -> None:
+    @work(
+        thread=True,
+        group="chart-render",
+        exit_on_error=False,
+        name="chart-render",
+        description="Builds the loss plot off the UI thread",
+    )
+    def _render_plot(
+        self,
+        generation: int,
+        series: list[tuple[str, str, np.ndarray, np.ndarray]],
+        size: tuple[int, int],
+        log: bool,
+        title: str,
+        metric: str = "loss",
+    ) -> None:
         """Prepare the series and build the plot text; post it back (stale ones are skipped)."""
         with self._plot_lock:
             if generation != self.draws:
@@ -386,8 +399,14 @@ class LossChart(Container):
             text, title = self._build(series, size, log, title, metric)
         self.post_message(self.Rendered(generation, text, title))
 
-    def _build(self, series: list[tuple[str, str, np.ndarray, np.ndarray]], size: tuple[int, int],
-               log: bool, title: str, metric: str = "loss") -> tuple[Text, str]:
+    def _build(
+        self,
+        series: list[tuple[str, str, np.ndarray, np.ndarray]],
+        size: tuple[int, int],
+        log: bool,
+        title: str,
+        metric: str = "loss",
+    ) -> tuple[Text, str]:
         """The plot (``h - 1`` rows: title, plot area, x ticks) and the legend line under it."""
         w, h = size
         plt = self._plot

@@ -123,7 +123,8 @@ class TrainProgress(Horizontal):
         self._shown = (epoch, batch)
         done = ((epoch - 1) * self.steps + batch) / (self.epochs * self.steps) if epoch else 0.0
         self.query_one("#progress-label", Label).update(
-            self._format(epoch, batch, f"{done:4.0%}", self.compact), layout=False)
+            self._format(epoch, batch, f"{done:4.0%}", self.compact), layout=False
+        )
 
     @property
     def label_text(self) -> str:
@@ -136,8 +137,7 @@ def _num(v: float) -> str:
     return f"{v:.3g}" if math.isfinite(v) else str(v)
 
 
-def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, float] | None,
-                      width: int = 78) -> Text:
+def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, float] | None, width: int = 78) -> Text:
     """One line of the last epoch's numbers that fits ``width`` cells.
 
     Args:
@@ -155,6 +155,7 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
         the learning rate last) and counted as ``+N`` where that still fits. On a line
         too narrow for the loss part, its best value is left out, then its ``val``.
     """
+
     def pair(name: str, shown: str, with_best: bool = False, with_val: bool = True) -> Text:
         t = Text(f"{shown} ")
         t.append(_num(float(logs[name])), style="bold")

@@ -41,8 +41,15 @@ __all__ = ["TrainingForm", "FIT_ARGS", "settings_of", "with_settings"]
 FIT_ARGS: tuple[ArgInfo, ...] = (
     ArgInfo("epochs", "int", 10, 1, 100_000, help="passes over the training data"),
     ArgInfo("batch_size", "int", 32, 1, 1_000_000, help="samples per gradient step"),
-    ArgInfo("validation_split", "float", 0.2, 0.0, 1.0, exclusive_max=True,
-            help="fraction of samples held out for validation, [0, 1)"),
+    ArgInfo(
+        "validation_split",
+        "float",
+        0.2,
+        0.0,
+        1.0,
+        exclusive_max=True,
+        help="fraction of samples held out for validation, [0, 1)",
+    ),
     ArgInfo("seed", "int", 0, 0, 2**32 - 1, help="seeds the weights and the data split (32 bits)"),
 )
 """The fit settings the form edits (``validation_split`` lives in ``[data]``)."""
@@ -146,8 +153,13 @@ class TrainingForm(Vertical):
         yield Label("Optimizer", classes="section")
         with Horizontal(classes="row"):
             yield Label("preset")
-            yield ArgSelect(options, value=preset if preset in self.optimizer_presets else "__inline__",
-                         allow_blank=False, id="optimizer-preset", compact=True)
+            yield ArgSelect(
+                options,
+                value=preset if preset in self.optimizer_presets else "__inline__",
+                allow_blank=False,
+                id="optimizer-preset",
+                compact=True,
+            )
         info = OPTIMIZERS.get(opt["class_name"])
         sched = self._schedule()
         if info is not None:
@@ -158,29 +170,51 @@ class TrainingForm(Vertical):
         yield Label("Learning-rate schedule", classes="section")
         with Horizontal(classes="row"):
             yield Label("schedule")
-            yield ArgSelect([(NO_SCHEDULE, NO_SCHEDULE), *((n, n) for n in SCHEDULES)],
-                         value=sched["class_name"] if sched and sched.get("class_name") in SCHEDULES
-                         else NO_SCHEDULE, allow_blank=False, id="schedule", compact=True)
+            yield ArgSelect(
+                [(NO_SCHEDULE, NO_SCHEDULE), *((n, n) for n in SCHEDULES)],
+                value=sched["class_name"] if sched and sched.get("class_name") in SCHEDULES else NO_SCHEDULE,
+                allow_blank=False,
+                id="schedule",
+                compact=True,
+            )
         if sched and sched.get("class_name") in SCHEDULES:
-            yield ArgForm(SCHEDULES[sched["class_name"]].args, sched.get("config") or {},
-                          form_id="schedule", id="schedule-form")
+            yield ArgForm(
+                SCHEDULES[sched["class_name"]].args, sched.get("config") or {}, form_id="schedule", id="schedule-form"
+            )
         yield Label("Loss and metrics", classes="section")
         linfo, logits = loss_info(exp.compile.loss)
         with Horizontal(classes="row"):
             yield Label("loss")
             name = linfo.name if linfo else None
-            yield ArgSelect([(i.name, i.name) for i in LOSS_INFO.values()], value=name or Select.NULL,
-                         allow_blank=name is None, prompt=component_label(exp.compile.loss), id="loss",
-                         compact=True)
+            yield ArgSelect(
+                [(i.name, i.name) for i in LOSS_INFO.values()],
+                value=name or Select.NULL,
+                allow_blank=name is None,
+                prompt=component_label(exp.compile.loss),
+                id="loss",
+                compact=True,
+            )
         with Horizontal(classes="row"):
             yield Label("from_logits")
-            yield OnOff(logits, id="from-logits", disabled=not (linfo and linfo.from_logits),
-                        tooltip="the output layer gives raw scores (no softmax/sigmoid)")
+            yield OnOff(
+                logits,
+                id="from-logits",
+                disabled=not (linfo and linfo.from_logits),
+                tooltip="the output layer gives raw scores (no softmax/sigmoid)",
+            )
         yield MetricsList(*((m, m, m in exp.compile.metrics) for m in METRIC_CHOICES), id="metrics")
         yield Label("Fit", classes="section")
-        yield ArgForm(FIT_ARGS, {"epochs": exp.fit.epochs, "batch_size": exp.fit.batch_size,
-                                 "validation_split": exp.data.validation_split, "seed": exp.fit.seed},
-                      form_id="fit", id="fit-form")
+        yield ArgForm(
+            FIT_ARGS,
+            {
+                "epochs": exp.fit.epochs,
+                "batch_size": exp.fit.batch_size,
+                "validation_split": exp.data.validation_split,
+                "seed": exp.fit.seed,
+            },
+            form_id="fit",
+            id="fit-form",
+        )
         yield Label("Callbacks", classes="section")
         cbs = self._callbacks()
         for name, cinfo in CALLBACKS.items():
@@ -188,8 +222,13 @@ class TrainingForm(Vertical):
                 yield Label(name)
                 yield OnOff(name in cbs, id=f"cb-{name}", tooltip=cinfo.description)
             if cinfo.args:
-                yield ArgForm(cinfo.args, cbs.get(name, {}), form_id=f"cb-{name}",
-                              id=f"cb-form-{name}", classes="cb-args" + ("" if name in cbs else " -off"))
+                yield ArgForm(
+                    cinfo.args,
+                    cbs.get(name, {}),
+                    form_id=f"cb-{name}",
+                    id=f"cb-form-{name}",
+                    classes="cb-args" + ("" if name in cbs else " -off"),
+                )
 
     # -- writing the experiment ------------------------------------------------------------
     def _commit(self, data: dict[str, Any], key: str) -> None:
@@ -230,8 +269,11 @@ class TrainingForm(Vertical):
         if (cur or {}).get("class_name", NO_SCHEDULE) == event.value:
             return
         lr = opt["config"].get("learning_rate", 0.001)
-        base = (cur.get("config", {}).get("initial_learning_rate") or (cur.get("config", {}).get("values") or [0.001])[0]
-                ) if isinstance(lr, dict) else lr
+        base = (
+            (cur.get("config", {}).get("initial_learning_rate") or (cur.get("config", {}).get("values") or [0.001])[0])
+            if isinstance(lr, dict)
+            else lr
+        )
         if event.value == NO_SCHEDULE:
             opt["config"]["learning_rate"] = float(base)
         else:
