@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from tuidl.cli import main
-from tuidl.core.runs import set_tags, write_finished_run
+from tuidl.core.runs import set_tags
+from runfolders import write_finished_run
 from tuidl.core.spec import Experiment
 
 

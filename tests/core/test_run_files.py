@@ -28,8 +28,8 @@ from tuidl.core.runs import (
     read_spec_dict,
     rename_run,
     set_tags,
-    write_finished_run,
 )
+from runfolders import write_finished_run
 from tuidl.core.spec import Experiment
 
 SPEC = Experiment().to_toml()

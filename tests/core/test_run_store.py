@@ -26,8 +26,8 @@ from tuidl.core.runs import (
     read_metrics,
     read_run,
     read_run_info,
-    write_finished_run,
 )
+from runfolders import write_finished_run
 from tuidl.core.spec import Experiment
 
 SPEC = Experiment().to_toml()

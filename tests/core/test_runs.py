@@ -33,8 +33,8 @@ from tuidl.core.runs import (
     set_tags,
     sort_runs,
     spec_facts,
-    write_finished_run,
 )
+from runfolders import write_finished_run
 from tuidl.core.spec import Experiment
 
 SPEC = Experiment().to_toml()

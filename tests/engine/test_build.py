@@ -247,3 +247,19 @@ def test_keras_message_unwraps_deserialization_errors():
     assert build.keras_message(err) == "Received an invalid value for `units`, expected a positive integer."
     assert math.isfinite(len(build.keras_message(ValueError("x" * 5000))))
     assert len(build.keras_message(ValueError("x" * 5000))) <= 600
+
+
+def test_build_errors_carry_their_field_and_layer_as_data(digits):
+    """A layer Keras refuses is named by the error's own ``field``/``layer``, not found again in its text."""
+    spec = load_experiment("digits-mlp").model_dump(mode="python")
+    spec["model"]["layers"] = [
+        {"class_name": "Flatten", "config": {}},
+        {"class_name": "Conv2D", "config": {"filters": 4, "kernel_size": 3}},  # on a flat (64,) input
+        {"class_name": "Dense", "config": {"units": 10, "activation": "softmax"}},
+    ]
+    exp = from_dict(spec)
+    with pytest.raises(BuildError) as e:
+        build.build_model(exp, (8, 8, 1))
+    assert e.value.layer == 1 and e.value.field == "model.layers[1]"
+    s = build.summarize(exp, digits)
+    assert any(f.severity == "error" and f.layer == 1 and f.field.startswith("model.layers[1]") for f in s.findings)

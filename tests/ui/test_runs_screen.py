@@ -14,7 +14,8 @@ from textual.widgets import DataTable, Input
 
 from rich.text import Text
 
-from tuidl.core.runs import RunWriter, write_finished_run
+from tuidl.core.runs import RunWriter
+from runfolders import write_finished_run
 from tuidl.core.spec import Experiment
 from tuidl.ui.modals import ConfirmModal, InputModal
 from tuidl.ui.screens.runs import COLUMNS, RunsScreen

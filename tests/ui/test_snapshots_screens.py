@@ -13,7 +13,7 @@ import pytest
 from conftest import wait_for
 from textual.app import App
 
-from tuidl.core.runs import write_finished_run
+from runfolders import write_finished_run
 from tuidl.core.spec import Experiment
 from tuidl.ui.screens.builder import BuilderScreen
 from tuidl.ui.screens.data import DataScreen

@@ -24,7 +24,7 @@ from textual.widgets._toast import Toast
 from tuidl.core import events as ev
 from tuidl.core.checks import DataInfo, estimate_summary
 from tuidl.core.presets import load_experiment
-from tuidl.core.runs import write_finished_run
+from runfolders import write_finished_run
 from tuidl.core.spec import Experiment
 from tuidl.ui.screens.builder import BuilderScreen
 from tuidl.ui.modals import ErrorModal

@@ -159,6 +159,7 @@ def resolve_component(
             raise SpecError(
                 f"{where or family} = {toml_repr(value)}: unknown {family[:-1]} preset; known: {', '.join(known)}",
                 hint="use a preset name or an inline table { class_name = ..., config = {...} }",
+                field=where or "",
             )
         ref = known[value].model_dump()
     if ref["class_name"] == NONE_CLASS:

@@ -27,11 +27,17 @@ class TuidlError(Exception):
     default_title = "Error"
     exit_code = 2
 
-    def __init__(self, message: str, *, title: str | None = None, hint: str = "") -> None:
+    def __init__(
+        self, message: str, *, title: str | None = None, hint: str = "", field: str = "", layer: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.title = title or self.default_title
         self.hint = hint
+        self.field = field
+        """The spec path the error is about (``"model.layers[2]"``, ``"compile.optimizer"``); ``""`` if none."""
+        self.layer = layer
+        """The 0-based index of the layer the error is about, or ``None``."""
 
     def __str__(self) -> str:
         text = f"{self.title}: {self.message}"

@@ -148,9 +148,14 @@ def _build_layers(exp: Experiment, input_shape: tuple[int, ...]) -> tuple[list[A
             layer = make_layer(spec.class_name, spec.config, name, where)
             x = layer(x)
         except BuildError as e:
+            e.layer, e.field = i, e.field or f"model.layers[{i}]"
             return layers, outputs, e
         except TuidlError as e:
-            return layers, outputs, BuildError(e.message, title=e.title, hint=e.hint)
+            return (
+                layers,
+                outputs,
+                BuildError(e.message, title=e.title, hint=e.hint, field=e.field or f"model.layers[{i}]", layer=i),
+            )
         except Exception as e:
             shape = tuple(x.shape[1:])
             return (
@@ -159,6 +164,8 @@ def _build_layers(exp: Experiment, input_shape: tuple[int, ...]) -> tuple[list[A
                 BuildError(
                     f"{where}: input shape {shape}: {keras_message(e)}",
                     hint="change this layer or the one before it so that the shapes fit",
+                    field=f"model.layers[{i}]",
+                    layer=i,
                 ),
             )
         layers.append(layer)
@@ -194,7 +201,7 @@ def build_model(exp: Experiment, input_shape: tuple[int, ...]) -> "keras.Sequent
     try:
         return keras.Sequential([keras.Input(shape=tuple(input_shape), name="input"), *layers], name=exp.name)
     except Exception as e:
-        raise BuildError(f"model: {keras_message(e)}") from None
+        raise BuildError(f"model: {keras_message(e)}", field="model") from None
 
 
 def make_optimizer(exp: Experiment) -> "keras.optimizers.Optimizer":
@@ -218,6 +225,7 @@ def make_optimizer(exp: Experiment) -> "keras.optimizers.Optimizer":
         raise BuildError(
             f"compile.optimizer = {ref}: {keras_message(e)}",
             hint="use an optimizer preset name or a valid { class_name, config }",
+            field="compile.optimizer",
         ) from None
 
 
@@ -237,7 +245,7 @@ def make_loss(exp: Experiment) -> "keras.losses.Loss":
     try:
         return keras.losses.get(ident)
     except Exception as e:
-        raise BuildError(f"compile.loss = {ident}: {keras_message(e)}") from None
+        raise BuildError(f"compile.loss = {ident}: {keras_message(e)}", field="compile.loss") from None
 
 
 def compile_model(model: "keras.Model", exp: Experiment) -> "keras.Model":
@@ -251,7 +259,7 @@ def compile_model(model: "keras.Model", exp: Experiment) -> "keras.Model":
     try:
         model.compile(optimizer=optimizer, loss=loss, metrics=list(exp.compile.metrics))
     except Exception as e:
-        raise BuildError(f"compile: {keras_message(e)}") from None
+        raise BuildError(f"compile: {keras_message(e)}", field="compile") from None
     return model
 
 
@@ -288,11 +296,6 @@ def _rows_of(layers: list[Any], outputs: list[Any]) -> list[LayerRow]:
         )
         for i, (l, o) in enumerate(zip(layers, outputs))
     ]
-
-
-def _error_layer(err: BuildError) -> int | None:
-    m = re.match(r"model\.layers\[(\d+)\]", err.message)
-    return int(m.group(1)) if m else None
 
 
 class _TooLarge(Exception):
@@ -345,13 +348,8 @@ def summarize(exp: Experiment, dataset: "Dataset", request_id: int = 0) -> Summa
         make_loss(r)
     except _TooLarge:
         pass
-    except TuidlError as e:
-        layer = _error_layer(e) if isinstance(e, BuildError) else None
-        field = f"model.layers[{layer}]" if layer is not None else ""
-        if not field:
-            m = re.search(r"\b((?:model|compile|fit|data)\.[\w.\[\]]+)", e.message)
-            field = m.group(1) if m else ""
-        findings.append(Finding("error", e.message, e.hint, layer=layer, field=field))
+    except TuidlError as e:  # the error carries the field and layer it is about (set where it is raised)
+        findings.append(Finding("error", e.message, e.hint, layer=e.layer, field=e.field))
     from tuidl.engine.checks import merge_findings, preflight
 
     try:  # tuidl's findings first; Keras's message only where no tuidl rule explains it

@@ -94,7 +94,6 @@ from tuidl.core.runs.store import (
     mark_run_ended,
     rename_run,
     set_tags,
-    write_finished_run,
 )
 
 __all__ = [
@@ -147,5 +146,4 @@ __all__ = [
     "set_tags",
     "sort_runs",
     "spec_facts",
-    "write_finished_run",
 ]

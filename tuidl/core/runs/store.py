@@ -30,7 +30,7 @@ from tuidl.core.runs.files import (
     atomic_write,
     read_run_json,
 )
-from tuidl.core.runs.info import FORMAT_VERSION, STATUSES, RunInfo, iso, new_run_id, spec_facts
+from tuidl.core.runs.info import FORMAT_VERSION, STATUSES, RunInfo, iso, spec_facts
 from tuidl.core.runs.metrics import MetricsSummary, encode_record, read_metrics
 from tuidl.core.runs.procs import pid_alive
 
@@ -285,44 +285,3 @@ def end_orphan_run(run_dir: str | Path, status: str, error: dict[str, Any] | Non
     if info.get("status") != "running" or pid_alive(info.get("pid")):
         return False
     return mark_run_ended(run_dir, status, error)
-
-
-def write_finished_run(
-    root: Path | str,
-    spec_toml: str,
-    records: list[dict[str, Any]],
-    *,
-    status: str = "completed",
-    info: dict[str, Any] | None = None,
-    run_id: str | None = None,
-    name: str = "run",
-    error: dict[str, Any] | None = None,
-) -> Path:
-    """Write a whole run folder at once with :class:`RunWriter` (imports, demos, tests).
-
-    Args:
-        root: the runs dir.
-        spec_toml: the experiment's TOML text.
-        records: ``metrics.jsonl`` records, e.g. ``{"epoch": 0, "loss": 0.9, "val_loss": 1.0}``.
-        status: final status, one of :data:`STATUSES` (``running`` leaves it open).
-        info: extra ``run.json`` keys (``name``, ``params``, ``started`` ...).
-        run_id: folder name (default :func:`new_run_id` of ``name``).
-
-    Returns:
-        The run folder.
-
-    Raises:
-        ValueError: unknown status. OSError: the folder exists or cannot be written.
-    """
-    if status not in STATUSES:
-        raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-    w = RunWriter(Path(root), run_id or new_run_id(name))
-    w.start(spec_toml, {"name": name, **(info or {})})
-    for r in records:
-        w.epoch(r)
-    if status == "running":
-        w.write_info()
-        w.close()
-    else:
-        w.finish(status, error)
-    return w.dir
