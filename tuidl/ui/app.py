@@ -40,15 +40,15 @@ from textual.worker import get_current_worker
 from tuidl.core import events as ev
 from tuidl.core.errors import TuidlError
 from tuidl.core.protocol import DASHBOARD, Request, Stop, Summarize, Train
-from tuidl.core.runs import end_orphan_run, mark_run_ended, runs_dir as resolve_runs_dir
+from tuidl.core.runs import end_orphan_run, runs_dir as resolve_runs_dir
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
-from tuidl.core.text import plural, printable
+from tuidl.core.text import printable
+from tuidl.ui.app_events import EngineEvents
 from tuidl.ui.commands import binding_commands
 from tuidl.ui.messages import EngineEvent, ExperimentChanged, SummaryRequested
 from tuidl.ui.screens.dashboard import DashboardScreen
 from tuidl.ui.modals import ErrorModal
-from tuidl.ui.summaries import SummaryAsking
 
 __all__ = ["EngineClientLike", "TuidlApp", "run_app"]
 
@@ -73,7 +73,7 @@ def _default_client() -> EngineClientLike:
     return EngineClient()
 
 
-class TuidlApp(App[int]):
+class TuidlApp(EngineEvents, App[int]):
     """The tuidl dashboard.
 
     Args:
@@ -383,148 +383,6 @@ class TuidlApp(App[int]):
         else:
             self._set_status("stopping", "stopping after this batch…")
 
-    # -- engine events -------------------------------------------------------------------
-    def _set_status(self, state: str, text: str) -> None:
-        self.last_status = f"{state}: {text}"
-        if self._dashboard is not None and self._dashboard.is_mounted:
-            self._dashboard.set_status(state, text)
-
-    def _run_ended(self) -> None:
-        self.training = False
-        self.current_run = None
-        self.refresh_bindings()
-
-    def _is_current(self, run_id: str) -> bool:
-        return self.current_run is not None and run_id == self.current_run.run_id
-
-    _EVENT_HANDLERS: dict[type[ev.Event], str] = {
-        ev.BatchProgress: "_engine_batch",
-        ev.EpochEnded: "_engine_epoch",
-        ev.LogLine: "_engine_log_line",
-        ev.EngineReady: "_engine_ready",
-        ev.Summary: "_engine_summary",
-        ev.RunStarted: "_engine_run_started",
-        ev.RunFinished: "_engine_run_finished",
-        ev.RunDiverged: "_engine_run_diverged",
-        ev.RunFailed: "_on_failed",
-        ev.EngineExited: "_on_engine_exited",
-    }
-    """Engine event type -> the method that handles it (one per type; unknown types are ignored)."""
-
-    def on_engine_event(self, message: EngineEvent) -> None:
-        """Turn one engine event into state and display (epochs are never dropped): hand it to
-        its type's handler (:attr:`_EVENT_HANDLERS`); a screen's Summary (or failed Summarize)
-        goes to that screen."""
-        if message.generation != self.generation:
-            return
-        e = message.event
-        if isinstance(e, (ev.Summary, ev.RunFailed)) and e.requester != DASHBOARD:
-            self._summary_to_screen(e)
-            return
-        name = self._EVENT_HANDLERS.get(type(e))
-        if name is not None:
-            getattr(self, name)(e)
-
-    def _engine_batch(self, e: ev.BatchProgress) -> None:
-        if self._is_current(e.run_id):
-            self.dashboard.show_batch(e)
-
-    def _engine_epoch(self, e: ev.EpochEnded) -> None:
-        if self._is_current(e.run_id):
-            d = self.dashboard
-            d.show_epoch(e)
-            logs = " ".join(f"{k}={v:.4g}" for k, v in e.logs.items() if isinstance(v, float))
-            d.log_line(f"epoch {e.epoch + 1}: {logs}")
-
-    def _engine_log_line(self, e: ev.LogLine) -> None:
-        self.dashboard.log_line(e.text)
-
-    def _engine_ready(self, e: ev.EngineReady) -> None:
-        self.engine_ready = True
-        versions = " ".join(f"{k} {v}" for k, v in e.versions.items())
-        short = " · ".join(f"{k} {e.versions[k]}" for k in ("tensorflow", "keras") if k in e.versions)
-        devices = ", ".join(e.devices) or "no devices"
-        self.dashboard.log_line(f"tuidl: engine ready in {e.seconds:.1f} s: {versions} on {devices}")
-        if self.training and self.current_run is None:
-            self._set_status("training", "training: starting…")
-        else:
-            self._set_status("ready", f"ready · {short or versions} · {devices} · t to train")
-
-    def _engine_summary(self, e: ev.Summary) -> None:
-        if e.request_id == self._summary_id:
-            self.dashboard.show_summary(e)
-
-    def _engine_run_started(self, e: ev.RunStarted) -> None:
-        self.current_run = e
-        if not self.training:  # a Footer refresh re-composes it: only when the state changes
-            self.training = True
-            self.refresh_bindings()
-        self.dashboard.run_started(e)
-        self._set_status("training", f"training {e.run_id} · {e.epochs} epochs × {e.steps_per_epoch} batches")
-
-    def _engine_run_finished(self, e: ev.RunFinished) -> None:
-        if not (self.current_run is None or self._is_current(e.run_id)):
-            return
-        d = self.dashboard
-        self._run_ended()
-        state = "completed" if e.status == "completed" else "stopped"
-        if not e.run_id:  # stopped before it began (e.g. queued while the engine loaded)
-            self._set_status(state, "queued run cancelled before it started · t to train")
-            d.log_line("tuidl: the queued run was cancelled before it started")
-            return
-        self._set_status(state, f"{e.status} {e.run_id} · {plural(e.epochs_done, 'epoch')} in {e.seconds:.1f} s")
-        d.log_line(f"tuidl: run {e.run_id} {e.status} after {plural(e.epochs_done, 'epoch')}")
-
-    def _engine_run_diverged(self, e: ev.RunDiverged) -> None:
-        if self.current_run is None or self._is_current(e.run_id):
-            self._run_ended()
-            self._set_status(
-                "diverged",
-                f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "
-                f"batch {e.batch + 1}; {plural(e.epochs_done, 'epoch')} kept",
-            )
-            self.dashboard.log_line(f"tuidl: run {e.run_id} diverged ({e.metric}={e.value})")
-
-    def _on_failed(self, e: ev.RunFailed) -> None:
-        d = self.dashboard
-        if not e.run_id and e.request_id:
-            # a Summarize failed: show it with the experiment (no run was affected)
-            if e.request_id == self._summary_id:
-                d.show_summary_error(e.title, e.message, e.hint)
-                d.log_line(f"tuidl: summary failed: {e.title}: {e.message}")
-            return
-        if self.current_run is not None and e.run_id and not self._is_current(e.run_id):
-            return
-        self._run_ended()
-        self._set_status("failed", f"failed: {e.title}: {e.message}")
-        d.log_line(f"tuidl: run {e.run_id or '(not started)'} failed: {e.title}: {e.message}")
-        self.push_screen(ErrorModal(e.title, e.message, e.hint))
-
-    def _on_engine_exited(self, e: ev.EngineExited) -> None:
-        if e.expected or self._engine_closing.is_set():
-            return
-        run = self.current_run
-        message = f"The engine process ended unexpectedly (exit code {e.exitcode})" + (
-            f" during run {run.run_id}; its finished epochs are kept and it is marked failed." if run else "."
-        )
-        error = {
-            "kind": "engine",
-            "title": "Engine died",
-            "message": message,
-            "hint": "see the run's engine.log; a fresh engine has been started",
-        }
-        self._fix_orphan_runs("failed", error)
-        if run is not None:
-            mark_run_ended(run.run_dir, "failed", error)
-        old = self.client
-        self._run_ended()
-        self.dashboard.log_line(f"tuidl: {message} Starting a fresh engine.")
-        self.push_screen(ErrorModal("Engine died", message, error["hint"]))
-        if old is not None:
-            threading.Thread(target=old.close, kwargs={"timeout": 1.0}, daemon=True).start()
-        self._start_engine()
-        self._set_status("dead", f"engine died (exit code {e.exitcode}); a fresh engine is loading…")
-
     # -- builder (issue 3) ---------------------------------------------------------------
     def action_builder(self) -> None:
         """Open the builder on the experiment; its result becomes the experiment."""
@@ -572,15 +430,6 @@ class TuidlApp(App[int]):
                 self.action_train()
 
         self.push_screen(screen, done)
-
-    def _summary_to_screen(self, e: ev.Summary | ev.RunFailed) -> None:
-        """Hand a screen's Summary (or failed Summarize) to the screen whose id is its requester."""
-        for screen in self.screen_stack:
-            if screen.id == e.requester and isinstance(screen, SummaryAsking):
-                if isinstance(e, ev.Summary):
-                    screen.deliver_summary(e)
-                else:
-                    screen.deliver_failure(e)
 
 
 @contextlib.contextmanager

@@ -31,8 +31,9 @@ App keeps the screen for the session (``App.install_screen``): leaving it and
 coming back finds it as it was, and a run keeps its colour and marker
 whatever else is selected.
 
-The screen's parts: :mod:`~tuidl.ui.screens.runs_table` (columns, cells),
-:mod:`~tuidl.ui.screens.runs_chart` (chart keys),
+The screen's parts: :mod:`~tuidl.ui.screens.runs_listing` (the listing worker, filling the table),
+:mod:`~tuidl.ui.screens.runs_table` (columns, cells),
+:mod:`~tuidl.ui.screens.runs_chart` (chart keys, the info line),
 :mod:`~tuidl.ui.screens.runs_compare` (compare table) and
 :mod:`~tuidl.ui.screens.runs_manage` (open, rename, tag, delete, exports).
 
@@ -46,8 +47,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -56,19 +56,19 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
 
-from tuidl.core.runs import UNREADABLE, RunFollower, RunIndex, RunSummary, filter_runs, sort_runs
+from tuidl.core.runs import RunFollower, RunIndex, RunSummary
 from tuidl.ui.screens.runs_chart import ChartControls
 from tuidl.ui.screens.runs_compare import CompareTable
+from tuidl.ui.screens.runs_listing import RunListing
 from tuidl.ui.screens.runs_manage import RunActions
-from tuidl.ui.screens.runs_table import COLUMNS, STATUS_FILTERS, cell
-from tuidl.ui.text import plain
-from tuidl.ui.widgets.compare_chart import ChartRun, CompareChart, style_markers
+from tuidl.ui.screens.runs_table import COLUMNS, STATUS_FILTERS
+from tuidl.ui.widgets.compare_chart import ChartRun, CompareChart
 from tuidl.ui.widgets.footer import TuidlFooter
 
 __all__ = ["COLUMNS", "RunsScreen"]
 
 
-class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
+class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["Any"]):
     """Browse, filter, manage and compare runs.
 
     Args:
@@ -391,43 +391,6 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
         return self.query_one("#runs-table", DataTable)
 
     # -- data ----------------------------------------------------------------------------
-    def poll(self) -> None:
-        """Timer: re-read the runs dir (off the UI thread; the table follows) and the selected
-        runs' new epochs."""
-        self.reload()
-        grew = False
-        for f in self.followers.values():
-            if f.poll():
-                grew = True
-        if grew:
-            self.chart.refresh_data()
-            self._update_diff()
-
-    def reload(self) -> None:
-        """Re-read the runs dir (changed files only) in a thread worker; the table is updated
-        when its :class:`Listed` message arrives. While one read is under way, one more is
-        made after it (a change made meanwhile is never missed)."""
-        if self._listing:
-            self._list_again = True
-            return
-        self._listing = True
-        self._list_runs()
-
-    @work(
-        thread=True,
-        group="runs-index",
-        exit_on_error=False,
-        name="runs-index",
-        description="Reads the runs dir (RunIndex.refresh) off the UI thread",
-    )
-    def _list_runs(self) -> None:
-        runs: list[RunSummary] | None = None
-        try:
-            with self._index_lock:
-                runs = self.index.refresh()
-        finally:
-            self.post_message(self.Listed(runs))
-
     @on(Listed)
     def _listed(self, message: Listed) -> None:
         self._listing = False
@@ -436,68 +399,6 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
         if self._list_again:
             self._list_again = False
             self.reload()
-
-    def _show_runs(self, runs: list[RunSummary]) -> None:
-        """Show a fresh listing: forget runs that are gone, update the table."""
-        self.all_runs = runs
-        ids = {r.run_id for r in runs}
-        gone = [k for k in self.selected if k not in ids]
-        for run_id in gone:
-            self.selected.pop(run_id)
-            self.followers.pop(run_id, None)
-        if gone:
-            self._update_chart_runs()
-        self._apply_view()
-
-    def _apply_view(self) -> None:
-        statuses = None if self.status_filter == "all" else {self.status_filter}
-        runs = filter_runs(self.all_runs, self.filter_text, statuses)
-        runs = sort_runs(runs, self.sort_column, reverse=self.sort_reverse)
-        self._fill_table(runs)
-        self.shown = runs
-        arrow = "↓" if self.sort_reverse else "↑"
-        header = dict(COLUMNS)[self.sort_column]
-        # each setting with the key that changes it (the footer has no room for them)
-        self.query_one("#runs-status", Label).update(
-            f"{len(runs)}/{len(self.all_runs)} runs · f {self.status_filter} · "
-            f"o {header} {arrow} · {len(self.selected)} selected"
-        )
-        self._update_info()  # the cursor's run may have changed, or its notes
-
-    def marker(self, run_id: str) -> str:
-        """The selected run's validation marker (its legend and table marker), else ``""``."""
-        style = self.selected.get(run_id)
-        return "" if style is None else style_markers(style)[0]
-
-    def _row(self, r: RunSummary) -> list[str | Text]:
-        # a DataTable reads str cells as markup: names and tags like "exp [v2]" are Text (escaping
-        # is not enough: a trailing backslash came out doubled)
-        return [self.marker(r.run_id), *(plain(cell(r, k)) for k, _ in COLUMNS[1:])]
-
-    def _fill_table(self, runs: list[RunSummary]) -> None:
-        table = self.table
-        new_keys = [r.run_id for r in runs]
-        old_keys = [rk.value for rk in table.rows]
-        if new_keys == old_keys:
-            for r in runs:
-                # RunIndex hands back the same object for a run whose files did not change
-                # (the stamp holds the object itself, so its id cannot be reused meanwhile)
-                prev = self._row_stamps.get(r.run_id)
-                sel = self.selected.get(r.run_id)
-                if prev is not None and prev[0] is r and prev[1] == sel:
-                    continue
-                self._row_stamps[r.run_id] = (r, sel)
-                for (key, _), value in zip(COLUMNS, self._row(r)):
-                    if table.get_cell(r.run_id, key) != value:
-                        table.update_cell(r.run_id, key, value)
-            return
-        self._row_stamps = {r.run_id: (r, self.selected.get(r.run_id)) for r in runs}
-        cursor_key = self.current_run_id()
-        table.clear()
-        for r in runs:
-            table.add_row(*self._row(r), key=r.run_id)
-        if cursor_key in new_keys:
-            table.move_cursor(row=new_keys.index(cursor_key), animate=False)
 
     def current_run(self) -> RunSummary | None:
         """The run under the table's cursor."""
@@ -580,23 +481,6 @@ class RunsScreen(ChartControls, CompareTable, RunActions, Screen["Any"]):
         self.chart.set_runs(runs)
         self._update_diff()
         self._update_info()
-
-    def _update_info(self) -> None:
-        """The chart's settings, each after the key that changes it.
-        Under them, what is wrong with the run under the cursor: why it is unreadable, what
-        was skipped while reading it (plain text, never markup)."""
-        c = self.chart
-        show = {"both": "val+train", "val": "val only", "train": "train only"}.get(c.show, c.show)
-        text = (
-            f"m {c.metric} · x {c.x_axis} · s smoothing {c.smoothing:g} · "
-            f"l {'log' if c.log_y else 'linear'} y · y {c.y_mode} · v {show}"
-        )
-        r = self.current_run() if self.is_mounted else None
-        if r is not None:
-            problems = ([f"unreadable: {r.error}"] if r.status == UNREADABLE else []) + list(r.notes)
-            if problems:
-                text += "\n⚠ " + "; ".join(problems)
-        self.query_one("#runs-info", Static).update(Text(text))
 
     @on(CompareChart.Changed)
     def _chart_changed(self) -> None:

@@ -1,16 +1,21 @@
-"""The runs screen's chart keys: metric, x axis, smoothing, log y, y range, curves, value cursor.
+"""The runs screen's chart keys: metric, x axis, smoothing, log y, y range, curves, value cursor; and the
+info line under the chart (the settings with their keys, what is wrong with the run under the cursor).
 
 :class:`ChartControls` is a mixin of :class:`~tuidl.ui.screens.runs.RunsScreen`
 (whose ``BINDINGS`` name these actions); it acts on the screen's
 :class:`~tuidl.ui.widgets.compare_chart.CompareChart` (``self.chart``) and
-shows the settings with the screen's ``_update_info``.
+shows the settings with :meth:`ChartControls._update_info`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
+from textual.widgets import Static
+
 from tuidl.core.history import X_AXES
+from tuidl.core.runs import UNREADABLE
 from tuidl.ui.modals import InputModal
 from tuidl.ui.widgets.compare_chart import SHOWS, SMOOTHING_STEPS, Y_MODES
 
@@ -23,7 +28,9 @@ class ChartControls:
     chart: Any
     app: Any
     notify: Any
-    _update_info: Any
+    is_mounted: Any
+    query_one: Any
+    current_run: Any
 
     def action_chart(self, action: str, *args: Any) -> None:
         """Run a chart action (cursor, zoom, pan, reset_zoom) whatever has focus."""
@@ -90,3 +97,20 @@ class ChartControls:
 
         cur = f"{c.y_fixed[0]:g} {c.y_fixed[1]:g}" if c.y_fixed else ""
         self.app.push_screen(InputModal("Fixed y range (data units): LO HI", cur, "0 1.5"), got)
+
+    def _update_info(self) -> None:
+        """The chart's settings, each after the key that changes it.
+        Under them, what is wrong with the run under the cursor: why it is unreadable, what
+        was skipped while reading it (plain text, never markup)."""
+        c = self.chart
+        show = {"both": "val+train", "val": "val only", "train": "train only"}.get(c.show, c.show)
+        text = (
+            f"m {c.metric} · x {c.x_axis} · s smoothing {c.smoothing:g} · "
+            f"l {'log' if c.log_y else 'linear'} y · y {c.y_mode} · v {show}"
+        )
+        r = self.current_run() if self.is_mounted else None
+        if r is not None:
+            problems = ([f"unreadable: {r.error}"] if r.status == UNREADABLE else []) + list(r.notes)
+            if problems:
+                text += "\n⚠ " + "; ".join(problems)
+        self.query_one("#runs-info", Static).update(Text(text))
