@@ -13,7 +13,7 @@ import pytest
 from tuidl.core.errors import DataError
 from tuidl.core.spec import DataSpec
 from tuidl.engine.data import load_data
-from tuidl.engine.datasets import keras_cache
+from tuidl.engine.datasets import keras_cache, keras_fetch
 
 
 @pytest.fixture
@@ -242,7 +242,8 @@ def test_imdb_padded_sequences(keras_home: Path) -> None:
 def test_missing_file_is_fetched_with_keras_get_file(keras_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import keras
 
-    monkeypatch.setattr(keras_cache, "_reachable", lambda url, timeout=keras_cache.PROBE_TIMEOUT: None)
+    # the probe lives with the download (keras_fetch.fetch looks it up there)
+    monkeypatch.setattr(keras_fetch, "_reachable", lambda url, timeout=keras_cache.PROBE_TIMEOUT: None)
     seen: dict = {}
 
     def fake_get_file(fname, origin, cache_dir, cache_subdir, extract, file_hash):  # noqa: ANN001

@@ -10,34 +10,23 @@ calls ``model.fit`` with a streaming callback that emits the events of
 first batch) and ``EpochEnded`` (every epoch, never throttled) -> one of
 ``RunFinished`` (completed / stopped), ``RunDiverged`` or ``RunFailed``.
 
-Stopping is cooperative: ``control.stop_requested`` (a ``threading.Event``) is
-checked after every batch and sets ``model.stop_training``, so a stop takes
-effect within one batch; the unfinished epoch is dropped (its validation pass
-is cut short) and the finished ones are kept.
-
-Per-batch cost: on the TensorFlow backend Keras's ``CallbackList`` already
-turns batch logs into Python floats before callbacks see them, so the
-callback does only a clock read, a flag check and a finiteness check per
-batch; events are built only when emitted.
+The callback and :class:`Control` (how another thread stops a run) are in
+:mod:`tuidl.engine.stream`, the ``engine.log`` of in-process runs in
+:mod:`tuidl.engine.runlog`, the release of each run's graphs in
+:mod:`tuidl.engine.graphs`; their names stay importable from here.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
 import math
-import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from tuidl.core.errors import TrainError, TuidlError, folder_problem
 from tuidl.core.events import (
-    BatchProgress,
-    EpochEnded,
     Event,
     Finding,
     RunDiverged,
@@ -50,30 +39,27 @@ from tuidl.core.presets import resolved
 from tuidl.core.runs import RunWriter, atomic_write, new_run_id
 from tuidl.core.spec import Experiment
 from tuidl.core.text import plural
+from tuidl.engine.graphs import run_graphs_released
+from tuidl.engine.runlog import _RunLog
+from tuidl.engine.stream import BATCH_EVENT_INTERVAL, DIVERGENCE_KEYS, Control, _callback_class, _floats, _Stream
+
+__all__ = [
+    "RunResult",
+    "finding_record",
+    "fit_callbacks",
+    "train",
+    # re-exported from the modules they moved to (stream, graphs)
+    "BATCH_EVENT_INTERVAL",
+    "DIVERGENCE_KEYS",
+    "Control",
+    "_Stream",
+    "_callback_class",
+    "_floats",
+    "run_graphs_released",
+]
 
 log = logging.getLogger("tuidl.engine")
 log.setLevel(logging.INFO)
-
-BATCH_EVENT_INTERVAL = 0.05
-"""Seconds between two ``BatchProgress`` events (<= 20 per second)."""
-
-DIVERGENCE_KEYS = ("loss", "val_loss")
-"""Logs whose non-finite value means the run diverged."""
-
-
-class Control:
-    """Shared between the trainer and whoever may stop it (another thread).
-
-    Attributes:
-        stop_requested: set it (``stop()``) to stop after the current batch.
-    """
-
-    def __init__(self) -> None:
-        self.stop_requested = threading.Event()
-
-    def stop(self) -> None:
-        """Ask the run to stop after the batch in progress."""
-        self.stop_requested.set()
 
 
 @dataclass
@@ -106,125 +92,6 @@ class RunResult:
         return self.status in ("completed", "stopped")
 
 
-def _floats(logs: dict[str, Any] | None) -> dict[str, float]:
-    """Log values as Python floats (tensors/numpy converted; others dropped)."""
-    out = {}
-    for k, v in (logs or {}).items():
-        try:
-            out[k] = float(v)
-        except (TypeError, ValueError):
-            continue
-    return out
-
-
-class _Stream:
-    """State of one run's streaming callback (the Keras class wraps it).
-
-    Kept apart from Keras so that the hot path is plain Python attributes.
-    """
-
-    def __init__(
-        self,
-        run_id: str,
-        epochs: int,
-        steps: int,
-        emit: Callable[[Event], Any],
-        control: Control,
-        writer: RunWriter,
-        t0: float,
-    ) -> None:
-        self.run_id, self.epochs, self.steps = run_id, epochs, steps
-        self.emit, self.stop_flag, self.writer, self.t0 = emit, control.stop_requested, writer, t0
-        self.last_emit = -1.0
-        self.epoch = 0
-        self.aborted = False  # stop/diverge mid-epoch: drop the unfinished epoch
-        self.stopped = False
-        self.diverged: tuple[int, int, str, str] | None = None
-        self.write_error: OSError | None = None  # the run folder refused a write: the run fails
-        self.history: list[dict[str, float]] = []
-
-
-def _callback_class() -> type:
-    """The Keras callback class (created on first use so Keras loads lazily)."""
-    global _CALLBACK
-    if _CALLBACK is not None:
-        return _CALLBACK
-    import keras
-
-    class StreamingCallback(keras.callbacks.Callback):
-        """Streams tuidl events from ``model.fit`` and applies stop requests."""
-
-        def __init__(self, state: _Stream) -> None:
-            super().__init__()
-            self.s = state
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.s.epoch = epoch
-
-        def on_train_batch_end(self, batch, logs=None):
-            s = self.s
-            loss = logs.get("loss") if logs else None
-            if loss is not None and not math.isfinite(loss):
-                s.diverged = (s.epoch, batch, "loss", str(float(loss)))
-                s.aborted = True
-                self.model.stop_training = True
-                return
-            now = time.monotonic()
-            if now - s.last_emit >= BATCH_EVENT_INTERVAL or s.last_emit < 0:
-                s.last_emit = now
-                s.emit(BatchProgress(s.run_id, s.epoch, batch, s.steps, s.epoch * s.steps + batch, _floats(logs)))
-            if s.stop_flag.is_set():  # after emit: a stop asked while emitting counts now
-                s.stopped = s.aborted = True
-                self.model.stop_training = True
-
-        def on_test_batch_end(self, batch, logs=None):
-            if self.s.aborted:  # cut the validation pass of an unfinished epoch short
-                self.model.stop_evaluating = True
-
-        def on_epoch_end(self, epoch, logs=None):
-            s = self.s
-            if s.aborted:
-                return
-            values = _floats(logs)
-            if "learning_rate" not in values:
-                try:
-                    values["learning_rate"] = float(self.model.optimizer.learning_rate)
-                except (AttributeError, TypeError, ValueError):
-                    pass
-            for key in DIVERGENCE_KEYS:
-                v = values.get(key)
-                if v is not None and not math.isfinite(v):
-                    s.diverged = (epoch, s.steps - 1, key, str(v))
-                    self.model.stop_training = True
-                    return
-            seconds = time.time() - s.t0
-            step = (epoch + 1) * s.steps
-            try:
-                s.writer.epoch({"epoch": epoch, "step": step, "time": round(seconds, 4), **values})
-            except OSError as e:  # a full disk: the epoch is not kept, the run ends as failed
-                s.write_error = e
-                self.model.stop_training = True
-                return
-            try:  # run.json's epochs_done follows metrics.jsonl (a small atomic rewrite per epoch)
-                s.writer.write_info()
-            except OSError as e:  # the epoch is on disk in metrics.jsonl; the run ends as failed
-                s.write_error = e
-                self.model.stop_training = True
-            s.history.append(values)
-            s.emit(EpochEnded(s.run_id, epoch, values, seconds, step))
-            if s.write_error is not None:
-                return
-            if s.stop_flag.is_set():  # asked during validation: this epoch is complete, stop now
-                s.stopped = True
-                self.model.stop_training = True
-
-    _CALLBACK = StreamingCallback
-    return StreamingCallback
-
-
-_CALLBACK: type | None = None
-
-
 def fit_callbacks(exp: Experiment) -> list[Any]:
     """Keras callbacks from ``fit.callbacks`` (``{class_name, config}``, allow-listed).
 
@@ -255,71 +122,6 @@ def fit_callbacks(exp: Experiment) -> list[Any]:
         except Exception as e:
             raise BuildError(f"fit.callbacks[{i}] ({ref.class_name}): {keras_message(e)}") from None
     return out
-
-
-class _RunLog:
-    """In-process runs (CLI, API): send Python logging and warnings to ``<run>/engine.log``.
-
-    Records arrive before the run folder exists (loading data, building the
-    model); they are held in memory and written out by :meth:`attach` once the
-    folder exists. A run that fails before that has no folder and no log file.
-    """
-
-    MAX_EARLY = 10_000
-    """Records kept before the folder exists (older ones are dropped)."""
-
-    def __init__(self) -> None:
-        self.early: list[logging.LogRecord] = []
-        self.handler: logging.Handler | None = None
-        self.buffer = _Buffer(self.early, self.MAX_EARLY)
-        self.root = logging.getLogger()
-
-    def attach(self, run_dir: Path) -> None:
-        """Start writing to ``<run_dir>/engine.log``: the held records first, then every new one."""
-        handler = _QuietFileHandler(Path(run_dir) / "engine.log", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        for record in self.early:
-            handler.handle(record)
-        self.early.clear()
-        self.root.removeHandler(self.buffer)
-        self.root.addHandler(handler)
-        self.handler = handler
-
-    def __enter__(self) -> "_RunLog":
-        self.root.addHandler(self.buffer)
-        logging.captureWarnings(True)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        logging.captureWarnings(False)
-        self.root.removeHandler(self.buffer)
-        if self.handler is not None:
-            self.root.removeHandler(self.handler)
-            self.handler.close()
-
-
-class _QuietFileHandler(logging.FileHandler):
-    """``engine.log`` of an in-process run: a record the disk refuses (full disk) is dropped
-    instead of printing logging's "--- Logging error ---" traceback on the terminal."""
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        pass
-
-
-class _Buffer(logging.Handler):
-    """Holds log records in a list (at most ``limit``) until a file exists for them."""
-
-    def __init__(self, records: list[logging.LogRecord], limit: int) -> None:
-        super().__init__()
-        self.records, self.limit = records, limit
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info:  # format the traceback now: the exception object will be gone later
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-            record.exc_info = None
-        self.records.append(record)
-        if len(self.records) > self.limit:
-            del self.records[0]
 
 
 def _is_factory(item: Any) -> bool:
@@ -428,56 +230,6 @@ def train(
             return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, on_run_dir, t0)
         with _RunLog() as run_log:
             return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, run_log.attach, t0)
-
-
-@contextlib.contextmanager
-def run_graphs_released() -> Iterator[None]:
-    """Free what TensorFlow would keep of a run's traced graphs once the block (one run) ends.
-
-    ``model.fit`` traces ``train_function``/``test_function`` into graphs. On
-    the TensorFlow backend Keras's optimizer all-reduces the gradients through
-    ``ReplicaContext.all_reduce`` (also with the default strategy), which
-    wraps them in ``tf.custom_gradient``; in graph mode that registers a
-    ``CustomGradient-<uid>`` function in TensorFlow's global gradient
-    registry, and that function's closure holds the traced graph. Nothing
-    ever removes it, so ``keras.backend.clear_session()`` frees the model but
-    not its graphs: 2 entries and about 6 MB per digits-mlp run in a
-    long-lived process (measured: ``benchmarks/bench_soak.py``; TensorFlow
-    issues 97697 and 80895, tf-keras PR 898 does the same purge in
-    ``clear_session``). Here the entries registered while the block ran are
-    dropped when it ends (the gradient graph is built while tracing; once the
-    run is over nothing looks them up), then ``gc.collect()`` frees the
-    graphs and the run's dataset iterator with its thread pool
-    (``tf_Compute`` threads) at once rather than at some later collection.
-
-    Not for runs in parallel threads of one process (an entry of a run that is
-    still tracing could be dropped); tuidl trains one run at a time per
-    process. Does nothing to the registry when TensorFlow's private layout is
-    not as expected (the collection still runs).
-    """
-    # TensorFlow is not imported for this: a run refused before training never loads it (and when it
-    # is loaded during the block, every CustomGradient entry there was made by this run)
-    registry = _gradient_registry() if "tensorflow" in sys.modules else None
-    before = set(registry) if registry is not None else set()
-    try:
-        yield
-    finally:
-        if registry is None and "tensorflow" in sys.modules:
-            registry = _gradient_registry()
-        if registry is not None:
-            for key in [k for k in list(registry) if k not in before and str(k).startswith("CustomGradient-")]:
-                registry.pop(key, None)
-        gc.collect()
-
-
-def _gradient_registry() -> dict[str, Any] | None:
-    """TensorFlow's global gradient registry as a dict (private API), or ``None`` when not found."""
-    try:
-        from tensorflow.python.framework import ops
-    except ImportError:
-        return None
-    registry = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
-    return registry if isinstance(registry, dict) else None
 
 
 def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:

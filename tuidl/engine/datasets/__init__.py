@@ -7,8 +7,10 @@ plus metadata); :mod:`tuidl.engine.data` then applies the shared pipeline
 
 * :mod:`.playground` — TF Playground's 2-D sets, generated with a seed.
 * :mod:`.toy` — scikit-learn's bundled sets (no download).
-* :mod:`.keras_cache` — ``keras.datasets`` files read from Keras's cache folder.
-* :mod:`.files` — the user's CSV, NPZ, NPY and image folders.
+* :mod:`.keras_cache` — ``keras.datasets`` files read from Keras's cache folder
+  (the files read and checked in :mod:`.keras_files`, the folder and the download in :mod:`.keras_fetch`).
+* :mod:`.files` — the user's CSV, NPZ, NPY and image folders (one module per format:
+  :mod:`.files_csv`, :mod:`.files_arrays`, :mod:`.files_images`; the checks they share in :mod:`.files_checks`).
 
 Nothing here imports TensorFlow or Keras at module scope.
 """

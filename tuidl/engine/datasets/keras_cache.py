@@ -32,53 +32,78 @@ imdb           (n, maxlen) int32 word ids, pre-padded (n,) 0 negative / 1 positi
 
 Keras gives labels of cifar as ``(n, 1)``; tuidl flattens them to ``(n,)``.
 Grey images get a channel axis so that every image source is ``(H, W, C)``.
+
+This module holds the loaders (one per dataset); reading and checking the cache
+files is :mod:`.keras_files`, the cache folder and the download
+:mod:`.keras_fetch`. Their names stay importable from here.
 """
 
 from __future__ import annotations
 
-import gzip
-import hashlib
-import io
-import logging
 import os
-import pickle
-import socket
-import zipfile
-import zlib
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 
-from tuidl.core.errors import DataError
 from tuidl.core.registry import KERAS_CACHE_SOURCES
 from tuidl.core.spec import DataSpec
 from tuidl.engine.datasets.base import Raw
+from tuidl.engine.datasets.keras_fetch import (
+    DOWNLOAD_SOCKET_TIMEOUT,
+    GCS,
+    HASHES,
+    PROBE_TIMEOUT,
+    _missing,
+    _reachable,
+    cache_dir,
+    fetch,
+    keras_home,
+)
+from tuidl.engine.datasets.keras_files import (
+    _ALLOWED_GLOBALS,
+    _cifar100_names,
+    _cifar_batch,
+    _corrupt,
+    _expect,
+    _idx,
+    _layout,
+    _note_hash,
+    _npy_member,
+    _RestrictedUnpickler,
+    _same_len,
+    read_npz,
+)
 
-log = logging.getLogger("tuidl.data")
+__all__ = [
+    "CLASS_NAMES",
+    "SOURCES",
+    "load",
+    # re-exported from the modules they moved to (keras_fetch, keras_files)
+    "DOWNLOAD_SOCKET_TIMEOUT",
+    "GCS",
+    "HASHES",
+    "PROBE_TIMEOUT",
+    "_ALLOWED_GLOBALS",
+    "_RestrictedUnpickler",
+    "_cifar100_names",
+    "_cifar_batch",
+    "_corrupt",
+    "_expect",
+    "_idx",
+    "_layout",
+    "_missing",
+    "_note_hash",
+    "_npy_member",
+    "_reachable",
+    "_same_len",
+    "cache_dir",
+    "fetch",
+    "keras_home",
+    "read_npz",
+]
 
 SOURCES = KERAS_CACHE_SOURCES
 """The datasets this module loads (``keras_cache`` in :data:`tuidl.core.registry.DATASET_TABLE`)."""
-
-GCS = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-"""Keras's download folder for mnist, fashion-mnist, boston, california and imdb."""
-
-PROBE_TIMEOUT = 3.0
-"""Seconds to wait for a TCP connection to the download host before giving up."""
-
-DOWNLOAD_SOCKET_TIMEOUT = 30.0
-"""Seconds a download may stall (per socket operation) before it fails."""
-
-HASHES = {
-    "mnist.npz": "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
-    "boston_housing.npz": "f553886a1f8d56431e820c5b82552d9d95cfcb96d1e678153f8839538947dff5",
-    "california_housing.npz": "1a2e3a52e0398de6463aebe6f4a8da34fb21fbb6b934cf88c3425e766f2a1a6f",
-    "imdb.npz": "69664113be75683a8fe16e3ed0ab59fda8886cb3cd7ada244f7d9544e4676b9f",
-    "cifar-10-batches-py-target": "6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
-    "cifar-100-python-target": "85cd44d02ba6437773c5bbd22e183051d648de2e7d6b014e1ef29b855ba677a7",
-}
-"""SHA-256 of the files Keras downloads (from Keras's loaders)."""
 
 CLASS_NAMES = {
     "mnist": [str(i) for i in range(10)],
@@ -98,243 +123,6 @@ CLASS_NAMES = {
     "imdb": ["negative", "positive"],
 }
 """Class names as in the Keras documentation of each dataset."""
-
-
-def keras_home() -> Path:
-    """Keras's base folder: ``$KERAS_HOME``, else ``~/.keras`` (``/tmp/.keras`` if home is read-only)."""
-    env = os.environ.get("KERAS_HOME")
-    if env:
-        return Path(env).expanduser()
-    home = Path.home()
-    return (home if os.access(home, os.W_OK) else Path("/tmp")) / ".keras"
-
-
-def cache_dir() -> Path:
-    """Where Keras keeps downloaded datasets: ``keras_home() / "datasets"``."""
-    return keras_home() / "datasets"
-
-
-# ---------------------------------------------------------------- reading files
-
-
-def _corrupt(path: Path, err: BaseException | str) -> DataError:
-    return DataError(
-        f"{path}: the cached file is truncated or corrupt ({err})",
-        title="Corrupt dataset file",
-        hint="delete it so that it is downloaded again, or copy a complete file there",
-    )
-
-
-def _layout(path: Path, what: str, expected: str) -> DataError:
-    return DataError(
-        f"{path}: {what}; expected {expected} (the layout keras.datasets writes)",
-        title="Unexpected dataset file",
-        hint="delete it so that it is downloaded again, or replace it with the file Keras downloads",
-    )
-
-
-_ALLOWED_GLOBALS = frozenset(
-    {
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-    }
-)
-
-
-class _RestrictedUnpickler(pickle.Unpickler):
-    """Unpickles only numpy arrays and plain containers (as Keras's ``npz_utils``)."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        if (module, name) in _ALLOWED_GLOBALS:
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
-
-
-def _npy_member(raw: bytes) -> np.ndarray:
-    """One ``.npy`` member; object arrays (imdb's lists) via the restricted unpickler."""
-    fp = io.BytesIO(raw)
-    try:
-        return np.lib.format.read_array(fp, allow_pickle=False)
-    except ValueError:
-        fp.seek(0)
-        version = np.lib.format.read_magic(fp)
-        if version[0] == 1:
-            np.lib.format.read_array_header_1_0(fp)
-        else:
-            np.lib.format.read_array_header_2_0(fp)
-        return _RestrictedUnpickler(fp).load()
-
-
-def read_npz(path: Path) -> dict[str, np.ndarray]:
-    """All arrays of an ``.npz`` file (object arrays through a restricted unpickler).
-
-    Raises:
-        DataError: the file is not a complete zip of ``.npy`` members.
-    """
-    from tuidl.core.safeio import fmt_bytes, memory_budget
-    from tuidl.engine.datasets.files import _read_header, check_array_header
-
-    arrays: dict[str, np.ndarray] = {}
-    budget = memory_budget()
-    try:
-        with zipfile.ZipFile(path) as archive:
-            for info in archive.infolist():
-                if not info.filename.endswith(".npy"):
-                    continue
-                where = f"{path.name} array {info.filename[:-4]!r}"
-                if info.file_size > budget:  # checked before the member is inflated into memory
-                    raise DataError(
-                        f"{where}: {fmt_bytes(info.file_size)} unpacked; at most {fmt_bytes(budget)} is loaded",
-                        title="Data too large",
-                        hint="replace the cached file",
-                    )
-                with archive.open(info) as m:
-                    shape, dtype = _read_header(m)
-                    offset = m.tell()
-                if not dtype.hasobject:  # imdb's object arrays go through the restricted unpickler
-                    check_array_header(where, shape, dtype, info.file_size - offset)
-                arrays[info.filename[:-4]] = _npy_member(archive.read(info))
-    except DataError:
-        raise
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError, pickle.UnpicklingError, zlib.error) as e:
-        raise _corrupt(path, e) from None
-    return arrays
-
-
-def _expect(
-    path: Path,
-    arrays: dict[str, np.ndarray],
-    name: str,
-    trailing: tuple[int, ...] | None,
-    kinds: str,
-    ndim: int | None = None,
-    label: str = "",
-) -> np.ndarray:
-    """Check array ``name`` exists with ``shape[1:] == trailing`` and dtype kind in ``kinds``."""
-    if name not in arrays:
-        raise _layout(path, f"no array {name!r} (has {', '.join(sorted(arrays)) or 'none'})", f"arrays {label}")
-    a = arrays[name]
-    want_ndim = ndim if ndim is not None else (1 + len(trailing) if trailing is not None else None)
-    bad_shape = (want_ndim is not None and a.ndim != want_ndim) or (
-        trailing is not None and tuple(a.shape[1:]) != trailing
-    )
-    if bad_shape or a.dtype.kind not in kinds:
-        shape = "(n, " + ", ".join(map(str, trailing)) + ")" if trailing else f"{want_ndim}-D"
-        if trailing == ():
-            shape = "(n,)"
-        kind_names = {"u": "unsigned int", "i": "int", "f": "float", "O": "object"}
-        dt = " or ".join(kind_names[k] for k in kinds)
-        raise _layout(path, f"array {name!r} is {a.dtype} {a.shape}", f"{shape} {dt}")
-    return a
-
-
-def _same_len(path: Path, x: np.ndarray, y: np.ndarray, xn: str, yn: str) -> None:
-    if len(x) != len(y):
-        raise _layout(path, f"{xn!r} has {len(x)} rows but {yn!r} has {len(y)}", "as many labels as samples")
-
-
-def _note_hash(path: Path, key: str, notes: list[str]) -> None:
-    """Log (never fail) when a cached single file's SHA-256 differs from Keras's."""
-    want = HASHES.get(key)
-    if want is None or not path.is_file() or path.stat().st_size > 256 * 2**20:
-        return
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    if h.hexdigest() != want:
-        msg = f"{path.name}: SHA-256 differs from the file Keras downloads (read anyway; arrays checked)"
-        log.info("%s (%s)", msg, path)
-        notes.append(msg)
-
-
-# ---------------------------------------------------------------- fetching
-
-
-def _missing(name: str, where: Path, url: str, why: str) -> DataError:
-    return DataError(
-        f"{name}: {where} is not in the Keras cache and {why}",
-        title="Dataset not downloaded",
-        hint=f"on a machine with internet download {url} and copy it to {where} "
-        f"(the cache is $KERAS_HOME/datasets, else ~/.keras/datasets); or set data.name to a "
-        "bundled dataset (digits, iris, ...)",
-    )
-
-
-def _reachable(url: str, timeout: float = PROBE_TIMEOUT) -> str | None:
-    """``None`` when a TCP connection to the URL's host opens within ``timeout`` s, else the reason.
-
-    The probe runs in a daemon thread so that a slow DNS lookup (which
-    ``socket`` timeouts do not cover) cannot hold the engine longer either.
-    """
-    import threading
-
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    result: list[str | None] = []
-
-    def probe() -> None:
-        try:
-            with socket.create_connection((parts.hostname, port), timeout=timeout):
-                result.append(None)
-        except OSError as e:
-            result.append(f"{parts.hostname} cannot be reached ({e.strerror or e})")
-
-    t = threading.Thread(target=probe, name="tuidl-net-probe", daemon=True)
-    t.start()
-    t.join(timeout + 0.5)
-    if not result:
-        return f"{parts.hostname} cannot be reached (no answer within {timeout:g} s)"
-    return result[0]
-
-
-def fetch(
-    name: str,
-    spec: DataSpec,
-    fname: str,
-    origin: str,
-    where: Path,
-    *,
-    cache_subdir: str = "datasets",
-    extract: bool = False,
-) -> Path:
-    """Download a missing dataset file with ``keras.utils.get_file``, failing fast offline.
-
-    Args:
-        name: dataset id for messages.
-        spec: ``options.download = false`` (or env ``TUIDL_OFFLINE=1``) forbids downloading.
-        fname, origin, cache_subdir, extract: as ``keras.utils.get_file``.
-        where: the path that is missing (shown in the message).
-
-    Raises:
-        DataError: downloading is off, the host is unreachable within
-            :data:`PROBE_TIMEOUT` s, or the download fails.
-    """
-    if spec.options.download is False or os.environ.get("TUIDL_OFFLINE", "") not in ("", "0"):
-        raise _missing(name, where, origin, "downloading is off (data.options.download = false or TUIDL_OFFLINE)")
-    why = _reachable(origin)
-    if why is not None:
-        raise _missing(name, where, origin, why)
-    import keras
-
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_SOCKET_TIMEOUT)
-    try:
-        path = keras.utils.get_file(
-            fname,
-            origin=origin,
-            cache_dir=str(keras_home()),
-            cache_subdir=cache_subdir,
-            extract=extract,
-            file_hash=HASHES.get(fname),
-        )
-    except Exception as e:  # noqa: BLE001 - any network/IO failure becomes one message
-        raise _missing(name, where, origin, f"the download failed: {e}") from None
-    finally:
-        socket.setdefaulttimeout(old)
-    return Path(path)
 
 
 # ---------------------------------------------------------------- loaders
@@ -381,27 +169,6 @@ _FASHION_FILES = (
 )
 
 
-def _idx(path: Path, images: bool) -> np.ndarray:
-    """One gzip IDX file (LeCun's format, as fashion-mnist ships): labels or 28x28 images."""
-    try:
-        with gzip.open(path, "rb") as f:
-            data = f.read()
-    except (OSError, EOFError, zlib.error) as e:
-        raise _corrupt(path, e) from None
-    head = 16 if images else 8
-    if len(data) < head:
-        raise _corrupt(path, f"{len(data)} bytes, shorter than the IDX header")
-    magic, count = int.from_bytes(data[0:4], "big"), int.from_bytes(data[4:8], "big")
-    want_magic = 2051 if images else 2049
-    if magic != want_magic:
-        raise _layout(path, f"IDX magic number {magic}", f"{want_magic} ({'images' if images else 'labels'})")
-    arr = np.frombuffer(data, np.uint8, offset=head)
-    size = count * (28 * 28 if images else 1)
-    if arr.size != size:
-        raise _corrupt(path, f"header says {count} items but the data holds {arr.size} bytes, expected {size}")
-    return arr.reshape(count, 28, 28) if images else arr
-
-
 def _fashion(spec: DataSpec, notes: list[str]) -> Raw:
     folder = cache_dir() / "fashion-mnist"
     paths = []
@@ -428,36 +195,6 @@ def _fashion(spec: DataSpec, notes: list[str]) -> Raw:
         pixel_scale=255.0,
         check_labels=True,
     )
-
-
-def _cifar_batch(path: Path, label_key: str) -> tuple[np.ndarray, np.ndarray]:
-    """One CIFAR python batch (pickled dict): ``(n, 32, 32, 3) uint8, (n,) labels``."""
-    try:
-        with open(path, "rb") as f:
-            d = _RestrictedUnpickler(f, encoding="bytes").load()
-    except (
-        OSError,
-        EOFError,
-        pickle.UnpicklingError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        KeyError,
-    ) as e:
-        raise _corrupt(path, e) from None
-    if not isinstance(d, dict):
-        raise _layout(path, f"a pickled {type(d).__name__}", "a pickled dict with b'data' and labels")
-    d = {(k.decode("utf8") if isinstance(k, bytes) else k): v for k, v in d.items()}
-    if "data" not in d or label_key not in d:
-        raise _layout(path, f"keys {sorted(d)}", f"keys 'data' and {label_key!r}")
-    data = np.asarray(d["data"])
-    labels = np.asarray(d[label_key])
-    if data.ndim != 2 or data.shape[1] != 3072 or data.dtype != np.uint8:
-        raise _layout(path, f"'data' is {data.dtype} {data.shape}", "(n, 3072) uint8")
-    if labels.shape != (len(data),) or labels.dtype.kind not in "ui":
-        raise _layout(path, f"{label_key!r} is {labels.dtype} {labels.shape}", f"({len(data)},) integers")
-    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels.astype(np.int32)
 
 
 def _cifar_folder(spec: DataSpec, name: str, target: str, inner: str, first: str, origin: str) -> Path:
@@ -536,20 +273,6 @@ def _cifar100(spec: DataSpec, notes: list[str]) -> Raw:
         pixel_scale=255.0,
         check_labels=True,
     )
-
-
-def _cifar100_names(folder: Path, mode: str, k: int) -> list[str]:
-    """Class names from the archive's ``meta`` file when present, else numbers."""
-    try:
-        with open(folder / "meta", "rb") as f:
-            meta = _RestrictedUnpickler(f, encoding="bytes").load()
-        key = b"fine_label_names" if mode == "fine" else b"coarse_label_names"
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in meta[key]]
-        if len(names) == k:
-            return names
-    except Exception:  # noqa: BLE001 - names are cosmetic
-        pass
-    return [str(i) for i in range(k)]
 
 
 def _keras_split(
