@@ -103,7 +103,12 @@ def test_engine_end_to_end(client: EngineClient, runs_dir: Path, tmp_path: Path)
     # the engine's output went to the logs, not to the terminal
     assert any(isinstance(e, LogLine) for e in seen)
     assert "engine ready" in (tmp_path / "engine.log").read_text()
-    assert "stopped after" in (Path(started.run_dir) / "engine.log").read_text()
+    # the run's log lines reach its engine.log through the engine's stderr forwarder, which may trail the event
+    run_log = Path(started.run_dir) / "engine.log"
+    deadline = time.monotonic() + 30
+    while "stopped after" not in run_log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)  # polling interval of a deadline-bounded wait
+    assert "stopped after" in run_log.read_text()
 
 
 def test_close_mid_training_stops_the_run_and_the_engine(client: EngineClient, runs_dir: Path):
