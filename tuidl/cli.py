@@ -80,6 +80,17 @@ def _app_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _say_output_failed(e: OSError) -> None:
+    """One line on stderr for an output that could not be written (no traceback); quiet if stderr fails too."""
+    from tuidl.core.text import printable
+
+    where = f": {e.filename}" if e.filename else ""
+    try:
+        print(f"tuidl: cannot write the output{where}: {printable(e.strerror or str(e))}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``tuidl`` script; returns the exit code."""
     from tuidl.core.errors import TuidlError
@@ -88,8 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     from tuidl.terminal import reserve_std_fds, terminal_problem
 
     reserve_std_fds()  # a closed stdin/stdout/stderr: no file opened later may take its number
+    if sys.stderr is None:  # started with stderr closed: messages go nowhere rather than fail
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] and argv[0] in (*SUBCOMMANDS, "-h", "--help", "--version"):
+        if sys.stdout is None and argv[0] != "run":  # `tuidl run` sends its progress to stderr then
+            sys.stdout = open(os.devnull, "w", encoding="utf-8")
         args = _parser().parse_args(argv)
         try:
             return int(importlib.import_module(f"tuidl.commands.{args.command}").main(args) or 0)
@@ -98,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
             return e.exit_code
         except KeyboardInterrupt:
             return 130
+        except OSError as e:  # the output itself failed (a full disk behind stdout, a closed pipe): one line
+            _say_output_failed(e)
+            return 1
     args = _app_parser().parse_args(argv)
     try:
         from tuidl.core.errors import check_runs_dir

@@ -56,7 +56,7 @@ def _targets(items: list[str]) -> list[str]:
     out: list[str] = []
     for item in items:
         p = Path(item)
-        if p.is_dir():
+        if item.strip() and p.is_dir():  # Path("") is "."; an empty argument is refused by the preset lookup
             found = sorted(str(f) for f in p.glob("*.toml"))
             out.extend(found or [item])
         else:

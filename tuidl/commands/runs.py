@@ -195,11 +195,14 @@ def _main(args: argparse.Namespace) -> int:
                 title="Nothing to export",
                 hint=f"the runs dir {root} has no runs matching the options",
             )
+        skipped: list[str] = []
         if args.csv == "-":
-            n = export_csv([r.dir for r in runs], sys.stdout)
+            n = export_csv([r.dir for r in runs], sys.stdout, skipped)
         else:
-            n = export_csv([r.dir for r in runs], args.csv)
-            print(f"wrote {n} rows of {len(runs)} run(s) to {args.csv}", file=sys.stderr)
+            n = export_csv([r.dir for r in runs], args.csv, skipped)
+            print(f"wrote {n} rows of {len(runs) - len(skipped)} run(s) to {args.csv}", file=sys.stderr)
+        for why in skipped:
+            print(f"tuidl: left out: {why}", file=sys.stderr)
         return 0
     if args.json:
         print(json.dumps([r.to_dict() for r in runs], indent=2))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -27,7 +26,7 @@ from textual.widgets.option_list import Option
 
 from tuidl.core.catalog import LAYERS
 from tuidl.core.text import printable
-from tuidl.ui.text import plain
+from tuidl.ui.text import plain, styled
 from tuidl.ui.widgets.typeahead import TypeAhead
 
 __all__ = [
@@ -237,7 +236,8 @@ class SearchPicker(ModalScreen[str | None]):
         for value, label, detail in self.items:
             hay = f"{value} {label} {detail}".lower()
             if all(w in hay for w in words):
-                out.append(Option(Text.assemble((label, "bold"), "  ", (detail, "dim")), id=value))
+                # labels and details can be file names (user presets): plain and printable, never markup
+                out.append(Option(styled((label, "bold"), "  ", (detail, "dim")), id=value))
         return out
 
     def on_mount(self) -> None:

@@ -10,7 +10,7 @@ from tuidl.core.runs.metrics import _AXIS_KEYS, read_metrics
 from tuidl.core.text import printable
 
 
-def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
+def export_csv(run_dirs: list[Path | str], dest: Any, skipped: list[str] | None = None) -> int:
     """Write the per-epoch metrics of several runs as one wide CSV table.
 
     Columns: ``run_id, name, epoch, step, time`` and then every metric key seen
@@ -20,8 +20,13 @@ def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
     batch count at the epoch's end; ``time`` is seconds since the run started.
     Rows are in the order of ``run_dirs``, then by epoch.
 
+    A folder that is not a run of its own (a symbolic link, no ``run.json``) does
+    not stop the others: it is left out and its reason appended to ``skipped``
+    (when given); only when no folder is left does the export fail.
+
     Args:
         run_dirs: run folders.
+        skipped: a list that receives one ``"<folder>: <reason>"`` per folder left out.
         dest: a path or a text file object.
 
     Returns:
@@ -33,8 +38,13 @@ def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
     import csv
 
     runs = []
+    problems: list[RunError] = []
     for rd in run_dirs:
-        d = _run_dir(rd)
+        try:
+            d = _run_dir(rd)
+        except RunError as e:  # one broken folder never hides the others
+            problems.append(e)
+            continue
         info = _read_json(d / "run.json")
         meta = _read_json(d / "meta.json")
         runs.append(
@@ -44,6 +54,10 @@ def export_csv(run_dirs: list[Path | str], dest: Any) -> int:
                 read_metrics(d / "metrics.jsonl"),
             )
         )
+    if problems and not runs:
+        raise problems[0]
+    if skipped is not None:
+        skipped.extend(printable(e.message) for e in problems)
     keys = sorted({k for _, _, recs in runs for r in recs for k in r} - _AXIS_KEYS)
     header = ["run_id", "name", "epoch", "step", "time", *keys]
 

@@ -176,15 +176,19 @@ class RunActions:
             self.notify("select runs with space first", severity="warning", markup=False)
             return
         dest = Path(path) if path else self.export_dir / f"tuidl-runs-{self._stamp()}.csv"
+        skipped: list[str] = []
         try:
-            n = export_csv([r.dir for r in targets], dest)
+            n = export_csv([r.dir for r in targets], dest, skipped)
         except TuidlError as e:
             self._error(e)
             return
         self.last_export = dest
+        left_out = f"; left out: {'; '.join(skipped)}" if skipped else ""
         self.notify(
-            f"wrote {n} rows of {len(targets)} run(s) to {dest} (epoch column 0-based, as in Keras's CSVLogger)",
+            f"wrote {n} rows of {len(targets) - len(skipped)} run(s) to {dest} (epoch column 0-based, as in "
+            f"Keras's CSVLogger){left_out}",
             title="CSV exported",
+            severity="warning" if skipped else "information",
             markup=False,
         )
 
