@@ -276,3 +276,18 @@ def test_booleans_are_not_numbers(mlp: Experiment, override: str) -> None:
     with pytest.raises(SpecError) as info:
         mlp.with_overrides([override])
     assert f"{key} = " in info.value.message and "expected a number" in info.value.message
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        'compile.optimizer={class_name="Adam",config={learning_rate=0.001,name="x y"}}',
+        'compile.optimizer={class_name="SGD",config={learning_rate={class_name="CosineDecay",'
+        'config={initial_learning_rate=0.1,decay_steps=10,name="a:b"}}}}',
+    ],
+)
+def test_object_names_follow_the_scope_name_rule(override: str) -> None:
+    """A name TensorFlow refuses as a scope passes Keras's constructor and failed at the first step (exit 1)."""
+    with pytest.raises(SpecError) as e:
+        load_experiment("digits-mlp", [override])
+    assert ".config.name" in e.value.message and "made of" in e.value.message

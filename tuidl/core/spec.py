@@ -516,6 +516,32 @@ def _layer_problems(exp: Experiment) -> list[tuple[str, Any, str]]:
     return problems
 
 
+def _object_name_problems(exp: Experiment) -> list[tuple[str, Any, str]]:
+    """(path, value, message) for a ``name`` in the config of an optimizer, schedule, loss or callback
+    that TensorFlow would refuse as a scope name (``"x y"`` passes Keras's constructor and fails at the first
+    training step), by the same rule as layer names."""
+    problems: list[tuple[str, Any, str]] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("config"), dict) and "class_name" in value:
+                name = value["config"].get("name")
+                if name not in (None, "") and not (isinstance(name, str) and LAYER_NAME_RE.fullmatch(name)):
+                    problems.append(
+                        (f"{path}.config.name", name, f"a Keras object name is made of {LAYER_NAME_ALLOWED}")
+                    )
+            for k, v in value.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}[{i}]")
+
+    data = exp.model_dump(mode="python")
+    walk(data["compile"], "compile")
+    walk(data["fit"], "fit")
+    return problems
+
+
 def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
     """Validate a dict (as read from TOML) into an :class:`Experiment`.
 
@@ -536,7 +562,7 @@ def from_dict(data: dict[str, Any], origin: str = "<dict>") -> Experiment:
         exp = Experiment.model_validate(data)
     except ValidationError as e:
         raise spec_error(origin, pydantic_problems(e, Experiment)) from None
-    problems = _layer_problems(exp)
+    problems = _layer_problems(exp) + _object_name_problems(exp)
     seen = {path for path, _, _ in problems}
     problems += [p for p in control_problems(exp.model_dump(mode="python")) if p[0] not in seen]
     if problems:
