@@ -142,9 +142,11 @@ def test_an_orphan_run_is_ended_through_the_store(tmp_path, monkeypatch):
 
 def test_the_ui_imports_the_store_functions_not_its_own_copies():
     import tuidl.ui.app as app
+    import tuidl.ui.app_events as app_events
 
-    assert app.mark_run_ended is store_mod.mark_run_ended
-    assert not hasattr(app, "_pid_alive")
+    assert app_events.mark_run_ended is store_mod.mark_run_ended
+    assert app.end_orphan_run is store_mod.end_orphan_run
+    assert not hasattr(app, "_pid_alive") and not hasattr(app_events, "_pid_alive")
 
 
 # -- run.json: a model with a format_version; older folders read ---------------------------------
