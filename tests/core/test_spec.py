@@ -291,3 +291,17 @@ def test_object_names_follow_the_scope_name_rule(override: str) -> None:
     with pytest.raises(SpecError) as e:
         load_experiment("digits-mlp", [override])
     assert ".config.name" in e.value.message and "made of" in e.value.message
+
+
+def test_a_byte_order_mark_at_the_start_of_a_file_is_not_a_toml_error(tmp_path: Path) -> None:
+    """Some Windows editors write a UTF-8 BOM; tomllib calls it an invalid statement at line 1."""
+    text = (Path(__file__).resolve().parents[2] / "presets" / "iris-mlp.toml").read_text(encoding="utf-8")
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load(p).name == "iris-mlp"
+
+
+def test_the_control_character_message_says_what_each_field_allows() -> None:
+    with pytest.raises(SpecError) as e:
+        load_experiment("csv-example", ['data.target="a\\u001bb"'])
+    assert "newlines, tabs" in e.value.message and "other than" not in e.value.message

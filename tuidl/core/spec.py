@@ -576,6 +576,8 @@ def loads(text: str, origin: str = "<string>") -> Experiment:
     Raises:
         SpecError: TOML syntax error (with line and column) or invalid fields.
     """
+    if text.startswith("\ufeff"):  # a byte-order mark some Windows editors write: not part of the TOML
+        text = text[1:]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -208,8 +208,13 @@ def control_problems(data: Any, path: str = "") -> list[tuple[str, Any, str]]:
                 (
                     path,
                     data,
-                    "text without control characters (escape codes, line breaks, DEL, "
-                    "U+0080-U+009F)" + (" other than newlines and tabs" if path == "description" else ""),
+                    (
+                        "text without control characters (escape codes, DEL, U+0080-U+009F, bidi overrides "
+                        "U+202A-U+202E/U+2066-U+2069); newlines and tabs are allowed here"
+                        if path == "description"
+                        else "text without control characters (escape codes, newlines, tabs, DEL, U+0080-U+009F, "
+                        "bidi overrides U+202A-U+202E/U+2066-U+2069)"
+                    ),
                 )
             )
     elif isinstance(data, dict):
