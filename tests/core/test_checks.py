@@ -269,6 +269,14 @@ def test_early_stopping_without_validation_warns() -> None:
     assert check(exp(CNN, fit__callbacks=cbs), IMG) == []
 
 
+def test_a_callback_that_watches_a_log_the_run_does_not_write_is_an_error() -> None:
+    """Keras refuses an unknown monitor only at the first epoch's end: check says it before training."""
+    cbs = [{"class_name": "EarlyStopping", "config": {"monitor": "val_lossx"}}]
+    assert fires(exp(CNN, fit__callbacks=cbs), "a log this run does not write", IMG, "error")
+    ok = [{"class_name": "ReduceLROnPlateau", "config": {"monitor": "val_accuracy"}}]
+    assert check(exp(CNN, fit__callbacks=ok, compile__metrics=["accuracy"]), IMG) == []
+
+
 def test_rank_rules_for_sequences() -> None:
     assert fires(
         exp([("LSTM", {"units": 4}), ("Dense", {"units": 10, "activation": "softmax"})]),

@@ -150,6 +150,21 @@ def _check_callbacks(c: _Collector, exp: Experiment, data: DataInfo | None) -> N
                         f"{field}.config.{a.name}",
                     )
         monitor = cb.config.get("monitor", "val_loss")
+        metrics = list(exp.compile.metrics)
+        if isinstance(monitor, str) and all(isinstance(m, str) for m in metrics):
+            # the logs Keras writes for this compile (metric strings are their own log names)
+            logs = ["loss", *metrics]
+            logs += [f"val_{k}" for k in logs]
+            if monitor not in (*logs, "learning_rate"):
+                c.add(
+                    ERROR,
+                    f"{cb.class_name} watches {monitor!r}, a log this run does not write (Keras refuses it at the "
+                    "first epoch's end)",
+                    "allowed: " + ", ".join(logs),
+                    None,
+                    f"{field}.config.monitor",
+                )
+                continue
         if isinstance(monitor, str) and monitor.startswith("val_") and not val:
             c.add(
                 WARNING,
