@@ -50,7 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"tuidl {__version__}")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", prog="tuidl")  # "usage: tuidl export ...", not USAGE
     for name in SUBCOMMANDS:
         try:
             mod = importlib.import_module(f"tuidl.commands.{name}")

@@ -182,7 +182,7 @@ def test_load_data_holds_out_each_class_in_proportion() -> None:
 def test_exported_script_splits_as_the_pipeline() -> None:
     """The exported script's load_data (sklearn digits: no Keras needed) holds out the same rows."""
     from tuidl.core.presets import load_experiment
-    from tuidl.export import _data_code
+    from tuidl.core.script import _data_code
 
     exp = load_experiment("digits-mlp").with_overrides({"data.validation_split": 0.25, "fit.seed": 7})
     ns: dict = {"np": np, "VALIDATION_SPLIT": 0.25, "Path": Path}

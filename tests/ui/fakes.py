@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tuidl.core import events as ev
-from tuidl.core.protocol import Request, Shutdown, Stop, Summarize, Train
+from tuidl.core.protocol import Export, Request, Shutdown, Stop, Summarize, Train
 from tuidl.core.runs import RunWriter
 
 RUN_ID = "20250101-000000-digits-mlp-abcd"
@@ -46,6 +46,10 @@ class FakeEngineClient:
         write_run_dir: write a real run folder (run.json, metrics.jsonl) like the engine,
             but with no ``pid`` and without finishing it on close (as if killed).
         ignore_stop: do not answer Stop (a hung engine that has to be killed).
+        export_failure: answer Export with this ExportFailed (its ``request_id`` replaced)
+            instead of writing the script. By default an Export writes the script's text
+            (``tuidl.core.script.script_text``, no data file) and answers Exported; held
+            until ready, as the engine's export thread starts then.
     """
 
     instances: list["FakeEngineClient"] = []
@@ -61,6 +65,7 @@ class FakeEngineClient:
         run_id: str = RUN_ID,
         write_run_dir: bool = True,
         ignore_stop: bool = False,
+        export_failure: ev.ExportFailed | None = None,
     ) -> None:
         self.epochs = epoch_logs(3) if epochs is None else epochs
         self.steps = steps
@@ -71,6 +76,8 @@ class FakeEngineClient:
         self.run_id = run_id
         self.write_run_dir = write_run_dir
         self.ignore_stop = ignore_stop
+        self.export_failure = export_failure
+        self._held_exports: list[Export] = []
         self.requests: list[Request] = []
         self.started = False
         self.closed = False
@@ -113,6 +120,11 @@ class FakeEngineClient:
                     self._train(request)
                 else:
                     self._held.append(request)
+            elif isinstance(request, Export):
+                if self._ready_sent:
+                    self._export(request)
+                else:
+                    self._held_exports.append(request)
             elif isinstance(request, Stop):
                 if self._held:  # as the engine: a queued Train stopped before it began, no run folder
                     self._held.clear()
@@ -148,6 +160,9 @@ class FakeEngineClient:
             held, self._held = self._held, []
             for req in held:
                 self._train(req)
+            exports, self._held_exports = self._held_exports, []
+            for export in exports:
+                self._export(export)
 
     def emit(self, event: ev.Event) -> None:
         """Send any event now."""
@@ -176,6 +191,17 @@ class FakeEngineClient:
             "n_classes": 10,
         }
         return ev.Summary(request_id, (8, 8, 1), rows, n, n, 0, data)
+
+    def _export(self, req: Export) -> None:
+        if self.export_failure is not None:
+            self._q.put(dataclasses.replace(self.export_failure, request_id=req.request_id))
+            return
+        from tuidl.core.script import script_text
+        from tuidl.core.spec import from_dict
+
+        Path(req.path).parent.mkdir(parents=True, exist_ok=True)
+        Path(req.path).write_text(script_text(from_dict(req.spec), None, Path(req.path).name), encoding="utf-8")
+        self._q.put(ev.Exported(req.request_id, req.path))
 
     def _train(self, req: Train) -> None:
         run_dir = Path(req.runs_dir) / self.run_id

@@ -310,16 +310,67 @@ async def test_save_and_open_presets(tmp_path, monkeypatch) -> None:
         assert b.exp.name == "my-mlp"
 
 
-async def test_export_key_writes_script(tmp_path) -> None:
-    app = Host(load_experiment("digits-mlp"), digits_source())
+async def _export_from_builder(pilot: Any, app: Any, target: str) -> BuilderScreen:
+    """Open the builder in the App, press E and answer the file prompt with ``target``."""
+    await pilot.press("b")
+    await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen))
+    b = await settle(pilot, app)
+    await pilot.press("E")
+    await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
+    await pilot.press("ctrl+u", *target, "enter")
+    return b
+
+
+async def test_export_key_asks_the_engine_and_shows_what_it_wrote(tmp_path, make_app, monkeypatch) -> None:
+    """E sends an Export request (the engine writes the script and loads the data; the UI
+    process loads none) and the App shows the answer."""
+    from tuidl.core.protocol import Export
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(load_experiment("digits-mlp"))
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot, app)
+        await _export_from_builder(pilot, app, "sub/out.py")
+        (fake,) = app.fakes
+        await wait_for(pilot, lambda: any(isinstance(r, Export) for r in fake.requests))
+        (req,) = [r for r in fake.requests if isinstance(r, Export)]
+        target = tmp_path / "sub" / "out.py"
+        assert req.path == str(target)  # absolute: the engine's folder is not the UI's concern
+        assert req.spec == load_experiment("digits-mlp").model_dump() and req.request_id == 1
+        await wait_for(pilot, lambda: any(n.title == "Exported" for n in app._notifications), timeout=10)
+        note = next(n for n in app._notifications if n.title == "Exported")
+        assert note.message == f"wrote {target}; run it with: python {target}"
+        assert "keras.layers.Dense(units=64" in target.read_text()  # the fake engine wrote it
+        assert isinstance(app.screen, BuilderScreen)  # the builder stays open
+
+
+async def test_export_failure_from_the_engine_is_shown_in_a_modal(tmp_path, make_app) -> None:
+    from tuidl.core.events import ExportFailed
+    from tuidl.ui.modals import ErrorModal
+
+    failure = ExportFailed(0, "data", "Data error", "data.path = 'x.csv': no such file", "check the path")
+    app = make_app(load_experiment("digits-mlp"), export_failure=failure)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _export_from_builder(pilot, app, str(tmp_path / "out.py"))
+        await wait_for(pilot, lambda: isinstance(app.screen, ErrorModal), timeout=10)
+        modal = app.screen
+        assert (modal.error_title, modal.message, modal.hint) == (failure.title, failure.message, failure.hint)
+        assert not (tmp_path / "out.py").exists()
+
+
+async def test_export_while_the_engine_loads_is_sent_and_done_when_ready(tmp_path, make_app) -> None:
+    app = make_app(load_experiment("digits-mlp"), ready=False)
+    async with app.run_test(size=(80, 24)) as pilot:
         target = tmp_path / "out.py"
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen))
+        await pilot.pause()
         await pilot.press("E")
         await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen))
         await pilot.press("ctrl+u", *str(target), "enter")
-        await wait_for(pilot, lambda: target.is_file(), timeout=20)
-        assert "keras.layers.Dense(units=64" in target.read_text()
+        await wait_for(pilot, lambda: any("when it is ready" in str(n.message) for n in app._notifications))
+        assert not target.exists()
+        app.fakes[0].make_ready()
+        await wait_for(pilot, lambda: target.is_file(), timeout=10)
 
 
 async def test_export_key_is_refused_while_an_error_stands(tmp_path, monkeypatch) -> None:

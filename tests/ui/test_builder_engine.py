@@ -52,3 +52,24 @@ async def test_builder_with_real_engine(tmp_path, monkeypatch) -> None:
             assert app.exp == load_experiment("digits-cnn")
     finally:
         app.shutdown_engine()
+
+
+async def test_export_key_with_real_engine_writes_script_and_data(tmp_path, monkeypatch) -> None:
+    """E asks the engine process, which loads the data and writes the script and its .npz (the UI
+    process imports no data pipeline: the import-linter contract)."""
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "2")
+    exp = load_experiment("spiral-mlp")
+    app = TuidlApp(exp, runs_dir=tmp_path / "runs")
+    target = tmp_path / "out" / "spiral.py"
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.press("b")
+            await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen), 10)
+            await pilot.press("E")
+            await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen), 10)
+            await pilot.press("ctrl+u", *str(target), "enter")
+            await wait_for(pilot, lambda: any(n.title == "Exported" for n in app._notifications), 120)
+            assert target.is_file() and target.with_suffix(".npz").is_file()
+            assert "Exported by tuidl" in target.read_text() and "from spiral-mlp.toml" in target.read_text()
+    finally:
+        app.shutdown_engine()

@@ -220,6 +220,38 @@ class RunFailed(Event):
 
 
 @dataclass(frozen=True)
+class Exported(Event):
+    """An :class:`~tuidl.core.protocol.Export` request was done: the script is written.
+
+    Attributes:
+        request_id: the request's number.
+        path: the script written.
+        data_path: the ``.npz`` of the data written next to it, or ``""`` (the script loads its data).
+    """
+
+    request_id: int
+    path: str
+    data_path: str = ""
+
+
+@dataclass(frozen=True)
+class ExportFailed(Event):
+    """An :class:`~tuidl.core.protocol.Export` request failed; nothing or part of it was written.
+
+    Attributes:
+        request_id: the request's number.
+        kind: error kind (``spec``, ``data``, ``engine``).
+        title, message, hint: what to show (the message names the field or file and the value).
+    """
+
+    request_id: int
+    kind: str
+    title: str
+    message: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
 class EngineExited(Event):
     """The engine process ended (on purpose or not).
 

@@ -8,7 +8,8 @@ answered while a run trains (of several queued, only the newest per requester
 is built: each request names its ``requester``, the dashboard or the screen
 that asked, and the answer names it back); control requests
 (stop, pause, set learning rate) are acted on at once by its reader thread and
-take effect after the current batch.
+take effect after the current batch. Export requests run on an export
+thread of their own (neither behind a training run nor coalesced).
 """
 
 from __future__ import annotations
@@ -48,6 +49,26 @@ class Train(Request):
     spec: dict[str, Any]
     runs_dir: str
     base_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class Export(Request):
+    """Write ``spec`` as a standalone Keras script at ``path`` (and its data, where the
+    script cannot load them itself, as ``<path>.npz``); answered with an
+    :class:`~tuidl.core.events.Exported` or an :class:`~tuidl.core.events.ExportFailed`
+    carrying ``request_id``.
+
+    ``path`` should be absolute (the engine's current folder is not the UI's
+    concern). ``base_dir`` resolves relative data paths; ``source`` is the file
+    the experiment came from, named in the script's docstring (``None``: "the
+    tuidl builder"). See :func:`tuidl.engine.export.write_script`.
+    """
+
+    request_id: int
+    spec: dict[str, Any]
+    path: str
+    base_dir: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,11 @@ Started by :class:`tuidl.engine.client.EngineClient` with multiprocessing's
    run's stop flag, so it works while training); ``Train`` requests are
    queued and run one at a time on the main thread; ``Summarize`` requests
    are queued for a separate summary thread, so a summary is answered while a
-   run trains (the builder's live summary, issue 3); ``Shutdown`` (or the
-   UI's end of the pipe closing) stops any run and ends the process.
+   run trains (the builder's live summary, issue 3); ``Export`` requests (the
+   builder's ``E``) are queued for an export thread, which loads the data
+   and writes the script and its ``.npz`` (:mod:`tuidl.engine.export`), so
+   the UI process never loads data; ``Shutdown`` (or the UI's end of the
+   pipe closing) stops any run and ends the process.
 
 The UI gone, however it died (killed, or its terminal closed: SSH drop,
 ``tmux kill-session``): the engine ignores SIGINT and SIGHUP, so the terminal's
@@ -56,8 +59,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tuidl.core.errors import TuidlError
-from tuidl.core.events import EngineReady, Event, LogLine, RunFailed, RunFinished
-from tuidl.core.protocol import Request, Shutdown, Stop, Summarize, Train
+from tuidl.core.events import EngineReady, Event, ExportFailed, Exported, LogLine, RunFailed, RunFinished
+from tuidl.core.protocol import Export, Request, Shutdown, Stop, Summarize, Train
 
 log = logging.getLogger("tuidl.engine")
 
@@ -72,6 +75,7 @@ class _Host:
         self.send_lock = threading.Lock()
         self.work: queue.Queue[Any] = queue.Queue()
         self.summaries: queue.Queue[Summarize | None] = queue.Queue()
+        self.exports: queue.Queue[Export | None] = queue.Queue()
         self.keras_lock = threading.Lock()  # clear_session vs. summary builds (see the module docstring)
         self.controls: list[Any] = []  # Control of the queued and running Train requests
         self.controls_lock = threading.Lock()
@@ -94,6 +98,7 @@ class _Host:
                 self._stop_all()
                 self.work.put(None)
                 self.summaries.put(None)
+                self.exports.put(None)
 
     # -- log capture ---------------------------------------------------------
     def capture_output(self) -> None:
@@ -185,6 +190,7 @@ class _Host:
                 self._stop_all()
                 self.work.put(None)
                 self.summaries.put(None)
+                self.exports.put(None)
                 if not self.ready.is_set():  # still importing TensorFlow: nothing to save
                     self._exit(0)
                 return
@@ -195,6 +201,8 @@ class _Host:
                 self.work.put((req, control))
             elif isinstance(req, Summarize):
                 self.summaries.put(req)
+            elif isinstance(req, Export):
+                self.exports.put(req)
             else:
                 self.work.put((req, None))
 
@@ -209,12 +217,14 @@ class _Host:
         os._exit(code)
 
     def dataset(self, spec: Any, seed: int, base_dir: str | None) -> Any:
-        """Load data through ``tuidl.engine.data.load_data``; built-in sets are cached."""
+        """Load data through ``tuidl.engine.data.load_data``; built-in sets are cached
+        (the newest one; the summary and export threads both ask)."""
         from tuidl.engine.data import load_data
 
         key = f"{spec.model_dump_json()}|{seed}|{base_dir}"
-        if spec.path is None and key in self.data_cache:
-            return self.data_cache[key]
+        cached = self.data_cache.get(key) if spec.path is None else None  # one read: another thread may replace it
+        if cached is not None:
+            return cached
         ds = load_data(spec, seed, Path(base_dir) if base_dir else None)
         if spec.path is None:
             self.data_cache = {key: ds}
@@ -256,6 +266,37 @@ class _Host:
                     requester=req.requester,
                 )
             )
+
+    def export(self, req: Export) -> None:
+        """Answer one Export: write the script (and its ``.npz``) with
+        :func:`tuidl.engine.export.write_script`, the data loaded through :meth:`dataset`
+        (cached, as for summaries); an :class:`Exported`, or an :class:`ExportFailed`
+        naming the field or file."""
+        from tuidl.core.script import data_file
+        from tuidl.core.spec import from_dict
+        from tuidl.engine.export import write_script
+
+        try:
+            exp = from_dict(req.spec, origin="experiment")
+            if req.source:
+                exp._source = Path(req.source)  # named in the script's docstring
+            path = write_script(exp, req.path, req.base_dir, load=self.dataset)
+            npz = data_file(exp, path)
+            self.send(Exported(req.request_id, str(path), str(npz) if npz is not None else ""))
+        except TuidlError as e:
+            d = e.to_dict()
+            self.send(ExportFailed(req.request_id, d["kind"], d["title"], d["message"], d["hint"]))
+        except Exception as e:
+            log.exception("export failed")
+            self.send(ExportFailed(req.request_id, "engine", "Export failed", f"{type(e).__name__}: {e}"))
+
+    def serve_exports(self) -> None:
+        """Export thread: answer Export requests one by one, also while the main thread trains."""
+        while not self.shutdown.is_set():
+            req = self.exports.get()
+            if req is None or self.shutdown.is_set():
+                return
+            self.export(req)
 
     def train(self, req: Train, control: Any) -> None:
         import keras
@@ -411,6 +452,7 @@ def serve(conn: Any, log_path: str | None = None) -> None:
     host.ready.set()
     host.send(ready)
     threading.Thread(target=host.serve_summaries, name="tuidl-engine-summaries", daemon=True).start()
+    threading.Thread(target=host.serve_exports, name="tuidl-engine-exports", daemon=True).start()
     try:
         host.serve_forever()
     finally:

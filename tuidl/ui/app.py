@@ -39,14 +39,14 @@ from textual.worker import get_current_worker
 
 from tuidl.core import events as ev
 from tuidl.core.errors import TuidlError
-from tuidl.core.protocol import DASHBOARD, Request, Stop, Summarize, Train
+from tuidl.core.protocol import DASHBOARD, Export, Request, Stop, Summarize, Train
 from tuidl.core.runs import end_orphan_run, runs_dir as resolve_runs_dir
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
 from tuidl.core.text import printable
 from tuidl.ui.app_events import EngineEvents
 from tuidl.ui.commands import binding_commands
-from tuidl.ui.messages import EngineEvent, ExperimentChanged, SummaryRequested
+from tuidl.ui.messages import EngineEvent, ExperimentChanged, ExportRequested, SummaryRequested
 from tuidl.ui.screens.dashboard import DashboardScreen
 from tuidl.ui.modals import ErrorModal
 
@@ -135,6 +135,7 @@ class TuidlApp(EngineEvents, App[int]):
         """The run in progress (after RunStarted)."""
         self.last_status: str = ""
         self._summary_id = 0
+        self._export_id = 0
         self._engine_closing = threading.Event()
         self._client_lock = threading.Lock()
         self._quitting = False
@@ -346,6 +347,25 @@ class TuidlApp(EngineEvents, App[int]):
         assert isinstance(exp, Experiment)
         base = str(exp.source.parent) if exp.source else self._base_dir()
         self._send(Summarize(message.request_id, exp.model_dump(), base, message.requester))
+
+    def on_export_requested(self, message: ExportRequested) -> None:
+        """A screen (the builder's ``E``) asks for a script: send an ``Export`` to the engine, which
+        writes it (and loads the data its ``.npz`` needs); the answer is shown by
+        :meth:`~tuidl.ui.app_events.EngineEvents._engine_exported` or ``_engine_export_failed``."""
+        exp = message.exp
+        assert isinstance(exp, Experiment)
+        base = str(exp.source.parent) if exp.source else self._base_dir()
+        source = str(exp.source) if exp.source else None
+        self._export_id += 1
+        if not self._send(Export(self._export_id, exp.model_dump(), message.path, base, source)):
+            self.notify(
+                "the engine is not running: nothing was exported", title="Export", severity="error", markup=False
+            )
+            return
+        where = printable(message.path)
+        self.dashboard.log_line(f"tuidl: export {exp.name} → {where}")
+        if not self.engine_ready:
+            self.notify(f"engine loading — {where} will be written when it is ready", title="Export", markup=False)
 
     # -- actions -------------------------------------------------------------------------
     def action_train(self) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from tuidl.core import events as ev
 from tuidl.core.protocol import DASHBOARD
 from tuidl.core.runs import mark_run_ended
-from tuidl.core.text import plural
+from tuidl.core.text import plural, printable
 from tuidl.ui.messages import EngineEvent
 from tuidl.ui.modals import ErrorModal
 from tuidl.ui.summaries import SummaryAsking
@@ -41,6 +41,7 @@ class EngineEvents:
     _engine_closing: threading.Event
     refresh_bindings: Any
     push_screen: Any
+    notify: Any
     _fix_orphan_runs: Any
     _start_engine: Any
 
@@ -67,6 +68,8 @@ class EngineEvents:
         ev.RunFinished: "_engine_run_finished",
         ev.RunDiverged: "_engine_run_diverged",
         ev.RunFailed: "_on_failed",
+        ev.Exported: "_engine_exported",
+        ev.ExportFailed: "_engine_export_failed",
         ev.EngineExited: "_on_engine_exited",
     }
     """Engine event type -> the method that handles it (one per type; unknown types are ignored)."""
@@ -158,6 +161,16 @@ class EngineEvents:
         self._run_ended()
         self._set_status("failed", f"failed: {e.title}: {e.message}")
         d.log_line(f"tuidl: run {e.run_id or '(not started)'} failed: {e.title}: {e.message}")
+        self.push_screen(ErrorModal(e.title, e.message, e.hint))
+
+    def _engine_exported(self, e: ev.Exported) -> None:
+        path = printable(e.path)
+        data = f" (data: {printable(e.data_path)})" if e.data_path else ""
+        self.dashboard.log_line(f"tuidl: exported {path}{data}")
+        self.notify(f"wrote {path}{data}; run it with: python {path}", title="Exported", markup=False)
+
+    def _engine_export_failed(self, e: ev.ExportFailed) -> None:
+        self.dashboard.log_line(f"tuidl: export failed: {e.title}: {e.message}")
         self.push_screen(ErrorModal(e.title, e.message, e.hint))
 
     def _on_engine_exited(self, e: ev.EngineExited) -> None:

@@ -74,3 +74,20 @@ class SummaryRequested(Message):
         self.exp = exp
         self.request_id = request_id
         self.requester = requester
+
+
+class ExportRequested(Message):
+    """A screen (the builder's ``E``) asks the App to export ``exp`` as a standalone Keras script
+    at ``path``: sent to the engine as an ``Export``, which writes the script (and the ``.npz``
+    of its data, loaded in the engine process); the App shows the answer.
+
+    Attributes:
+        exp: the experiment (a ``tuidl.core.spec.Experiment``; already checked with
+            ``tuidl.core.script.export_problems``).
+        path: the script's file, absolute.
+    """
+
+    def __init__(self, exp: object, path: str) -> None:
+        super().__init__()
+        self.exp = exp
+        self.path = path

@@ -3,19 +3,24 @@
 :class:`PresetsAndExport` is a mixin of :class:`~tuidl.ui.screens.builder.BuilderScreen`
 (``ctrl+s``, ``ctrl+o``, ``E``); the prompts themselves are in
 :mod:`tuidl.ui.modals`. Export is refused, with the reason, while an error
-finding stands (what ``tuidl check`` refuses, export refuses).
+finding stands (what ``tuidl check`` refuses, export refuses), or while the
+experiment holds anything the script would not be written from
+(:func:`tuidl.core.script.export_problems`). Otherwise the file asked for goes
+up to the App as an :class:`~tuidl.ui.messages.ExportRequested`: the engine
+process writes the script and loads the data its ``.npz`` needs (the UI
+process loads no data), and the App shows the answer.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Any
-
-from textual import work
 
 from tuidl.core.checks import ERROR
 from tuidl.core.errors import TuidlError
+from tuidl.core.script import export_problems
 from tuidl.core.spec import Experiment
+from tuidl.ui.messages import ExportRequested
 from tuidl.ui.modals import NamePrompt, PresetPicker, SavePrompt
 from tuidl.ui.widgets.layer_list import brief
 
@@ -118,8 +123,9 @@ class PresetsAndExport:
         self.app.push_screen(PresetPicker(items), chosen)
 
     def action_export(self) -> None:
-        """Write the experiment as a standalone Python/Keras script (asks for the file); refused,
-        with the reason, while an error stands (what ``tuidl check`` refuses, export refuses)."""
+        """Export the experiment as a standalone Python/Keras script (asks for the file; the engine
+        writes it, see the module docstring); refused, with the reason, while an error stands
+        (what ``tuidl check`` refuses, export refuses)."""
         if self.blocked:
             errors = [f for f in self.findings if f.severity == ERROR]
             self.notify(
@@ -130,8 +136,6 @@ class PresetsAndExport:
                 markup=False,
             )
             return
-        from tuidl.export import export_problems
-
         try:
             problems = export_problems(self.exp)
         except TuidlError as e:
@@ -146,21 +150,10 @@ class PresetsAndExport:
             )
             return
 
+        exp = self.exp
+
         def chosen(path: str | None) -> None:
-            if path:
-                self._export(Path(path).expanduser(), self.exp)
+            if path:  # absolute: the engine process does not share the UI's idea of "here"
+                self.app.post_message(ExportRequested(exp, os.path.abspath(os.path.expanduser(path))))
 
-        self.app.push_screen(NamePrompt("Export as Python script (file):", f"{self.exp.name}.py"), chosen)
-
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, path: Path, exp: Experiment) -> None:
-        from tuidl.export import write_script
-
-        try:
-            write_script(exp, path)
-        except TuidlError as e:
-            self.app.call_from_thread(self.notify, e.message, title=e.title, severity="error", markup=False)
-            return
-        self.app.call_from_thread(
-            self.notify, f"wrote {path}; run it with: python {path}", title="Exported", markup=False
-        )
+        self.app.push_screen(NamePrompt("Export as Python script (file):", f"{exp.name}.py"), chosen)
