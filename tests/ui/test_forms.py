@@ -6,6 +6,7 @@ from typing import Any
 
 from conftest import wait_for
 from textual.app import App, ComposeResult
+from textual.widgets import Input
 
 from tuidl.core.catalog import LAYERS
 from tuidl.ui.widgets.arg_form import ArgForm
@@ -20,6 +21,7 @@ class Forms(App[None]):
         super().__init__()
         self.dense, self.data = dense, data
         self.changed: list[tuple[str, Any]] = []
+        self.invalid: list[tuple[str, str | None]] = []
 
     def compose(self) -> ComposeResult:
         yield ArgForm(LAYERS["Dense"].args, self.dense, id="dense")
@@ -27,6 +29,9 @@ class Forms(App[None]):
 
     def on_field_form_changed(self, event: FieldForm.Changed) -> None:
         self.changed.append((event.name, event.value))
+
+    def on_field_form_invalid(self, event: FieldForm.Invalid) -> None:
+        self.invalid.append((event.path, event.reason))
 
 
 def _shown(widget: OnOff) -> str:
@@ -76,3 +81,21 @@ async def test_a_data_bool_set_back_to_its_default_is_unset() -> None:
         await wait_for(pilot, lambda: ("options.download", False) in app.changed)
         box.value = True  # the default again: unset, as it was
         await wait_for(pilot, lambda: app.changed[-1] == ("options.download", None))
+
+
+async def test_a_refused_data_value_stays_and_its_correction_is_announced() -> None:
+    """The data form keeps refused text with the reason under it, and (as the argument form did) says
+    when the field holds nothing invalid any more: the old data form fell silent on a correction
+    back to the value in force."""
+    app = Forms({"units": 8}, {"name": "spiral", "options": {"noise": 0.1}})
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.query_one("#data", DataForm)
+        noise = form.query_one("#df-options-noise", Input)
+        noise.value = "70"
+        await wait_for(pilot, lambda: form.error_text("options.noise") != "")
+        assert noise.value == "70" and "data.options.noise = '70'" in form.error_text("options.noise")
+        assert form.values["options.noise"] == 0.1  # not applied
+        noise.value = "10"  # the value in force again: nothing to apply, but nothing invalid any more
+        await wait_for(pilot, lambda: ("options.noise", None) in app.invalid)
+        assert form.error_text("options.noise") == "" and ("options.noise", "allowed 0–50 %") in app.invalid
