@@ -97,7 +97,7 @@ class LayerEditing:
         self._show_editor()
         if self._editor_mount is not None:
             await self._editor_mount
-        fields = [w for w in self.query("#editor-body ArgForm .arg-field") if w.focusable and w.display]
+        fields = [w for w in self.query("#editor-body ArgForm .form-field") if w.focusable and w.display]
         if fields:
             self.set_focus(fields[0])
 

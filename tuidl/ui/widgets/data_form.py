@@ -1,20 +1,25 @@
 """The data settings form: the fields of :class:`~tuidl.core.spec.DataSpec` that apply to one dataset.
 
 Fields are generated from the pydantic models, not listed by hand: the kind
-of each widget comes from the field's annotation (``int`` -> ``Input``,
-``Literal[...]`` -> ``Select``, ``bool`` -> ``Switch``, ``features`` ->
-``SelectionList``), the allowed range from its constraints (``ge``/``le``),
-and the help text from the ``Attributes:`` section of the model's docstring.
-Which fields apply to which source is :func:`applicable_fields` (it mirrors
-the engine's ``tuidl.engine.data._APPLIES``; options that do not apply are
-ignored there and listed as such in the data panel).
+of each field comes from its annotation (``int`` -> a number, ``Literal[...]``
+-> a choice, ``bool`` -> ``[x] on`` / ``[ ] off``, ``features`` -> a check
+list), the allowed range from its constraints (``ge``/``le``), and the help
+text from the ``Attributes:`` section of the model's docstring
+(:func:`field_info`, :class:`FieldInfo`). Which fields apply to which source
+is :func:`applicable_fields` (it mirrors the engine's
+``tuidl.engine.data._APPLIES``; options that do not apply are ignored there
+and listed as such in the data panel).
 
-The form checks what it can at once (a number that is not one, a value out
-of range) and shows the problem under the field, naming the field
-(``data.options.noise``), the value and what is allowed; such a value is not
-applied. Good values are posted as :class:`DataForm.Changed` (dotted path
-inside ``data``, like ``options.noise``, and the value; ``None`` means "the
-source's default"). The form never changes the experiment (messages up).
+:class:`DataForm` is a thin adapter over the one form generator,
+:class:`~tuidl.ui.widgets.form.FieldForm` (:func:`form_field` maps a
+:class:`FieldInfo` onto its :class:`~tuidl.ui.widgets.form.FormField`). The
+form checks what it can at once (a number that is not one, a value out of
+range, :func:`parse_value`) and shows the problem under the field, naming the
+field (``data.options.noise``), the value and what is allowed; such a value
+is not applied and stays in its field. Good values are posted as
+:class:`DataForm.Changed` (dotted path inside ``data``, like
+``options.noise``, and the value; ``None`` means "the source's default"). The
+form never changes the experiment (messages up).
 
 ``noise`` is shown in percent like TF Playground's slider (0–50 %) and
 stored as a fraction (0–0.5).
@@ -29,12 +34,6 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.widget import Widget
-from textual.widgets import Input, Label, Select, SelectionList, Static, Switch
 
 from tuidl.core.registry import BUNDLED_SOURCES as BUNDLED
 from tuidl.core.registry import DATASET_GROUPS as GROUPS
@@ -42,7 +41,7 @@ from tuidl.core.registry import FILE_SOURCES, PLAYGROUND_FEATURES, REGRESSION_SE
 from tuidl.core.registry import KERAS_CACHE_SOURCES as KERAS_CACHE
 from tuidl.core.registry import PLAYGROUND_SOURCES as PLAYGROUND
 from tuidl.core.spec import DataOptions, DataSpec
-from tuidl.ui.text import plain
+from tuidl.ui.widgets.form import FieldForm, FormField
 
 __all__ = [
     "BUNDLED",
@@ -54,6 +53,8 @@ __all__ = [
     "REGRESSION_SETS",
     "applicable_fields",
     "field_info",
+    "form_field",
+    "format_value",
     "parse_value",
 ]
 
@@ -277,6 +278,9 @@ def default_text(path: str, name: str) -> str:
 BOOL_DEFAULTS: dict[str, bool] = {"options.remap_labels": False, "options.download": True}
 """What an unset switch means."""
 
+DEFAULT_FEATURES: tuple[str, ...] = ("x1", "x2")
+"""The playground features of an unset ``data.options.features``."""
+
 
 def parse_value(info: FieldInfo, text: str) -> Any:
     """The value of ``text`` typed into field ``info`` (``None``: unset, use the default).
@@ -285,6 +289,11 @@ def parse_value(info: FieldInfo, text: str) -> Any:
         ValueError: a message naming the field (``data.options.noise``), the value and what is allowed.
     """
     s = text.strip()
+    if info.kind == "features":
+        chosen = [p.strip() for p in s.split(",") if p.strip()]
+        if not chosen or any(p not in PLAYGROUND_FEATURES for p in chosen):
+            raise ValueError(f"{info.full}: select at least one feature (allowed: {', '.join(PLAYGROUND_FEATURES)})")
+        return chosen
     if not s:
         if info.path == "path" or info.kind != "fraction":
             return None
@@ -351,8 +360,38 @@ def get_path(data: dict[str, Any], path: str) -> Any:
     return cur
 
 
-class DataForm(Vertical):
-    """Edit the ``[data]`` settings that apply to dataset ``name``.
+def form_field(info: FieldInfo, name: str, base_dir: str | None = None) -> FormField:
+    """The :class:`~tuidl.ui.widgets.form.FormField` that edits ``info`` for dataset ``name``
+    (``base_dir``: the folder a relative ``data.path`` starts from, said under that field)."""
+    widget = {"bool": "bool", "choice": "select", "features": "features"}.get(info.kind, "input")
+    default: Any = None
+    if info.kind == "bool":
+        default = BOOL_DEFAULTS.get(info.path, False)
+    elif info.kind == "features":
+        default = list(DEFAULT_FEATURES)
+    unset = default_text(info.path, name)
+    return FormField(
+        name=info.path,
+        key=info.path.replace(".", "-"),
+        label=info.name + (" %" if info.kind == "percent" else ""),
+        widget=widget,  # type: ignore[arg-type]
+        parse=lambda text: parse_value(info, text),
+        format=lambda value: format_value(info, value),
+        choices=PLAYGROUND_FEATURES if info.kind == "features" else info.choices,
+        default=default,
+        unset_default=True,
+        prompt=f"({unset})" if info.kind == "choice" else unset,
+        help=f"{info.full}: {info.help}" if info.help else info.full,
+        note=f"relative to {base_dir or 'the current folder'}" if info.path == "path" else "",
+    )
+
+
+class DataForm(FieldForm):
+    """Edit the ``[data]`` settings that apply to dataset ``name``: a
+    :class:`~tuidl.ui.widgets.form.FieldForm` of :func:`form_field` for each of
+    :func:`applicable_fields`. Its messages carry the dotted path inside ``data`` as
+    ``name`` (also ``path``); :class:`DataForm.Invalid`'s ``message`` names the field,
+    the value and what is allowed.
 
     Args:
         name: the dataset id (decides which fields are shown).
@@ -360,41 +399,6 @@ class DataForm(Vertical):
         base_dir: the folder relative ``data.path`` values start from (the
             experiment file's), shown under the path field.
     """
-
-    DEFAULT_CSS = """
-    DataForm { height: auto; }
-    DataForm .df-row { height: auto; }
-    DataForm .df-name { width: 17; padding: 0; }
-    DataForm .df-field { width: 1fr; }
-    DataForm Switch { height: 1; border: none; padding: 0; width: 8; }
-    DataForm SelectionList { height: auto; max-height: 8; border: none; padding: 0; }
-    DataForm .df-help { color: $text-muted; height: auto; padding: 0 0 0 2; }
-    DataForm .df-error { color: $error; height: auto; padding: 0 0 0 2; }
-    DataForm .df-error.-empty { display: none; }
-    """
-
-    class Changed(Message):
-        """Field ``path`` (inside ``data``) got a checked ``value`` (``None``: the default)."""
-
-        def __init__(self, form: "DataForm", path: str, value: Any) -> None:
-            super().__init__()
-            self.form = form
-            self.path = path
-            self.value = value
-
-        @property
-        def control(self) -> "DataForm":
-            """The form that changed."""
-            return self.form
-
-    class Invalid(Message):
-        """Field ``path`` holds a value that is not applied; ``message`` says why (names field and range)."""
-
-        def __init__(self, form: "DataForm", path: str, message: str) -> None:
-            super().__init__()
-            self.form = form
-            self.path = path
-            self.message = message
 
     def __init__(
         self,
@@ -405,132 +409,10 @@ class DataForm(Vertical):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        super().__init__(id=id, classes=classes)
         self.dataset = name
         self.base_dir = base_dir
-        self.values: dict[str, Any] = {p: get_path(values, p) for p in applicable_fields(name)}
-        self.fields = [field_info(p) for p in applicable_fields(name)]
-        self._by_id = {f.widget_id: f for f in self.fields}
-        self.errors: dict[str, str] = {}
-        """Problems shown now, by field path."""
-
-    def compose(self) -> ComposeResult:
-        for f in self.fields:
-            value = self.values.get(f.path)
-            with Horizontal(classes="df-row"):
-                yield Label(f.name + (" %" if f.kind == "percent" else ""), classes="df-name")
-                yield self._field(f, value)
-            yield Static("", id=f"err-{f.widget_id}", classes="df-error -empty")
-            if f.path == "path":
-                yield Static(f"relative to {self.base_dir or 'the current folder'}", classes="df-help", markup=False)
-
-    def _field(self, f: FieldInfo, value: Any) -> Widget:
-        tip = f"{f.full}: {f.help}" if f.help else f.full
-        if f.kind == "bool":
-            default = BOOL_DEFAULTS.get(f.path, False)
-            return Switch(default if value is None else bool(value), id=f.widget_id, classes="df-field", tooltip=tip)
-        if f.kind == "choice":
-            current = value if value in f.choices else Select.NULL
-            return Select(
-                [(c, c) for c in f.choices],
-                value=current,
-                allow_blank=True,
-                prompt=f"({default_text(f.path, self.dataset)})",
-                id=f.widget_id,
-                classes="df-field",
-                compact=True,
-                tooltip=tip,
-            )
-        if f.kind == "features":
-            chosen = list(value) if value else ["x1", "x2"]
-            selection = SelectionList[str](
-                *[(n, n, n in chosen) for n in PLAYGROUND_FEATURES], id=f.widget_id, classes="df-field", compact=True
-            )
-            selection.tooltip = tip
-            return selection
-        return Input(
-            format_value(f, value),
-            placeholder=default_text(f.path, self.dataset),
-            id=f.widget_id,
-            classes="df-field",
-            compact=True,
-            tooltip=tip,
-        )
-
-    # -- errors ---------------------------------------------------------------------------
-    def show_error(self, path: str, text: str) -> None:
-        """Show ``text`` under field ``path`` ("" clears it); unknown paths are ignored."""
-        if text:
-            self.errors[path] = text
-        else:
-            self.errors.pop(path, None)
-        if not self.is_mounted:
-            return
-        for w in self.query(f"#err-df-{path.replace('.', '-')}").results(Static):
-            w.update(plain(text))  # it quotes what was typed
-            w.set_class(not text, "-empty")
-
-    def clear_errors(self) -> None:
-        """Clear every problem shown."""
-        for path in list(self.errors):
-            self.show_error(path, "")
-
-    def error_text(self, path: str) -> str:
-        """The problem shown under ``path`` ("" when none)."""
-        return self.errors.get(path, "")
-
-    def _invalid(self, path: str, message: str) -> None:
-        self.show_error(path, message)
-        self.post_message(self.Invalid(self, path, message))
-
-    def _emit(self, f: FieldInfo, value: Any) -> None:
-        self.show_error(f.path, "")
-        if value == self.values.get(f.path):
-            return  # widgets echo their value when mounted
-        self.values[f.path] = value
-        self.post_message(self.Changed(self, f.path, value))
-
-    # -- events ---------------------------------------------------------------------------
-    @on(Input.Changed)
-    def _input_changed(self, event: Input.Changed) -> None:
-        event.stop()
-        f = self._by_id.get(event.input.id or "")
-        if f is None:
-            return
-        try:
-            value = parse_value(f, event.value)
-        except ValueError as e:
-            self._invalid(f.path, str(e))
-            return
-        self._emit(f, value)
-
-    @on(Input.Submitted)
-    def _input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-
-    @on(Select.Changed)
-    def _select_changed(self, event: Select.Changed) -> None:
-        event.stop()
-        f = self._by_id.get(event.select.id or "")
-        if f is not None:
-            self._emit(f, None if event.value is Select.NULL else event.value)
-
-    @on(Switch.Changed)
-    def _switch_changed(self, event: Switch.Changed) -> None:
-        event.stop()
-        f = self._by_id.get(event.switch.id or "")
-        if f is not None:
-            self._emit(f, None if event.value == BOOL_DEFAULTS.get(f.path, False) else bool(event.value))
-
-    @on(SelectionList.SelectedChanged)
-    def _features_changed(self, event: SelectionList.SelectedChanged) -> None:
-        event.stop()
-        f = self._by_id.get(event.selection_list.id or "")
-        if f is None:
-            return
-        chosen = [n for n in PLAYGROUND_FEATURES if n in event.selection_list.selected]
-        if not chosen:
-            self._invalid(f.path, f"{f.full}: select at least one feature (allowed: {', '.join(PLAYGROUND_FEATURES)})")
-            return
-        default = chosen == ["x1", "x2"] and self.values.get(f.path) is None
-        self._emit(f, None if default else chosen)
+        paths = applicable_fields(name)
+        self.infos = [field_info(p) for p in paths]
+        shown = {p: v for p in paths if (v := get_path(values, p)) is not None}
+        fields = [form_field(f, name, base_dir) for f in self.infos]
+        super().__init__(fields, shown, prefix="df", label_width=17, id=id, classes=classes)

@@ -33,8 +33,8 @@ from tuidl.core.errors import TuidlError
 from tuidl.core.presets import resolve_component
 from tuidl.core.spec import Experiment, from_dict
 from tuidl.ui.text import plain
-from tuidl.ui.widgets.arg_form import ArgForm, ArgSelect, OnOff
-from tuidl.ui.widgets.typeahead import TypeAhead
+from tuidl.ui.widgets.arg_form import ArgForm
+from tuidl.ui.widgets.form import CheckList, FieldSelect, OnOff
 
 __all__ = ["TrainingForm", "FIT_ARGS", "settings_of", "with_settings"]
 
@@ -85,8 +85,8 @@ def component_label(value: Any) -> str:
     return value if isinstance(value, str) else str(getattr(value, "class_name", "custom"))
 
 
-class MetricsList(TypeAhead, SelectionList[str]):
-    """The metrics to log; keys keep their order in a burst (:mod:`tuidl.ui.widgets.typeahead`)."""
+class MetricsList(CheckList):
+    """The metrics to log, drawn ``[x]``/``[ ]``; keys keep their order in a burst (:mod:`tuidl.ui.widgets.typeahead`)."""
 
 
 class TrainingForm(Vertical):
@@ -153,7 +153,7 @@ class TrainingForm(Vertical):
         yield Label("Optimizer", classes="section")
         with Horizontal(classes="row"):
             yield Label("preset")
-            yield ArgSelect(
+            yield FieldSelect(
                 options,
                 value=preset if preset in self.optimizer_presets else "__inline__",
                 allow_blank=False,
@@ -170,7 +170,7 @@ class TrainingForm(Vertical):
         yield Label("Learning-rate schedule", classes="section")
         with Horizontal(classes="row"):
             yield Label("schedule")
-            yield ArgSelect(
+            yield FieldSelect(
                 [(NO_SCHEDULE, NO_SCHEDULE), *((n, n) for n in SCHEDULES)],
                 value=sched["class_name"] if sched and sched.get("class_name") in SCHEDULES else NO_SCHEDULE,
                 allow_blank=False,
@@ -186,7 +186,7 @@ class TrainingForm(Vertical):
         with Horizontal(classes="row"):
             yield Label("loss")
             name = linfo.name if linfo else None
-            yield ArgSelect(
+            yield FieldSelect(
                 [(i.name, i.name) for i in LOSS_INFO.values()],
                 value=name or Select.NULL,
                 allow_blank=name is None,
