@@ -35,9 +35,12 @@ def runs_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
 
 
 def new_run_id(name: str, now: float | None = None) -> str:
-    """``<yyyymmdd-hhmmss>-<name>-<4 hex>``, sortable by start time."""
+    """``<yyyymmdd-hhmmss>-<name>-<4 hex>``, sortable by start time; ``name`` made folder-safe
+    (:func:`~tuidl.core.runs.naming.folder_safe`: ``digits-mlp sgd l2`` -> ``digits-mlp-sgd-l2``)."""
+    from tuidl.core.runs.naming import folder_safe
+
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
-    return f"{stamp}-{name}-{secrets.token_hex(2)}"
+    return f"{stamp}-{folder_safe(name)}-{secrets.token_hex(2)}"
 
 
 def iso(ts: float | None) -> str | None:
