@@ -65,7 +65,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--filter",
         default="",
         metavar="TEXT",
-        help="only runs whose id, name, dataset, optimizer, status or tags contain every word",
+        help="only runs whose id, name, dataset, optimizer, initializer, regularizer, status or tags contain every word",
     )
     p.add_argument(
         "--sort",

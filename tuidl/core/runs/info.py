@@ -197,7 +197,8 @@ class RunInfo(_Open):
 
     Attributes:
         format_version: 2 for what this writer writes; a file without it is version 1.
-        run_id: the folder name. name: the experiment's name. status: one of
+        run_id: the folder name. name: the run's name (the experiment's, then how it
+            differs from its preset: :func:`tuidl.core.presets.run_name_for`). status: one of
             :data:`STATUSES` (a reader may meet others; it shows them as they are).
         started, ended: ISO 8601 times. pid: the writing process (a ``running`` run
             whose process is gone reads as ``failed``). error: see :class:`ErrorInfo`.
