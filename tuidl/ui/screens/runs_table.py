@@ -119,9 +119,13 @@ def fit_columns(runs: list[RunSummary], width: int, padding: int = 1) -> dict[st
     headers = dict(COLUMNS)
     fits = {k: ColumnFit(h) for k, h in COLUMNS}
 
+    widest: dict[tuple[str, bool], int] = {}  # each column's widest cell, measured once (500 runs: every poll)
+
     def natural(key: str, fit: ColumnFit) -> int:
-        cells = [cell_len(cell(r, key, fit.compact)) for r in runs] if key != "sel" else [1]
-        return max([cell_len(fit.header), *cells])
+        if (key, fit.compact) not in widest:
+            cells = [cell_len(cell(r, key, fit.compact)) for r in runs] if key != "sel" else [1]
+            widest[key, fit.compact] = max([0, *cells])
+        return max(cell_len(fit.header), widest[key, fit.compact])
 
     def total() -> int:
         return sum((fits[k].width if fits[k].width is not None else natural(k, fits[k])) + 2 * padding for k in KEPT)
