@@ -52,6 +52,9 @@ def test_run_with_set_writes_run_folder(tmp_path: Path):
     assert len((run_dir / "metrics.jsonl").read_text().splitlines()) == 2
     assert (run_dir / "model.keras").is_file()
     assert "completed after 2 epochs" in (run_dir / "engine.log").read_text()
+    # named by how it differs from the preset; the folder name is that, folder-safe
+    assert info["name"] == "digits-mlp sgd epochs=2 batch_size=64"
+    assert "-digits-mlp-sgd-epochs-2-batch_size-64-" in run_dir.name
 
 
 @pytest.mark.keras
@@ -82,6 +85,35 @@ def test_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str], ex
     assert p.returncode == 2, p.stdout + p.stderr
     assert expected in p.stderr and "Traceback" not in p.stdout + p.stderr
     assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (
+            ["--set", "compile.optimizer=sgd", "--set", "model.layers[1].config.kernel_regularizer=l2"],
+            "digits-mlp sgd l2",
+        ),
+        (["--epochs", "5"], "digits-mlp epochs=5"),
+        ([], "digits-mlp"),
+        (["--set", "name=mine", "--set", "compile.optimizer=sgd"], "mine"),  # a name given wins
+    ],
+)
+def test_run_is_named_by_how_it_differs_from_its_preset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], expected: str
+):
+    from tuidl import cli
+    from tuidl.commands import run as run_cmd
+
+    got = {}
+
+    def fake_run(exp, root, tensorboard=False, target="", run_name=None):  # noqa: ANN001, ANN202
+        got["name"] = run_name
+        return 0, None
+
+    monkeypatch.setattr(run_cmd, "_run", fake_run)
+    assert cli.main(["run", "digits-mlp", *args, "--runs-dir", str(tmp_path / "runs")]) == 0
+    assert got["name"] == expected
 
 
 def test_unknown_preset_exits_2(tmp_path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +166,70 @@ def test_runs_command_in_a_fresh_process_stays_light(runs):
     p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, p.stderr
     assert len(json.loads(p.stdout)) == 2
+
+
+@pytest.fixture
+def long_runs(runs):
+    spec = Experiment(name="digits-mlp").to_toml()
+    write_finished_run(
+        runs,
+        spec,
+        [{"epoch": 0, "loss": 1.0, "val_loss": 0.9, "val_accuracy": 0.7}],
+        run_id="20240103-000000-digits-mlp-nesterov-l1l2-activation-tanh-cccc",
+        info={"name": "digits-mlp nesterov l1l2 activation=tanh +2", "started": "2024-01-03T00:00:00+00:00"},
+    )
+    return runs
+
+
+def test_table_fits_columns_80_cutting_long_cells_and_leaving_out_columns(long_runs, capsys, monkeypatch):
+    from rich.cells import cell_len
+
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["runs", "--runs-dir", str(long_runs)]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert all(cell_len(line) <= 80 for line in lines), lines
+    assert lines[0].split() == ["RUN", "NAME", "OPTIM", "STATUS", "VAL_LOSS", "METRIC"]
+    # the long name keeps its start and its end (the differences); the id its date and its end
+    assert re.search(r" digi[^ ]*…[^ ]*tanh \+2 ", lines[1]), lines[1]
+    assert re.match(r"20240103[^ ]*…[^ ]*-cccc ", lines[1]), lines[1]
+    assert "0.7 val_acc" in lines[1]  # the best metric's value first
+    assert "left out started, duration, params, dataset, tags, epochs, regularizer, initializer" in err
+    assert "--wide" in err
+
+
+def test_wide_shows_every_column_in_full(long_runs, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    assert main(["runs", "--runs-dir", str(long_runs), "--wide"]) == 0
+    out, err = capsys.readouterr()
+    assert "…" not in out and "left out" not in err
+    assert out.splitlines()[0].split()[:8] == [
+        "RUN",
+        "NAME",
+        "TAGS",
+        "DATASET",
+        "PARAMS",
+        "OPTIMIZER",
+        "INITIALIZER",
+        "REGULARIZER",
+    ]
+    assert "20240103-000000-digits-mlp-nesterov-l1l2-activation-tanh-cccc" in out
+    assert "digits-mlp nesterov l1l2 activation=tanh +2" in out
+
+
+def test_piped_without_columns_is_not_cut_and_columns_set_cuts(long_runs):
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    cmd = [sys.executable, "-m", "tuidl", "runs", "--runs-dir", str(long_runs)]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and "…" not in p.stdout and p.stderr == ""
+    assert "digits-mlp nesterov l1l2 activation=tanh +2" in p.stdout and "BEST VAL_LOSS" in p.stdout
+    p = subprocess.run(cmd, env={**env, "COLUMNS": "100"}, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and max(len(line) for line in p.stdout.splitlines()) <= 100
+    assert "…" in p.stdout and "left out" in p.stderr
+
+
+def test_fit_table_leaves_a_table_that_fits_as_it_is():
+    from tuidl.commands.runs import fit_table
+
+    head, rows = ["RUN", "NAME"], [["r1", "a name"]]
+    assert fit_table(head, rows, 40) == (head, rows, [])

@@ -125,6 +125,8 @@ async def test_pickers_change_the_spec_and_resummarize(make_app):
         await wait_for(pilot, lambda: any(isinstance(r, Train) for r in fake.requests), what="train")
         train = next(r for r in fake.requests if isinstance(r, Train))
         assert train.spec["compile"]["optimizer"] == "sgd"
+        # the run is named by how it differs from its preset (the fixture has 3 epochs)
+        assert train.run_name == "digits-mlp sgd l2 he-normal epochs=3"
 
 
 async def test_quit_mid_run_exits_and_marks_run_stopped(make_app, tmp_path):

@@ -34,6 +34,8 @@ async def test_train_two_epochs_with_the_real_engine(tmp_path, monkeypatch):
         assert all(math.isfinite(v) for v in loss.tolist())
         run_dir = next((tmp_path / "runs").iterdir())
         assert read_run_json(run_dir)["status"] == "completed"
+        # the engine names the run as the UI asked: how it differs from its preset
+        assert read_run_json(run_dir)["name"] == "digits-mlp epochs=2" and "-digits-mlp-epochs-2-" in run_dir.name
         client = app.client
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: app._exit, timeout=30, what="exit")

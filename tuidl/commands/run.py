@@ -259,13 +259,14 @@ def main(args: argparse.Namespace) -> int:
         TuidlError: bad preset, file or override (the CLI prints it, exit 2).
     """
     from tuidl.core.errors import check_runs_dir
-    from tuidl.core.presets import load_experiment, resolved
+    from tuidl.core.presets import load_experiment, resolved, run_name_for
     from tuidl.core.runs import runs_dir
 
     exp = load_experiment(args.preset, list(args.overrides))  # TuidlError -> message, exit 2
     if args.epochs is not None:
         exp = exp.with_overrides({"fit.epochs": args.epochs}, origin="--epochs")
     exp = resolved(exp)  # presets resolved once, here where the experiment enters; training reads them inline
+    name = run_name_for(exp)  # how it differs from its preset: "digits-mlp sgd l2"
     root = runs_dir(args.runs_dir)
     check_runs_dir(root)  # before TensorFlow loads: a bad --runs-dir is bad input (exit 2)
 
@@ -281,15 +282,18 @@ def main(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     with capture_native_stderr() as captured:
-        code, run_dir = _run(exp, root, tensorboard, target=args.preset)
+        code, run_dir = _run(exp, root, tensorboard, target=args.preset, run_name=name)
         _append_log(captured, run_dir)
     return code
 
 
-def _run(exp: Any, root: Path, tensorboard: bool = False, target: str = "") -> tuple[int, Path | None]:
+def _run(
+    exp: Any, root: Path, tensorboard: bool = False, target: str = "", run_name: str | None = None
+) -> tuple[int, Path | None]:
     """Train with progress output; returns (exit code, run folder).
 
-    ``target`` (the preset argument) is named in the message of a run refused before training.
+    ``target`` (the preset argument) is named in the message of a run refused before training;
+    ``run_name`` is the run's name (default the experiment's).
     """
     from tuidl.engine.train import Control, train
 
@@ -311,7 +315,7 @@ def _run(exp: Any, root: Path, tensorboard: bool = False, target: str = "") -> t
 
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        result = train(exp, progress, control, runs_dir=root, extra_callbacks=extra)
+        result = train(exp, progress, control, runs_dir=root, extra_callbacks=extra, run_name=run_name)
     finally:
         signal.signal(signal.SIGINT, old)
         progress.end()

@@ -3,10 +3,16 @@ and export their metrics as CSV.
 
 Examples:
 
-    tuidl runs                         # table, newest first
+    tuidl runs                         # table, newest first, fitted to the terminal
+    tuidl runs --wide                  # every column in full
     tuidl runs --json                  # one JSON array of run objects, for scripts
     tuidl runs --status completed --filter l2 --sort best_val_loss
     tuidl runs --csv metrics.csv RUN_ID RUN_ID   # per-epoch metrics of these runs
+
+The table fits the terminal's width (COLUMNS when set): long cells are cut
+with "…", then columns are left out (started, duration, params, dataset, tags,
+epochs, regularizer, initializer, optimizer; stderr says which). Piped or
+redirected without COLUMNS it is not cut. --wide shows every column in full.
 
 A runs folder that does not exist yet has no runs: the table says so, --json
 prints [] (exit 0). In the CSV, epoch is 0-based, as in metrics.jsonl and
@@ -17,8 +23,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
+
+from rich.cells import cell_len, set_cell_size
 
 from tuidl.core.errors import TuidlError
 from tuidl.core.text import format_duration
@@ -41,6 +50,11 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument("--runs-dir", help="the runs folder (default: $TUIDL_RUNS_DIR or ./runs)")
     p.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     p.add_argument(
+        "--wide",
+        action="store_true",
+        help="every column in full, however wide (default: fitted to the terminal's width)",
+    )
+    p.add_argument(
         "--status",
         action="append",
         default=[],
@@ -51,7 +65,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
         "--filter",
         default="",
         metavar="TEXT",
-        help="only runs whose id, name, dataset, optimizer, status or tags contain every word",
+        help="only runs whose id, name, dataset, optimizer, initializer, regularizer, status or tags contain every word",
     )
     p.add_argument(
         "--sort",
@@ -77,8 +91,15 @@ def _fmt(v: Any, spec: str = "") -> str:
     return format(v, spec) if spec else str(v)
 
 
-def table(runs: list[Any]) -> str:
-    """A plain-text table of :class:`~tuidl.core.runs.RunSummary` rows."""
+def table(runs: list[Any], width: int | None = None, left_out: list[str] | None = None) -> str:
+    """A plain-text table of :class:`~tuidl.core.runs.RunSummary` rows.
+
+    Args:
+        runs: the rows.
+        width: fit the table into this many columns (:func:`fit_table`); ``None``: every
+            column in full.
+        left_out: when given, the headers of the columns left out to fit are appended.
+    """
     head = [
         "RUN",
         "NAME",
@@ -86,6 +107,8 @@ def table(runs: list[Any]) -> str:
         "DATASET",
         "PARAMS",
         "OPTIMIZER",
+        "INITIALIZER",
+        "REGULARIZER",
         "STATUS",
         "EPOCHS",
         "BEST VAL_LOSS",
@@ -106,6 +129,8 @@ def table(runs: list[Any]) -> str:
                 _fmt(r.dataset),
                 _fmt(r.params, ","),
                 _fmt(r.optimizer),
+                _fmt(r.initializer),
+                _fmt(r.regularizer),
                 r.status,
                 epochs,
                 _fmt(r.best_val_loss, ".4g"),
@@ -114,11 +139,143 @@ def table(runs: list[Any]) -> str:
                 started,
             ]
         )
-    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(head)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip()]
-    for row in rows:
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    return "\n".join(lines)
+    if width is not None:
+        head, rows, gone = fit_table(head, rows, width, compact=[_compact(r) for r in runs])
+        if left_out is not None:
+            left_out.extend(gone)
+    widths = [max([cell_len(h), *(cell_len(row[i]) for row in rows)]) for i, h in enumerate(head)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - cell_len(c)) for c, w in zip(cells, widths)).rstrip()
+
+    return "\n".join([line(head), *(line(row) for row in rows)])
+
+
+def _compact(r: Any) -> dict[str, str]:
+    """Shorter cells of a run for a narrow table: the best metric's value first
+    (``0.92 val_accuracy``), the learning rate without ``lr=`` (``Adam 0.001``)."""
+    out = {}
+    if r.best_metric is not None:
+        out["BEST METRIC"] = f"{r.best_metric:.4g} {r.metric}"
+    if r.optimizer:
+        out["OPTIMIZER"] = r.optimizer.replace(" lr=", " ")
+    return out
+
+
+_SHORT_HEADERS = {
+    "BEST VAL_LOSS": "VAL_LOSS",
+    "BEST METRIC": "METRIC",
+    "OPTIMIZER": "OPTIM",
+    "INITIALIZER": "INIT",
+    "REGULARIZER": "REG",
+}
+_CUT_TO = {
+    "RUN": 18,
+    "NAME": 12,
+    "TAGS": 8,
+    "DATASET": 8,
+    "OPTIMIZER": 8,
+    "INITIALIZER": 8,
+    "REGULARIZER": 8,
+    "BEST METRIC": 8,
+    "STARTED": 10,
+}
+"""The columns :func:`fit_table` may cut, and the fewest characters it cuts each to."""
+_LEAVE_OUT = (
+    "STARTED",
+    "DURATION",
+    "PARAMS",
+    "DATASET",
+    "TAGS",
+    "EPOCHS",
+    "REGULARIZER",
+    "INITIALIZER",
+    "OPTIMIZER",
+)
+"""The columns :func:`fit_table` leaves out, first to last, when cutting is not enough."""
+_MIDDLE = {"RUN": 0.5, "NAME": 0.4}
+"""Columns cut in the middle, with the share of the start kept: a run id's date and its
+unique end, a run name's differences at its end."""
+
+
+def _clip(text: str, width: int, middle: float | None) -> str:
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    if middle is None:
+        return set_cell_size(text, width - 1) + "…"
+    head = int((width - 1) * middle)
+    tail = text
+    while cell_len(tail) > width - 1 - head:
+        tail = tail[1:]
+    return set_cell_size(text, head) + "…" + tail
+
+
+def fit_table(
+    head: list[str], rows: list[list[str]], width: int, compact: list[dict[str, str]] | None = None
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """Fit a table (columns two spaces apart) into ``width`` characters.
+
+    As it is when it fits. Otherwise short headers (``VAL_LOSS``, ``METRIC``, ``OPTIM``,
+    ``INIT``, ``REG``) and the ``compact`` cells (per row, by header); then, while even
+    the cut columns would not fit, columns are left out in :data:`_LEAVE_OUT` order
+    (run, name, status and the results stay); then the widest cuttable column is cut
+    by one character at a time (``…``; run ids and names in the middle), down to
+    :data:`_CUT_TO`. A table that still does not fit is printed as wide as that.
+
+    Returns:
+        ``(head, rows, left_out)``: the shown headers and cells, the left-out headers.
+    """
+    natural = lambda i, h, rs: max([cell_len(h), *(cell_len(r[i]) for r in rs)])  # noqa: E731
+
+    def total(ws: list[int]) -> int:
+        return sum(ws) + 2 * (len(ws) - 1)
+
+    if total([natural(i, h, rows) for i, h in enumerate(head)]) <= width:
+        return head, rows, []
+    names = list(head)
+    rows = [[(compact[j] if compact else {}).get(h, c) for h, c in zip(names, row)] for j, row in enumerate(rows)]
+    keep = list(range(len(names)))
+    floors = {i: min(natural(i, names[i], rows), _CUT_TO.get(h, 10**6)) for i, h in enumerate(names)}
+    left_out: list[str] = []
+    for name in _LEAVE_OUT:
+        shown = [_SHORT_HEADERS.get(names[i], names[i]) for i in keep]
+        if total([max(floors[i], cell_len(h)) for i, h in zip(keep, shown)]) <= width:
+            break
+        if name in names:
+            keep.remove(names.index(name))
+            left_out.append(name)
+    heads = [_SHORT_HEADERS.get(names[i], names[i]) for i in keep]
+    rows = [[row[i] for i in keep] for row in rows]
+    widths = [natural(k, h, rows) for k, h in enumerate(heads)]
+    mins = [max(floors[i], cell_len(h)) for i, h in zip(keep, heads)]
+    while total(widths) > width:
+        k = max((k for k in range(len(widths)) if widths[k] > mins[k]), key=lambda k: widths[k], default=None)
+        if k is None:
+            break
+        widths[k] -= 1
+    rows = [[_clip(c, w, _MIDDLE.get(names[i])) for c, w, i in zip(row, widths, keep)] for row in rows]
+    return heads, rows, left_out
+
+
+def output_width(wide: bool, stream: Any = None) -> int | None:
+    """The width ``tuidl runs`` fits its table into: ``None`` (every column in full) with
+    ``--wide``; ``$COLUMNS`` when set to a number; the terminal's width when ``stream``
+    (default stdout) is a terminal; else ``None`` (piped or redirected: not cut, so a
+    script reading it gets every cell whole)."""
+    if wide:
+        return None
+    env = os.environ.get("COLUMNS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    stream = sys.stdout if stream is None else stream
+    try:
+        if stream.isatty():
+            return os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        pass
+    return None
 
 
 def select(runs: list[Any], wanted: list[str]) -> list[Any]:
@@ -209,7 +366,16 @@ def _main(args: argparse.Namespace) -> int:
     elif not runs:
         print(f"no runs in {root}", file=sys.stderr)
     else:
-        print(table(runs))
+        left_out: list[str] = []
+        width = output_width(args.wide)
+        print(table(runs, width, left_out))
+        if left_out:
+            sys.stdout.flush()
+            print(
+                f"tuidl: left out {', '.join(c.lower() for c in left_out)} to fit {width} columns; "
+                "--wide shows every column",
+                file=sys.stderr,
+            )
         problems = notes(runs)
         if problems:
             sys.stdout.flush()

@@ -32,7 +32,7 @@ from tuidl.core.components import (
     resolve_component,
     user_dir,
 )
-from tuidl.core.errors import PresetError
+from tuidl.core.errors import PresetError, TuidlError
 from tuidl.core.safeio import path_problem
 from tuidl.core.spec import Experiment, load
 
@@ -49,9 +49,11 @@ __all__ = [
     "experiment_presets",
     "is_resolved",
     "load_experiment",
+    "preset_base",
     "preset_names",
     "resolve_component",
     "resolved",
+    "run_name_for",
     "save_user_preset",
     "user_dir",
 ]
@@ -222,3 +224,48 @@ def save_user_preset(exp: Experiment, name: str | None = None) -> Path:
     exp = exp.model_copy(update={"name": name})
     Experiment.model_validate(exp.model_dump())  # name check
     return exp.save(user_dir() / f"{name}.toml")
+
+
+def preset_base(exp: Experiment) -> Experiment | None:
+    """The preset ``exp`` is a variant of, as its file holds it (no ``--set``), or ``None``.
+
+    The file ``exp`` was loaded from (:attr:`~tuidl.core.spec.Experiment.source`) when it
+    holds the same name, else the experiment preset named like ``exp``. A name found in
+    neither (``--set name=...``, a preset saved under a new name then deleted) has no preset.
+    A file that cannot be read any more counts as none: naming a run never stops it.
+    """
+    candidates: list[Path] = []
+    if exp.source is not None:
+        candidates.append(exp.source)
+    found = experiment_presets().get(exp.name)
+    if found is not None:
+        candidates.append(found.path)
+    for path in candidates:
+        try:
+            base = load(path)
+        except TuidlError:
+            continue
+        if base.name == exp.name:
+            return base
+    return None
+
+
+def run_name_for(exp: Experiment) -> str:
+    """The name of a run of ``exp``: its name, then how it differs from :func:`preset_base`
+    (``digits-mlp sgd l2``; :func:`tuidl.core.runs.naming.run_name`). A name a person
+    gave (one no preset has) is kept as it is.
+
+    Raises:
+        SpecError: ``exp`` names a component preset that does not exist.
+    """
+    from tuidl.core.runs.naming import run_name
+
+    base = preset_base(exp)
+    if base is None:
+        return exp.name
+    spec = resolved(exp)
+    try:
+        base_spec = resolved(base)
+    except TuidlError:  # the preset file names a component that is gone: compare as written
+        base_spec = base
+    return run_name(spec.to_dict(), base_spec.to_dict(), spec.preset_labels)

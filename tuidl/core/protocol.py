@@ -44,11 +44,13 @@ class Summarize(Request):
 
 @dataclass(frozen=True)
 class Train(Request):
-    """Train ``spec`` and write the run under ``runs_dir``; events stream back."""
+    """Train ``spec`` and write the run under ``runs_dir``; events stream back. ``run_name``:
+    the run's name (``digits-mlp sgd l2``), default the experiment's."""
 
     spec: dict[str, Any]
     runs_dir: str
     base_dir: str | None = None
+    run_name: str | None = None
 
 
 @dataclass(frozen=True)

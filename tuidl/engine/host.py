@@ -322,7 +322,14 @@ class _Host:
 
                 extra.append(tensorboard_callback)  # called with the run folder; None if not installed
             train(
-                exp, self.send, control, req.runs_dir, req.base_dir, extra_callbacks=extra, on_run_dir=self.set_run_log
+                exp,
+                self.send,
+                control,
+                req.runs_dir,
+                req.base_dir,
+                extra_callbacks=extra,
+                on_run_dir=self.set_run_log,
+                run_name=req.run_name,
             )
         except Exception as e:  # train() reports its own failures; this is a last resort
             log.exception("train request failed")

@@ -182,6 +182,7 @@ def train(
     base_dir: str | Path | None = None,
     extra_callbacks: Iterable[Any] = (),
     on_run_dir: Callable[[Path], Any] | None = None,
+    run_name: str | None = None,
 ) -> RunResult:
     """Train ``exp`` and write its run folder, streaming events to ``emit``. Never raises for bad input.
 
@@ -206,6 +207,9 @@ def train(
             caller owns ``engine.log`` (the engine process tees its captured
             output there); otherwise Python logging and warnings of the run are
             written to ``<run>/engine.log``.
+        run_name: the run's name in ``run.json`` and, made folder-safe, in its id
+            (:func:`tuidl.core.presets.run_name_for`: ``digits-mlp sgd l2``); default
+            the experiment's name.
 
     Returns:
         A :class:`RunResult`. Failures (bad preset, data, build, pre-flight,
@@ -227,9 +231,9 @@ def train(
     t0 = time.time()
     with run_graphs_released():  # a long-lived engine runs many: keep each run's graphs from piling up
         if on_run_dir is not None:
-            return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, on_run_dir, t0)
+            return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, on_run_dir, t0, run_name)
         with _RunLog() as run_log:
-            return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, run_log.attach, t0)
+            return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, run_log.attach, t0, run_name)
 
 
 def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:
@@ -314,6 +318,7 @@ def _train(
     extra_callbacks: Iterable[Any],
     on_run_dir: Callable[[Path], Any],
     t0: float,
+    run_name: str | None = None,
 ) -> RunResult:
     try:
         spec = resolved(exp)  # once: a no-op for an experiment resolved where it entered (CLI, API)
@@ -326,7 +331,8 @@ def _train(
         log.info("run stopped before it started")
         emit(RunFinished("", "stopped", 0, time.time() - t0))
         return RunResult("", None, "stopped", seconds=time.time() - t0)
-    run_id = new_run_id(exp.name, t0)
+    name = run_name or exp.name
+    run_id = new_run_id(name, t0)
     s = prep.summary
     writer: RunWriter | None = None
     try:
@@ -334,7 +340,7 @@ def _train(
         writer.start(
             spec.to_toml(),
             {
-                "name": exp.name,
+                "name": name,
                 "epochs": exp.fit.epochs,
                 "batch_size": exp.fit.batch_size,
                 "seed": exp.fit.seed,

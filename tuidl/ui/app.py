@@ -380,7 +380,8 @@ class TuidlApp(EngineEvents, App[int]):
             else:
                 self.notify("a run is in progress; press s to stop it", severity="warning", markup=False)
             return
-        if not self._send(Train(self.exp.model_dump(), str(self.runs_dir), self._base_dir())):
+        name = self._run_name()
+        if not self._send(Train(self.exp.model_dump(), str(self.runs_dir), self._base_dir(), name)):
             self.notify("the engine is not running", severity="error", markup=False)
             return
         self.training = True
@@ -390,7 +391,18 @@ class TuidlApp(EngineEvents, App[int]):
         else:  # the engine queues the request and starts it once TensorFlow has loaded
             self._set_status("loading", "engine loading… the run is queued and will start when ready")
             self.notify("engine loading — the run will start when ready (s cancels it)", title="Train", markup=False)
-        self.dashboard.log_line(f"tuidl: train {self.exp.name} → {self.runs_dir}")
+        self.dashboard.log_line(f"tuidl: train {name} → {self.runs_dir}")
+
+    def _run_name(self) -> str:
+        """The next run's name: the experiment's, with how it differs from its preset
+        (:func:`tuidl.core.presets.run_name_for`); the plain name when a component preset it
+        names is unknown (the engine reports that)."""
+        from tuidl.core.presets import run_name_for
+
+        try:
+            return run_name_for(self.exp)
+        except TuidlError:
+            return self.exp.name
 
     def action_stop(self) -> None:
         """Stop the run after the batch in progress (finished epochs are kept)."""

@@ -85,6 +85,7 @@ from tuidl.core.runs.metrics import (
     read_metrics,
     read_metrics_checked,
 )
+from tuidl.core.runs.naming import RUN_NAME_MAX, diff_words, folder_safe, run_name
 from tuidl.core.runs.procs import pid_alive
 from tuidl.core.runs.read import RunFollower, RunRecord, list_runs, read_run, read_run_info, read_spec_dict
 from tuidl.core.runs.store import (
@@ -100,6 +101,7 @@ __all__ = [
     "DEFAULT_RUNS_DIR",
     "FORMAT_VERSION",
     "MAX_RUN_FILE_BYTES",
+    "RUN_NAME_MAX",
     "SORT_COLUMNS",
     "STATUSES",
     "TORN_LINE_NOTE",
@@ -121,11 +123,13 @@ __all__ = [
     "config_diff",
     "delete_run",
     "describe_component",
+    "diff_words",
     "encode_record",
     "end_orphan_run",
     "export_csv",
     "filter_runs",
     "flatten",
+    "folder_safe",
     "iso",
     "list_runs",
     "list_summaries",
@@ -142,6 +146,7 @@ __all__ = [
     "read_run_text",
     "read_spec_dict",
     "rename_run",
+    "run_name",
     "runs_dir",
     "set_tags",
     "sort_runs",

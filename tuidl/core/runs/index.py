@@ -33,6 +33,9 @@ class RunSummary:
         run_id: folder name. dir: the folder.
         name: display name (``meta.json``), else ``run.json`` name, else the id.
         dataset, optimizer: from ``run.json``, else ``spec.toml``.
+        initializer, regularizer: the layers' ``kernel_initializer`` / ``kernel_regularizer``
+            from ``spec.toml`` (``HeNormal``, ``L2 0.001``; ``mixed`` when layers differ,
+            regularizer ``none`` when no layer has one; ``None`` when unknown).
         params: parameter count from ``run.json`` (``None`` when not recorded).
         status: one of :data:`STATUSES` or ``"unknown"``. A ``running`` run whose
             writer process is gone reads as ``failed`` with ``stale=True``.
@@ -53,6 +56,8 @@ class RunSummary:
     name: str
     dataset: str | None = None
     optimizer: str | None = None
+    initializer: str | None = None
+    regularizer: str | None = None
     params: int | None = None
     status: str = "unknown"
     epochs_done: int = 0
@@ -78,7 +83,16 @@ class RunSummary:
 
     def haystack(self) -> str:
         """Lower-case text a filter matches against."""
-        parts = [self.run_id, self.name, self.dataset or "", self.optimizer or "", self.status, *self.tags]
+        parts = [
+            self.run_id,
+            self.name,
+            self.dataset or "",
+            self.optimizer or "",
+            self.initializer or "",
+            self.regularizer or "",
+            self.status,
+            *self.tags,
+        ]
         return " ".join(parts).lower()
 
 
@@ -264,7 +278,7 @@ class RunIndex:
             metric_notes = entry.follower.notes(live)
         if not changed and entry.summary is not None and status != "running":
             return entry.summary
-        if entry.facts is None and not all(k in info for k in ("dataset", "optimizer")):
+        if entry.facts is None and not all(k in info for k in ("dataset", "optimizer", "regularizer")):
             try:
                 entry.facts = spec_facts(read_run_text(d, "spec.toml"))
             except UnreadableFile as ex:
@@ -312,6 +326,8 @@ class RunIndex:
             name=printable(entry.meta.get("display_name") or info.get("name") or d.name),
             dataset=None if dataset is None else printable(dataset),
             optimizer=None if facts.get("optimizer") is None else printable(facts["optimizer"]),
+            initializer=None if facts.get("initializer") is None else printable(str(facts["initializer"])),
+            regularizer=None if facts.get("regularizer") is None else printable(str(facts["regularizer"])),
             params=int(params) if params is not None else None,
             status="failed" if stale else printable(status),
             epochs_done=done,
@@ -340,7 +356,7 @@ def filter_runs(
     runs: list[RunSummary], text: str = "", statuses: set[str] | frozenset[str] | tuple[str, ...] | None = None
 ) -> list[RunSummary]:
     """Runs whose text matches every word of ``text`` (case-insensitive, over id,
-    name, dataset, optimizer, status and tags) and whose status is in ``statuses``
+    name, dataset, optimizer, initializer, regularizer, status and tags) and whose status is in ``statuses``
     (``None`` or empty: any)."""
     words = text.lower().split()
     out = []
@@ -359,6 +375,8 @@ SORT_COLUMNS: tuple[str, ...] = (
     "dataset",
     "params",
     "optimizer",
+    "initializer",
+    "regularizer",
     "status",
     "epochs_done",
     "best_val_loss",

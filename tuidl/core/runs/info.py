@@ -35,9 +35,12 @@ def runs_dir(cli_value: str | os.PathLike[str] | None = None) -> Path:
 
 
 def new_run_id(name: str, now: float | None = None) -> str:
-    """``<yyyymmdd-hhmmss>-<name>-<4 hex>``, sortable by start time."""
+    """``<yyyymmdd-hhmmss>-<name>-<4 hex>``, sortable by start time; ``name`` made folder-safe
+    (:func:`~tuidl.core.runs.naming.folder_safe`: ``digits-mlp sgd l2`` -> ``digits-mlp-sgd-l2``)."""
+    from tuidl.core.runs.naming import folder_safe
+
     stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now if now is not None else time.time()))
-    return f"{stamp}-{name}-{secrets.token_hex(2)}"
+    return f"{stamp}-{folder_safe(name)}-{secrets.token_hex(2)}"
 
 
 def iso(ts: float | None) -> str | None:
@@ -70,8 +73,41 @@ def describe_component(v: Any) -> str | None:
     return str(v)
 
 
+def _short_component(v: Any, numbers: bool) -> str:
+    """A layer component in a few characters: ``HeNormal``; with ``numbers`` its numeric
+    arguments too: ``L2 0.001``, ``L1L2 0.001/0.01``."""
+    if isinstance(v, dict) and not numbers:
+        return str(v.get("class_name", "?"))
+    if isinstance(v, dict):
+        cfg = v.get("config") if isinstance(v.get("config"), dict) else {}
+        nums = [f"{x:g}" for x in cfg.values() if isinstance(x, (int, float)) and not isinstance(x, bool)]
+        return " ".join([str(v.get("class_name", "?")), "/".join(nums)]).strip()
+    return str(v)
+
+
+def layer_component(layers: Any, key: str) -> str | None:
+    """What the layers of a spec use for ``key`` (``kernel_initializer``, ``kernel_regularizer``):
+    the one value they share (the class; a regularizer's with its factors: ``L2 0.001``),
+    ``"mixed"`` when they differ, ``None`` when no layer sets it (Keras's default; for a
+    regularizer: none)."""
+    if not isinstance(layers, list):
+        return None
+    seen: list[str] = []
+    for layer in layers:
+        cfg = layer.get("config") if isinstance(layer, dict) else None
+        if isinstance(cfg, dict) and cfg.get(key) is not None:
+            text = _short_component(cfg[key], numbers=key.endswith("regularizer"))
+            if text not in seen:
+                seen.append(text)
+    if not seen:
+        return None
+    return seen[0] if len(seen) == 1 else "mixed"
+
+
 def spec_facts(spec_toml: str) -> dict[str, Any]:
-    """``{"dataset", "optimizer", "epochs_planned"}`` read from spec TOML text; ``{}`` when unreadable."""
+    """``{"dataset", "optimizer", "initializer", "regularizer", "epochs_planned"}`` read from
+    spec TOML text (``regularizer`` ``"none"`` when no layer has one, ``initializer`` absent
+    when no layer sets one); ``{}`` when unreadable."""
     import tomllib
 
     try:
@@ -86,6 +122,13 @@ def spec_facts(spec_toml: str) -> dict[str, Any]:
         out["optimizer"] = describe_component(comp.get("optimizer", "adam"))
     if isinstance(fit, dict) and isinstance(fit.get("epochs"), int):
         out["epochs_planned"] = fit["epochs"]
+    model = d.get("model")
+    layers = model.get("layers") if isinstance(model, dict) else None
+    if isinstance(layers, list):
+        init = layer_component(layers, "kernel_initializer")
+        if init is not None:
+            out["initializer"] = init
+        out["regularizer"] = layer_component(layers, "kernel_regularizer") or "none"
     return out
 
 
@@ -154,7 +197,8 @@ class RunInfo(_Open):
 
     Attributes:
         format_version: 2 for what this writer writes; a file without it is version 1.
-        run_id: the folder name. name: the experiment's name. status: one of
+        run_id: the folder name. name: the run's name (the experiment's, then how it
+            differs from its preset: :func:`tuidl.core.presets.run_name_for`). status: one of
             :data:`STATUSES` (a reader may meet others; it shows them as they are).
         started, ended: ISO 8601 times. pid: the writing process (a ``running`` run
             whose process is gone reads as ``failed``). error: see :class:`ErrorInfo`.

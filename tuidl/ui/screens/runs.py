@@ -61,7 +61,7 @@ from tuidl.ui.screens.runs_chart import ChartControls
 from tuidl.ui.screens.runs_compare import CompareTable
 from tuidl.ui.screens.runs_listing import RunListing
 from tuidl.ui.screens.runs_manage import RunActions
-from tuidl.ui.screens.runs_table import COLUMNS, STATUS_FILTERS
+from tuidl.ui.screens.runs_table import COLUMNS, STATUS_FILTERS, ColumnFit
 from tuidl.ui.widgets.compare_chart import ChartRun, CompareChart
 from tuidl.ui.widgets.footer import TuidlFooter
 
@@ -336,6 +336,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
         self.sort_column = "started_ts"
         self.sort_reverse = True
         self._row_stamps: dict[str, tuple[RunSummary, int | None]] = {}
+        self._fits: dict[str, ColumnFit] | None = None  # the table's columns as last fitted
         self._index_lock = threading.Lock()
         self._listing = False
         self._list_again = False
@@ -363,8 +364,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
 
     def on_mount(self) -> None:
         table = self.query_one("#runs-table", DataTable)
-        for key, header in COLUMNS:
-            table.add_column(header, key=key)
+        self._set_columns([])
         self._update_chart_runs()
         self._apply_view()
         table.focus()

@@ -17,7 +17,7 @@ from textual import work
 from textual.widgets import Label
 
 from tuidl.core.runs import RunFollower, RunIndex, RunSummary, filter_runs, sort_runs
-from tuidl.ui.screens.runs_table import COLUMNS, cell
+from tuidl.ui.screens.runs_table import COLUMNS, ColumnFit, cell, clip, fit_columns
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.compare_chart import style_markers
 
@@ -38,6 +38,7 @@ class RunListing:
     sort_column: str
     sort_reverse: bool
     _row_stamps: dict[str, tuple[RunSummary, int | None]]
+    _fits: dict[str, ColumnFit] | None
     _index_lock: threading.Lock
     _listing: bool
     _list_again: bool
@@ -123,13 +124,47 @@ class RunListing:
     def _row(self, r: RunSummary) -> list[str | Text]:
         # a DataTable reads str cells as markup: names and tags like "exp [v2]" are Text (escaping
         # is not enough: a trailing backslash came out doubled)
-        return [self.marker(r.run_id), *(plain(cell(r, k)) for k, _ in COLUMNS[1:])]
+        fits = self._fits or {}
+        out: list[str | Text] = [self.marker(r.run_id)]
+        for k, _ in COLUMNS[1:]:
+            fit = fits.get(k, ColumnFit(""))
+            out.append(plain(clip(cell(r, k, fit.compact), fit.width, middle=k == "name")))
+        return out
+
+    def on_resize(self, event: Any) -> None:
+        """The screen's size changed: fit the columns to the new width once laid out."""
+        self.call_after_refresh(self._refit)  # type: ignore[attr-defined]
+
+    def _refit(self) -> None:
+        if self._fits is not None and self.is_mounted:  # type: ignore[attr-defined]
+            self._fill_table(self.shown)
+
+    def _table_width(self) -> int:
+        """The cells the table's columns can take: its width less a vertical scroll bar."""
+        table = self.table
+        width = table.size.width or self.app.size.width  # type: ignore[attr-defined]
+        return width - table.styles.scrollbar_size_vertical
+
+    def _set_columns(self, runs: list[RunSummary]) -> bool:
+        """Fit the columns to the table's width (:func:`fit_columns`); when that changes
+        them, the table is emptied and its columns made again. Returns whether it did."""
+        fits = fit_columns(runs, self._table_width(), self.table.cell_padding)
+        if fits == self._fits:
+            return False
+        self._fits = fits
+        table = self.table
+        table.clear(columns=True)
+        for key, fit in fits.items():
+            table.add_column(plain(fit.header), key=key)
+        return True
 
     def _fill_table(self, runs: list[RunSummary]) -> None:
         table = self.table
+        cursor_key = self.current_run_id() if table.row_count else None
+        rebuilt = self._set_columns(runs)
         new_keys = [r.run_id for r in runs]
         old_keys = [rk.value for rk in table.rows]
-        if new_keys == old_keys:
+        if new_keys == old_keys and not rebuilt:
             for r in runs:
                 # RunIndex hands back the same object for a run whose files did not change
                 # (the stamp holds the object itself, so its id cannot be reused meanwhile)
@@ -143,7 +178,6 @@ class RunListing:
                         table.update_cell(r.run_id, key, value)
             return
         self._row_stamps = {r.run_id: (r, self.selected.get(r.run_id)) for r in runs}
-        cursor_key = self.current_run_id()
         table.clear()
         for r in runs:
             table.add_row(*self._row(r), key=r.run_id)
