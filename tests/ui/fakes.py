@@ -14,7 +14,7 @@ import math
 import queue
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from tuidl.core import events as ev
 from tuidl.core.protocol import Request, Shutdown, Stop, Summarize, Train
@@ -46,6 +46,9 @@ class FakeEngineClient:
         write_run_dir: write a real run folder (run.json, metrics.jsonl) like the engine,
             but with no ``pid`` and without finishing it on close (as if killed).
         ignore_stop: do not answer Stop (a hung engine that has to be killed).
+        summary_fails: ``spec -> RunFailed | None``: answer a Summarize of that spec with this
+            failure (its request id and requester filled in, as the engine does), e.g. data that
+            cannot be loaded; ``None`` (or it returns ``None``): a Summary.
     """
 
     instances: list["FakeEngineClient"] = []
@@ -61,6 +64,7 @@ class FakeEngineClient:
         run_id: str = RUN_ID,
         write_run_dir: bool = True,
         ignore_stop: bool = False,
+        summary_fails: Callable[[dict[str, Any]], ev.RunFailed | None] | None = None,
     ) -> None:
         self.epochs = epoch_logs(3) if epochs is None else epochs
         self.steps = steps
@@ -71,6 +75,7 @@ class FakeEngineClient:
         self.run_id = run_id
         self.write_run_dir = write_run_dir
         self.ignore_stop = ignore_stop
+        self.summary_fails = summary_fails
         self.requests: list[Request] = []
         self.started = False
         self.closed = False
@@ -105,9 +110,9 @@ class FakeEngineClient:
             self.requests.append(request)
             if isinstance(request, Summarize):
                 # the answer names its requester, as the engine's does (tuidl.engine.host)
-                self._q.put(
-                    dataclasses.replace(self.summary(request.request_id, request.spec), requester=request.requester)
-                )
+                failed = self.summary_fails(request.spec) if self.summary_fails is not None else None
+                answer = self.summary(request.request_id, request.spec) if failed is None else failed
+                self._q.put(dataclasses.replace(answer, request_id=request.request_id, requester=request.requester))
             elif isinstance(request, Train):
                 if self._ready_sent:
                     self._train(request)
