@@ -130,3 +130,20 @@ async def test_a_failed_summary_replaces_loading_as_plain_text(tmp_path: Path) -
         findings = _text(panel.query_one("#findings", Static))
         assert "Cannot read [b]data[/b]: file x.csv: [/] is not a number" in findings and "fix [red]it" in findings
         assert "…" not in _text(panel.query_one("#totals", Static))
+
+
+async def test_a_summary_that_fails_for_another_reason_says_no_summary(tmp_path: Path) -> None:
+    def fails(spec: dict[str, Any]) -> ev.RunFailed:
+        return ev.RunFailed("", "build", "Cannot summarize", "ValueError: bad shape")
+
+    app = TuidlApp(
+        load_experiment("digits-mlp"),
+        runs_dir=tmp_path / "runs",
+        client_factory=lambda: FakeEngineClient(summary_fails=fails),
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        panel = app.dashboard.query_one(ExperimentPanel)
+        line = panel.query_one("#data-line", Static)
+        await wait_for(pilot, lambda: "no summary" in _text(line), what="the failure shown")
+        assert "loading" not in _text(line)
+        assert "Cannot summarize: ValueError: bad shape" in _text(panel.query_one("#findings", Static))
