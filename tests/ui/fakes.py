@@ -14,7 +14,7 @@ import math
 import queue
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from tuidl.core import events as ev
 from tuidl.core.protocol import Export, Request, Shutdown, Stop, Summarize, Train
@@ -50,6 +50,9 @@ class FakeEngineClient:
             instead of writing the script. By default an Export writes the script's text
             (``tuidl.core.script.script_text``, no data file) and answers Exported; held
             until ready, as the engine's export thread starts then.
+        summary_fails: ``spec -> RunFailed | None``: answer a Summarize of that spec with this
+            failure (its request id and requester filled in, as the engine does), e.g. data that
+            cannot be loaded; ``None`` (or it returns ``None``): a Summary.
     """
 
     instances: list["FakeEngineClient"] = []
@@ -66,6 +69,7 @@ class FakeEngineClient:
         write_run_dir: bool = True,
         ignore_stop: bool = False,
         export_failure: ev.ExportFailed | None = None,
+        summary_fails: Callable[[dict[str, Any]], ev.RunFailed | None] | None = None,
     ) -> None:
         self.epochs = epoch_logs(3) if epochs is None else epochs
         self.steps = steps
@@ -78,6 +82,7 @@ class FakeEngineClient:
         self.ignore_stop = ignore_stop
         self.export_failure = export_failure
         self._held_exports: list[Export] = []
+        self.summary_fails = summary_fails
         self.requests: list[Request] = []
         self.started = False
         self.closed = False
@@ -112,9 +117,9 @@ class FakeEngineClient:
             self.requests.append(request)
             if isinstance(request, Summarize):
                 # the answer names its requester, as the engine's does (tuidl.engine.host)
-                self._q.put(
-                    dataclasses.replace(self.summary(request.request_id, request.spec), requester=request.requester)
-                )
+                failed = self.summary_fails(request.spec) if self.summary_fails is not None else None
+                answer = self.summary(request.request_id, request.spec) if failed is None else failed
+                self._q.put(dataclasses.replace(answer, request_id=request.request_id, requester=request.requester))
             elif isinstance(request, Train):
                 if self._ready_sent:
                     self._train(request)

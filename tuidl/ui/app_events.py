@@ -153,7 +153,7 @@ class EngineEvents:
         if not e.run_id and e.request_id:
             # a Summarize failed: show it with the experiment (no run was affected)
             if e.request_id == self._summary_id:
-                d.show_summary_error(e.title, e.message, e.hint)
+                d.show_summary_error(e.title, e.message, e.hint, e.kind)
                 d.log_line(f"tuidl: summary failed: {e.title}: {e.message}")
             return
         if self.current_run is not None and e.run_id and not self._is_current(e.run_id):

@@ -14,7 +14,7 @@ as plain text, never markup.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -25,6 +25,8 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tuidl.core.catalog import LAYERS
+from tuidl.core.catalog_search import layer_keywords
+from tuidl.core.search import ranked
 from tuidl.core.text import printable
 from tuidl.ui.text import plain, styled
 from tuidl.ui.widgets.typeahead import TypeAhead
@@ -175,9 +177,21 @@ class PromptInput(TypeAhead, Input):
 
 class SearchInput(TypeAhead, Input):
     """The search field: keys keep their order in a burst, and ``enter`` chooses at once with
-    the text typed so far (``a conv2d enter e`` adds Conv2D, then edits it)."""
+    the text typed so far (``a conv2d enter e`` adds Conv2D, then edits it). ``up``/``down`` move
+    the picker's highlight (an ``Input`` binds them to scrolling itself), and the focus stays here."""
 
     TYPES_TEXT = True
+
+    BINDINGS = [
+        Binding("down", "move_highlight(1)", "Down", show=False),
+        Binding("up", "move_highlight(-1)", "Up", show=False),
+    ]
+
+    def action_move_highlight(self, step: int) -> None:
+        """Move the picker's highlight ``step`` options down (negative: up)."""
+        screen = self.screen
+        if isinstance(screen, SearchPicker):
+            screen.action_down() if step > 0 else screen.action_up()
 
     async def action_submit(self) -> None:
         screen = self.screen
@@ -190,8 +204,12 @@ class SearchInput(TypeAhead, Input):
 class SearchPicker(ModalScreen[str | None]):
     """Pick one of ``items`` (``(value, label, detail)``) with a search field.
 
-    The search matches the value, label and detail, case-insensitively, every
-    word anywhere.
+    The search matches every word, case-insensitively, in the label, the item's
+    ``keywords`` or the value and detail, and lists the label's matches first
+    (:func:`tuidl.core.search.ranked`: exact, prefix, substring; then keywords;
+    then the rest; ties by label). ``up``/``down`` move the highlight while the
+    focus stays in the search field; ``enter`` chooses the highlighted item. The
+    border's subtitle says so (``hint``).
     """
 
     DEFAULT_CSS = """
@@ -201,6 +219,7 @@ class SearchPicker(ModalScreen[str | None]):
     SearchPicker OptionList { height: auto; max-height: 18; }
     SearchPicker Input { margin: 0 0 1 0; }
     SearchPicker Label { width: 100%; }
+    SearchPicker > Vertical { border-subtitle-color: $text-muted; }
     """
 
     BINDINGS = [
@@ -213,32 +232,38 @@ class SearchPicker(ModalScreen[str | None]):
         self,
         title: str,
         items: Sequence[tuple[str, str, str]],
-        placeholder: str = "type to search · enter chooses · escape cancels",
+        placeholder: str = "type to search",
         on_choose: Callable[[str], None] | None = None,
+        *,
+        hint: str = "↑↓ move · enter chooses · esc cancels",
+        keywords: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         super().__init__()
         self.title_text = title
         self.items = list(items)
         self.placeholder = placeholder
+        self.hint = hint
+        """The keys, shown in the border under the list (the placeholder goes once typing starts)."""
+        self.keywords: Mapping[str, Sequence[str]] = keywords or {}
+        """Per value: words ranked after the label and before the detail (aliases, a category)."""
+        self._shown_query = ""
         self.on_choose = on_choose
         """Called with the choice at once, before the picker closes (then dismissed with ``None``),
         so that keys typed after ``enter`` see its effect; without it the choice is the result."""
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with Vertical() as box:
+            box.border_subtitle = plain(self.hint)
             yield Label(plain(self.title_text))
             yield SearchInput(placeholder=self.placeholder, id="search", compact=True)
             yield OptionList(*self._options(""), id="options")
 
     def _options(self, query: str) -> list[Option]:
-        words = query.lower().split()
-        out = []
-        for value, label, detail in self.items:
-            hay = f"{value} {label} {detail}".lower()
-            if all(w in hay for w in words):
-                # labels and details can be file names (user presets): plain and printable, never markup
-                out.append(Option(styled((label, "bold"), "  ", (detail, "dim")), id=value))
-        return out
+        matches = ranked(
+            query, self.items, lambda item: (item[1], self.keywords.get(item[0], ()), f"{item[0]} {item[2]}")
+        )
+        # labels and details can be file names (user presets): plain and printable, never markup
+        return [Option(styled((label, "bold"), "  ", (detail, "dim")), id=value) for value, label, detail in matches]
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#search", Input))  # at once: keys typed right after "a" land here
@@ -248,16 +273,26 @@ class SearchPicker(ModalScreen[str | None]):
 
     @on(Input.Changed, "#search")
     def _filter(self, event: Input.Changed) -> None:
+        self._sync()
+
+    def _sync(self) -> OptionList:
+        """List the matches of the search field's text now, highlighting the best, unless they are
+        listed already: in a burst (``relu down enter``) the field's ``Changed`` messages come after
+        the keys typed behind them, and must not undo a move of the highlight made meanwhile."""
         ol = self.query_one(OptionList)
-        ol.clear_options()
-        ol.add_options(self._options(event.value))
-        if ol.option_count:
-            ol.highlighted = 0
+        query = self.query_one("#search", Input).value
+        if query != self._shown_query:
+            self._shown_query = query
+            ol.clear_options()
+            ol.add_options(self._options(query))
+            if ol.option_count:
+                ol.highlighted = 0
+        return ol
 
     def choose(self, query: str) -> None:
         """Dismiss with the highlighted match of ``query`` (the first match when the list
         still shows an older query's matches); nothing when nothing matches."""
-        ol = self.query_one(OptionList)
+        ol = self._sync()
         matches = [o.id for o in self._options(query)]
         if not matches:
             return
@@ -278,12 +313,12 @@ class SearchPicker(ModalScreen[str | None]):
             self._finish(event.option.id)
 
     def action_down(self) -> None:
-        """Move the highlight down."""
-        self.query_one(OptionList).action_cursor_down()
+        """Move the highlight down (in the matches of what is typed now)."""
+        self._sync().action_cursor_down()
 
     def action_up(self) -> None:
-        """Move the highlight up."""
-        self.query_one(OptionList).action_cursor_up()
+        """Move the highlight up (in the matches of what is typed now)."""
+        self._sync().action_cursor_up()
 
     def action_cancel(self) -> None:
         """Close without a choice."""
@@ -297,8 +332,10 @@ class CatalogPicker(SearchPicker):
         super().__init__(
             "Add a layer after the cursor",
             [(name, name, f"{info.category} · {info.description}") for name, info in LAYERS.items()],
-            placeholder="type to search · enter adds · escape cancels",
+            placeholder="type to search: class name, alias, category, description",
             on_choose=on_choose,
+            hint="↑↓ move · enter adds the highlighted layer · esc cancels",
+            keywords={name: layer_keywords(name) for name in LAYERS},
         )
 
 
@@ -309,7 +346,7 @@ class PresetPicker(SearchPicker):
         super().__init__(
             "Open an experiment preset",
             [(name, name, where) for name, where in presets],
-            placeholder="type to search · enter opens · escape cancels",
+            hint="↑↓ move · enter opens the highlighted preset · esc cancels",
         )
 
 

@@ -184,9 +184,10 @@ class DashboardScreen(Screen[None]):
         """Show the engine's Summary (shapes, params, data, findings)."""
         self.query_one(ExperimentPanel).show_summary(summary)
 
-    def show_summary_error(self, title: str, message: str, hint: str) -> None:
-        """The engine could not summarize the experiment: show why in the panel."""
-        self.query_one(ExperimentPanel).show_findings([("error", f"{title}: {message}", hint)])
+    def show_summary_error(self, title: str, message: str, hint: str, kind: str = "") -> None:
+        """The engine could not summarize the experiment (``kind`` ``"data"``: could not load its data):
+        show why in the panel, in place of "loading…"."""
+        self.query_one(ExperimentPanel).show_summary_failure(kind, title, message, hint)
 
     def run_started(self, e: ev.RunStarted) -> None:
         """A run starts: reset the chart and progress."""

@@ -21,7 +21,10 @@ majority baseline, drawn samples).
 ====================  ==========================================================
 
 Every change is validated at once (the problem is shown under the field,
-naming ``data.options.noise``, the value and what is allowed); a valid one asks
+naming ``data.options.noise``, the value and what is allowed). ``escape`` with
+a setting not applied does not leave: it says which (field, value, what is
+allowed), what leaving would keep instead, and that a second ``escape`` leaves
+without it (then a toast says what was not applied). A valid change asks
 the engine for a :class:`~tuidl.core.events.Summary` of the modified
 experiment after :attr:`DataScreen.DEBOUNCE` s of quiet. Answers to older
 requests are dropped. Asking goes through :class:`tuidl.ui.summaries.SummaryAsking`,
@@ -54,7 +57,7 @@ from tuidl.core.registry import DATASET_GROUPS, DATASETS, FILE_SOURCES
 from tuidl.core.spec import Experiment
 from tuidl.ui.summaries import SummaryAsking, SummarySource
 from tuidl.ui.text import plain
-from tuidl.ui.widgets.data_form import DataForm, applicable_fields
+from tuidl.ui.widgets.data_form import DataForm, applicable_fields, default_text, field_info, format_value, get_path
 from tuidl.ui.widgets.data_panel import DataPanel
 from tuidl.ui.widgets.footer import TuidlFooter
 
@@ -95,6 +98,8 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
     DataScreen #data-state { height: 1; padding: 0 1; background: $boost; }
     DataScreen #data-findings { height: auto; max-height: 6; padding: 0 1; }
     DataScreen #data-findings.-empty { display: none; }
+    DataScreen #leave-warning { height: auto; max-height: 6; padding: 0 1; color: $text-warning; }
+    DataScreen #leave-warning.-empty { display: none; }
     """
 
     BINDINGS = [
@@ -133,7 +138,8 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         self.train_after = False
         self._requested_at = 0.0
         self._timer: Timer | None = None
-        self._warned_invalid = False
+        self._warned_invalid: tuple[tuple[str, str], ...] | None = None
+        """The settings not applied that the last ``escape`` warned about (a second one leaves without them)."""
         self._marked: set[str] = set()
         self._adapt_shown: bool | None = None
         self._generation = 0
@@ -150,6 +156,7 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
                     yield DataForm(self.draft["name"], self.draft, base_dir=self._base_dir(), id="data-form")
             with Vertical(id="data-right"):
                 yield Static("", id="data-state")
+                yield Static("", id="leave-warning", classes="-empty")
                 yield Static("", id="data-findings", classes="-empty")
                 yield DataPanel(id="data-panel")
         yield TuidlFooter()
@@ -277,6 +284,7 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         else:
             text = Text("")
         self.query_one("#data-state", Static).update(text)
+        self._show_leave_warning()
 
     def _show_findings(self) -> None:
         box = self.query_one("#data-findings", Static)
@@ -366,7 +374,6 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
 
     def _changed(self) -> None:
         """Validate the draft; when valid it becomes :attr:`exp` and a Summary is scheduled."""
-        self._warned_invalid = False
         dumped = self.exp.model_dump(mode="python")
         dumped["data"] = self.draft
         form = self.form if self.query(DataForm) else None
@@ -396,7 +403,7 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
                     "error": {
                         "title": "Data settings incomplete",
                         "message": "\n".join(m for _, m in self.problems),
-                        "hint": "fix the field on the left (escape keeps the last valid data)",
+                        "hint": "fix the field on the left (escape twice leaves with the last valid data)",
                     },
                 }
             )
@@ -483,21 +490,81 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
         self._schedule_summary()
         self._show_state()
 
+    # -- leaving with settings not applied ---------------------------------------------------
+    def _kept(self, path: str) -> str:
+        """What leaving keeps in place of the value not applied at ``path``."""
+        data = self.exp.data
+        if data.name != self.draft["name"] or path not in applicable_fields(data.name):
+            return f"the data stays {data.name}"
+        value = get_path(data.model_dump(mode="python"), path)
+        if value is None:
+            return f"data.{path} stays unset ({default_text(path, data.name)})"
+        info = field_info(path)
+        return f"data.{path} stays {format_value(info, value)}{' %' if info.kind == 'percent' else ''}"
+
+    def leave_warning(self) -> str:
+        """Why ``escape`` does not leave now and how to leave anyway ("" when every setting is applied).
+
+        Names each setting not applied (field, value, what is allowed: the form's and the spec's
+        messages), what leaving would keep instead, and that a second ``escape`` leaves without them.
+        """
+        invalid = self.invalid
+        if not invalid:
+            return ""
+        lines = [m for _, m in invalid]
+        kept = list(dict.fromkeys(self._kept(p) for p, _ in invalid))
+        it = "it" if len(invalid) == 1 else "them"
+        lines.append(f"fix {it}, or press escape again to leave without {it}: {'; '.join(kept)}")
+        return "\n".join(lines)
+
+    def _show_leave_warning(self) -> None:
+        """Show the warning of the last ``escape`` while the same settings are not applied; else forget it."""
+        if not self._composed():
+            return
+        warned = self._warned_invalid is not None and self._warned_invalid == tuple(self.invalid)
+        if not warned:
+            self._warned_invalid = None
+        box = self.query_one("#leave-warning", Static)
+        box.update(plain(self.leave_warning()) if warned else "")
+        box.set_class(not warned, "-empty")
+
     def _leave(self) -> bool:
+        """Whether ``escape`` (or ``t``) may leave: the first press with settings not applied says why not.
+
+        A second press with the same settings not applied leaves without them (the last valid data),
+        and a toast on the screen left to says what was not applied.
+        """
+        invalid = tuple(self.invalid)
+        if not invalid:
+            self._stop_timer()
+            return True
+        if invalid != self._warned_invalid:
+            self._warned_invalid = invalid
+            n = len(invalid)
+            self.notify(
+                self.leave_warning(),
+                title=f"Not leaving: {n} setting{'s' if n > 1 else ''} not applied",
+                severity="warning",
+                timeout=10,
+                markup=False,
+            )
+            self._show_state()
+            return False
+        self.notify(
+            "\n".join(m for _, m in invalid) + f"\nleft with the last valid data ({self.exp.data.name})",
+            title="Not applied",
+            severity="warning",
+            timeout=8,
+            markup=False,
+        )
+        self._stop_timer()
+        return True
+
+    def _stop_timer(self) -> None:
+        """Leaving: no Summary is asked for any more (a debounced one pending is dropped)."""
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        invalid = self.invalid
-        if invalid and not self._warned_invalid:
-            self._warned_invalid = True
-            self.notify(
-                f"{invalid[0][1]}\npress escape again to leave with the last valid data ({self.exp.data.name})",
-                title="Data settings incomplete",
-                severity="warning",
-                markup=False,
-            )
-            return False
-        return True
 
     def action_apply(self) -> None:
         """Leave with the edited experiment (the App makes it current)."""

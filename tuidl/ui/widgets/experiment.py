@@ -174,6 +174,30 @@ class ExperimentPanel(Vertical):
             self.query_one("#data-line", Static).update(styled("data ", (str(d.get("name", "?")), "bold"), rest))
         self.show_findings([(f.severity, f.message, f.hint) for f in summary.findings])
 
+    def show_summary_failure(self, kind: str, title: str, message: str, hint: str) -> None:
+        """The engine could not summarize the experiment shown (a ``RunFailed`` of a Summarize).
+
+        Nothing says "loading…" any more: the data line says the data did not load (``kind``
+        ``"data"``) or that there is no summary (any other kind: spec, build, engine), the shapes
+        and params are ``?``, and the error is the first finding. ``title``, ``message`` and
+        ``hint`` come from the engine: shown as plain text.
+        """
+        self._shown_summary = None
+        exp = self._exp
+        name = exp.data.name if exp is not None else "?"
+        what = "not loaded" if kind == "data" else "no summary"
+        self.query_one("#data-line", Static).update(
+            styled("data ", (name, "bold"), " · ", (f"✗ {what}", "bold red"), " (see below)")
+        )
+        if exp is not None:
+            table = self.query_one("#layers", DataTable)
+            table.clear()
+            names = layer_names(exp.model.layers)
+            for i, layer in enumerate(exp.model.layers):
+                table.add_row(plain(names[i]), plain(layer.class_name), "?", "?", key=str(i))
+        self.query_one("#totals", Static).update(styled("params ", ("?", "bold"), " · no summary"))
+        self.show_findings([("error", f"{title}: {message}", hint)])
+
     def show_findings(self, items: list[tuple[str, str, str]]) -> None:
         """Show findings as ``severity: message (hint)`` lines; empty clears them."""
         lines = []
