@@ -165,11 +165,11 @@ class KeysHelp(ModalScreen[None]):
     DEFAULT_CSS = """
     KeysHelp { align: center middle; }
     KeysHelp > Vertical {
-        width: 100%; max-width: 120; height: 100%; max-height: 48;
+        width: 100%; max-width: 120; height: auto; max-height: 100%;
         border: round $primary; background: $surface; padding: 0 1;
     }
     KeysHelp > Vertical { border-title-style: bold; border-subtitle-color: $text-muted; }
-    KeysHelp #keys-body { height: 1fr; }
+    KeysHelp #keys-body { height: auto; }
     KeysHelp #keys-body:focus { background-tint: $foreground 0%; }
     """
 
@@ -204,6 +204,14 @@ class KeysHelp(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#keys-body").focus()
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """The box is as tall as its keys, up to the screen's height (then it scrolls)."""
+        self.query_one("#keys-body").styles.max_height = max(1, self.size.height - 2)  # less the border
 
     def action_close(self) -> None:
         """Close the reference."""
