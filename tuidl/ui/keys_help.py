@@ -36,7 +36,7 @@ from tuidl.ui.text import plain, styled
 if TYPE_CHECKING:
     from textual.dom import DOMNode
 
-__all__ = ["KeyRow", "KeysHelp", "group_name", "key_groups"]
+__all__ = ["KeyRow", "KeysHelp", "group_name", "key_groups", "keys_table"]
 
 APP_GROUP = "App"
 """The group of the App's keys (they work on every screen that is not a modal)."""
@@ -90,7 +90,8 @@ def key_groups(app: "App[object]", screen: "Screen[object]") -> list[tuple[str, 
         found.append((entry.node, entry.binding, entry.enabled))
     for binding in own_bindings(screen):
         holder = active.get(binding.key)
-        if holder is not None and holder.node is not screen:  # shadowed by a focused widget's key
+        if holder is not None and holder.node is not screen and not isinstance(holder.node, App):
+            # the focused widget binds the key first (the App's priority keys do win: not listed)
             found.append((screen, binding, True))
     rows: dict[str, dict[tuple[str, str], tuple[list[str], KeyRow]]] = {}  # group -> action -> (keys, row)
     nodes: dict[str, DOMNode] = {}

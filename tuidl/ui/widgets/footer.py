@@ -59,6 +59,8 @@ class TuidlFooter(Footer):
         super().__init__(*args, **kwargs)
         self.left_out: list[str] = []
         """Actions of :attr:`OPTIONAL_ACTIONS` whose key was left out for want of room."""
+        self._left_out_at = 0
+        """The footer's width when a key was last left out (only a wider footer composes again)."""
 
     async def recompose(self) -> None:
         """Compose the keys again, then drop the removed keys' ``compact`` watchers, and (once
@@ -71,7 +73,8 @@ class TuidlFooter(Footer):
     def on_resize(self, event: events.Resize) -> None:
         """Wider: compose again if a key was left out; else check that the keys still fit."""
         if self.left_out:
-            self.call_after_refresh(self.recompose)
+            if event.size.width > self._left_out_at:
+                self.call_after_refresh(self.recompose)
         else:
             self.call_after_refresh(self._leave_out_cut_keys)
 
@@ -95,4 +98,5 @@ class TuidlFooter(Footer):
             action = str(getattr(key, "action", ""))
             if key not in docked and key.virtual_region_with_margin.right > room and action not in self.left_out:
                 self.left_out.append(action)
+                self._left_out_at = self.size.width
                 key.remove()
