@@ -118,7 +118,11 @@ async def test_on_the_runs_browser_and_in_its_filter(make_app):
         assert isinstance(app.screen, RunsScreen)
         help_screen = await open_help(pilot, "f1")
         # the filter takes printable keys: the screen's letter keys are not in force there
-        assert ("r", "Rename run") not in rows(help_screen, "Runs")
+        runs_rows = rows(help_screen, "Runs")
+        assert ("r", "Rename run") not in runs_rows
+        # enter and delete are the field's own keys there: not "Open in builder", "Delete runs"
+        assert not {"Open in builder", "Delete runs"} & {description for _, description in runs_rows}
+        assert ("⏎", "Submit") in rows(help_screen, "Input")
 
 
 async def test_on_the_data_screen(make_app):

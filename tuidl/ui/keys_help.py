@@ -5,7 +5,8 @@ screen's :attr:`~textual.screen.Screen.active_bindings` (the focused widget and
 its parents, the screen, the App; keys a focused text field takes for typing
 are already left out there, and actions whose ``check_action`` says ``False``
 too), plus the screen's own bindings whose key the focused widget binds first
-(``enter`` on the runs table: the table's ``Select`` opens the run). A group is
+(``enter`` on the runs table: the table's ``Select`` opens the run; not when
+the widget is a text field, whose ``enter`` and ``delete`` are its own). A group is
 named after the node that owns its keys: the screen (``Builder``, ``Runs``),
 a focused widget (``Layer list``, ``Data table``) or ``App``; a node's
 ``KEYS_GROUP`` class attribute names it otherwise. Keys are written as the
@@ -28,6 +29,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tuidl.ui.commands import own_bindings
@@ -90,9 +92,11 @@ def key_groups(app: "App[object]", screen: "Screen[object]") -> list[tuple[str, 
         found.append((entry.node, entry.binding, entry.enabled))
     for binding in own_bindings(screen):
         holder = active.get(binding.key)
-        if holder is not None and holder.node is not screen and not isinstance(holder.node, App):
-            # the focused widget binds the key first (the App's priority keys do win: not listed)
-            found.append((screen, binding, True))
+        if holder is None or holder.node is screen or isinstance(holder.node, App):
+            continue  # in force already, or not at all (check_action), or behind an App priority key
+        if isinstance(holder.node, Widget) and holder.node.check_consume_key("a", "a"):
+            continue  # a text field's editing keys (enter, delete) are its own
+        found.append((screen, binding, True))  # a list's enter: its Select reaches the screen's action
     rows: dict[str, dict[tuple[str, str], tuple[list[str], KeyRow]]] = {}  # group -> action -> (keys, row)
     nodes: dict[str, DOMNode] = {}
     for node, binding, enabled in found:
@@ -178,6 +182,11 @@ class KeysHelp(ModalScreen[None]):
         Binding("escape,question_mark,f1,q", "close", "Close", id="keys.close", tooltip="Close the key reference"),
     ]
 
+    LINE_UP_MAX = 24
+    """Key and description columns are lined up across groups up to this many cells; a group with
+    a longer one (an ``Input``'s "Move cursor right or accept the completion suggestion") widens
+    only its own column, so the tooltips elsewhere keep their room at 80 columns."""
+
     def __init__(self, screen_name: str, groups: list[tuple[str, list[KeyRow]]]) -> None:
         super().__init__(id="keys-help")
         self.screen_name = screen_name
@@ -193,8 +202,10 @@ class KeysHelp(ModalScreen[None]):
     def body(self) -> Group:
         """Each group's heading and its table, the columns lined up across the tables."""
         rows = [row for _, group in self.groups for row in group]
-        key_width = max((cell_len(r.keys) for r in rows), default=0)
-        description_width = max((cell_len(r.description + ("" if r.enabled else NOT_NOW)) for r in rows), default=0)
+        key_width = min(self.LINE_UP_MAX, max((cell_len(r.keys) for r in rows), default=0))
+        description_width = min(
+            self.LINE_UP_MAX, max((cell_len(r.description + ("" if r.enabled else NOT_NOW)) for r in rows), default=0)
+        )
         parts: list[Text | Table] = []
         for i, (name, group) in enumerate(self.groups):
             if i:
