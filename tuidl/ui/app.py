@@ -9,7 +9,8 @@ safe after exit; never ``call_from_thread``). The App keeps the state (engine
 ready, the run in progress) and passes what to show down to the
 :class:`~tuidl.ui.screens.dashboard.DashboardScreen`.
 
-Keys: ``t`` train, ``s`` stop, ``ctrl+q`` quit (also in the command palette).
+Keys: ``t`` train, ``s`` stop, ``ctrl+q`` quit, ``?``/``F1`` the key reference of the screen
+(:mod:`tuidl.ui.keys_help`); all are also in the command palette.
 Quitting during a run stops it, shuts the engine down (killing it after
 2.5 s) and marks the run ``stopped`` on disk if the engine could not.
 
@@ -46,6 +47,7 @@ from tuidl.core.spec import Experiment
 from tuidl.core.text import printable
 from tuidl.ui.app_events import EngineEvents
 from tuidl.ui.commands import binding_commands
+from tuidl.ui.keys_help import KeysHelp, group_name, key_groups
 from tuidl.ui.messages import EngineEvent, ExperimentChanged, ExportRequested, SummaryRequested
 from tuidl.ui.screens.dashboard import DashboardScreen
 from tuidl.ui.modals import ErrorModal
@@ -110,6 +112,8 @@ class TuidlApp(EngineEvents, App[int]):
         Binding(
             "ctrl+q", "quit", "Quit", id="quit", priority=True, tooltip="Stop any run, shut the engine down and quit"
         ),
+        # not a priority binding: a text field that has focus takes "?" as text (F1 still opens it)
+        Binding("question_mark,f1", "help", "Help", id="help", tooltip="Every key of this screen, with what it does"),
     ]
 
     exp: var[Experiment] = var(None, init=False, always_update=False)  # type: ignore[arg-type]
@@ -445,6 +449,13 @@ class TuidlApp(EngineEvents, App[int]):
         if not self.is_screen_installed("runs"):
             self.install_screen(RunsScreen(self.runs_dir), "runs")
         self.push_screen("runs", opened)
+
+    def action_help(self) -> None:
+        """Show the key reference of the current screen (``?``, ``F1``)."""
+        screen = self.screen
+        if isinstance(screen, KeysHelp):
+            return
+        self.push_screen(KeysHelp(group_name(screen), key_groups(self, screen)))
 
     def action_data(self) -> None:
         """Open the data screen on the experiment; its result becomes the experiment."""

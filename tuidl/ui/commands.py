@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
 
-__all__ = ["binding_commands"]
+__all__ = ["binding_commands", "own_bindings"]
 
 
 def binding_commands(app: "App[object]", screen: "Screen[object]") -> Iterable[SystemCommand]:
@@ -33,7 +33,7 @@ def binding_commands(app: "App[object]", screen: "Screen[object]") -> Iterable[S
     found = [(active.node, active.binding) for active in screen.active_bindings.values()]
     # A screen's own binding whose key the focused widget also binds (enter in a
     # DataTable) is missing from active_bindings; it is still one of the screen's actions.
-    found += [(screen, b) for b in _own_bindings(screen)]
+    found += [(screen, b) for b in own_bindings(screen)]
     for node, b in found:
         if not b.id or not b.description or b.id in seen:
             continue
@@ -43,8 +43,8 @@ def binding_commands(app: "App[object]", screen: "Screen[object]") -> Iterable[S
         yield SystemCommand(b.description, help_text, partial(app.run_action, b.action, node))
 
 
-def _own_bindings(screen: "Screen[object]") -> Iterator[Binding]:
-    """The screen's own bindings, from the ``BINDINGS`` of its class and its bases (public
-    API: :meth:`Binding.make_bindings`, not the screen's private binding map)."""
+def own_bindings(screen: "Screen[object]") -> Iterator[Binding]:
+    """The screen's own bindings, one per key, from the ``BINDINGS`` of its class and its bases
+    (public API: :meth:`Binding.make_bindings`, not the screen's private binding map)."""
     for cls in type(screen).__mro__:
         yield from Binding.make_bindings(cls.__dict__.get("BINDINGS", ()))

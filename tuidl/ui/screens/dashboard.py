@@ -51,7 +51,17 @@ class DashboardScreen(Screen[None]):
         ),
     ]
 
-    FOOTER_ORDER = ("train", "stop", "quit", "builder", "data", "runs", "dashboard.log_scale", "dashboard.metric")
+    FOOTER_ORDER = (
+        "train",
+        "stop",
+        "quit",
+        "builder",
+        "data",
+        "runs",
+        "dashboard.log_scale",
+        "dashboard.metric",
+        "help",
+    )
     """Binding ids in the order the footer (and palette) lists them: the primary keys first, so
     they are the ones left when a narrow terminal cuts the footer short. Bindings without an
     id, or with another, follow in Textual's order."""
