@@ -241,3 +241,39 @@ def test_chart_classes_use_the_core_ticks():
     assert loss.value_ticks is ticks.nice_ticks and compare.nice_ticks is ticks.nice_ticks
     assert loss.epoch_ticks is ticks.epoch_ticks and compare.epoch_ticks is ticks.epoch_ticks
     assert LossChart.BOTH_MARKER == "◈"
+
+
+async def test_runs_browser_marks_where_a_run_diverged(tmp_path):
+    """The engine stops at the first non-finite batch, so that epoch never reaches metrics.jsonl:
+    the runs browser marks it from run.json's error (epoch 3, batch 5, 0-based 2 and 4)."""
+    from runfolders import write_finished_run
+
+    from tuidl.core.spec import Experiment
+    from tuidl.ui.screens.runs import RunsScreen
+
+    root = tmp_path / "runs"
+    root.mkdir()
+    records = [{"epoch": e, "loss": 1.0 / (e + 1), "val_loss": 1.1 / (e + 1)} for e in range(2)]
+    error = {"kind": "diverged", "title": "Training diverged", "message": "loss became nan in epoch 3, batch 5"}
+    write_finished_run(
+        root,
+        Experiment(name="digits-mlp").to_toml(),
+        records,
+        run_id="20240103-000000-sgd-0003",
+        status="diverged",
+        info={"name": "sgd", "steps_per_epoch": 10},
+        error={**error, "epoch": 2, "batch": 4, "metric": "loss", "value": "nan"},
+    )
+
+    class Host(App):
+        def on_mount(self) -> None:
+            self.push_screen(RunsScreen(root, export_dir=tmp_path, poll_interval=0.05))
+
+    app = Host()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, RunsScreen) and app.screen.table.row_count == 1)
+        await pilot.press("space")
+        chart = app.screen.query_one(CompareChart)
+        await wait_for(pilot, lambda: bool(chart.runs) and chart.last_notes, what="the chart drawn")
+        assert "✕ nan at epoch 3" in chart.last_notes, chart.last_notes
+        assert chart.runs[0].divergence_x("epoch") == 2.5 and chart.runs[0].divergence_x("step") == 24.0

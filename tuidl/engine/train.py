@@ -432,6 +432,11 @@ def _fit(
                 "title": "Training diverged",
                 "message": f"{metric} became {value} in epoch {epoch + 1}, batch {batch + 1}",
                 "hint": "lower the learning rate or use a smaller initializer",
+                # where, for the runs browser's chart (0-based, as in metrics.jsonl)
+                "epoch": epoch,
+                "batch": batch,
+                "metric": metric,
+                "value": value,
             },
             epochs_done=done,
         )

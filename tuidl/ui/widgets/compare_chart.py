@@ -129,6 +129,23 @@ class ChartRun:
     name: str
     history: RunHistory
     style: int = 0
+    diverged: tuple[int, int, str, float, int] | None = None
+    """Where the run diverged: ``(epoch, batch, metric, value, steps per epoch)``, epoch and
+    batch 0-based (``run.json``'s ``error``; that epoch is not in ``metrics.jsonl``); steps
+    per epoch 0 when unknown."""
+
+    def divergence_x(self, x_axis: str) -> float | None:
+        """The x of :attr:`diverged` on ``x_axis`` (``None``: not diverged, or on the time axis)."""
+        if self.diverged is None:
+            return None
+        epoch, batch, metric, _, steps = self.diverged
+        if x_axis == "epoch":
+            if metric.startswith("val_") or steps <= 0:
+                return float(epoch + 1)  # in that epoch (1-based), at its end
+            return epoch + (batch + 1) / steps
+        if x_axis == "step" and steps > 0:
+            return float(epoch * steps + batch)
+        return None
 
     @property
     def color(self) -> tuple[int, int, int]:
@@ -485,6 +502,12 @@ class CompareChart(Widget, can_focus=True):
                 if p.xs.size:
                     drawn.append((r, kind, p.xs, p.ys))
                     all_y.append(p.ys)
+                x_div = r.divergence_x(self.x_axis)
+                if x_div is not None and r.diverged is not None and r.diverged[2] == key:
+                    if window is None or window[0] <= x_div <= window[1]:
+                        nonfinite += 1
+                        bad_x.append(x_div)
+                        bad.append((x_div, r.diverged[3]))
         # training curves first, so validation curves (what runs are compared by) stay on top
         for r, kind, xs, ys in sorted(drawn, key=lambda d: d[1] == "val"):
             fill, hollow = r.markers

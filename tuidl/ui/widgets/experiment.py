@@ -144,8 +144,8 @@ def column_widths(rows: list[tuple[str, str, str, str]], width: int) -> tuple[in
     longest = [max([len(header), *(len(r[i]) for r in rows)]) for i, header in enumerate(LAYER_COLUMNS)]
     out, params = longest[2], longest[3]
     rest = max(0, width - out - params)
-    if longest[0] + longest[1] <= rest:
-        return longest[0], longest[1] + (rest - longest[0] - longest[1]), out, params
+    if longest[0] + longest[1] <= rest:  # room for all: each as wide as its text (the rest stays blank)
+        return longest[0], longest[1], out, params
     # shared in proportion to what the abbreviated texts need, each at least its header
     need = [max([len(LAYER_COLUMNS[i]), *(len(shorten(r[i], 10**6)) for r in rows)]) for i in (0, 1)]
     if need[0] + need[1] <= rest:
@@ -174,21 +174,22 @@ class ExperimentPanel(Vertical):
     ExperimentPanel > Static { height: auto; }
     ExperimentPanel > #findings { max-height: 6; overflow-y: auto; }
     ExperimentPanel.-short > #data-line, ExperimentPanel.-short > #compile-line,
-    ExperimentPanel.-short > #findings { height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    ExperimentPanel.-short > #findings { max-height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     _shown_summary: object = None
     _exp: Experiment | None = None
     MAX_FINDINGS = 3
     """Findings lines shown; the rest are counted (the builder, ``b``, lists them all)."""
-    SHORT_BELOW = 20
-    """Below this many rows (the panel's) the data, compile and findings lines take one row each
-    (class ``-short``): at 80x24 two findings lines and the wrapped data line left the layer table one row."""
+    # On a panel too short for everything (class ``-short``) the data, compile and findings
+    # lines take one row each: at 80x24 the findings and the wrapped data line left the layer
+    # table one row (:meth:`_fit`).
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self._rows: list[tuple[str, str, str, str]] = []
         self._findings: list[tuple[str, str, str]] = []
+        self._data_text = "data …"
         self._table_width = 0
 
     def compose(self) -> ComposeResult:
@@ -209,6 +210,7 @@ class ExperimentPanel(Vertical):
         self._set_rows([(names[i], layer.class_name, "…", "…", str(i)) for i, layer in enumerate(exp.model.layers)])
         self.query_one("#totals", Static).update("params … (engine summarizing)")
         self._show_compile()
+        self._data_text = f"data {exp.data.name} (loading…)"
         self.query_one("#data-line", Static).update(styled("data ", (exp.data.name, "bold"), " (loading…)"))
         self.query_one("#findings", Static).update("")
 
@@ -246,6 +248,7 @@ class ExperimentPanel(Vertical):
             if d.get("n_classes"):
                 rest += f" · {d['n_classes']} classes"
             rest += f" · train {d.get('n_train', '?')} · val {d.get('n_val', '?')}"
+            self._data_text = f"data {d.get('name', '?')}{rest}"
             self.query_one("#data-line", Static).update(styled("data ", (str(d.get("name", "?")), "bold"), rest))
         self.show_findings([(f.severity, f.message, f.hint) for f in summary.findings])
 
@@ -254,7 +257,9 @@ class ExperimentPanel(Vertical):
 
         On a short panel (``-short``) one line: the first finding (errors first) and how many
         more (``✗ error +4 more (b): …``), cut with ``…``, so the layer table keeps its rows."""
-        self._findings = list(items)
+        if list(items) != self._findings:
+            self._findings = list(items)
+            self._fit()  # may change -short, which shows them again
         lines = []
         ordered = sorted(items, key=lambda item: item[0] != "error")  # errors first
         if self.has_class("-short") and ordered:
@@ -270,6 +275,7 @@ class ExperimentPanel(Vertical):
                 lines.append(f"… {len(ordered) - self.MAX_FINDINGS} more (b: the builder lists them all)")
         widget = self.query_one("#findings", Static)
         widget.update(plain("\n".join(lines)))  # engine messages: "[T=DT_FLOAT]" is data
+        widget.display = bool(lines)  # an empty Static still took a row from the layer table
         widget.set_class(any(s == "error" for s, _, _ in items), "-error")
 
     def _show_compile(self) -> None:
@@ -295,6 +301,7 @@ class ExperimentPanel(Vertical):
         self._rows = [r[:4] for r in rows]
         self._keys = [r[4] for r in rows]
         self._fill_table()
+        self._fit()
 
     def _fill_table(self) -> None:
         """(Re)build the table for its width: the output shape and params always whole, the
@@ -318,12 +325,28 @@ class ExperimentPanel(Vertical):
                 key=key,
             )
 
-    def on_resize(self) -> None:
-        short = self.size.height < self.SHORT_BELOW
+    def _fit(self) -> None:
+        """Go ``-short`` (one row each for the data, compile and findings lines) where the lines
+        in full, wrapped to the panel's width, would leave the layer table fewer rows than it has."""
+        w, h = self.size
+        if not (w and h):
+            return
+
+        def rows(text: str) -> int:
+            return sum(max(1, -(-len(line) // w)) for line in text.splitlines() or [""])
+
+        findings = [f"! warning: {m}" + (f" — {hint}" if hint else "") for _, m, hint in self._findings]
+        if len(findings) > self.MAX_FINDINGS:
+            findings = findings[: self.MAX_FINDINGS] + ["… n more (b: the builder lists them all)"]
+        lines = rows(self._data_text) + 1 + 2 + min(6, rows("\n".join(findings)) if findings else 0)
+        short = lines + len(self._rows) + 1 > h
         if short != self.has_class("-short"):
             self.set_class(short, "-short")
             self._show_compile()
             self.show_findings(self._findings)
+
+    def on_resize(self) -> None:
+        self._fit()
         table = self.query_one("#layers", DataTable)
         if table.size.width and table.size.width != self._table_width and self._rows:
             self._fill_table()

@@ -412,11 +412,14 @@ class LossChart(Container):
             x_lo, x_hi = min(x_lo, x), max(x_hi, x)
         yticks: list[float] = []
         ylabels: list[str] = []
+        y_lim = (min(bottoms), max(tops)) if tops else (0.0, 0.0)
+        if tops and y_lim[1] <= y_lim[0]:  # one value (a run that diverged in its first batches)
+            d = abs(y_lim[0]) * 0.05 or 1.0
+            y_lim = (y_lim[0] - d, y_lim[1] + d)
         if tops:
-            yticks, ylabels = value_ticks(min(bottoms), max(tops), (h - 5) // 2 + 1)
+            yticks, ylabels = value_ticks(*y_lim, (h - 5) // 2 + 1)
         # the plot area: the width less the y tick labels (plotext sizes them to the longest) and the frame
         cols = max(10, w - 3 - max((len(t) for t in ylabels), default=5))
-        y_lim = (min(bottoms), max(tops)) if tops else (0.0, 0.0)
         both = self._overlaps(prepared, y_lim, rows)
         markers: list[tuple[list[float], list[float], str, str]] = []
         short = {"batch": "batch", "train": "train", "val": "val"}
