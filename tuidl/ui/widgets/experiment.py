@@ -313,6 +313,7 @@ class ExperimentPanel(Vertical):
         self._table_width = width
         widths = column_widths(self._rows, width - 4 - 2)
         table.cell_padding = 0
+        cursor = table.cursor_row
         table.clear(columns=True)
         for label, w in zip(LAYER_COLUMNS, widths):
             table.add_column(label, width=w + 1, key=label)
@@ -324,6 +325,8 @@ class ExperimentPanel(Vertical):
                 params,
                 key=key,
             )
+        if 0 < cursor < table.row_count:  # a resize keeps the row a person was on
+            table.move_cursor(row=cursor)
 
     def _fit(self) -> None:
         """Go ``-short`` (one row each for the data, compile and findings lines) where the lines
@@ -347,6 +350,10 @@ class ExperimentPanel(Vertical):
 
     def on_resize(self) -> None:
         self._fit()
+        self._refit_table()
+        self.call_after_refresh(self._refit_table)  # the table's own size follows the panel's layout
+
+    def _refit_table(self) -> None:
         table = self.query_one("#layers", DataTable)
         if table.size.width and table.size.width != self._table_width and self._rows:
             self._fill_table()
