@@ -155,6 +155,7 @@ def test_prepare_series_marks_nonfinite_where_they_appeared():
     ys = [1.0, 0.5, math.nan, 0.25, math.inf, 0.1]
     p = prepare_series(xs, ys)
     assert p.nonfinite_xs.tolist() == [3.0, 5.0]
+    assert math.isnan(p.nonfinite_ys[0]) and p.nonfinite_ys[1] == math.inf  # which they were: "nan at", "inf at"
     assert p.xs.tolist() == [1.0, 2.0, 4.0, 6.0]
     assert p.n_raw == 6 and p.last == pytest.approx(0.1)
 

@@ -180,6 +180,12 @@ def test_divergence_in_second_epoch_keeps_first(runs_dir: Path):
     assert counter.batches == 45 + 1  # stopped at the first non-finite batch
     div = rec.of(RunDiverged)[0]
     assert (div.epoch, div.batch) == (1, 0)
+    # run.json says where (0-based, as metrics.jsonl), for the runs browser's chart; the engine
+    # log says it 1-based, as the status line and the error message do
+    error = json.loads((result.run_dir / "run.json").read_text())["error"]
+    assert (error["epoch"], error["batch"], error["metric"]) == (1, 0, "loss") and error["value"] in ("nan", "inf")
+    assert "in epoch 2, batch 1" in error["message"]
+    assert "at epoch 2 batch 1" in (result.run_dir / "engine.log").read_text()
     lines = [json.loads(l) for l in (result.run_dir / "metrics.jsonl").read_text().splitlines()]
     assert len(lines) == 1 and math.isfinite(lines[0]["loss"])
 

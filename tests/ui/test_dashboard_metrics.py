@@ -34,15 +34,15 @@ async def test_epoch_line_after_each_epoch_with_best_val_loss(make_app):
         await pilot.press("t")
         await wait_for(pilot, lambda: line.epoch == 0, what="first epoch")
         assert line.display
-        assert line.text == "ep 1 │ loss 2 val 2.2 best 2.2 @ep 1 │ accuracy 0.5 val 0.45"
+        assert line.text == "ep 1 │ loss 2 val 2.2 gap +0.2 best 2.2 @ep 1 │ accuracy 0.5 val 0.45"
         fake = app.fakes[0]
         fake.play_epoch(1)
         await wait_for(pilot, lambda: line.epoch == 1, what="second epoch")
-        assert line.text == "ep 2 │ loss 1 val 1.1 best 1.1 @ep 2 │ accuracy 0.6 val 0.55"
+        assert line.text == "ep 2 │ loss 1 val 1.1 gap +0.1 best 1.1 @ep 2 │ accuracy 0.6 val 0.55"
         fake.play_epoch(2)
         await wait_for(pilot, lambda: line.epoch == 2, what="third epoch")
         # val_loss rose: the best stays at epoch 2
-        assert line.text == "ep 3 │ loss 0.667 val 1.5 best 1.1 @ep 2 │ accuracy 0.7 val 0.65"
+        assert line.text == "ep 3 │ loss 0.667 val 1.5 gap +0.833 best 1.1 @ep 2 │ accuracy 0.7 val 0.65"
         assert line.region.width == 80 and len(line.text) <= line.content_size.width
         assert "ep 3 │ loss 0.667" in app.dashboard.query_one("#epoch-line").render().plain
         # a new run starts empty
@@ -75,7 +75,8 @@ async def test_epoch_line_fits_80_columns_with_many_metrics(make_app):
         await wait_for(pilot, lambda: line.epoch == 0, what="epoch")
         text = line.text
         assert len(text) <= 78, text
-        assert text.startswith("ep 1 │ loss 0.123 val 0.235 best 0.235 @ep 1 │ accuracy 0.951 val 0.923")
+        # the gap val − train beside the loss; the best value left out so that accuracy still fits
+        assert text.startswith("ep 1 │ loss 0.123 val 0.235 gap +0.111 │ accuracy 0.951 val 0.923")
         assert text.endswith("+3")  # auc, precision, lr left out, counted
 
 
@@ -93,22 +94,25 @@ async def test_epoch_line_wider_terminal_shows_everything(make_app):
 def test_format_epoch_line_drops_from_the_end_and_counts():
     logs = {"loss": 1.0, "val_loss": 2.0, "accuracy": 0.5, "val_accuracy": 0.25, "learning_rate": 1e-3}
     full = format_epoch_line(4, logs, (2, 1.5), width=200).plain
-    assert full == "ep 5 │ loss 1 val 2 best 1.5 @ep 3 │ accuracy 0.5 val 0.25 │ lr 0.001"
+    assert full == "ep 5 │ loss 1 val 2 gap +1 best 1.5 @ep 3 │ accuracy 0.5 val 0.25 │ lr 0.001"
     for width in range(10, len(full)):
         text = format_epoch_line(4, logs, (2, 1.5), width=width).plain
         assert len(text) <= max(width, len("ep 5 │ +3")), (width, text)
         assert text.startswith("ep 5")
-    assert format_epoch_line(4, logs, (2, 1.5), width=40).plain == "ep 5 │ loss 1 val 2 best 1.5 @ep 3 │ +2"
-    assert format_epoch_line(4, logs, (2, 1.5), width=60).plain.endswith("accuracy 0.5 val 0.25")
+    assert format_epoch_line(4, logs, (2, 1.5), width=40).plain == "ep 5 │ loss 1 val 2 gap +1 │ +2"
+    assert format_epoch_line(4, logs, (2, 1.5), width=60).plain.endswith("accuracy 0.5 val 0.25 │ +1")
     assert format_epoch_line(0, {"loss": float("nan")}, None).plain == "ep 1 │ loss nan"
-    # real numbers late in a digits-mlp run at 80 columns (78 inside the padding): accuracy is shown,
-    # even where the count of what is left out (lr) no longer fits
+    # real numbers late in a digits-mlp run at 80 columns (78 inside the padding): the gap and
+    # accuracy are shown; the best value makes room for them
     late = {"accuracy": 0.9986, "loss": 0.0227, "val_accuracy": 0.9833, "val_loss": 0.0537, "learning_rate": 0.001}
     assert (
         format_epoch_line(31, late, (30, 0.0536), 78).plain
-        == "ep 32 │ loss 0.0227 val 0.0537 best 0.0536 @ep 31 │ accuracy 0.999 val 0.983"
+        == "ep 32 │ loss 0.0227 val 0.0537 gap +0.031 │ accuracy 0.999 val 0.983 │ +1"
     )
-    assert format_epoch_line(31, late, (30, 0.0536), 80).plain.endswith("val 0.983 +1")
+    assert format_epoch_line(31, late, (30, 0.0536), 80).plain.endswith("val 0.983 │ lr 0.001")
+    # the gap is val − train, signed; left out when either is not finite
+    assert "gap -0.5 " in format_epoch_line(0, {"loss": 1.0, "val_loss": 0.5}, None, 78).plain + " "
+    assert "gap" not in format_epoch_line(0, {"loss": float("nan"), "val_loss": 0.5}, None, 78).plain
 
 
 # -- the chart's metric ---------------------------------------------------------------------

@@ -243,6 +243,8 @@ class PreparedSeries:
         n_raw: number of raw points before anything was dropped or decimated.
         log_y: whether ``ys`` are log10 values.
         last: the last finite plotted y value in data units (not log10), or ``None``.
+        nonfinite_ys: the raw values at ``nonfinite_xs`` (NaN, +inf or -inf), to say
+            which they were ("nan at epoch 7").
     """
 
     xs: np.ndarray
@@ -252,6 +254,7 @@ class PreparedSeries:
     n_raw: int = 0
     log_y: bool = False
     last: float | None = None
+    nonfinite_ys: np.ndarray = field(default_factory=lambda: np.empty(0))
 
 
 def prepare_series(
@@ -295,9 +298,9 @@ def prepare_series(
         y = smooth_ema(y, smoothing)
     finite = np.isfinite(y)
     if finite.all():
-        nonfinite_xs = np.empty(0)
+        nonfinite_xs = nonfinite_ys = np.empty(0)
     else:
-        nonfinite_xs = x[~finite]
+        nonfinite_xs, nonfinite_ys = x[~finite], y[~finite]
         x, y = x[finite], y[finite]
     last = float(y[-1]) if y.size else None
     if y_range is not None:
@@ -318,7 +321,7 @@ def prepare_series(
         # log10 is increasing, so each column's min and max are the same points before and
         # after it: decimating first takes the log of a few hundred points, not of millions.
         y = np.log10(y)
-    return PreparedSeries(x, y, nonfinite_xs, nonpositive, n_raw, bool(log_y), last)
+    return PreparedSeries(x, y, nonfinite_xs, nonpositive, n_raw, bool(log_y), last, nonfinite_ys)
 
 
 def outlier_range(

@@ -438,10 +438,16 @@ def _fit(
                 "title": "Training diverged",
                 "message": f"{metric} became {value} in epoch {epoch + 1}, batch {batch + 1}",
                 "hint": "lower the learning rate or use a smaller initializer",
+                # where, for the runs browser's chart (0-based, as in metrics.jsonl)
+                "epoch": epoch,
+                "batch": batch,
+                "metric": metric,
+                "value": value,
             },
             epochs_done=done,
         )
-        log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch, batch)
+        # 1-based, as the status line and run.json's message say it
+        log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch + 1, batch + 1)
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
         return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
     status = "completed" if done >= exp.fit.epochs else "stopped"

@@ -141,6 +141,7 @@ class EngineEvents:
     def _engine_run_diverged(self, e: ev.RunDiverged) -> None:
         if self.current_run is None or self._is_current(e.run_id):
             self._run_ended()
+            self.dashboard.run_diverged(e)
             self._set_status(
                 "diverged",
                 f"diverged {e.run_id}: {e.metric}={e.value} at epoch {e.epoch + 1} "

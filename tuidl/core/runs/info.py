@@ -148,12 +148,19 @@ class _Open(BaseModel):
 
 class ErrorInfo(_Open):
     """``run.json``'s ``error``: why a run failed, stopped badly or diverged
-    (:meth:`tuidl.core.errors.TuidlError.to_dict`)."""
+    (:meth:`tuidl.core.errors.TuidlError.to_dict`). A diverged run's also says where:
+    ``epoch`` and ``batch`` (0-based, as in ``metrics.jsonl``), ``metric`` (``loss``,
+    ``val_loss``) and ``value`` (``"nan"``, ``"inf"``): the engine stops there, before
+    that epoch reaches ``metrics.jsonl``."""
 
     kind: str | None = None
     title: str | None = None
     message: str | None = None
     hint: str | None = None
+    epoch: int | None = None
+    batch: int | None = None
+    metric: str | None = None
+    value: str | None = None
 
 
 class FindingInfo(_Open):

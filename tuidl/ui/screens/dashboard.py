@@ -218,6 +218,16 @@ class DashboardScreen(Screen[None]):
         self.query_one(TrainProgress).epoch_done(e.epoch)
         self.query_one(EpochLine).show(e.epoch, e.logs)
 
+    def run_diverged(self, e: ev.RunDiverged) -> None:
+        """The run diverged in batch ``e.batch`` of epoch ``e.epoch`` (0-based): the progress goes
+        to that batch and the chart marks it (the engine stops before it sends that batch)."""
+        if e.metric.startswith("val_"):  # found in the validation pass: the epoch's batches all ran
+            self.query_one(TrainProgress).epoch_done(e.epoch)
+        else:
+            progress = self.query_one(TrainProgress)
+            progress.batch(e.epoch, e.batch, e.epoch * progress.steps + e.batch)
+        self.chart.mark_diverged(e.epoch, e.batch, e.metric, e.value)
+
     @property
     def epoch_line(self) -> EpochLine:
         """The line with the last epoch's numbers and the best val_loss."""

@@ -44,6 +44,7 @@ Epochs: screens say "epoch N" 1-based (the chart's x for the record with
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 
@@ -56,7 +57,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ContentSwitcher, DataTable, Input, Label, Static
 
-from tuidl.core.runs import RunFollower, RunIndex, RunSummary
+from tuidl.core.runs import RunFollower, RunIndex, RunSummary, UnreadableFile, read_run_info
 from tuidl.ui.screens.runs_chart import ChartControls
 from tuidl.ui.screens.runs_compare import CompareTable
 from tuidl.ui.screens.runs_listing import RunListing
@@ -462,6 +463,24 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
         f.poll()
         self.followers[run.run_id] = f
 
+    def _divergence(self, run_id: str) -> tuple[int, int, str, float, int] | None:
+        """Where a diverged run stopped (``run.json``'s ``error``), for the chart to mark it."""
+        run = next((r for r in self.all_runs if r.run_id == run_id), None)
+        if run is None or run.status != "diverged":
+            return None
+        try:
+            info, _ = read_run_info(run.dir)
+        except (UnreadableFile, OSError):
+            return None
+        e = info.error
+        if e is None or e.epoch is None or e.metric is None:
+            return None
+        try:
+            value = float(e.value or "nan")
+        except ValueError:
+            value = math.nan
+        return (e.epoch, e.batch or 0, e.metric, value, info.steps_per_epoch or 0)
+
     def chart_names(self) -> dict[str, str]:
         """Legend names of the selected runs: the run name, plus the id's last 4 characters
         when several selected runs share a name."""
@@ -474,7 +493,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
     def _update_chart_runs(self) -> None:
         names = self.chart_names()
         runs = [
-            ChartRun(k, names.get(k, k), self.followers[k].history, style)
+            ChartRun(k, names.get(k, k), self.followers[k].history, style, self._divergence(k))
             for k, style in self.selected.items()
             if k in self.followers
         ]

@@ -9,8 +9,8 @@ above the plot names the runs.
 tuidl prepares every series before the plot library sees it
 (:func:`tuidl.core.history.prepare_series`): points outside the zoom window
 are cut (after smoothing, which runs over the whole run, incrementally), then
-non-finite values are split off (and marked with a red ``x`` on the top edge at
-the x where they appeared), log10 is taken (values <= 0 counted and reported in the title), and
+non-finite values are split off (and marked with a red ``✕`` on the top edge at
+the x where they appeared, the first named in the title: ``✕ nan at epoch 7``), log10 is taken (values <= 0 counted and reported in the title), and
 the series is decimated to the plot's pixel columns. So a redraw costs
 O(points) numpy work plus plotting a few hundred points, whatever the length
 of the runs.
@@ -28,6 +28,9 @@ The x axis ``epoch`` is 1-based, as on the dashboard's chart
 (:class:`~tuidl.ui.widgets.loss_chart.LossChart`) and Keras's progress bar: the
 record with ``"epoch": e`` in ``metrics.jsonl`` (0-based, as in Keras's
 ``CSVLogger``) is drawn at x = e + 1 and read out as "epoch e+1".
+
+Both axes are ticked at round values (:mod:`tuidl.core.ticks`, as on the dashboard's
+chart): whole epochs on the epoch axis, scientific labels where plain ones would be long.
 
 Each run's colour and marker come from its *style* index (:func:`style_color`,
 :func:`style_markers`): 64 distinct (colour, marker) pairs before one repeats.
@@ -52,6 +55,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, outlier_range, prepare_series
+from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, log_ticks, nice_ticks, nonfinite_note
 
 __all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value", "style_color", "style_markers"]
 
@@ -125,6 +129,23 @@ class ChartRun:
     name: str
     history: RunHistory
     style: int = 0
+    diverged: tuple[int, int, str, float, int] | None = None
+    """Where the run diverged: ``(epoch, batch, metric, value, steps per epoch)``, epoch and
+    batch 0-based (``run.json``'s ``error``; that epoch is not in ``metrics.jsonl``); steps
+    per epoch 0 when unknown."""
+
+    def divergence_x(self, x_axis: str) -> float | None:
+        """The x of :attr:`diverged` on ``x_axis`` (``None``: not diverged, or on the time axis)."""
+        if self.diverged is None:
+            return None
+        epoch, batch, metric, _, steps = self.diverged
+        if x_axis == "epoch":
+            if metric.startswith("val_") or steps <= 0:
+                return float(epoch + 1)  # in that epoch (1-based), at its end
+            return epoch + (batch + 1) / steps
+        if x_axis == "step" and steps > 0:
+            return float(epoch * steps + batch)
+        return None
 
     @property
     def color(self) -> tuple[int, int, int]:
@@ -458,6 +479,7 @@ class CompareChart(Widget, can_focus=True):
         nonfinite = 0
         hidden = 0
         bad_x: list[float] = []
+        bad: list[tuple[float, float]] = []
         all_y: list[np.ndarray] = []
         drawn: list[tuple[ChartRun, str, np.ndarray, np.ndarray]] = []
         legend: list[tuple[str, tuple[int, int, int] | str]] = []
@@ -475,10 +497,17 @@ class CompareChart(Widget, can_focus=True):
                 p = prepare_series(xs, ys, log_y=self.log_y, n_columns=n_columns, y_range=fixed)
                 nonfinite += p.nonfinite_xs.size
                 bad_x.extend(p.nonfinite_xs.tolist())
+                bad.extend(zip(p.nonfinite_xs.tolist(), p.nonfinite_ys.tolist()))
                 hidden += p.nonpositive_count
                 if p.xs.size:
                     drawn.append((r, kind, p.xs, p.ys))
                     all_y.append(p.ys)
+                x_div = r.divergence_x(self.x_axis)
+                if x_div is not None and r.diverged is not None and r.diverged[2] == key:
+                    if window is None or window[0] <= x_div <= window[1]:
+                        nonfinite += 1
+                        bad_x.append(x_div)
+                        bad.append((x_div, r.diverged[3]))
         # training curves first, so validation curves (what runs are compared by) stay on top
         for r, kind, xs, ys in sorted(drawn, key=lambda d: d[1] == "val"):
             fill, hollow = r.markers
@@ -522,14 +551,31 @@ class CompareChart(Widget, can_focus=True):
                     lo, hi = lo - d, hi + d
                 lo_hi = (lo, hi)
                 plt.ylim(lo, hi)
+                rows = max(3, self.size.height - 6)  # less the legend, readout, title, x ticks, frame
                 if self.log_y:
-                    ticks = np.linspace(lo, hi, 5).tolist()
-                    plt.yticks(ticks, [f"{10**t:.3g}" for t in ticks])
-        if window is not None:
-            plt.xlim(*window)
+                    yticks, ylabels = log_ticks(lo, hi, rows // 2 + 1)
+                else:
+                    yticks, ylabels = nice_ticks(lo, hi, rows // 2 + 1)
+                if yticks:
+                    plt.yticks(yticks, ylabels)
+        xs_drawn = [float(v) for d in drawn for v in (d[2].min(), d[2].max())] + bad_x
+        if window is not None or xs_drawn:
+            # round ticks as on the dashboard's chart (tuidl.core.ticks): whole epochs on the epoch axis
+            cols = max(10, n_columns // 2)
+            if window is None and self.x_axis == "epoch":
+                x_lo, x_hi, ticks = epoch_ticks(min(xs_drawn), max(xs_drawn), cols)
+                plt.xlim(x_lo, x_hi)
+                plt.xticks(ticks, [str(t) for t in ticks])
+            else:
+                x_lo, x_hi = window if window is not None else (min(xs_drawn), max(xs_drawn))
+                if x_hi > x_lo:
+                    plt.xlim(x_lo, x_hi)
+                    xticks, xlabels = nice_ticks(x_lo, x_hi, max(2, cols // 9))
+                    if xticks:
+                        plt.xticks(xticks, xlabels)
         if bad_x and lo_hi is not None:
-            plt.scatter(bad_x, [lo_hi[1]] * len(bad_x), marker="x", color="red")
-            legend.append((f"x non-finite ({nonfinite})", "red"))
+            plt.scatter(bad_x, [lo_hi[1]] * len(bad_x), marker=NONFINITE_MARK, color="red")
+            legend.append((f"{NONFINITE_MARK} non-finite ({nonfinite})", "red"))
         if self.cursor_x is not None and lo_hi is not None:
             plt.vline(self.cursor_x, "gray")
         notes = []
@@ -542,7 +588,7 @@ class CompareChart(Widget, can_focus=True):
         if window is not None:
             notes.append(f"zoom {window[0]:.4g}..{window[1]:.4g}")
         if nonfinite:
-            notes.append(f"{nonfinite} non-finite marked x")
+            notes.append(nonfinite_note(bad, self.x_axis))
         if hidden:
             notes.append(f"{hidden} values <= 0 hidden (log)")
         if not drawn:

@@ -24,7 +24,15 @@ from tuidl.core.text import plural
 from tuidl.ui.messages import ExperimentChanged
 from tuidl.ui.text import plain, styled
 
-__all__ = ["ExperimentPanel", "Pickers", "component_name", "layer_overrides", "shared_value"]
+__all__ = [
+    "ExperimentPanel",
+    "Pickers",
+    "column_widths",
+    "component_name",
+    "layer_overrides",
+    "shared_value",
+    "shorten",
+]
 
 PICKED_KEYS = {"initializers": "kernel_initializer", "regularizers": "kernel_regularizer"}
 """Layer config key each layer-wide picker sets, by preset family."""
@@ -75,6 +83,81 @@ def layer_overrides(exp: Experiment, key: str, preset: str) -> dict[str, str]:
     return {f"model.layers[{i}].config.{key}": preset for i in _layers_taking(exp, key)}
 
 
+ABBREVIATIONS = (
+    ("normalization", "norm"),
+    ("Normalization", "Norm"),
+    ("regularization", "reg"),
+    ("Regularization", "Reg"),
+    ("pooling", "pool"),
+    ("Pooling", "Pool"),
+    ("average", "avg"),
+    ("Average", "Avg"),
+    ("maximum", "max"),
+    ("Maximum", "Max"),
+    ("re_lu", "relu"),
+    ("convolution", "conv"),
+    ("Convolution", "Conv"),
+)
+"""Words of Keras layer names and classes, and the short forms a narrow layer table uses
+(``batch_normalization_1`` -> ``batch_norm_1``, ``GlobalAveragePooling2D`` -> ``GlobalAvgPool2D``)."""
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` in at most ``width`` cells: as is when it fits, else with the words of
+    :data:`ABBREVIATIONS` shortened, else cut in the middle with ``…`` keeping a trailing
+    ``_N`` (``batch_n…_1``), so layers of one class stay apart.
+
+    Args:
+        text: a layer name or class name (plain text).
+        width: cells available (>= 1).
+
+    Returns:
+        The text, at most ``width`` characters long.
+    """
+    width = max(1, width)
+    if len(text) <= width:
+        return text
+    for long, short in ABBREVIATIONS:  # "batch_normalization" and "BatchNormalization" alike
+        text = text.replace(long, short)
+    if len(text) <= width:
+        return text
+    stem, sep, tail = text.rpartition("_")
+    suffix = sep + tail if stem and tail.isdigit() and len(tail) + 3 <= width else ""
+    keep = width - 1 - len(suffix)
+    return (text[: len(text) - len(suffix)][:keep] + "…" + suffix) if keep > 0 else text[: width - 1] + "…"
+
+
+def column_widths(rows: list[tuple[str, str, str, str]], width: int) -> tuple[int, int, int, int]:
+    """Widths of the layer table's columns (name, class, output, params) within ``width`` cells.
+
+    The output shape and the parameter count keep their full width (the numbers are
+    never cut); the name and the class share what is left, the name first, each at
+    least its header's width where there is room (shortened with :func:`shorten`).
+
+    Args:
+        rows: the cells as text.
+        width: cells of the table for the columns' contents (less the gaps between them).
+
+    Returns:
+        ``(name, class, output, params)`` content widths.
+    """
+    longest = [max([len(header), *(len(r[i]) for r in rows)]) for i, header in enumerate(LAYER_COLUMNS)]
+    out, params = longest[2], longest[3]
+    rest = max(0, width - out - params)
+    if longest[0] + longest[1] <= rest:  # room for all: each as wide as its text (the rest stays blank)
+        return longest[0], longest[1], out, params
+    # shared in proportion to what the abbreviated texts need, each at least its header
+    need = [max([len(LAYER_COLUMNS[i]), *(len(shorten(r[i], 10**6)) for r in rows)]) for i in (0, 1)]
+    if need[0] + need[1] <= rest:
+        return need[0] + (rest - need[0] - need[1]), need[1], out, params
+    name = max(len(LAYER_COLUMNS[0]), rest * need[0] // (need[0] + need[1]))
+    return name, max(1, rest - name), out, params
+
+
+LAYER_COLUMNS = ("name", "class", "output", "params")
+"""The dashboard's layer table's columns."""
+
+
 def _shape(shape: tuple[int | None, ...] | list[int] | None) -> str:
     if shape is None:
         return "?"
@@ -90,17 +173,29 @@ class ExperimentPanel(Vertical):
     ExperimentPanel > DataTable { height: 1fr; min-height: 3; }
     ExperimentPanel > Static { height: auto; }
     ExperimentPanel > #findings { max-height: 6; overflow-y: auto; }
+    ExperimentPanel.-short > #data-line, ExperimentPanel.-short > #compile-line,
+    ExperimentPanel.-short > #findings { max-height: 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     _shown_summary: object = None
     _exp: Experiment | None = None
     MAX_FINDINGS = 3
     """Findings lines shown; the rest are counted (the builder, ``b``, lists them all)."""
+    # On a panel too short for everything (class ``-short``) the data, compile and findings
+    # lines take one row each: at 80x24 the findings and the wrapped data line left the layer
+    # table one row (:meth:`_fit`).
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self._rows: list[tuple[str, str, str, str]] = []
+        self._findings: list[tuple[str, str, str]] = []
+        self._data_text = "data …"
+        self._table_width = 0
 
     def compose(self) -> ComposeResult:
         yield Static("data …", id="data-line")
         table: DataTable[str] = DataTable(id="layers", cursor_type="row", zebra_stripes=False)
-        table.add_columns("name", "class", "output", "params")
+        table.add_columns(*LAYER_COLUMNS)
         yield table
         yield Static("params: …", id="totals")
         yield Static("", id="compile-line")
@@ -111,22 +206,11 @@ class ExperimentPanel(Vertical):
         self.border_title = plain(exp.name)
         self._exp = exp
         self._shown_summary = None
-        table = self.query_one("#layers", DataTable)
-        table.clear()
         names = layer_names(exp.model.layers)
-        for i, layer in enumerate(exp.model.layers):
-            table.add_row(plain(names[i]), plain(layer.class_name), "…", "…", key=str(i))
+        self._set_rows([(names[i], layer.class_name, "…", "…", str(i)) for i, layer in enumerate(exp.model.layers)])
         self.query_one("#totals", Static).update("params … (engine summarizing)")
-        opt = component_name(exp.compile.optimizer)
-        loss = component_name(exp.compile.loss)
-        self.query_one("#compile-line", Static).update(
-            styled(
-                "optimizer ",
-                (opt, "bold"),
-                f" · {plural(exp.fit.epochs, 'epoch')} · batch {exp.fit.batch_size}\nloss ",
-                (loss, "bold"),
-            )
-        )
+        self._show_compile()
+        self._data_text = f"data {exp.data.name} (loading…)"
         self.query_one("#data-line", Static).update(styled("data ", (exp.data.name, "bold"), " (loading…)"))
         self.query_one("#findings", Static).update("")
 
@@ -143,21 +227,14 @@ class ExperimentPanel(Vertical):
         if key == self._shown_summary:
             return  # the same model again (e.g. at the start of a run): no table rebuild
         self._shown_summary = key
-        table = self.query_one("#layers", DataTable)
-        table.clear()
-        table.add_row("input", "", plain(_shape(summary.input_shape)), "", key="input")
+        rows = [("input", "", _shape(summary.input_shape), "", "input")]
         for row in summary.rows:
-            table.add_row(
-                plain(row.name),
-                plain(row.class_name),
-                plain(_shape(row.output_shape)),
-                f"{row.params:,}",
-                key=str(row.index),
-            )
+            rows.append((row.name, row.class_name, _shape(row.output_shape), f"{row.params:,}", str(row.index)))
         layers = self._exp.model.layers if self._exp is not None else []
         names = layer_names(layers)
         for i in range(len(summary.rows), len(layers)):  # layers the engine could not build: still listed
-            table.add_row(plain(names[i]), plain(layers[i].class_name), "?", "?", key=str(i))
+            rows.append((names[i], layers[i].class_name, "?", "?", str(i)))
+        self._set_rows(rows)
         if len(summary.rows) < len(layers):
             totals = styled("params ", ("?", "bold"), " · the model does not build (see below; b opens the builder)")
         else:
@@ -171,6 +248,7 @@ class ExperimentPanel(Vertical):
             if d.get("n_classes"):
                 rest += f" · {d['n_classes']} classes"
             rest += f" · train {d.get('n_train', '?')} · val {d.get('n_val', '?')}"
+            self._data_text = f"data {d.get('name', '?')}{rest}"
             self.query_one("#data-line", Static).update(styled("data ", (str(d.get("name", "?")), "bold"), rest))
         self.show_findings([(f.severity, f.message, f.hint) for f in summary.findings])
 
@@ -199,17 +277,110 @@ class ExperimentPanel(Vertical):
         self.show_findings([("error", f"{title}: {message}", hint)])
 
     def show_findings(self, items: list[tuple[str, str, str]]) -> None:
-        """Show findings as ``severity: message (hint)`` lines; empty clears them."""
+        """Show findings as ``severity: message (hint)`` lines; empty clears them.
+
+        On a short panel (``-short``) one line: the first finding (errors first) and how many
+        more (``✗ error +4 more (b): …``), cut with ``…``, so the layer table keeps its rows."""
+        if list(items) != self._findings:
+            self._findings = list(items)
+            self._fit()  # may change -short, which shows them again
         lines = []
         ordered = sorted(items, key=lambda item: item[0] != "error")  # errors first
-        for severity, message, hint in ordered[: self.MAX_FINDINGS]:
+        if self.has_class("-short") and ordered:
+            severity, message, hint = ordered[0]
             mark = "✗ error" if severity == "error" else "! warning"
-            lines.append(f"{mark}: {message}" + (f" — {hint}" if hint else ""))
-        if len(ordered) > self.MAX_FINDINGS:
-            lines.append(f"… {len(ordered) - self.MAX_FINDINGS} more (b: the builder lists them all)")
+            more = f" +{len(ordered) - 1} more (b)" if len(ordered) > 1 else ""
+            lines.append(f"{mark}{more}: {message}" + (f" — {hint}" if hint else ""))
+        else:
+            for severity, message, hint in ordered[: self.MAX_FINDINGS]:
+                mark = "✗ error" if severity == "error" else "! warning"
+                lines.append(f"{mark}: {message}" + (f" — {hint}" if hint else ""))
+            if len(ordered) > self.MAX_FINDINGS:
+                lines.append(f"… {len(ordered) - self.MAX_FINDINGS} more (b: the builder lists them all)")
         widget = self.query_one("#findings", Static)
         widget.update(plain("\n".join(lines)))  # engine messages: "[T=DT_FLOAT]" is data
+        widget.display = bool(lines)  # an empty Static still took a row from the layer table
         widget.set_class(any(s == "error" for s, _, _ in items), "-error")
+
+    def _show_compile(self) -> None:
+        """The optimizer, epochs, batch size and loss: two lines, or one on a short panel."""
+        exp = self._exp
+        if exp is None:
+            return
+        opt = component_name(exp.compile.optimizer)
+        loss = component_name(exp.compile.loss)
+        if self.has_class("-short"):
+            text = styled((opt, "bold"), f" · {exp.fit.epochs} ep · batch {exp.fit.batch_size} · loss ", (loss, "bold"))
+        else:
+            text = styled(
+                "optimizer ",
+                (opt, "bold"),
+                f" · {plural(exp.fit.epochs, 'epoch')} · batch {exp.fit.batch_size}\nloss ",
+                (loss, "bold"),
+            )
+        self.query_one("#compile-line", Static).update(text)
+
+    def _set_rows(self, rows: list[tuple[str, str, str, str, str]]) -> None:
+        """Show the layer table's rows: ``(name, class, output, params, row key)``, as plain text."""
+        self._rows = [r[:4] for r in rows]
+        self._keys = [r[4] for r in rows]
+        self._fill_table()
+        self._fit()
+
+    def _fill_table(self) -> None:
+        """(Re)build the table for its width: the output shape and params always whole, the
+        name and class shortened (:func:`shorten`) to what is left."""
+        table = self.query_one("#layers", DataTable)
+        # no cell padding: one cell after each column instead of one on each side (4 cells
+        # more for the names at 80 columns), and 2 cells kept for a vertical scroll bar
+        width = table.size.width or max(40, self.size.width)
+        self._table_width = width
+        widths = column_widths(self._rows, width - 4 - 2)
+        table.cell_padding = 0
+        cursor = table.cursor_row
+        table.clear(columns=True)
+        for label, w in zip(LAYER_COLUMNS, widths):
+            table.add_column(label, width=w + 1, key=label)
+        for (name, cls, out, params), key in zip(self._rows, self._keys):
+            table.add_row(
+                plain(shorten(name, widths[0])),
+                plain(shorten(cls, widths[1])),
+                plain(out),
+                params,
+                key=key,
+            )
+        if 0 < cursor < table.row_count:  # a resize keeps the row a person was on
+            table.move_cursor(row=cursor)
+
+    def _fit(self) -> None:
+        """Go ``-short`` (one row each for the data, compile and findings lines) where the lines
+        in full, wrapped to the panel's width, would leave the layer table fewer rows than it has."""
+        w, h = self.size
+        if not (w and h):
+            return
+
+        def rows(text: str) -> int:
+            return sum(max(1, -(-len(line) // w)) for line in text.splitlines() or [""])
+
+        findings = [f"! warning: {m}" + (f" — {hint}" if hint else "") for _, m, hint in self._findings]
+        if len(findings) > self.MAX_FINDINGS:
+            findings = findings[: self.MAX_FINDINGS] + ["… n more (b: the builder lists them all)"]
+        lines = rows(self._data_text) + 1 + 2 + min(6, rows("\n".join(findings)) if findings else 0)
+        short = lines + len(self._rows) + 1 > h
+        if short != self.has_class("-short"):
+            self.set_class(short, "-short")
+            self._show_compile()
+            self.show_findings(self._findings)
+
+    def on_resize(self) -> None:
+        self._fit()
+        self._refit_table()
+        self.call_after_refresh(self._refit_table)  # the table's own size follows the panel's layout
+
+    def _refit_table(self) -> None:
+        table = self.query_one("#layers", DataTable)
+        if table.size.width and table.size.width != self._table_width and self._rows:
+            self._fill_table()
 
 
 class Pickers(Horizontal):

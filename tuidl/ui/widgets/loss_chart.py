@@ -6,9 +6,10 @@ plot costs 5-25 ms of pure Python, which on the UI thread showed as event-loop
 lag; in a worker the GIL is handed back every few ms, and the finished text is
 posted back as a message. tuidl itself prepares every series before plotting:
 
-* non-finite points (NaN, +-inf, and values <= 0 on a log axis) are removed and
-  marked: their count shows in the chart title and an ``x`` is drawn on the
-  top edge at their x position;
+* non-finite points (NaN, +-inf) are removed and marked: a ``✕`` on the top edge
+  at their x, and the first one in the title (``✕ nan at epoch 7 +2 more``); the
+  batch where a run diverged too (:meth:`LossChart.mark_diverged`; the engine
+  stops before sending it); values <= 0 on a log axis are counted in the title;
 * the log scale is applied here (``log10`` of the values, axis labelled so);
 * long series are decimated to about two points per pixel column, keeping the
   minimum and maximum of each column so spikes stay visible.
@@ -19,7 +20,11 @@ Train and validation curves differ by marker, not only by colour, so the chart
 reads the same with ``NO_COLOR``. The legend is one line under the plot, drawn
 by tuidl (:func:`legend_line`), never over the curves (plotext draws its legend
 inside the plot area, over the top-left corner where the first, highest losses
-are); the x axis is ticked at whole epochs (:func:`epoch_ticks`). :attr:`LossChart.metric` picks what is
+are); the x axis is ticked at whole epochs, the y axis at round values, with labels
+in scientific notation where plain ones would be long (:mod:`tuidl.core.ticks`,
+shared with the runs browser's chart). An epoch whose train and validation
+points would share a cell gets one ``◈`` (both) instead of ``◆`` over ``●``.
+:attr:`LossChart.metric` picks what is
 plotted: ``loss`` or any other logged key (``accuracy``, ``learning_rate``,
 ...); :meth:`LossChart.cycle_metric` steps through them.
 """
@@ -40,9 +45,10 @@ from textual.widgets import Sparkline, Static
 from textual_plotext.plot import Plot
 
 from tuidl.core.history import RunHistory, prepare_series
+from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, fmt_number, nice_ticks, nonfinite_note
 from tuidl.ui.text import plain
 
-__all__ = ["LossChart"]
+__all__ = ["LossChart", "epoch_ticks", "legend_line", "value_ticks"]
 
 
 def fit_title(run: str, extras: list[str], width: int) -> str:
@@ -104,71 +110,9 @@ def legend_line(entries: list[LegendEntry], width: int, x_label: str = "epoch") 
     return line
 
 
-NICE_STEPS = (1, 2, 5)
-"""Tick steps are these times a power of ten (1, 2, 5, 10, 20, 50, ...)."""
-
-
-def epoch_ticks(x_min: float, x_max: float, columns: int) -> tuple[int, int, list[int]]:
-    """Whole-epoch x ticks that fit ``columns`` cells.
-
-    Args:
-        x_min, x_max: the smallest and largest x drawn (epochs; an epoch's end is
-            at ``epoch + 1``, batch points in between).
-        columns: width of the plot area in cells.
-
-    Returns:
-        ``(lo, hi, ticks)``: the axis range in whole epochs (``lo <= x_min``,
-        ``hi >= x_max``, ``hi > lo``, ``lo >= 0``) and the ticks: the multiples of
-        the smallest step of 1, 2, 5, 10, 20, 50, ... epochs that leaves each
-        label its width plus 2 cells, within ``[lo, hi]`` (``[lo]`` when none is).
-    """
-    lo = max(0, math.floor(x_min)) if math.isfinite(x_min) else 0
-    hi = max(math.ceil(x_max) if math.isfinite(x_max) else 0, lo + 1)
-    need = (len(str(hi)) + 2) * (hi - lo) / max(1, columns)  # epochs between two labels
-    step, scale = 1, 1
-    while step < need:
-        for m in NICE_STEPS:
-            step = m * scale
-            if step >= need:
-                break
-        scale *= 10
-    first = -(-lo // step) * step
-    return lo, hi, list(range(first, hi + 1, step)) or [lo]
-
-
-def value_ticks(lo: float, hi: float, count: int) -> tuple[list[float], list[str]]:
-    """Round y ticks inside ``[lo, hi]``: multiples of 1, 2 or 5 times a power of ten.
-
-    Args:
-        lo, hi: the smallest and largest value drawn (finite).
-        count: at most this many ticks (the rows of the plot area allow about one
-            label every other row).
-
-    Returns:
-        ``(ticks, labels)``: at least two ticks where the range allows, labels with
-        the decimals the step needs (``0.5``, ``1.0``, ``1.5``); empty lists when
-        ``hi <= lo`` (plotext then ticks the axis itself).
-    """
-    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
-        return [], []
-    count = max(2, count)
-    scale = 10.0 ** math.floor(math.log10((hi - lo) / count))
-    for step in (m * scale for m in (*NICE_STEPS, 10, 20, 50)):
-        first = math.ceil(lo / step)
-        ticks = [k * step for k in range(first, math.floor(hi / step) + 1)]
-        if len(ticks) <= count:
-            break
-    if len(ticks) < 2:  # too narrow a range for round ticks: its ends
-        ticks = [lo, hi]
-        return ticks, [_fmt(t) for t in ticks]
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
-    return ticks, [f"{t:.{decimals}f}" for t in ticks]
-
-
-def _fmt(v: float) -> str:
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v:.4g}"
+value_ticks = nice_ticks
+"""The y ticks: :func:`tuidl.core.ticks.nice_ticks` (the runs browser's chart uses it too)."""
+_fmt = fmt_number
 
 
 class LossChart(Container):
@@ -208,7 +152,15 @@ class LossChart(Container):
     }
     """Per role of a curve (batch values, epoch train values, epoch validation values):
     marker, colour (plotext's name), and whether epoch points get their own marker."""
-    LEGEND_COLOUR = {"gray": "color(8)", "blue": "color(4)", "orange": "color(3)", "red": "color(1)"}
+    BOTH_MARKER = "◈"
+    """Marks an epoch whose train and validation values fall in one cell (either marker would hide the other)."""
+    LEGEND_COLOUR = {
+        "gray": "color(8)",
+        "blue": "color(4)",
+        "orange": "color(3)",
+        "red": "color(1)",
+        "green": "color(2)",
+    }
     """The Rich colour plotext draws each of its colour names with (under its ``clear`` theme)."""
 
     log_scale: reactive[bool] = reactive(False)
@@ -228,6 +180,8 @@ class LossChart(Container):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.history = RunHistory()
+        self.diverged: list[tuple[float, str, float]] = []
+        """``(x, metric, value)`` where the run diverged (:meth:`mark_diverged`)."""
         self.steps_per_epoch = 1
         self._dirty = False
         self._title = "loss"
@@ -261,6 +215,7 @@ class LossChart(Container):
             steps_per_epoch: batches per epoch, to place batch points on the epoch axis.
         """
         self.history = RunHistory(name=title)
+        self.diverged = []
         self.steps_per_epoch = max(1, int(steps_per_epoch))
         self._title = title
         self._dirty = True
@@ -273,6 +228,20 @@ class LossChart(Container):
     def add_epoch(self, epoch: int, logs: dict[str, float], step: int | None = None) -> None:
         """Add one epoch's logs (``loss``, ``val_loss``, metrics); kept always, drawn on the next tick."""
         self.history.add_epoch(epoch, logs, step)
+        self._dirty = True
+
+    def mark_diverged(self, epoch: int, batch: int, metric: str, value: str) -> None:
+        """The run diverged: ``metric`` became ``value`` (``nan``, ``inf``) in batch ``batch`` of
+        epoch ``epoch`` (both 0-based). The engine stops before it sends that batch, so the
+        chart marks it itself (``✕`` on the top edge, "✕ nan at epoch 7" in the title)."""
+        try:
+            v = float(value)
+        except ValueError:
+            v = math.nan
+        x = (epoch * self.steps_per_epoch + batch + 1) / self.steps_per_epoch
+        if metric.startswith("val_"):  # found at the epoch's end
+            x = float(epoch + 1)
+        self.diverged.append((x, metric, v))
         self._dirty = True
 
     @property
@@ -374,7 +343,8 @@ class LossChart(Container):
             self.query_one("#chart-spark", Sparkline).data = spark
             return
         self.draws += 1
-        self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title, self.metric)
+        marks = [(x, v) for x, m, v in self.diverged if m in (self.metric, f"val_{self.metric}")]
+        self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title, self.metric, marks)
 
     @work(
         thread=True,
@@ -391,12 +361,13 @@ class LossChart(Container):
         log: bool,
         title: str,
         metric: str = "loss",
+        marks: list[tuple[float, float]] | None = None,
     ) -> None:
         """Prepare the series and build the plot text; post it back (stale ones are skipped)."""
         with self._plot_lock:
             if generation != self.draws:
                 return  # a newer redraw is queued
-            text, title = self._build(series, size, log, title, metric)
+            text, title = self._build(series, size, log, title, metric, marks)
         self.post_message(self.Rendered(generation, text, title))
 
     def _build(
@@ -406,61 +377,88 @@ class LossChart(Container):
         log: bool,
         title: str,
         metric: str = "loss",
+        marks: list[tuple[float, float]] | None = None,
     ) -> tuple[Text, str]:
-        """The plot (``h - 1`` rows: title, plot area, x ticks) and the legend line under it."""
+        """The plot (``h - 1`` rows: title, plot area, x ticks) and the legend line under it.
+
+        ``marks``: ``(x, value)`` of non-finite values that are not in ``series`` (the
+        batch where a run diverged: the engine stops before sending it).
+        """
         w, h = size
         plt = self._plot
         plt.clear_data()
         plt.clear_figure()
         plt.theme("clear")
         plt.plotsize(w, h - 1)  # the last row is tuidl's legend line
-        cols = max(10, w - 10)  # the plot area: the width less the y tick labels
-        bad_x: list[float] = []
+        rows = max(1, h - 5)  # the plot area: less the legend, title, x ticks and the frame
+        bad: list[tuple[float, float]] = list(marks or [])
         dropped = 0
         tops: list[float] = []
         bottoms: list[float] = []
         x_lo, x_hi = math.inf, -math.inf
         legend: list[LegendEntry] = []
-        markers: list[tuple[list[float], list[float], str, str]] = []
-        short = {"batch": "batch", "train": "train", "val": "val"}
+        prepared: list[tuple[str, str, list[float], list[float]]] = []
         for role, label, xs, ys in series:
-            p = prepare_series(xs, ys, log_y=log, n_columns=cols)
-            bad_x.extend(p.nonfinite_xs.tolist())
+            p = prepare_series(xs, ys, log_y=log, n_columns=max(10, w - 10))
+            bad.extend(zip(p.nonfinite_xs.tolist(), p.nonfinite_ys.tolist()))
             dropped += p.nonpositive_count
-            if p.nonfinite_xs.size:
-                x_lo, x_hi = min(x_lo, float(p.nonfinite_xs.min())), max(x_hi, float(p.nonfinite_xs.max()))
             if not p.xs.size:
                 continue
             tops.append(float(p.ys.max()))
             bottoms.append(float(p.ys.min()))
             x_lo, x_hi = min(x_lo, float(p.xs.min())), max(x_hi, float(p.xs.max()))
+            prepared.append((role, label, p.xs.tolist(), p.ys.tolist()))
+        for x, _ in bad:
+            x_lo, x_hi = min(x_lo, x), max(x_hi, x)
+        yticks: list[float] = []
+        ylabels: list[str] = []
+        y_lim = (min(bottoms), max(tops)) if tops else (0.0, 0.0)
+        if tops and y_lim[1] <= y_lim[0]:  # one value (a run that diverged in its first batches)
+            d = abs(y_lim[0]) * 0.05 or 1.0
+            y_lim = (y_lim[0] - d, y_lim[1] + d)
+        if tops:
+            yticks, ylabels = value_ticks(*y_lim, (h - 5) // 2 + 1)
+        # the plot area: the width less the y tick labels (plotext sizes them to the longest) and the frame
+        cols = max(10, w - 3 - max((len(t) for t in ylabels), default=5))
+        both = self._overlaps(prepared, y_lim, rows)
+        markers: list[tuple[list[float], list[float], str, str]] = []
+        short = {"batch": "batch", "train": "train", "val": "val"}
+        for role, label, x, y in prepared:
             marker, color, points = self.STYLE[role]
-            x, y = p.xs.tolist(), p.ys.tolist()
             # no plotext labels: its legend is drawn inside the plot area, over the curves
             if points:
                 plt.plot(x, y, marker="braille", color=color)
-                markers.append((x, y, marker, color))
+                keep = [i for i, xi in enumerate(x) if xi not in both]
+                markers.append(([x[i] for i in keep], [y[i] for i in keep], marker, color))
                 legend.append((marker, label, short[role], self.LEGEND_COLOUR[color]))
             else:
                 plt.plot(x, y, marker=marker, color=color)
                 legend.append(("⠒", label, short[role], self.LEGEND_COLOUR[color]))
         for x, y, marker, color in markers:  # after every line, so no line is drawn over a marker
-            plt.scatter(x, y, marker=marker, color=color)
-        if bad_x and tops:
-            plt.scatter(bad_x, [max(tops)] * len(bad_x), marker="x", color="red")
-            legend.append(("x", "non-finite", "nan/inf", self.LEGEND_COLOUR["red"]))
-        if tops:
+            if x:
+                plt.scatter(x, y, marker=marker, color=color)
+        if both:  # train and validation points in one cell: one mark that says both, not ◆ over ●
+            xb = sorted(both)
+            yb = [y for x in xb for y in both[x]]
+            plt.scatter([x for x in xb for _ in both[x]], yb, marker=self.BOTH_MARKER, color="green")
+            legend.append((self.BOTH_MARKER, f"{metric}≈val", "both", self.LEGEND_COLOUR["green"]))
+        if bad and tops:
+            plt.scatter([x for x, _ in bad], [max(tops)] * len(bad), marker=NONFINITE_MARK, color="red")
+            brief = "nan" if any(math.isnan(v) for _, v in bad) else "inf"  # the title says which, where
+            legend.append((NONFINITE_MARK, "non-finite", brief, self.LEGEND_COLOUR["red"]))
+        if tops or bad:
             lo, hi, ticks = epoch_ticks(x_lo, x_hi, cols)
             plt.xlim(lo, hi)
             plt.xticks(ticks, [str(t) for t in ticks])
-            yticks, ylabels = value_ticks(min(bottoms), max(tops), (h - 5) // 2 + 1)
             if yticks:
                 plt.yticks(yticks, ylabels)
+            if y_lim[1] > y_lim[0]:
+                plt.ylim(*y_lim)  # as plotext would, but known here: _overlaps maps values to rows with it
         extras = [f"log10({metric})" if log else metric if metric != "loss" else ""]
         if not series and metric != "loss":
             extras.append(f"no {metric} logged yet")
-        if bad_x:
-            extras.append(f"{len(bad_x)} non-finite removed")
+        if bad:
+            extras.append(nonfinite_note(bad))
         if dropped:
             extras.append(f"{dropped} <= 0 hidden")
         extras = [e for e in extras if e]
@@ -472,6 +470,24 @@ class LossChart(Container):
             text.append("\n")
         text.append_text(legend_line(legend, w))
         return text, title
+
+    @staticmethod
+    def _overlaps(
+        prepared: list[tuple[str, str, list[float], list[float]]], y_lim: tuple[float, float], rows: int
+    ) -> dict[float, tuple[float, float]]:
+        """Epochs whose train and validation points fall in one row: ``{x: (train y, val y)}``.
+
+        Both are drawn at the same x (the epoch's end), so in one row one marker would hide
+        the other (plotext keeps a cell's last marker). Rows as plotext maps them
+        (``plotext._utility.get_matrix_data``) for the y range ``y_lim`` over ``rows`` rows."""
+        by_role = {role: dict(zip(x, y)) for role, _, x, y in prepared if role in ("train", "val")}
+        train, val = by_role.get("train", {}), by_role.get("val", {})
+        lo, hi = y_lim
+
+        def row(y: float) -> int:
+            return math.floor(round(0.5 + (rows - 1) * (y - lo) / (hi - lo), 8)) if hi > lo else 0
+
+        return {x: (train[x], val[x]) for x in train if x in val and row(train[x]) == row(val[x])}
 
     def on_loss_chart_rendered(self, message: "LossChart.Rendered") -> None:
         message.stop()

@@ -149,39 +149,53 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
         width: cells available.
 
     Returns:
-        e.g. ``ep 3 │ loss 0.667 val 0.733 best 0.733 @ep 3 │ accuracy 0.7 val 0.65 │ lr 0.001``:
-        each metric with its validation value (``val``); parts that do not fit are
+        e.g. ``ep 3 │ loss 0.667 val 0.733 gap +0.0667 best 0.733 @ep 3 │ accuracy 0.7 val 0.65 │ lr 0.001``:
+        each metric with its validation value (``val``), the loss also with the gap
+        between them (``val_loss − loss``: above 0, the model does worse on data it
+        has not seen; growing, it overfits); parts that do not fit are
         left out from the end (loss and best first, then the metrics in logged order,
-        the learning rate last) and counted as ``+N`` where that still fits. On a line
-        too narrow for the loss part, its best value is left out, then its ``val``.
+        the learning rate last) and counted as ``+N`` where that still fits. The loss's
+        best value is left out where the first metric would not fit beside it, then (on a
+        line too narrow for the loss part) the gap, then its ``val``.
     """
 
-    def pair(name: str, shown: str, with_best: bool = False, with_val: bool = True) -> Text:
+    def pair(name: str, shown: str, with_best: bool = False, with_val: bool = True, with_gap: bool = False) -> Text:
         t = Text(f"{shown} ")
         t.append(_num(float(logs[name])), style="bold")
         if with_val and f"val_{name}" in logs:
             t.append(" val ", style="dim")
             t.append(_num(float(logs[f"val_{name}"])), style="bold")
+            gap = float(logs[f"val_{name}"]) - float(logs[name])
+            if with_gap and math.isfinite(gap):
+                t.append(" gap ", style="dim")
+                t.append(f"{gap:+.3g}")
         if with_best and best is not None:
             t.append(" best ", style="dim")
             t.append(f"{_num(best[1])} @ep {best[0] + 1}")
         return t
 
-    parts: list[Text] = []
-    if "loss" in logs:
-        # the loss always shows: on a narrow line without the best value, then without val
-        sep_len = 3 + len(f"ep {epoch + 1}")
-        for with_best, with_val in ((True, True), (False, True), (False, False)):
-            loss = pair("loss", "loss", with_best=with_best, with_val=with_val)
-            if sep_len + loss.cell_len <= width:
-                break
-        parts.append(loss)
+    others: list[Text] = []
     for key in logs:
         if key in ("loss", "learning_rate") or key.startswith("val_"):
             continue
-        parts.append(pair(key, key))
+        others.append(pair(key, key))
     if "learning_rate" in logs:
-        parts.append(pair("learning_rate", "lr"))
+        others.append(pair("learning_rate", "lr"))
+    parts: list[Text] = []
+    if "loss" in logs:
+        # the loss always shows: without the best value where the next metric would not fit
+        # beside it, then without the gap, then without val
+        sep_len = 3 + len(f"ep {epoch + 1}")
+        after = 3 + others[0].cell_len if others else 0
+        variants = [
+            pair("loss", "loss", with_best=b, with_val=v, with_gap=g)
+            for b, g, v in ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
+        ]
+        fits = [t for t in variants if sep_len + t.cell_len <= width] or variants[-1:]
+        roomy = [t for t in variants[:2] if sep_len + t.cell_len + after <= width]  # never val for a metric
+        loss = roomy[0] if roomy else fits[0]
+        parts.append(loss)
+    parts.extend(others)
     sep = Text(" │ ", style="dim")
     line = Text(f"ep {epoch + 1}")
     for i, part in enumerate(parts):
