@@ -51,14 +51,14 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "run",
         help="train an experiment headless (no TUI)",
-        description="Train an experiment preset or .toml file without the TUI, through the same "
+        description="Train an experiment preset or .toml file without the TUI, through the same\n"
         "training code as the dashboard, and write runs/<run-id>/.",
         epilog=SET_EPILOG + "\n\nExit codes: 0 completed, 130 stopped (Ctrl-C), 1 failed or diverged,\n"
         "2 bad input (also a --runs-dir that cannot be written).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("preset", help="experiment preset name (e.g. digits-mlp) or .toml file")
-    p.add_argument("--epochs", type=int, metavar="N", help="number of epochs (same as --set fit.epochs=N)")
+    p.add_argument("preset", metavar="PRESET", help="experiment preset name (e.g. digits-mlp) or .toml file")
+    p.add_argument("--epochs", type=_epochs, metavar="N", help="number of epochs (same as --set fit.epochs=N)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
     p.add_argument(
@@ -67,6 +67,16 @@ def add_parser(sub: Any) -> None:
         help="also write TensorBoard event files into <run>/tensorboard (needs the tensorboard "
         "package; also on with TUIDL_TENSORBOARD=1)",
     )
+
+
+def _epochs(text: str) -> int:
+    """``--epochs N``: a whole number (its range is checked with the experiment, as ``fit.epochs``)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number; allowed: an integer from 1 to 100,000 (fit.epochs)"
+        ) from None
 
 
 def _fmt(v: float) -> str:
