@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from tuidl.core.text import plural, printable
+from tuidl.core.text import format_duration, plural, printable
 from tuidl.terminal import is_tty, output_stream
 
 BAR_WIDTH = 24
@@ -328,7 +328,7 @@ def _run(exp: Any, root: Path, tensorboard: bool = False, target: str = "") -> t
     where = f": {result.run_dir}" if result.run_dir is not None else " (no run folder was written)"
     done = plural(result.epochs_done, "epoch")
     if result.status == "completed":
-        progress.say(f"completed {done} in {result.seconds:.1f}s{where}")
+        progress.say(f"completed {done} in {format_duration(result.seconds)}{where}")
         return 0, result.run_dir
     if result.status == "stopped":
         progress.say(f"stopped after {done}{where}")

@@ -38,7 +38,7 @@ from tuidl.core.events import (
 from tuidl.core.presets import resolved
 from tuidl.core.runs import RunWriter, atomic_write, new_run_id
 from tuidl.core.spec import Experiment
-from tuidl.core.text import plural
+from tuidl.core.text import format_duration, plural
 from tuidl.engine.graphs import run_graphs_released
 from tuidl.engine.runlog import _RunLog
 from tuidl.engine.stream import BATCH_EVENT_INTERVAL, DIVERGENCE_KEYS, Control, _callback_class, _floats, _Stream
@@ -73,7 +73,9 @@ class RunResult:
         epochs_done: finished epochs (kept in ``metrics.jsonl``).
         history: one dict of logs per finished epoch (floats).
         error: ``{kind, title, message, hint}`` when failed, else ``None``.
-        seconds: wall time of the whole run, seconds.
+        seconds: the run's duration, seconds: from its start (``started``, after TensorFlow, the data
+            and the model are loaded) to its end, as ``run.json``'s ``duration``; for a run that
+            never got a folder, the time until it was refused.
         model_path: ``model.keras`` when saved.
     """
 
@@ -391,7 +393,8 @@ def _fit(
             prep.x_val.shape,
             prep.steps,
         )
-        state = _Stream(run_id, exp.fit.epochs, prep.steps, emit, control, writer, time.time())
+        # metrics.jsonl's `time` counts from the run's start, as run.json's `duration` does
+        state = _Stream(run_id, exp.fit.epochs, prep.steps, emit, control, writer, writer.t_start)
         emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, prep.steps, prep.summary))
         cb = _callback_class()(state)
         extra = [c for c in (x(writer.dir) if _is_factory(x) else x for x in extra_callbacks) if c is not None]
@@ -417,8 +420,7 @@ def _fit(
         log.error("run %s failed: %s", run_id, err["message"], exc_info=not isinstance(e, TuidlError))
         _finish(writer, "failed", err, epochs_done=done)
         emit(RunFailed(run_id, err["kind"], err["title"], err["message"], err["hint"], done))
-        return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err, time.time() - t0)
-    seconds = time.time() - t0
+        return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err, writer.duration)
     done = len(state.history)
     if state.write_error is not None:
         return _failed(writer, emit, _write_error(state.write_error), done, state.history, t0)
@@ -437,7 +439,7 @@ def _fit(
         )
         log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch, batch)
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
-        return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
+        return RunResult(run_id, writer.dir, "diverged", done, state.history, None, writer.duration)
     status = "completed" if done >= exp.fit.epochs else "stopped"
     model_path = None
     if done >= 1:  # before run.json says the run ended
@@ -457,7 +459,8 @@ def _fit(
     final = _finish(writer, status, None, epochs_done=done, **({"model": model_path.name} if model_path else {}))
     if final is not None:  # run.json does not say how the run ended: not completed
         return _failed(writer, emit, _write_error(final), done, state.history, t0, model_path, write=False)
-    log.info("run %s %s after %s in %.1f s", run_id, status, plural(done, "epoch"), seconds)
+    seconds = writer.duration  # run.json's `duration`: the one every view shows
+    log.info("run %s %s after %s in %s", run_id, status, plural(done, "epoch"), format_duration(seconds))
     emit(RunFinished(run_id, status, done, seconds))
     return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
 
@@ -482,7 +485,7 @@ def _failed(
     else:
         writer.close()
     emit(RunFailed(writer.run_id, err["kind"], err["title"], err["message"], err["hint"], done))
-    return RunResult(writer.run_id, writer.dir, "failed", done, history, err, time.time() - t0, model_path)
+    return RunResult(writer.run_id, writer.dir, "failed", done, history, err, writer.duration, model_path)
 
 
 def _finish(writer: RunWriter, status: str, error: dict[str, Any] | None, **extra: Any) -> OSError | None:

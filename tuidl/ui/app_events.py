@@ -16,7 +16,7 @@ from typing import Any
 from tuidl.core import events as ev
 from tuidl.core.protocol import DASHBOARD
 from tuidl.core.runs import mark_run_ended
-from tuidl.core.text import plural
+from tuidl.core.text import format_duration, plural
 from tuidl.ui.messages import EngineEvent
 from tuidl.ui.modals import ErrorModal
 from tuidl.ui.summaries import SummaryAsking
@@ -132,7 +132,8 @@ class EngineEvents:
             self._set_status(state, "queued run cancelled before it started · t to train")
             d.log_line("tuidl: the queued run was cancelled before it started")
             return
-        self._set_status(state, f"{e.status} {e.run_id} · {plural(e.epochs_done, 'epoch')} in {e.seconds:.1f} s")
+        done = plural(e.epochs_done, "epoch")
+        self._set_status(state, f"{e.status} {e.run_id} · {done} in {format_duration(e.seconds)}")
         d.log_line(f"tuidl: run {e.run_id} {e.status} after {plural(e.epochs_done, 'epoch')}")
 
     def _engine_run_diverged(self, e: ev.RunDiverged) -> None:
