@@ -38,6 +38,7 @@ from tuidl.core.events import (
 from tuidl.core.presets import resolved
 from tuidl.core.runs import RunWriter, atomic_write, new_run_id
 from tuidl.core.spec import Experiment
+from tuidl.core.enginelog import EVENT_LOGGER
 from tuidl.core.text import format_duration, plural
 from tuidl.engine.graphs import run_graphs_released
 from tuidl.engine.runlog import _RunLog
@@ -60,6 +61,9 @@ __all__ = [
 
 log = logging.getLogger("tuidl.engine")
 log.setLevel(logging.INFO)
+said_log = logging.getLogger(EVENT_LOGGER)
+"""Records an engine event also reports (a run's end, failure, divergence): the dashboard's log pane
+leaves them out and writes its own line from the event (:mod:`tuidl.core.enginelog`)."""
 
 
 @dataclass
@@ -237,7 +241,7 @@ def train(
 def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:
     """Report a run that failed before its folder existed: ``RunFailed("")``, nothing on disk."""
     err = _error_dict(e, has_run_dir=False)
-    log.error("run not started: %s", err["message"], exc_info=not isinstance(e, TuidlError))
+    said_log.error("run not started: %s", err["message"], exc_info=not isinstance(e, TuidlError))
     emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
     return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
 
@@ -325,7 +329,7 @@ def _train(
     except Exception as e:  # report, never raise: failures are events
         return _fail_early(e, emit, t0)
     if control.stop_requested.is_set():  # stopped while loading: the run never started
-        log.info("run stopped before it started")
+        said_log.info("run stopped before it started")
         emit(RunFinished("", "stopped", 0, time.time() - t0))
         return RunResult("", None, "stopped", seconds=time.time() - t0)
     run_id = new_run_id(exp.name, t0)
@@ -417,7 +421,7 @@ def _fit(
     except Exception as e:  # report, never raise: failures are events
         err = _error_dict(e)
         done = len(state.history) if state else 0
-        log.error("run %s failed: %s", run_id, err["message"], exc_info=not isinstance(e, TuidlError))
+        said_log.error("run %s failed: %s", run_id, err["message"], exc_info=not isinstance(e, TuidlError))
         _finish(writer, "failed", err, epochs_done=done)
         emit(RunFailed(run_id, err["kind"], err["title"], err["message"], err["hint"], done))
         return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err, writer.duration)
@@ -437,7 +441,7 @@ def _fit(
             },
             epochs_done=done,
         )
-        log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch, batch)
+        said_log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch, batch)
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
         return RunResult(run_id, writer.dir, "diverged", done, state.history, None, writer.duration)
     status = "completed" if done >= exp.fit.epochs else "stopped"
@@ -460,7 +464,7 @@ def _fit(
     if final is not None:  # run.json does not say how the run ended: not completed
         return _failed(writer, emit, _write_error(final), done, state.history, t0, model_path, write=False)
     seconds = writer.duration  # run.json's `duration`: the one every view shows
-    log.info("run %s %s after %s in %s", run_id, status, plural(done, "epoch"), format_duration(seconds))
+    said_log.info("run %s %s after %s in %s", run_id, status, plural(done, "epoch"), format_duration(seconds))
     emit(RunFinished(run_id, status, done, seconds))
     return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
 
@@ -479,7 +483,7 @@ def _failed(
     """End a run that trained but could not be written as ``failed``: ``run.json`` says so
     when the disk still takes it (``write``), ``RunFailed`` goes out, the result says ``failed``."""
     err = error.to_dict()
-    log.error("run %s failed: %s", writer.run_id, err["message"])
+    said_log.error("run %s failed: %s", writer.run_id, err["message"])
     if write:
         _finish(writer, "failed", err, epochs_done=done)
     else:
