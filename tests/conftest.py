@@ -1,8 +1,9 @@
 """Shared test setup.
 
 * ``TF_CPP_MIN_LOG_LEVEL=2`` before anything imports TensorFlow.
-* Every test sees an empty user preset folder (``TUIDL_PRESETS_DIR``) and an
-  unset ``TUIDL_RUNS_DIR``, so the person's own config never leaks in.
+* Every test sees an empty user preset folder (``TUIDL_PRESETS_DIR``), an
+  unset ``TUIDL_RUNS_DIR`` and its own engine log file (``TUIDL_ENGINE_LOG``), so
+  the person's own config never leaks in.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TUIDL_PRESETS_DIR", str(tmp_path_factory.mktemp("user-presets")))
     monkeypatch.delenv("TUIDL_RUNS_DIR", raising=False)
+    # the dashboard engine's log file: never the person's own
+    monkeypatch.setenv("TUIDL_ENGINE_LOG", str(tmp_path_factory.mktemp("engine-log") / "engine.log"))
 
 
 @pytest.fixture

@@ -68,8 +68,9 @@ def test_help_leaves_tensorflow_out():
         "import contextlib, io\nfrom tuidl.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    try:\n        main(['--help'])\n    except SystemExit:\n        pass\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n"
-        "    try:\n        main(['run', '--help'])\n    except SystemExit:\n        pass\n"
+        "for cmd in ('run', 'check', 'runs', 'export'):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        "        try:\n            main([cmd, '--help'])\n        except SystemExit:\n            pass\n"
     )
     assert _loaded_after(code) == []
 

@@ -29,6 +29,9 @@ TRACEBACK_MARKERS = (
     "ValidationError",
     "Input should be",
     "pydantic",
+    "[type=",
+    "input_value=",
+    "For further information visit",
 )
 """Never in a message: a traceback, a raw Python error, or pydantic's own text."""
 

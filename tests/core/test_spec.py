@@ -275,7 +275,8 @@ def test_booleans_are_not_numbers(mlp: Experiment, override: str) -> None:
     key = override.split("=")[0]
     with pytest.raises(SpecError) as info:
         mlp.with_overrides([override])
-    assert f"{key} = " in info.value.message and "expected a number" in info.value.message
+    assert f"{key} = " in info.value.message and "true and false are not numbers" in info.value.message
+    assert "must be a number >= " in info.value.message  # and the range the number may take
 
 
 @pytest.mark.parametrize(

@@ -106,14 +106,14 @@ def _three_runs(root: Path) -> None:
         info={"name": "sgd", "params": 4810, "started": "2024-01-03T00:00:00+00:00"},
     )
     # a fixed end, so the duration column does not depend on today's date (finish() writes the time it ran)
-    for d, ended in (
-        ("20240101-000000-none-0001", "2024-01-01T00:01:05+00:00"),
-        ("20240102-000000-l2-0002", "2024-01-02T00:02:10+00:00"),
-        ("20240103-000000-sgd-0003", "2024-01-03T00:00:30+00:00"),
+    for d, ended, duration in (
+        ("20240101-000000-none-0001", "2024-01-01T00:01:05+00:00", 65.0),
+        ("20240102-000000-l2-0002", "2024-01-02T00:02:10+00:00", 130.0),
+        ("20240103-000000-sgd-0003", "2024-01-03T00:00:30+00:00", 30.0),
     ):
         info_path = root / d / "run.json"
         info = json.loads(info_path.read_text(encoding="utf-8"))
-        info["ended"] = ended
+        info["ended"], info["duration"] = ended, duration
         info_path.write_text(json.dumps(info), encoding="utf-8")
 
 

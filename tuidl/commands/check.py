@@ -7,6 +7,9 @@ output shape and parameter count, as ``model.summary()`` — and every finding
 with its fix: tuidl's own findings first, then Keras's message for a layer that
 no tuidl rule explains.
 
+With ``--json`` each experiment is one ``check`` line (or an ``error`` line), its ``finding``
+lines and a ``result`` line, and the last line is ``end`` (``docs/run-format.md``, "Event lines").
+
 Exit codes: 0 when no experiment has an error (warnings allowed), 2 otherwise
 (also for a file that cannot be read or data that cannot be loaded).
 """
@@ -39,6 +42,11 @@ def add_parser(sub: Any) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="override a spec key by dotted path, e.g. model.layers[0].config.units=8 (repeatable)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per line (events: check, finding, error, result, end) for scripts",
     )
 
 
@@ -169,6 +177,61 @@ def check_one(target: str, overrides: list[str], out: TextIO) -> bool:
     return not errors
 
 
+def check_one_json(target: str, overrides: list[str], out: TextIO) -> bool:
+    """:func:`check_one` as event lines (:mod:`tuidl.core.jsonlines`), each naming ``target``:
+    ``check`` (or ``error`` when the experiment or its data cannot be read), one ``finding``
+    per finding (tuidl's first, errors before warnings), then ``result``. Returns ``True``
+    when it has no error."""
+    from tuidl.core.checks import ERROR
+    from tuidl.core.errors import TuidlError
+    from tuidl.core.jsonlines import event_line, finding_fields
+    from tuidl.core.presets import load_experiment, resolved
+
+    def emit(event: str, **fields: Any) -> None:
+        print(event_line(event, target=target, **fields), file=out)
+
+    try:
+        exp = resolved(load_experiment(target, overrides))
+        from tuidl.engine.data import load_data
+
+        ds = load_data(exp.data, exp.fit.seed, exp.source.parent if exp.source else None)
+    except TuidlError as e:
+        emit("error", **e.to_dict())
+        emit("result", ok=False, errors=1, warnings=0)
+        return False
+    from tuidl.engine.checks import is_keras, size_errors
+
+    facts = {"name": exp.name, "dataset": exp.data.name, "train_samples": len(ds.x_train)}
+    facts["validation_samples"] = len(ds.x_val)
+    findings = size_errors(exp, ds)  # refused before Keras would allocate the weights
+    if findings:
+        emit("check", **facts, input_shape=None, params=None, trainable_params=None, layers=[])
+    else:
+        with _quiet():
+            from tuidl.engine.build import summarize
+
+            s = summarize(exp, ds)
+        findings = list(s.findings)
+        layers = [
+            {"index": r.index, "name": r.name, "class_name": r.class_name, "output_shape": r.output_shape}
+            | {"params": r.params}
+            for r in s.rows
+        ]
+        emit(
+            "check",
+            **facts,
+            input_shape=s.input_shape,
+            params=s.total_params,
+            trainable_params=s.trainable_params,
+            layers=layers,
+        )
+    for f in sorted(findings, key=lambda f: (is_keras(f), f.severity != ERROR)):
+        emit("finding", **finding_fields(f))
+    errors = sum(f.severity == ERROR for f in findings)
+    emit("result", ok=not errors, errors=errors, warnings=len(findings) - errors)
+    return not errors
+
+
 def main(args: Any) -> int:
     """Run ``tuidl check``; returns 0 (no errors) or 2.
 
@@ -179,8 +242,15 @@ def main(args: Any) -> int:
     from tuidl.core.text import PrintableWriter
 
     ok = True
-    out = PrintableWriter(sys.stdout)
     targets = _targets(args.presets)
+    if getattr(args, "json", False):  # JSON lines are ASCII with every control character escaped
+        failed = sum(not check_one_json(t, args.overrides, sys.stdout) for t in targets)
+        from tuidl.core.jsonlines import event_line
+
+        status, code = ("failed", 2) if failed else ("ok", 0)
+        print(event_line("end", status=status, exit_code=code, checked=len(targets), failed=failed), flush=True)
+        return code
+    out = PrintableWriter(sys.stdout)
     for n, target in enumerate(targets):
         if n:
             print(file=out)

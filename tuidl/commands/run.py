@@ -4,6 +4,9 @@ Uses the same :func:`tuidl.engine.train.train` as the dashboard's engine and
 writes the same run folder. Prints a progress bar (redrawn in place on a
 terminal) and one line per epoch, then the run folder.
 
+With ``--json`` stdout holds one JSON object per line instead (``finding``, ``start``,
+``epoch``, ``end``; see ``docs/run-format.md``, "Event lines"), for scripts.
+
 Exit codes: 0 completed, 130 stopped by Ctrl-C (finished epochs kept),
 1 failed or diverged, 2 bad input (unknown preset, invalid file or ``--set``, data
 that cannot be loaded, a model Keras cannot build).
@@ -21,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, TextIO
 
-from tuidl.core.text import plural, printable
+from tuidl.core.text import format_duration, plural, printable
 from tuidl.terminal import is_tty, output_stream
 
 BAR_WIDTH = 24
@@ -51,22 +54,38 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "run",
         help="train an experiment headless (no TUI)",
-        description="Train an experiment preset or .toml file without the TUI, through the same "
+        description="Train an experiment preset or .toml file without the TUI, through the same\n"
         "training code as the dashboard, and write runs/<run-id>/.",
         epilog=SET_EPILOG + "\n\nExit codes: 0 completed, 130 stopped (Ctrl-C), 1 failed or diverged,\n"
         "2 bad input (also a --runs-dir that cannot be written).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("preset", help="experiment preset name (e.g. digits-mlp) or .toml file")
-    p.add_argument("--epochs", type=int, metavar="N", help="number of epochs (same as --set fit.epochs=N)")
+    p.add_argument("preset", metavar="PRESET", help="experiment preset name (e.g. digits-mlp) or .toml file")
+    p.add_argument("--epochs", type=_epochs, metavar="N", help="number of epochs (same as --set fit.epochs=N)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     p.add_argument("--runs-dir", metavar="DIR", help="where runs are written (default: $TUIDL_RUNS_DIR or ./runs)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per line on stdout (events: finding, start, epoch, end) instead of "
+        "the progress text, for scripts; messages still go to stderr",
+    )
     p.add_argument(
         "--tensorboard",
         action="store_true",
         help="also write TensorBoard event files into <run>/tensorboard (needs the tensorboard "
         "package; also on with TUIDL_TENSORBOARD=1)",
     )
+
+
+def _epochs(text: str) -> int:
+    """``--epochs N``: a whole number (its range is checked with the experiment, as ``fit.epochs``)."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number; allowed: an integer from 1 to 100,000 (fit.epochs)"
+        ) from None
 
 
 def _fmt(v: float) -> str:
@@ -93,10 +112,11 @@ class Progress:
     Args:
         out: where to write (stdout; stderr when stdout is closed; ``None``: nowhere).
         tty: redraw the bar in place (``\\r``); without a terminal no bar is drawn.
+        json_lines: write event lines (:mod:`tuidl.core.jsonlines`) instead of text and bar.
     """
 
-    def __init__(self, out: TextIO | None, tty: bool) -> None:
-        self.out, self.tty = out, tty
+    def __init__(self, out: TextIO | None, tty: bool, json_lines: bool = False) -> None:
+        self.out, self.tty, self.json_lines = out, tty, json_lines
         self.epochs = 0
         self.bar_shown = False
         self.failed = False
@@ -121,8 +141,9 @@ class Progress:
                 )
 
     def say(self, line: str) -> None:
-        """Write one line (the run's outcome); on stderr when the output failed before."""
-        if self.out is None and self.failed:
+        """Write one line (the run's outcome); on stderr when the output failed before, and with
+        ``json_lines`` (the output holds JSON only)."""
+        if self.json_lines or (self.out is None and self.failed):
             _print_err(line)
         else:
             self.write(line + "\n")
@@ -132,10 +153,39 @@ class Progress:
             self.write("\r\x1b[2K", flush=False)
             self.bar_shown = False
 
+    def event(self, event: str, **fields: Any) -> None:
+        """Write one event line (``--json``)."""
+        from tuidl.core.jsonlines import event_line
+
+        self.write(event_line(event, **fields) + "\n")
+
+    def _json_event(self, ev: Any) -> None:
+        from tuidl.core.events import EpochEnded, RunStarted
+        from tuidl.core.jsonlines import finding_fields
+
+        if isinstance(ev, RunStarted):
+            s = ev.summary
+            for f in s.findings if s is not None else ():
+                self.event("finding", **finding_fields(f))
+            self.event(
+                "start",
+                run_id=ev.run_id,
+                run_dir=ev.run_dir,
+                epochs=ev.epochs,
+                steps_per_epoch=ev.steps_per_epoch,
+                params=s.total_params if s is not None else None,
+                trainable_params=s.trainable_params if s is not None else None,
+            )
+        elif isinstance(ev, EpochEnded):  # a metrics.jsonl record: epoch 0-based, time since the start
+            fixed = {"epoch": ev.epoch, "step": ev.step, "time": round(ev.seconds, 4)}
+            self.event("epoch", **fixed, **{k: v for k, v in ev.logs.items() if k not in (*fixed, "event")})
+
     def __call__(self, ev: Any) -> None:
         from tuidl.core.events import BatchProgress, EpochEnded, RunStarted
 
-        if isinstance(ev, RunStarted):
+        if self.json_lines:
+            self._json_event(ev)
+        elif isinstance(ev, RunStarted):
             self.epochs = ev.epochs
             s = ev.summary
             if s is not None and s.findings:  # the same pre-flight warnings `tuidl check` prints, before training
@@ -262,13 +312,30 @@ def main(args: argparse.Namespace) -> int:
     from tuidl.core.presets import load_experiment, resolved, run_name_for
     from tuidl.core.runs import runs_dir
 
-    exp = load_experiment(args.preset, list(args.overrides))  # TuidlError -> message, exit 2
-    if args.epochs is not None:
-        exp = exp.with_overrides({"fit.epochs": args.epochs}, origin="--epochs")
-    exp = resolved(exp)  # presets resolved once, here where the experiment enters; training reads them inline
-    name = run_name_for(exp)  # how it differs from its preset: "digits-mlp sgd l2"
-    root = runs_dir(args.runs_dir)
-    check_runs_dir(root)  # before TensorFlow loads: a bad --runs-dir is bad input (exit 2)
+    from tuidl.core.errors import TuidlError
+
+    json_lines = bool(getattr(args, "json", False))
+    try:
+        exp = load_experiment(args.preset, list(args.overrides))  # TuidlError -> message, exit 2
+        if args.epochs is not None:
+            exp = exp.with_overrides({"fit.epochs": args.epochs}, origin="--epochs")
+        exp = resolved(exp)  # presets resolved once, here where the experiment enters; training reads them inline
+        name = run_name_for(exp)  # how it differs from its preset: "digits-mlp sgd l2"
+        root = runs_dir(args.runs_dir)
+        check_runs_dir(root)  # before TensorFlow loads: a bad --runs-dir is bad input (exit 2)
+    except TuidlError as e:
+        if json_lines:  # a script gets its `end` line too; the message goes to stderr as always
+            Progress(output_stream(), False, json_lines=True).event(
+                "end",
+                status="failed",
+                exit_code=e.exit_code,
+                run_id=None,
+                run_dir=None,
+                epochs_done=0,
+                duration=None,
+                error=e.to_dict(),
+            )
+        raise
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     tensorboard = args.tensorboard or os.environ.get("TUIDL_TENSORBOARD", "") not in ("", "0")
@@ -282,19 +349,60 @@ def main(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     with capture_native_stderr() as captured:
-        code, run_dir = _run(exp, root, tensorboard, target=args.preset, run_name=name)
+        code, run_dir = _run(exp, root, tensorboard, target=args.preset, run_name=name, json_lines=json_lines)
         _append_log(captured, run_dir)
     return code
 
 
 def _run(
-    exp: Any, root: Path, tensorboard: bool = False, target: str = "", run_name: str | None = None
+    exp: Any,
+    root: Path,
+    tensorboard: bool = False,
+    target: str = "",
+    run_name: str | None = None,
+    json_lines: bool = False,
 ) -> tuple[int, Path | None]:
     """Train with progress output; returns (exit code, run folder).
 
     ``target`` (the preset argument) is named in the message of a run refused before training;
-    ``run_name`` is the run's name (default the experiment's).
+    ``run_name`` is the run's name (default the experiment's); ``json_lines``: event lines on the
+    output instead of text, the last one ``end``.
     """
+    progress = Progress(output_stream(), False, json_lines=True) if json_lines else None
+    code, run_dir, result = _train_with_progress(exp, root, tensorboard, target, progress, run_name)
+    if progress is not None:
+        err = result.error
+        if result.status == "diverged" and run_dir is not None:  # run.json says what became non-finite
+            err = _stored_error(run_dir)
+        progress.event(
+            "end",
+            status=result.status,
+            exit_code=code,
+            run_id=result.run_id or None,
+            run_dir=None if run_dir is None else str(run_dir),
+            epochs_done=result.epochs_done,
+            duration=round(result.seconds, 3) if run_dir is not None else None,
+            error=err,
+        )
+    return code, run_dir
+
+
+def _stored_error(run_dir: Path) -> dict[str, Any] | None:
+    """``run.json``'s ``error`` (``None`` when it has none or cannot be read)."""
+    from tuidl.core.runs import UnreadableFile, read_run_json
+
+    try:
+        err = read_run_json(run_dir, "run.json").get("error")
+    except UnreadableFile:
+        return None
+    return err if isinstance(err, dict) else None
+
+
+def _train_with_progress(
+    exp: Any, root: Path, tensorboard: bool, target: str, progress: "Progress | None", run_name: str | None = None
+) -> tuple[int, Path | None, Any]:
+    """Train; returns (exit code, run folder, :class:`~tuidl.engine.train.RunResult`). Text progress
+    and outcome lines unless ``progress`` (a ``--json`` one) is given."""
     from tuidl.engine.train import Control, train
 
     extra = []
@@ -303,8 +411,9 @@ def _run(
 
         extra.append(tensorboard_callback)
 
-    out = output_stream()  # stdout, or stderr when stdout is closed (``>&-``), or nowhere
-    progress = Progress(out, is_tty(out))
+    if progress is None:
+        out = output_stream()  # stdout, or stderr when stdout is closed (``>&-``), or nowhere
+        progress = Progress(out, is_tty(out))
     control = Control()
 
     def on_sigint(signum: int, frame: Any) -> None:
@@ -322,14 +431,14 @@ def _run(
     where = f": {result.run_dir}" if result.run_dir is not None else " (no run folder was written)"
     done = plural(result.epochs_done, "epoch")
     if result.status == "completed":
-        progress.say(f"completed {done} in {result.seconds:.1f}s{where}")
-        return 0, result.run_dir
+        progress.say(f"completed {done} in {format_duration(result.seconds)}{where}")
+        return 0, result.run_dir, result
     if result.status == "stopped":
         progress.say(f"stopped after {done}{where}")
-        return (130 if control.stop_requested.is_set() else 0), result.run_dir
+        return (130 if control.stop_requested.is_set() else 0), result.run_dir, result
     if result.status == "diverged":
         _print_err(f"diverged after {plural(result.epochs_done, 'finished epoch')} (loss became non-finite){where}")
-        return 1, result.run_dir
+        return 1, result.run_dir, result
     err = result.error or {}
     bad_input = err.get("kind") in BAD_INPUT_KINDS
     subject = f"{target}: " if bad_input and target else ""  # which experiment was refused
@@ -341,4 +450,4 @@ def _run(
         _print_err(printable(f"  hint: {err['hint']}", lines=True))
     if result.run_dir is not None:  # a run that never started has no folder (nothing was written)
         _print_err(f"run folder: {result.run_dir}")
-    return (2 if bad_input else 1), result.run_dir
+    return (2 if bad_input else 1), result.run_dir, result

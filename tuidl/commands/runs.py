@@ -47,7 +47,7 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "run_ids", nargs="*", metavar="RUN", help="only these runs: a run id, a unique id prefix, or a run name"
     )
-    p.add_argument("--runs-dir", help="the runs folder (default: $TUIDL_RUNS_DIR or ./runs)")
+    p.add_argument("--runs-dir", metavar="DIR", help="the runs folder (default: $TUIDL_RUNS_DIR or ./runs)")
     p.add_argument("--json", action="store_true", help="print a JSON array instead of a table")
     p.add_argument(
         "--wide",

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tuidl.core.errors import PresetError, SpecError
 from tuidl.core.registry import COMPONENT_KEYS, ComponentFamily
 from tuidl.core.tomlio import toml_repr
-from tuidl.core.validation import problem_text
+from tuidl.core.validation import pydantic_problems
 
 __all__ = [
     "COMPONENT_KEYS",
@@ -102,8 +102,8 @@ def _read_family(path: Path, family: str) -> dict[str, KerasRef]:
             out[name] = KerasRef.model_validate(table)
         except ValidationError as e:
             problems = "; ".join(
-                f"{'.'.join(map(str, x['loc'])) or name}: {problem_text(x, KerasRef)}"
-                for x in e.errors(include_url=False)
+                f"{path or name}{'' if value is None else ' = ' + toml_repr(value)}: {msg}"
+                for path, value, msg in pydantic_problems(e, KerasRef)
             )
             raise PresetError(f"{path}: [{name}]: {problems}", title="Invalid preset file") from None
     return out

@@ -169,7 +169,8 @@ class RunFinished(Event):
     Attributes:
         status: ``"completed"`` or ``"stopped"`` (by the user or a callback).
         epochs_done: number of finished epochs.
-        seconds: total wall time, seconds.
+        seconds: the run's duration, seconds (``run.json``'s ``duration``: from the run's start,
+            after loading, to its end).
     """
 
     run_id: str

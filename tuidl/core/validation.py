@@ -28,10 +28,14 @@ StrictBool = Annotated[bool, Strict()]
 """A boolean field that refuses ``"yes"``, ``"true"`` and ``1``."""
 
 
+_NOT_BOOL = "expected a number, got "
+_QUOTED_RE = re.compile(r"'([^']*)'")
+
+
 def _not_bool(value: Any) -> Any:
     """Refuse ``true``/``false`` where a number is meant (pydantic would read ``true`` as 1)."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {str(value).lower()}")
+        raise ValueError(f"{_NOT_BOOL}{str(value).lower()}")
     return value
 
 
@@ -108,12 +112,16 @@ def problem_text(e: dict[str, Any], root: type[BaseModel] | None = None) -> str:
     field's constraints and its table's allowed fields are read from it.
     """
     t, ctx, loc = e["type"], e.get("ctx") or {}, list(e["loc"])
-    union = any(p in _UNION_TAGS or (isinstance(p, str) and "union[" in p) for p in loc)
+    # the value itself is neither a name nor a table (not a field inside the table: that one is named)
+    union = bool(loc) and (loc[-1] in _UNION_TAGS or (isinstance(loc[-1], str) and "union[" in loc[-1]))
     if union and t in ("string_type", "model_type", "model_attributes_type", "dict_type"):
         return "must be a preset name (a string) or a table { class_name = ..., config = {...} }"
     if t == "value_error":
         msg = str(e.get("msg", ""))
-        return msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
+        msg = msg[len("Value error, ") :] if msg.startswith("Value error, ") else msg
+        if msg.startswith(_NOT_BOOL):  # `true` where a number goes: say the number's range too
+            return f"must be a number{_bounds(loc, root)} (true and false are not numbers)"
+        return msg
     if t == "extra_forbidden":
         model = _model_at(loc, root)
         allowed = f"; allowed: {', '.join(model.model_fields)}" if model is not None else ""
@@ -131,8 +139,9 @@ def problem_text(e: dict[str, Any], root: type[BaseModel] | None = None) -> str:
         return "must be a string (in quotes)"
     if t in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
         return f"must be{bounds}" if bounds else "is out of range"
-    if t == "literal_error":
-        return f"must be one of {ctx.get('expected', '')}".rstrip()
+    if t in ("literal_error", "enum"):  # pydantic's 'a', 'b' or 'c' -> TOML's "a", "b" or "c"
+        expected = _QUOTED_RE.sub(r'"\1"', str(ctx.get("expected", "")))
+        return f"must be one of {expected}".rstrip()
     if t in ("list_type", "tuple_type"):
         return "must be a list [ ... ]"
     if t in ("dict_type", "model_type", "model_attributes_type"):
@@ -149,7 +158,13 @@ def problem_text(e: dict[str, Any], root: type[BaseModel] | None = None) -> str:
         )
     if t == "string_too_long":
         return f"must have at most {ctx.get('max_length', '?')} characters"
-    return f"is not allowed here ({t.replace('_', ' ')})"
+    if t == "string_pattern_mismatch":
+        return f"must match the pattern {ctx.get('pattern', '')}".rstrip()
+    if t == "multiple_of":
+        return f"must be a multiple of {ctx.get('multiple_of', '?')}"
+    if t == "none_required":
+        return "must be left out"
+    return "is not a value this field takes"
 
 
 def pydantic_problems(err: ValidationError, root: type[BaseModel]) -> list[tuple[str, Any, str]]:
@@ -158,7 +173,9 @@ def pydantic_problems(err: ValidationError, root: type[BaseModel]) -> list[tuple
     for e in err.errors(include_url=False):
         loc = [p for p in e["loc"] if not (isinstance(p, str) and ("[" in p or p in _UNION_TAGS))]
         path = format_loc(loc)
-        seen.setdefault(path, (path, e.get("input"), problem_text(e, root)))
+        # a missing field has no value: pydantic's input is then the table around it
+        value = None if e["type"] == "missing" else e.get("input")
+        seen.setdefault(path, (path, value, problem_text(e, root)))
     union = problem_text({"type": "string_type", "loc": ("str",)}, root)
     # "a name or a table" for a table whose own fields are named below it says nothing more
     return [

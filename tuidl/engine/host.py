@@ -58,6 +58,7 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from tuidl.core.enginelog import EVENT_LOGGER
 from tuidl.core.errors import TuidlError
 from tuidl.core.events import EngineReady, Event, ExportFailed, Exported, LogLine, RunFailed, RunFinished
 from tuidl.core.protocol import Export, Request, Shutdown, Stop, Summarize, Train
@@ -81,7 +82,7 @@ class _Host:
         self.controls_lock = threading.Lock()
         self.shutdown = threading.Event()
         self.ready = threading.Event()
-        self.log_file: BinaryIO | None = open(log_path, "ab") if log_path else None
+        self.log_file: BinaryIO | None = _open_log(log_path) if log_path else None
         self.run_log: BinaryIO | None = None
         self.log_lock = threading.Lock()
         self.synced = threading.Event()
@@ -379,6 +380,22 @@ class _Host:
                     log.exception("summary thread")
 
 
+MAX_LOG_BYTES = 8 * 1024 * 1024
+"""An engine log file larger than this when an engine starts is started afresh (it is appended to
+by every session)."""
+
+
+def _open_log(path: str) -> BinaryIO | None:
+    """Open the engine's log file for appending (its folder made, a file over :data:`MAX_LOG_BYTES`
+    started afresh); ``None`` when it cannot be written (the engine runs without it)."""
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        big = os.path.getsize(path) > MAX_LOG_BYTES if os.path.exists(path) else False
+        return open(path, "wb" if big else "ab")
+    except OSError:
+        return None
+
+
 def latest_per_requester(requests: list[Summarize]) -> list[Summarize]:
     """The newest request of each requester, in arrival order.
 
@@ -438,7 +455,7 @@ def serve(conn: Any, log_path: str | None = None) -> None:
     )
     logging.captureWarnings(True)
     threading.Thread(target=host.read_requests, name="tuidl-engine-requests", daemon=True).start()
-    log.info("engine %d: importing TensorFlow", os.getpid())
+    log.info("process %d: importing TensorFlow", os.getpid())
     try:
         ready = _import_tensorflow()
     except Exception as e:
@@ -455,7 +472,11 @@ def serve(conn: Any, log_path: str | None = None) -> None:
         host.sync_log()
         host._exit(1)
         return
-    log.info("engine ready in %.1f s: %s on %s", ready.seconds, ready.versions, ", ".join(ready.devices))
+    # in the log file; the pane says it from EngineReady
+    logging.getLogger(EVENT_LOGGER).info(
+        "engine ready in %.1f s: %s on %s", ready.seconds, ready.versions, ", ".join(ready.devices)
+    )
+    host.sync_log()  # TensorFlow's start-up lines reach the UI before EngineReady (the pane folds them)
     host.ready.set()
     host.send(ready)
     threading.Thread(target=host.serve_summaries, name="tuidl-engine-summaries", daemon=True).start()

@@ -38,7 +38,8 @@ from tuidl.core.events import (
 from tuidl.core.presets import resolved
 from tuidl.core.runs import RunWriter, atomic_write, new_run_id
 from tuidl.core.spec import Experiment
-from tuidl.core.text import plural
+from tuidl.core.enginelog import EVENT_LOGGER
+from tuidl.core.text import format_duration, plural
 from tuidl.engine.graphs import run_graphs_released
 from tuidl.engine.runlog import _RunLog
 from tuidl.engine.stream import BATCH_EVENT_INTERVAL, DIVERGENCE_KEYS, Control, _callback_class, _floats, _Stream
@@ -60,6 +61,9 @@ __all__ = [
 
 log = logging.getLogger("tuidl.engine")
 log.setLevel(logging.INFO)
+said_log = logging.getLogger(EVENT_LOGGER)
+"""Records an engine event also reports (a run's end, failure, divergence): the dashboard's log pane
+leaves them out and writes its own line from the event (:mod:`tuidl.core.enginelog`)."""
 
 
 @dataclass
@@ -73,7 +77,9 @@ class RunResult:
         epochs_done: finished epochs (kept in ``metrics.jsonl``).
         history: one dict of logs per finished epoch (floats).
         error: ``{kind, title, message, hint}`` when failed, else ``None``.
-        seconds: wall time of the whole run, seconds.
+        seconds: the run's duration, seconds: from its start (``started``, after TensorFlow, the data
+            and the model are loaded) to its end, as ``run.json``'s ``duration``; for a run that
+            never got a folder, the time until it was refused.
         model_path: ``model.keras`` when saved.
     """
 
@@ -239,7 +245,7 @@ def train(
 def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:
     """Report a run that failed before its folder existed: ``RunFailed("")``, nothing on disk."""
     err = _error_dict(e, has_run_dir=False)
-    log.error("run not started: %s", err["message"], exc_info=not isinstance(e, TuidlError))
+    said_log.error("run not started: %s", err["message"], exc_info=not isinstance(e, TuidlError))
     emit(RunFailed("", err["kind"], err["title"], err["message"], err["hint"]))
     return RunResult("", None, "failed", error=err, seconds=time.time() - t0)
 
@@ -328,7 +334,7 @@ def _train(
     except Exception as e:  # report, never raise: failures are events
         return _fail_early(e, emit, t0)
     if control.stop_requested.is_set():  # stopped while loading: the run never started
-        log.info("run stopped before it started")
+        said_log.info("run stopped before it started")
         emit(RunFinished("", "stopped", 0, time.time() - t0))
         return RunResult("", None, "stopped", seconds=time.time() - t0)
     name = run_name or exp.name
@@ -397,7 +403,8 @@ def _fit(
             prep.x_val.shape,
             prep.steps,
         )
-        state = _Stream(run_id, exp.fit.epochs, prep.steps, emit, control, writer, time.time())
+        # metrics.jsonl's `time` counts from the run's start, as run.json's `duration` does
+        state = _Stream(run_id, exp.fit.epochs, prep.steps, emit, control, writer, writer.t_start)
         emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, prep.steps, prep.summary))
         cb = _callback_class()(state)
         extra = [c for c in (x(writer.dir) if _is_factory(x) else x for x in extra_callbacks) if c is not None]
@@ -420,11 +427,10 @@ def _fit(
     except Exception as e:  # report, never raise: failures are events
         err = _error_dict(e)
         done = len(state.history) if state else 0
-        log.error("run %s failed: %s", run_id, err["message"], exc_info=not isinstance(e, TuidlError))
+        said_log.error("run %s failed: %s", run_id, err["message"], exc_info=not isinstance(e, TuidlError))
         _finish(writer, "failed", err, epochs_done=done)
         emit(RunFailed(run_id, err["kind"], err["title"], err["message"], err["hint"], done))
-        return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err, time.time() - t0)
-    seconds = time.time() - t0
+        return RunResult(run_id, writer.dir, "failed", done, state.history if state else [], err, writer.duration)
     done = len(state.history)
     if state.write_error is not None:
         return _failed(writer, emit, _write_error(state.write_error), done, state.history, t0)
@@ -447,9 +453,9 @@ def _fit(
             epochs_done=done,
         )
         # 1-based, as the status line and run.json's message say it
-        log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch + 1, batch + 1)
+        said_log.warning("run %s diverged: %s = %s at epoch %d batch %d", run_id, metric, value, epoch + 1, batch + 1)
         emit(RunDiverged(run_id, epoch, batch, metric, value, done))
-        return RunResult(run_id, writer.dir, "diverged", done, state.history, None, seconds)
+        return RunResult(run_id, writer.dir, "diverged", done, state.history, None, writer.duration)
     status = "completed" if done >= exp.fit.epochs else "stopped"
     model_path = None
     if done >= 1:  # before run.json says the run ended
@@ -469,7 +475,8 @@ def _fit(
     final = _finish(writer, status, None, epochs_done=done, **({"model": model_path.name} if model_path else {}))
     if final is not None:  # run.json does not say how the run ended: not completed
         return _failed(writer, emit, _write_error(final), done, state.history, t0, model_path, write=False)
-    log.info("run %s %s after %s in %.1f s", run_id, status, plural(done, "epoch"), seconds)
+    seconds = writer.duration  # run.json's `duration`: the one every view shows
+    said_log.info("run %s %s after %s in %s", run_id, status, plural(done, "epoch"), format_duration(seconds))
     emit(RunFinished(run_id, status, done, seconds))
     return RunResult(run_id, writer.dir, status, done, state.history, None, seconds, model_path)
 
@@ -488,13 +495,13 @@ def _failed(
     """End a run that trained but could not be written as ``failed``: ``run.json`` says so
     when the disk still takes it (``write``), ``RunFailed`` goes out, the result says ``failed``."""
     err = error.to_dict()
-    log.error("run %s failed: %s", writer.run_id, err["message"])
+    said_log.error("run %s failed: %s", writer.run_id, err["message"])
     if write:
         _finish(writer, "failed", err, epochs_done=done)
     else:
         writer.close()
     emit(RunFailed(writer.run_id, err["kind"], err["title"], err["message"], err["hint"], done))
-    return RunResult(writer.run_id, writer.dir, "failed", done, history, err, time.time() - t0, model_path)
+    return RunResult(writer.run_id, writer.dir, "failed", done, history, err, writer.duration, model_path)
 
 
 def _finish(writer: RunWriter, status: str, error: dict[str, Any] | None, **extra: Any) -> OSError | None:

@@ -70,9 +70,10 @@ class EngineClientLike(Protocol):
 
 
 def _default_client() -> EngineClientLike:
+    from tuidl.core.enginelog import engine_log_path
     from tuidl.engine.client import EngineClient  # stdlib + core only; the engine imports TF
 
-    return EngineClient()
+    return EngineClient(log_path=engine_log_path())
 
 
 class TuidlApp(EngineEvents, App[int]):
@@ -210,6 +211,7 @@ class TuidlApp(EngineEvents, App[int]):
         self.generation += 1
         self.engine_ready = False
         client = self._client_factory()
+        self._new_engine_log(client)
         with self._client_lock:
             self.client = client
         try:

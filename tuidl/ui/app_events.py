@@ -10,13 +10,15 @@ what the dashboard shows.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any
 
 from tuidl.core import events as ev
+from tuidl.core.enginelog import EngineLogFolder
 from tuidl.core.protocol import DASHBOARD
 from tuidl.core.runs import mark_run_ended
-from tuidl.core.text import plural, printable
+from tuidl.core.text import format_duration, plural, printable
 from tuidl.ui.messages import EngineEvent
 from tuidl.ui.modals import ErrorModal
 from tuidl.ui.summaries import SummaryAsking
@@ -100,13 +102,33 @@ class EngineEvents:
             d.log_line(f"epoch {e.epoch + 1}: {logs}")
 
     def _engine_log_line(self, e: ev.LogLine) -> None:
-        self.dashboard.log_line(e.text)
+        # each message once: TensorFlow's start-up folded, records an event also reports left out
+        for line in self._engine_log().feed(e.text):
+            self.dashboard.log_line(line)
+
+    def _engine_log(self) -> EngineLogFolder:
+        """The folder of this engine's log lines (a fresh one per engine, :meth:`_new_engine_log`)."""
+        folder = getattr(self, "_log_folder", None)
+        if folder is None:
+            folder = self._log_folder = EngineLogFolder()
+        return folder
+
+    def _new_engine_log(self, client: Any) -> None:
+        """Start folding the log of a new engine ``client``; the fold line names its log file."""
+        path = getattr(client, "log_path", None)
+        name = "engine.log"
+        if isinstance(path, str) and path:
+            home = os.path.expanduser("~")
+            name = "~" + path[len(home) :] if home not in ("", "/") and path.startswith(home + os.sep) else path
+        self._log_folder = EngineLogFolder(name)
 
     def _engine_ready(self, e: ev.EngineReady) -> None:
         self.engine_ready = True
         versions = " ".join(f"{k} {v}" for k, v in e.versions.items())
         short = " · ".join(f"{k} {e.versions[k]}" for k in ("tensorflow", "keras") if k in e.versions)
         devices = ", ".join(e.devices) or "no devices"
+        for line in self._engine_log().flush():  # "TensorFlow started (N lines ...)" before "ready"
+            self.dashboard.log_line(line)
         self.dashboard.log_line(f"tuidl: engine ready in {e.seconds:.1f} s: {versions} on {devices}")
         if self.training and self.current_run is None:
             self._set_status("training", "training: starting…")
@@ -135,7 +157,8 @@ class EngineEvents:
             self._set_status(state, "queued run cancelled before it started · t to train")
             d.log_line("tuidl: the queued run was cancelled before it started")
             return
-        self._set_status(state, f"{e.status} {e.run_id} · {plural(e.epochs_done, 'epoch')} in {e.seconds:.1f} s")
+        done = plural(e.epochs_done, "epoch")
+        self._set_status(state, f"{e.status} {e.run_id} · {done} in {format_duration(e.seconds)}")
         d.log_line(f"tuidl: run {e.run_id} {e.status} after {plural(e.epochs_done, 'epoch')}")
 
     def _engine_run_diverged(self, e: ev.RunDiverged) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import stat
 import time
@@ -41,7 +42,8 @@ class RunSummary:
             writer process is gone reads as ``failed`` with ``stale=True``.
         epochs_done, epochs_planned: finished / asked-for epochs.
         best_val_loss, metric, best_metric: see :class:`MetricsSummary`.
-        duration: seconds from start to end (to now while running), or ``None``.
+        duration: seconds from start to end (to now while running), or ``None``: ``run.json``'s
+            ``duration`` when it has one (what ``tuidl run`` printed), else ``ended - started``.
         started: ISO 8601 start time (``None`` when unknown); started_ts: as epoch seconds.
         tags: user tags (``meta.json``).
         error: the error's title and message, or ``""``; for an ``unreadable`` run,
@@ -287,8 +289,17 @@ class RunIndex:
         facts = {**(entry.facts or {}), **info}
         started_ts = _parse_iso(info.get("started"))
         ended_ts = _parse_iso(info.get("ended"))
-        if started_ts is not None and ended_ts is not None:
-            duration: float | None = max(0.0, ended_ts - started_ts)
+        stored_duration = info.get("duration")
+        if (
+            isinstance(stored_duration, (int, float))
+            and not isinstance(stored_duration, bool)
+            and math.isfinite(stored_duration)
+            and stored_duration >= 0
+            and status != "running"
+        ):  # run.json's own number (format 2 writers since it was added): the one `tuidl run` printed
+            duration: float | None = float(stored_duration)
+        elif started_ts is not None and ended_ts is not None:  # older runs: `started`/`ended`, to the second
+            duration = max(0.0, ended_ts - started_ts)
         elif status == "running" and not stale and started_ts is not None:
             duration = max(0.0, now - started_ts)
         else:

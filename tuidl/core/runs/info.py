@@ -207,7 +207,8 @@ class RunInfo(_Open):
         run_id: the folder name. name: the run's name (the experiment's, then how it
             differs from its preset: :func:`tuidl.core.presets.run_name_for`). status: one of
             :data:`STATUSES` (a reader may meet others; it shows them as they are).
-        started, ended: ISO 8601 times. pid: the writing process (a ``running`` run
+        started, ended: ISO 8601 times. duration: seconds from ``started`` to ``ended``
+            (training, without loading TensorFlow and the data), to the millisecond. pid: the writing process (a ``running`` run
             whose process is gone reads as ``failed``). error: see :class:`ErrorInfo`.
         dataset: the dataset's description (a dict with ``name``; older runs: its name).
         optimizer: a short label (``"adam"``, ``"SGD lr=0.01"``).
@@ -223,6 +224,7 @@ class RunInfo(_Open):
     status: str | None = None
     started: str | None = None
     ended: str | None = None
+    duration: float | None = None
     pid: int | None = None
     error: ErrorInfo | None = None
     dataset: str | dict[str, Any] | None = None

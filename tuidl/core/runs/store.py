@@ -72,6 +72,10 @@ class RunWriter:
             raise
         self._metrics_size = 0
         self._summary = MetricsSummary()
+        self.t_start = time.time()
+        """When the run started (``time.time()``, set by :meth:`start`): ``started`` in ``run.json``,
+        and the origin of ``metrics.jsonl``'s ``time``."""
+        self._t0 = time.monotonic()
 
     def start(self, spec_toml: str, info: dict[str, Any]) -> None:
         """Write ``spec.toml`` and the first ``run.json`` (status ``running``).
@@ -83,7 +87,8 @@ class RunWriter:
         for k, v in spec_facts(spec_toml).items():
             self.info.setdefault(k, v)
         self.info.update(info)
-        self.info.setdefault("started", iso(time.time()))
+        self.t_start, self._t0 = time.time(), time.monotonic()
+        self.info.setdefault("started", iso(self.t_start))
         self.info["pid"] = os.getpid()
         self.write_info()
 
@@ -117,7 +122,8 @@ class RunWriter:
         """
         assert status in STATUSES, status
         self.info["status"] = status
-        self.info["ended"] = iso(time.time())
+        self.info["duration"] = self.elapsed()
+        self.info["ended"] = iso(self.t_start + self.info["duration"])
         self.info["error"] = error
         self.info["summary"] = self._summary.to_dict()
         self.info.update(extra)
@@ -125,6 +131,18 @@ class RunWriter:
             self.write_info()
         finally:
             self.close()
+
+    def elapsed(self) -> float:
+        """Seconds since :meth:`start` (a monotonic clock), rounded to milliseconds."""
+        return round(time.monotonic() - self._t0, 3)
+
+    @property
+    def duration(self) -> float:
+        """The run's duration (seconds from ``started`` to ``ended``): ``run.json``'s ``duration``
+        once :meth:`finish` wrote it, until then the time so far. ``tuidl run``, ``tuidl runs``
+        and the screens all show this one number (:func:`tuidl.core.text.format_duration`)."""
+        stored = self.info.get("duration")
+        return float(stored) if isinstance(stored, (int, float)) else self.elapsed()
 
     def write_info(self) -> None:
         """Write ``run.json`` atomically (:func:`atomic_write`), validated through

@@ -61,9 +61,11 @@ from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, Ta
 
 from tuidl.core.catalog import LAYERS
 from tuidl.core.checks import ERROR
+from tuidl.core.errors import TuidlError
 from tuidl.core.events import Finding, Summary
 from tuidl.core.presets import preset_names
 from tuidl.core.spec import Experiment
+from tuidl.core.text import printable
 from tuidl.core.undo import History
 from tuidl.ui.modals import CatalogPicker
 from tuidl.ui.screens.builder_files import PresetsAndExport
@@ -442,7 +444,7 @@ class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experime
         # only the form's own sections change: the layers stay the ones edited here (issue 8)
         try:
             exp = with_settings(self.exp, event.settings)
-        except ValueError as e:  # pydantic's ValidationError: said, never a traceback
-            self.notify(str(e), title="Setting not applied", severity="error", markup=False)
+        except TuidlError as e:  # in tuidl's words (field, value, what is allowed), never pydantic's
+            self.notify(printable(e.message, lines=True), title="Setting not applied", severity="error", markup=False)
             return
         self.apply(exp, key=event.key, rebuild_editor=False)

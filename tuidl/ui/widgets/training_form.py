@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from pydantic import ValidationError
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -32,6 +33,7 @@ from tuidl.core.catalog import CALLBACKS, LOSS_INFO, METRIC_CHOICES, OPTIMIZERS,
 from tuidl.core.errors import TuidlError
 from tuidl.core.presets import resolve_component
 from tuidl.core.spec import Experiment, from_dict
+from tuidl.core.validation import pydantic_problems, spec_error
 from tuidl.ui.text import plain
 from tuidl.ui.widgets.arg_form import ArgForm
 from tuidl.ui.widgets.form import CheckList, FieldSelect, OnOff
@@ -68,13 +70,16 @@ def with_settings(exp: Experiment, settings: dict[str, Any]) -> Experiment:
     (the layers above all) is ``exp``'s own. Validated as a whole; keeps ``exp.source``.
 
     Raises:
-        pydantic.ValidationError: the combination is not a valid experiment.
+        SpecError: the combination is not a valid experiment (in tuidl's words, naming the field).
     """
     data = exp.model_dump(mode="python")
     data["compile"] = settings["compile"]
     data["fit"] = settings["fit"]
     data["data"]["validation_split"] = settings["validation_split"]
-    out = Experiment.model_validate(data)
+    try:
+        out = Experiment.model_validate(data)
+    except ValidationError as e:
+        raise spec_error("builder", pydantic_problems(e, Experiment)) from None
     out._source = exp.source
     return out
 
