@@ -94,8 +94,8 @@ class BuilderScreen(LayerEditing, LiveSummary, PresetsAndExport, Screen[Experime
 
     DEFAULT_CSS = """
     BuilderScreen #model-pane { height: 1fr; }
-    BuilderScreen #left { width: 1fr; }
-    BuilderScreen #editor { width: 40; border-left: solid $primary; padding: 0 0 0 1; }
+    BuilderScreen #left { width: 1fr; max-width: 64; }
+    BuilderScreen #editor { width: 1fr; min-width: 40; border-left: solid $primary; padding: 0 0 0 1; }
     BuilderScreen #editor-title { text-style: bold; }
     BuilderScreen #totals { height: auto; padding: 0 1; background: $boost; }
     BuilderScreen #findings { height: auto; max-height: 7; border-top: solid $primary; padding: 0 1; }

@@ -18,6 +18,7 @@ from tuidl.core import events as ev
 from tuidl.core.spec import Experiment
 from tuidl.core.text import printable
 from tuidl.ui.text import plain
+from tuidl.ui.widgets.engine_log import EngineLog
 from tuidl.ui.widgets.experiment import ExperimentPanel, Pickers
 from tuidl.ui.widgets.footer import TuidlFooter
 from tuidl.ui.widgets.loss_chart import LossChart
@@ -95,7 +96,7 @@ class DashboardScreen(Screen[None]):
                 yield LossChart(id="chart")
                 yield TrainProgress(id="progress")
         yield EpochLine(id="epoch-line")
-        yield Log(max_lines=self.LOG_MAX_LINES, id="log", auto_scroll=True)
+        yield EngineLog(max_lines=self.LOG_MAX_LINES, id="log")
         yield TuidlFooter()
 
     @property

@@ -152,7 +152,7 @@ class DataScreen(SummaryAsking, Screen[Experiment | None]):
                 yield OptionList(*self._options(), id="datasets")
                 yield Static("", id="dataset-help")
                 yield Static("", id="options-title")
-                with VerticalScroll(id="options"):
+                with VerticalScroll(id="options", can_focus=False):  # tab goes to its fields
                     yield DataForm(self.draft["name"], self.draft, base_dir=self._base_dir(), id="data-form")
             with Vertical(id="data-right"):
                 yield Static("", id="data-state")

@@ -84,7 +84,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
     DEFAULT_CSS = """
     RunsScreen { layout: vertical; }
     RunsScreen #runs-filterbar { height: 1; }
-    RunsScreen #runs-filter { width: 1fr; min-width: 16; height: 1; border: none; padding: 0 1; }
+    RunsScreen #runs-filter { width: 1fr; min-width: 16; height: 1; border: none; padding: 0 1 0 0; }
     RunsScreen #runs-status { width: auto; height: 1; padding: 0 1; color: $text-muted; }
     RunsScreen #runs-table { height: auto; max-height: 40%; min-height: 3; }
     RunsScreen #runs-bottom { height: 1fr; min-height: 1; }

@@ -303,7 +303,8 @@ class CompareChart(Widget, can_focus=True):
     def on_resize(self) -> None:
         self._draw()
 
-    def watch_has_focus(self) -> None:
+    def watch_has_focus(self, has_focus: bool) -> None:
+        super().watch_has_focus(has_focus)  # Textual applies the :focus rules there
         # the hint names the arrows only while they are the chart's (focused)
         if self.is_mounted:
             self.query_one("#compare-readout", Static).update(self.readout())

@@ -392,7 +392,7 @@ class Pickers(Horizontal):
 
     DEFAULT_CSS = """
     Pickers { height: 1; }
-    Pickers > Label { padding: 0 1 0 1; }
+    Pickers > Label { padding: 0 0 0 1; }
     Pickers > Select { min-width: 6; }
     Pickers > #pick-optimizers { width: 4fr; }
     Pickers > #pick-initializers { width: 5fr; }
