@@ -24,6 +24,9 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     monkeypatch.delenv("TUIDL_RUNS_DIR", raising=False)
     # the dashboard engine's log file: never the person's own
     monkeypatch.setenv("TUIDL_ENGINE_LOG", str(tmp_path_factory.mktemp("engine-log") / "engine.log"))
+    # pytest-xdist's workers inherit COLUMNS=80; `tuidl runs` fits its table to COLUMNS, so a test that
+    # wants a width sets it itself
+    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 @pytest.fixture

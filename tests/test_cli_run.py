@@ -107,7 +107,7 @@ def test_run_is_named_by_how_it_differs_from_its_preset(
 
     got = {}
 
-    def fake_run(exp, root, tensorboard=False, target="", run_name=None):  # noqa: ANN001, ANN202
+    def fake_run(exp, root, tensorboard=False, target="", run_name=None, json_lines=False):  # noqa: ANN001, ANN202
         got["name"] = run_name
         return 0, None
 
