@@ -13,6 +13,10 @@ from pathlib import Path
 
 import pytest
 
+# pytest-xdist's workers get COLUMNS=80, and `tuidl runs` fits its table to COLUMNS: removed here, before the
+# test modules copy os.environ into the environments of their subprocesses; a test that wants a width sets it
+os.environ.pop("COLUMNS", None)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 REPO = Path(__file__).resolve().parent.parent
@@ -24,9 +28,6 @@ def _isolated_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pyte
     monkeypatch.delenv("TUIDL_RUNS_DIR", raising=False)
     # the dashboard engine's log file: never the person's own
     monkeypatch.setenv("TUIDL_ENGINE_LOG", str(tmp_path_factory.mktemp("engine-log") / "engine.log"))
-    # pytest-xdist's workers inherit COLUMNS=80; `tuidl runs` fits its table to COLUMNS, so a test that
-    # wants a width sets it itself
-    monkeypatch.delenv("COLUMNS", raising=False)
 
 
 @pytest.fixture
