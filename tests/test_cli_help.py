@@ -27,8 +27,7 @@ def test_a_command_help_starts_with_its_own_usage(capsys, command):
     assert len(usage) <= 4, usage  # short: not the dashboard's three-line usage in front of it
     assert "[PRESET]" not in "\n".join(usage) and "COMMAND" not in "\n".join(usage)
     assert all(len(line) <= 80 for line in usage), usage  # wrapped for an 80-column terminal
-    if command != "runs":  # its examples are the runs helper's (one is 81 columns)
-        assert all(len(line) <= 80 for line in out.splitlines()), out
+    assert all(len(line) <= 80 for line in out.splitlines()), out
 
 
 def test_the_top_help_keeps_the_dashboard_usage_first(capsys):

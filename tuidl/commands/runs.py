@@ -3,11 +3,11 @@ and export their metrics as CSV.
 
 Examples:
 
-    tuidl runs                         # table, newest first, fitted to the terminal
-    tuidl runs --wide                  # every column in full
-    tuidl runs --json                  # one JSON array of run objects, for scripts
+    tuidl runs             # table, newest first, fitted to the terminal
+    tuidl runs --wide      # every column in full
+    tuidl runs --json      # one JSON array of run objects, for scripts
     tuidl runs --status completed --filter l2 --sort best_val_loss
-    tuidl runs --csv metrics.csv RUN_ID RUN_ID   # per-epoch metrics of these runs
+    tuidl runs --csv metrics.csv RUN_ID RUN_ID   # per-epoch metrics
 
 The table fits the terminal's width (COLUMNS when set): long cells are cut
 with "…", then columns are left out (started, duration, params, dataset, tags,
@@ -16,7 +16,8 @@ redirected without COLUMNS it is not cut. --wide shows every column in full.
 
 A runs folder that does not exist yet has no runs: the table says so, --json
 prints [] (exit 0). In the CSV, epoch is 0-based, as in metrics.jsonl and
-Keras's CSVLogger: the row with epoch 0 is the first epoch ("epoch 1" on screen).
+Keras's CSVLogger: the row with epoch 0 is the first epoch ("epoch 1" on
+screen).
 """
 
 from __future__ import annotations
