@@ -277,3 +277,31 @@ async def test_runs_browser_marks_where_a_run_diverged(tmp_path):
         await wait_for(pilot, lambda: bool(chart.runs) and chart.last_notes, what="the chart drawn")
         assert "✕ nan at epoch 3" in chart.last_notes, chart.last_notes
         assert chart.runs[0].divergence_x("epoch") == 2.5 and chart.runs[0].divergence_x("step") == 24.0
+
+
+# -- the title over wide y tick labels ----------------------------------------------------------
+
+
+class LossChartApp(App):
+    CSS = "LossChart { width: 40; height: 16; }"
+
+    def compose(self):
+        yield LossChart()
+
+
+async def test_a_long_run_id_title_shows_over_wide_y_tick_labels():
+    """plotext centres the title on the plot area, right of the y tick labels, and leaves it out
+    when it does not fit there: a run id cut to the chart's width vanished over labels such as
+    ``2.302`` (a loss that barely moves, as with zeros initializers)."""
+    run_id = "20261202-035744-digits-mlp-l2-zeros-units-512-6-607e"
+    app = LossChartApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chart = app.query_one(LossChart)
+        chart.reset(run_id, 5)
+        for e in range(30):
+            chart.add_epoch(e, {"loss": 2.3025 - 0.00015 * e, "val_loss": 2.3024 - 0.00015 * e})
+        await wait_for(pilot, lambda: chart.settled and chart.epochs == 30, what="drawn")
+        area, _ = plot_parts(chart.plot_text)
+        assert max(len(label) for label in y_labels(area)) >= 5, y_labels(area)
+        title = chart.plot_text.splitlines()[0].strip()
+        assert title.startswith("20261202-035744-digits-mlp") and title.endswith("…"), chart.plot_text

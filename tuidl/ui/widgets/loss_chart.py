@@ -464,7 +464,8 @@ class LossChart(Container):
         extras = [e for e in extras if e]
         run = "" if title == "loss" else title  # "loss": the placeholder before the first run
         title = " · ".join([run, *extras] if run else extras) or metric
-        plt.title(fit_title(run, extras, w - 2) or metric)
+        # plotext centres the title on the plot area (right of the y tick labels) and drops it if it overflows
+        plt.title(fit_title(run, extras, cols) or metric)
         text = Text.from_ansi(plt.build(), no_wrap=True)
         if not text.plain.endswith("\n"):  # plotext ends its last line with one
             text.append("\n")
