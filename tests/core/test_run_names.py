@@ -135,3 +135,23 @@ def test_the_preset_is_the_file_the_experiment_came_from(tmp_path: Path) -> None
     assert run_name_for(load_experiment(str(f))) == "mine"
     f.unlink()  # the file is gone: no preset, the plain name (naming never stops a run)
     assert run_name_for(exp) == "mine"
+
+
+def test_a_long_name_keeps_the_layers_added_and_the_components_before_settings() -> None:
+    """A lesson's run (overfit, then cure) changes many settings and adds Dropout and
+    BatchNormalization: the name has no room for every word, and keeps the layers added."""
+
+    def edit(layers: list) -> None:  # noqa: ANN001
+        for i in (1, 2):
+            layers[i]["config"].update(units=512, activation="linear", use_bias=False)
+            layers[i]["config"]["kernel_regularizer"] = {"class_name": "L2", "config": {"l2": 0.01}}
+        layers.insert(2, {"class_name": "Dropout", "config": {"rate": 0.3}})
+        layers.insert(2, {"class_name": "BatchNormalization", "config": {}})
+
+    name = run_name_for(_with_layers(edit))
+    assert len(name) <= RUN_NAME_MAX
+    words = name.split()
+    assert {"batch_norm", "dropout", "l2"} <= set(words), name
+    assert words[-1].startswith("+"), name  # the settings left out are counted
+    # said in order: the regularizer first, then the layers in model order
+    assert words.index("l2") < words.index("batch_norm") < words.index("dropout"), name

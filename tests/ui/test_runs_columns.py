@@ -110,3 +110,11 @@ async def test_runs_table_at_80x24_shows_optimizer_initializer_and_regularizer(t
         await pilot.resize_terminal(160, 48)
         await wait_for(pilot, lambda: str(table.columns["optimizer"].label) == "optimizer", what="refit at 160")
         assert str(table.get_cell("20260102-000000-run1-0001", "name")) == "digits-mlp sgd l2"
+
+
+def test_a_cut_run_name_keeps_the_start_of_how_it_differs() -> None:
+    """At 80 columns the name column is narrow: the experiment's name gives way to the words
+    after it, which are cut at their end (not ``digi…near +4``)."""
+    name = "digits-mlp dropout l2 units=512 activation=linear +4"
+    cut = clip(name, 16, middle=True)
+    assert cut.startswith("digi") and "dropout" in cut and cut.endswith("…") and len(cut) == 16

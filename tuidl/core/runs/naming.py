@@ -29,11 +29,19 @@ _COMPONENT_ARGS = ("initializer", "regularizer", "constraint")
 # order of the words: optimizer class, regularizers, initializers, the layers, the rest of
 # compile (optimizer arguments, loss, metrics), fit, data, anything else
 _OPTIMIZER, _REGULARIZER, _INITIALIZER, _LAYERS, _COMPILE, _FIT, _DATA, _OTHER = range(8)
+# a layer added, removed or of another class: what a lesson changes (dropout, batch_norm); a
+# name too long for all its words keeps these first, then the optimizer, regularizers, initializers
+_STRUCTURE = -1
+
+# long Keras class names, shortened as the dashboard's layer table shortens them
+_SHORT = {"batch_normalization": "batch_norm", "layer_normalization": "layer_norm", "leaky_re_lu": "leaky_relu"}
 
 
 def _snake(class_name: str) -> str:
-    """``HeNormal`` -> ``he_normal``, ``L1L2`` -> ``l1_l2``, ``RMSprop`` -> ``rmsprop``."""
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
+    """``HeNormal`` -> ``he_normal``, ``L1L2`` -> ``l1_l2``, ``RMSprop`` -> ``rmsprop``,
+    ``BatchNormalization`` -> ``batch_norm``."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", class_name).lower()
+    return _SHORT.get(snake, snake)
 
 
 def _class_of(text: Any) -> str:
@@ -84,10 +92,10 @@ def _word(key: str, old: Any, new: Any, spec: Mapping[str, Any], labels: Mapping
     if m:
         layer, rest = m["layer"], m["rest"]
         if rest is None:  # a layer some runs lack
-            return _LAYERS, f"no-{_snake(_class_of(old))}" if new is None else _snake(_class_of(new))
+            return _STRUCTURE, f"no-{_snake(_class_of(old))}" if new is None else _snake(_class_of(new))
         arg = rest.split(".", 1)[0]
         if rest == "class_name":
-            return _LAYERS, _snake(str(new))
+            return _STRUCTURE, _snake(str(new))
         if arg.endswith(_COMPONENT_ARGS):
             group = _REGULARIZER if arg.endswith("regularizer") else _INITIALIZER
             path = _label_path(spec, layer, arg)
@@ -120,22 +128,31 @@ def diff_words(spec: Mapping[str, Any], base: Mapping[str, Any], labels: Mapping
             that name (``l2-strong``), else by its class (``l2``, ``he_normal``).
 
     Returns:
-        Each word once: the optimizer's class or preset, regularizers, initializers,
-        the layers' changes in model order (``units=512``, ``dropout``,
-        ``no-dropout``), then compile, fit and data settings (``learning_rate=0.01``,
+        Each word once: layers added, removed or of another class, in model order
+        (``dropout``, ``no-dropout``, ``batch_norm``), the optimizer's class or preset,
+        regularizers, initializers, the layers' arguments in model order (``units=512``), then compile, fit and data settings (``learning_rate=0.01``,
         ``epochs=50``, ``batch_size=64``); ``[]`` when they are the same.
     """
     labels = labels or {}
     rows = config_diff([dict(base), dict(spec)])
-    words: list[tuple[int, int, str]] = []
+    return [word for _, word in _ranked_words(spec, base, labels)]
+
+
+def _ranked_words(spec: Mapping[str, Any], base: Mapping[str, Any], labels: Mapping[str, str]) -> list[tuple[int, str]]:
+    """:func:`diff_words` with each word's rank for a name too short for all of them (lower
+    is kept first: layers added or removed, then the optimizer, regularizers, ...)."""
+    rows = config_diff([dict(base), dict(spec)])
+    words: list[tuple[int, int, int, str]] = []
     for i, (key, (old, new)) in enumerate(rows):
         w = _word(key, old, new, spec, labels)
         if w is not None:
-            words.append((w[0], i, w[1]))
-    out: list[str] = []
-    for _, _, word in sorted(words):
-        if word not in out:
-            out.append(word)
+            rank = w[0]
+            group = _LAYERS if rank == _STRUCTURE else rank
+            words.append((group, i, rank, w[1]))
+    out: list[tuple[int, str]] = []
+    for _, _, rank, word in sorted(words):
+        if word not in (w for _, w in out):
+            out.append((rank, word))
     return out
 
 
@@ -150,7 +167,9 @@ def run_name(
 
     ``digits-mlp`` for the preset as it is; ``digits-mlp sgd l2`` with another optimizer and
     an L2 penalty; ``digits-mlp units=512 dropout``. Words that would make the name longer
-    than ``max_len`` are left out from the end and counted (``digits-mlp sgd l2 +3``).
+    than ``max_len`` are left out and counted (``digits-mlp sgd l2 +3``): layer settings,
+    compile, fit and data settings before layers added or removed, the optimizer,
+    regularizers and initializers.
 
     Args:
         spec, labels: see :func:`diff_words`; ``spec["name"]`` is the experiment's name.
@@ -165,16 +184,24 @@ def run_name(
     name = str(spec.get("name") or "experiment")
     if base is None or base.get("name") != name:
         return name
-    words = diff_words(spec, base, labels)
-    out = name
-    for i, word in enumerate(words):
-        left = len(words) - i - 1
-        more = f" +{left}" if left else ""
-        if len(out) + 1 + len(word) + len(more) > max_len:
-            # the words so far left room for this count (none fitted: only when it fits)
-            rest = f" +{len(words) - i}"
-            return out + rest if len(out) + len(rest) <= max_len else out
-        out += " " + word
+    ranked = _ranked_words(spec, base, labels or {})
+    # keep words by rank while the name (with the count of the words left out) fits; say them in order
+    by_rank = sorted(range(len(ranked)), key=lambda i: ranked[i][0])
+    kept: set[int] = set()
+    length = len(name)
+    for i in by_rank:
+        word = ranked[i][1]
+        left = len(ranked) - len(kept) - 1
+        more = len(f" +{left}") if left else 0
+        if length + 1 + len(word) + more > max_len:
+            continue
+        kept.add(i)
+        length += 1 + len(word)
+    words = [word for i, (_, word) in enumerate(ranked) if i in kept]
+    out = " ".join([name, *words])
+    left = len(ranked) - len(kept)
+    if left and len(out) + len(f" +{left}") <= max_len:
+        out += f" +{left}"
     return out
 
 

@@ -82,20 +82,24 @@ class ColumnFit:
 
 
 def clip(text: str, width: int | None, middle: bool = False) -> str:
-    """``text`` cut to ``width`` cells with ``…`` at the end (``None``: as it is); ``middle``:
-    in the middle, keeping more of the end (``digi… sgd l2``: a run's name says how it
-    differs at its end)."""
+    """``text`` cut to ``width`` cells with ``…`` at the end (``None``: as it is); ``middle``
+    (a run's name, ``digits-mlp dropout l2 units=512``): its first word (the experiment) cut to
+    a few cells so that the words after it, which say how the run differs, start early and are
+    cut at their end (``digi… dropout l2…``)."""
     if width is None or cell_len(text) <= width:
         return text
     if width <= 1:
         return "…"[:width]
-    if not middle:
+    first, _, rest = text.partition(" ")
+    if not middle or not rest:
         return set_cell_size(text, width - 1) + "…"
-    head = (width - 1) * 2 // 5
-    tail = text
-    while cell_len(tail) > width - 1 - head:
-        tail = tail[1:]
-    return set_cell_size(text, head) + "…" + set_cell_size(tail, width - 1 - head)
+    keep = max(1, min(cell_len(first), width // 3))
+    head = first if keep >= cell_len(first) else set_cell_size(first, keep) + "…"
+    room = width - cell_len(head) - 1
+    if room < 2:
+        return set_cell_size(text, width - 1) + "…"
+    tail = rest if cell_len(rest) <= room else set_cell_size(rest, room - 1) + "…"
+    return head + " " + tail
 
 
 def fit_columns(runs: list[RunSummary], width: int, padding: int = 1) -> dict[str, ColumnFit]:
