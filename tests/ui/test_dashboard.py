@@ -206,7 +206,7 @@ async def test_palette_lists_bindings(make_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.engine_ready, what="ready")
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for title in ("Train", "Stop", "Quit", "Log y"):
+        for title in ("Train", "Stop", "Quit", "Log scale"):
             assert title in titles
         assert titles.count("Quit") == 1
         footer_keys = {b.binding.id for b in app.screen.active_bindings.values() if b.binding.id}

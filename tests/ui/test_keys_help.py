@@ -57,7 +57,7 @@ async def test_on_the_dashboard(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.engine_ready, what="ready")
-        await check_screen(pilot, DashboardScreen, "Dashboard", ("l", "Log y"), ("escape", "q"))
+        await check_screen(pilot, DashboardScreen, "Dashboard", ("l", "Log scale"), ("escape", "q"))
         help_screen = await open_help(pilot, "f1")
         app_rows = rows(help_screen, "App")
         assert ("t", "Train") in app_rows and ("s", "Stop") in app_rows

@@ -39,7 +39,7 @@ class DashboardScreen(Screen[None]):
         Binding(
             "l",
             "toggle_log_scale",
-            "Log y",
+            "Log scale",
             id="dashboard.log_scale",
             tooltip="Plot log10 of the chart's values instead of the values",
         ),

@@ -224,7 +224,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
         Binding(
             "l",
             "toggle_log",
-            "Log y",
+            "Log scale",
             id="runs.log_y",
             show=False,
             tooltip="Log or linear y axis (values <= 0 are counted, not drawn)",

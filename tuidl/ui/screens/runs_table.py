@@ -52,7 +52,7 @@ compact and cut with ``…`` rather than pushed off; the columns after them are 
 end (the table scrolls sideways to them)."""
 
 _COMPACT_HEADERS = {
-    "best_val_loss": "val_loss",
+    "best_val_loss": "best val",
     "optimizer": "optim",
     "initializer": "init",
     "regularizer": "reg",
@@ -106,7 +106,7 @@ def fit_columns(runs: list[RunSummary], width: int, padding: int = 1) -> dict[st
     """Fit the :data:`KEPT` columns into ``width`` cells (the table's width), for ``runs``.
 
     Columns as wide as their widest cell when that fits. Otherwise, step by step until
-    it does: the kept columns get short headers (``val_loss``, ``optim``, ``init``,
+    it does: the kept columns get short headers (``best val``, ``optim``, ``init``,
     ``reg``) and the best metric shows its value only (its name, when all runs share it,
     becomes the header, the optimizer drops ``lr=``: ``Adam 0.001``); then columns are cut
     (``…``; the name in the middle), each as far as needed: the name to 24 cells, the
