@@ -285,3 +285,21 @@ async def test_no_stale_cells_after_resizing(make_app):
                 held = ["".join(seg.text for seg in strip) for strip in app.screen._compositor.render_strips()]
                 stale = [(y, a, b) for y, (a, b) in enumerate(zip(terminal.lines(), held)) if a != b]
                 assert not stale, (key, sizes, stale[:2])
+
+
+async def test_no_key_shows_through_past_the_palette_key_while_a_dialog_is_open(make_app) -> None:
+    """At 80 columns the builder's footer scrolls keys behind the docked palette key; with the
+    add-layer dialog open one of them showed in the last cell (``^p paletteS``)."""
+    from textual.widgets import Footer
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(app.screen, BuilderScreen), what="the builder")
+        await pilot.press("a")
+        await wait_for(pilot, lambda: not isinstance(app.screen, BuilderScreen), what="the add-layer dialog")
+        await pilot.pause()
+        footer = app.screen_stack[-2].query_one(Footer)
+        palette = [k for k in footer.children if getattr(k, "action", None) == "command_palette"]
+        await wait_for(pilot, lambda: palette and palette[0].region.width > 0, what="the palette key laid out")
+        assert palette[0].region.right == footer.region.right  # it covers the footer to its last cell

@@ -13,6 +13,10 @@ list after each recompose, by Textual's own rule (``_closing``).
 It also shows some keys only where room permits (:attr:`TuidlFooter.OPTIONAL_ACTIONS`:
 ``? Help``): such a key that would be cut short by the footer's edge or the
 palette key is left out, and comes back when the terminal is wide enough.
+
+In a compact footer Textual gives every key, the docked palette key too, a right margin of
+one cell: the keys scrolled behind the palette showed through that last cell (``^p paletteS``,
+the ``S`` of ``s Stop``, while a dialog was open at 80 columns). The palette key has no margin here.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ def prune_closed_watchers(node: Any, attribute: str) -> int:
 class TuidlFooter(Footer):
     """``textual.widgets.Footer`` that lets go of its old keys when it recomposes, and shows the
     keys of :attr:`OPTIONAL_ACTIONS` only when they fit whole (see the module)."""
+
+    DEFAULT_CSS = """
+    TuidlFooter.-compact FooterKey.-command-palette {
+        margin-right: 0;
+    }
+    """
 
     OPTIONAL_ACTIONS = frozenset({"help"})
     """Actions whose key is shown only where it fits whole (the others are Textual's: cut at the edge)."""
