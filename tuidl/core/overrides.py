@@ -39,7 +39,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # not TOML (TOMLDecodeError), or an integer too long for int() (> 4300 digits)
         value = raw
     except RecursionError:
         raise SpecError(

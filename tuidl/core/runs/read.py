@@ -127,7 +127,7 @@ def read_spec_dict(run_dir: Path | str) -> dict[str, Any]:
 
     try:
         return printable_data(tomllib.loads(read_run_text(run_dir, "spec.toml")))
-    except (UnreadableFile, tomllib.TOMLDecodeError, RecursionError):
+    except (UnreadableFile, ValueError, RecursionError):  # ValueError: TOMLDecodeError, an integer of > 4300 digits
         return {}
 
 

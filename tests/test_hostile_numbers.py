@@ -1,0 +1,43 @@
+"""Hostile numbers from outside (experiment files, ``--set``, run folders, metrics): a clear
+message or a plain fallback, never a traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from runfolders import write_finished_run
+from tuidl.cli import main
+from tuidl.core.errors import SpecError
+from tuidl.core.runs import UnreadableFile, read_run_json, read_spec_dict, spec_facts
+from tuidl.core.spec import loads, parse_override
+
+# more digits than int() reads from text (Python's limit is 4300): tomllib and json let its ValueError through
+HUGE_INT = "9" * 5000
+SPEC = '[data]\nname = "digits"\n'
+
+
+def test_a_set_value_of_thousands_of_digits_is_refused_with_a_message(capsys):
+    assert parse_override(f"fit.epochs={HUGE_INT}") == ("fit.epochs", HUGE_INT)  # not TOML: the text as it is
+    assert main(["run", "digits-mlp", "--json", "--set", f"fit.epochs={HUGE_INT}"]) == 2
+    captured = capsys.readouterr()
+    (end,) = [json.loads(line) for line in captured.out.splitlines()]
+    assert end["event"] == "end" and end["exit_code"] == 2 and "fit.epochs" in end["error"]["message"]
+    assert "Traceback" not in captured.err
+
+
+def test_an_experiment_file_with_thousands_of_digits_is_a_spec_error():
+    with pytest.raises(SpecError, match="more than .* digits"):
+        loads(f'name = "big"\n[fit]\nepochs = {HUGE_INT}\n', origin="big.toml")
+
+
+def test_a_run_folder_with_thousands_of_digits_is_read_without_a_traceback(tmp_path):
+    d = write_finished_run(tmp_path, SPEC, [{"epoch": 0, "loss": 1.0}], name="big")
+    (d / "spec.toml").write_text(f"[fit]\nepochs = {HUGE_INT}\n")
+    assert spec_facts((d / "spec.toml").read_text()) == {}
+    assert read_spec_dict(d) == {}
+    assert spec_facts("a = " + "[" * 5000 + "]" * 5000) == {}  # nested thousands deep
+    (d / "run.json").write_text('{"params": ' + HUGE_INT + "}")
+    with pytest.raises(UnreadableFile, match="digits"):
+        read_run_json(d, "run.json")
