@@ -4,6 +4,7 @@ message or a plain fallback, never a traceback."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -12,6 +13,7 @@ from tuidl.cli import main
 from tuidl.core.errors import SpecError
 from tuidl.core.runs import UnreadableFile, read_run_json, read_spec_dict, spec_facts
 from tuidl.core.spec import loads, parse_override
+from tuidl.core.text import format_duration
 
 # more digits than int() reads from text (Python's limit is 4300): tomllib and json let its ValueError through
 HUGE_INT = "9" * 5000
@@ -41,3 +43,29 @@ def test_a_run_folder_with_thousands_of_digits_is_read_without_a_traceback(tmp_p
     (d / "run.json").write_text('{"params": ' + HUGE_INT + "}")
     with pytest.raises(UnreadableFile, match="digits"):
         read_run_json(d, "run.json")
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (math.nan, "-"),
+        (math.inf, "-"),
+        (-math.inf, "-"),
+        (-5.0, "-"),
+        (1e308, ">99999h"),
+        (10**400, "-"),
+        (59.94, "59.9s"),
+    ],
+    ids=["nan", "inf", "-inf", "negative", "1e308", "int-10**400", "plain"],
+)
+def test_format_duration_of_what_is_no_duration(seconds, text):
+    assert format_duration(seconds) == text
+
+
+def test_runs_table_of_a_run_json_with_a_huge_duration(tmp_path, capsys):
+    d = write_finished_run(tmp_path, SPEC, [{"epoch": 0, "loss": 1.0}], name="long")
+    info = json.loads((d / "run.json").read_text())
+    (d / "run.json").write_text(json.dumps({**info, "duration": 1e308}))
+    assert main(["runs", "--runs-dir", str(tmp_path), "--wide"]) == 0
+    out = capsys.readouterr().out
+    assert ">99999h" in out and "2777777" not in out
