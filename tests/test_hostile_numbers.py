@@ -14,6 +14,7 @@ from tuidl.core.errors import SpecError
 from tuidl.core.runs import UnreadableFile, read_run_json, read_spec_dict, spec_facts
 from tuidl.core.spec import loads, parse_override
 from tuidl.core.text import format_duration
+from tuidl.core.ticks import EPOCH_AXIS_MAX, epoch_ticks, fmt_number, nice_ticks, nonfinite_note
 
 # more digits than int() reads from text (Python's limit is 4300): tomllib and json let its ValueError through
 HUGE_INT = "9" * 5000
@@ -69,3 +70,26 @@ def test_runs_table_of_a_run_json_with_a_huge_duration(tmp_path, capsys):
     assert main(["runs", "--runs-dir", str(tmp_path), "--wide"]) == 0
     out = capsys.readouterr().out
     assert ">99999h" in out and "2777777" not in out
+
+
+# -- chart ticks of what a hostile metrics.jsonl can hold ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi"),
+    [(-1e308, 1e308), (5e-324, 1e-323), (-1.7e308, 1.7e308), (1e-300, 2e-300)],
+    ids=["-1e308..1e308", "subnormal", "near-max", "tiny"],
+)
+def test_nice_ticks_at_the_ends_of_float(lo, hi):
+    for count in (1, 2, 5, 40):
+        ticks, labels = nice_ticks(lo, hi, count)
+        assert 2 <= len(ticks) <= max(2, count) and len(labels) == len(ticks)
+        assert all(math.isfinite(t) and lo <= t <= hi for t in ticks)
+
+
+def test_epoch_ticks_and_notes_of_absurd_epochs():
+    lo, hi, ticks = epoch_ticks(0, 1e308, 40)
+    assert lo == 0 and hi == EPOCH_AXIS_MAX and 1 <= len(ticks) <= 40
+    assert nonfinite_note([(math.nan, math.inf)]) == "✕ inf at epoch nan"
+    assert nonfinite_note([(1e308, math.nan)]) == "✕ nan at epoch 1e+308"
+    assert fmt_number(10**400) == "1.000e+400"
