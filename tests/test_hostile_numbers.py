@@ -11,7 +11,8 @@ import pytest
 from runfolders import write_finished_run
 from tuidl.cli import main
 from tuidl.core.errors import SpecError
-from tuidl.core.runs import UnreadableFile, read_run_json, read_spec_dict, spec_facts
+from tuidl.core.history import PLOT_MAX, prepare_series
+from tuidl.core.runs import RunFollower, UnreadableFile, read_run_json, read_spec_dict, spec_facts
 from tuidl.core.spec import loads, parse_override
 from tuidl.core.text import format_duration
 from tuidl.core.ticks import EPOCH_AXIS_MAX, epoch_ticks, fmt_number, nice_ticks, nonfinite_note
@@ -93,3 +94,63 @@ def test_epoch_ticks_and_notes_of_absurd_epochs():
     assert nonfinite_note([(math.nan, math.inf)]) == "✕ inf at epoch nan"
     assert nonfinite_note([(1e308, math.nan)]) == "✕ nan at epoch 1e+308"
     assert fmt_number(10**400) == "1.000e+400"
+
+
+# -- a hostile metrics.jsonl ---------------------------------------------------------------------
+
+
+def test_a_metrics_line_with_an_epoch_that_is_no_number_is_read(tmp_path):
+    d = write_finished_run(tmp_path, SPEC, [], name="m")
+    lines = [
+        '{"epoch": "abc", "loss": 1}',
+        '{"epoch": NaN, "loss": 2}',
+        '{"epoch": null, "loss": 3}',
+        '{"epoch": [1], "loss": 4}',
+        '{"epoch": 4, "loss": 1' + "0" * 400 + "}",  # an int past float: infinite
+    ]
+    (d / "metrics.jsonl").write_text("\n".join(lines) + "\n")
+    f = RunFollower(d)
+    assert f.poll() == 5
+    xs, ys = f.history.series("loss")
+    assert xs.tolist() == [1, 2, 3, 4, 5] and ys.tolist() == [1, 2, 3, 4, math.inf]
+
+
+def test_values_past_what_a_chart_draws_are_marked_with_what_they_were():
+    p = prepare_series([0, 1, 2, 1e308], [1.0, -1e308, 2.0, 3.0])
+    assert p.xs.tolist() == [0, 2] and p.ys.tolist() == [1.0, 2.0]
+    assert p.nonfinite_xs.tolist() == [1] and p.nonfinite_ys.tolist() == [-1e308]
+    assert nonfinite_note(list(zip(p.nonfinite_xs.tolist(), p.nonfinite_ys.tolist()))) == "✕ -1e+308 at epoch 1"
+    assert abs(PLOT_MAX * 10**8) < math.inf  # plotext multiplies by 10**8
+
+
+@pytest.mark.parametrize(
+    "records",
+    [
+        [{"epoch": 0, "loss": -1e308, "val_loss": -1e308}, {"epoch": 1, "loss": 1e308, "val_loss": 1e308}],
+        [{"epoch": 0, "loss": 1, "val_loss": 1}, {"epoch": 1e308, "loss": 2, "val_loss": 2}],
+        [{"epoch": 0, "loss": 1, "val_loss": 1}, {"epoch": 1e300, "loss": 2, "val_loss": 3}],
+    ],
+    ids=["values-1e308", "epoch-1e308", "epoch-1e300"],
+)
+async def test_the_runs_browser_chart_of_a_hostile_metrics_file(tmp_path, records):
+    from textual.app import App
+    from textual_plotext import PlotextPlot
+
+    from tuidl.ui.widgets.compare_chart import ChartRun, CompareChart
+
+    d = write_finished_run(tmp_path, SPEC, [], name="m")
+    (d / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    f = RunFollower(d)
+    f.poll()
+
+    class ChartApp(App):
+        def compose(self):
+            yield CompareChart()
+
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(CompareChart)
+        chart.set_runs([ChartRun("a", "m", f.history, 0)])
+        await pilot.pause()
+        chart.query_one(PlotextPlot).plt.build()  # what a render does; raised OverflowError, or ran for hours
+        assert chart.last_notes is not None

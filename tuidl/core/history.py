@@ -229,6 +229,12 @@ def _decimate_sorted(x: np.ndarray, y: np.ndarray, n_columns: int) -> tuple[np.n
     return x[keep], y[keep]
 
 
+PLOT_MAX = 1e300
+"""The largest magnitude a chart draws: plotext scales values by ``10**8`` and overflows
+near ``1.8e308`` (a chart of ``1e308`` raised ``OverflowError``); past it a value is marked as
+a non-finite one, with what it was (``✕ 1e+308 at epoch 2``)."""
+
+
 @dataclass(frozen=True)
 class PreparedSeries:
     """A series ready for a plot library that only draws what it is given.
@@ -236,8 +242,8 @@ class PreparedSeries:
     Attributes:
         xs: finite x values, float64, ascending.
         ys: finite y values, float64, smoothed and log10-scaled when asked.
-        nonfinite_xs: x positions (float64, ascending) where the raw y was NaN
-            or +-inf, to be marked on the chart.
+        nonfinite_xs: x positions (float64, ascending) where the raw y was NaN,
+            +-inf or past :data:`PLOT_MAX`, to be marked on the chart.
         nonpositive_count: points dropped because their (smoothed) value was
             <= 0 under a log y axis.
         n_raw: number of raw points before anything was dropped or decimated.
@@ -270,7 +276,9 @@ def prepare_series(
 
     Args:
         xs, ys: raw series, shape ``(n,)`` each (NaN/inf allowed in ``ys``;
-            points whose x is not finite are dropped).
+            points whose x is not finite are dropped). Values past :data:`PLOT_MAX`
+            (a hostile ``metrics.jsonl``'s ``1e308``) count as not finite: an x is
+            dropped, a y goes to ``nonfinite_xs``/``nonfinite_ys`` with its value.
         log_y: plot ``log10(y)``; values <= 0 are dropped and counted in
             ``nonpositive_count`` — never an error.
         smoothing: :func:`smooth_ema` weight in ``[0, 1)``.
@@ -290,13 +298,15 @@ def prepare_series(
     if x.shape != y.shape:
         raise ValueError(f"xs and ys differ in length: {x.size} vs {y.size}")
     n_raw = int(x.size)
-    xok = np.isfinite(x)
+    with np.errstate(invalid="ignore"):
+        xok = np.isfinite(x) & (np.abs(x) <= PLOT_MAX)
     if not xok.all():
         x, y = x[xok], y[xok]
     x, y = _sorted_by_x(x, y)
     if smoothing:
         y = smooth_ema(y, smoothing)
-    finite = np.isfinite(y)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(y) & (np.abs(y) <= PLOT_MAX)
     if finite.all():
         nonfinite_xs = nonfinite_ys = np.empty(0)
     else:
@@ -384,6 +394,8 @@ class _Column:
 def _float(v: Any) -> float:
     try:
         return float(v)
+    except OverflowError:  # an int past float's range, as JSON can hold: infinite
+        return math.inf if v > 0 else -math.inf
     except (TypeError, ValueError):
         return math.nan
 

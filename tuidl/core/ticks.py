@@ -166,8 +166,10 @@ def log_ticks(lo: float, hi: float, count: int, max_len: int = MAX_LABEL) -> tup
     return [math.log10(t) for t in ticks], labels
 
 
-EPOCH_AXIS_MAX = 10**12
-"""The largest epoch an epoch axis reaches (a hostile ``metrics.jsonl`` can say ``1e308``)."""
+EPOCH_AXIS_MAX = 1e300
+"""The largest epoch an epoch axis reaches (a hostile ``metrics.jsonl`` can say ``1e308``); as
+:data:`tuidl.core.history.PLOT_MAX`, so the axis still reaches every point a chart draws (a point
+past the axis made plotext draw a line of 1e288 cells)."""
 
 
 def epoch_ticks(x_min: float, x_max: float, columns: int) -> tuple[int, int, list[int]]:
@@ -219,7 +221,8 @@ def nonfinite_note(points: list[tuple[float, float]], x_axis: str = "epoch") -> 
     """What a chart says about its non-finite points: the first one, and how many more.
 
     Args:
-        points: ``(x, value)`` of each non-finite point (``value`` NaN, +inf or -inf).
+        points: ``(x, value)`` of each non-finite point (``value`` NaN, +inf or -inf,
+            or a finite one too large to draw, written as it is: ``✕ 1e+308 at epoch 2``).
             On the ``epoch`` axis an epoch's end is at ``epoch + 1`` (1-based) and its
             batches in between, so the point is in epoch ``ceil(x)``.
         x_axis: ``epoch``, ``step`` or ``time`` (seconds).
@@ -232,14 +235,15 @@ def nonfinite_note(points: list[tuple[float, float]], x_axis: str = "epoch") -> 
         return ""
 
     def place(x: float) -> str:
-        if not (math.isfinite(x) and abs(x) < EPOCH_AXIS_MAX):  # a hostile metrics.jsonl's x
+        if not (math.isfinite(x) and abs(x) < 1e15):  # a hostile metrics.jsonl's x: not 300 digits
             return f"{x_axis} {fmt_number(x)}" if x_axis != "time" else f"{fmt_number(x)} s"
         if x_axis == "epoch":
             return f"epoch {max(1, math.ceil(x - 1e-9))}"
         return f"step {x:g}" if x_axis == "step" else f"{x:.4g} s"
 
     x, v = min(points, key=lambda p: p[0])
-    kind = "nan" if math.isnan(v) else "inf" if v > 0 else "-inf"
+    # a finite value is one too large to draw (tuidl.core.history.PLOT_MAX): said as it is
+    kind = fmt_number(v) if math.isfinite(v) else "nan" if math.isnan(v) else "inf" if v > 0 else "-inf"
     others = len({place(p[0]) for p in points}) - 1  # a batch and its epoch's end count once
     more = f" +{others} more" if others else ""
     return f"{NONFINITE_MARK} {kind} at {place(x)}{more}"
