@@ -154,3 +154,64 @@ async def test_the_runs_browser_chart_of_a_hostile_metrics_file(tmp_path, record
         await pilot.pause()
         chart.query_one(PlotextPlot).plt.build()  # what a render does; raised OverflowError, or ran for hours
         assert chart.last_notes is not None
+
+
+def test_clip_polyline_keeps_the_line_inside_and_cuts_it_near_the_plot():
+    from tuidl.core.history import clip_polyline
+
+    xs, ys = [0.0, 1.0, 2.0, 3.0, 4.0], [0.5, 0.6, 1e6, 0.7, 0.4]
+    pieces = clip_polyline(xs, ys, (0.0, 4.0), (0.0, 1.0))
+    assert len(pieces) == 2  # the line leaves the widened box (y <= 2) and comes back
+    (x1, y1), (x2, y2) = pieces
+    assert x1[:2] == [0.0, 1.0] and y1[:2] == [0.5, 0.6] and y1[-1] == 2.0 and 1.0 < x1[-1] < 2.0
+    assert y2[0] == 2.0 and 2.0 < x2[0] < 3.0 and x2[1:] == [3.0, 4.0] and y2[1:] == [0.7, 0.4]
+    assert clip_polyline(xs[:2], ys[:2], (0.0, 4.0), (0.0, 1.0)) == [([0.0, 1.0], [0.5, 0.6])]  # inside: as it is
+    assert clip_polyline([1e12], [0.5], (0.0, 4.0), (0.0, 1.0)) == []
+    # a zoom window with a far neighbour: the piece ends one window-width past the edge
+    ((px, _),) = clip_polyline([1.0, 2.0, 1e12], [0.5, 0.5, 0.5], (1.0, 2.0), (0.0, 1.0))
+    assert px == [1.0, 2.0, 3.0]
+
+
+@pytest.mark.parametrize("peak", [1e6, 1e300])
+async def test_the_runs_browser_chart_ignoring_outliers_of_a_diverging_run(peak):
+    """A loss that reached 1e6 under the "outliers" y range: plotext walked its line cell by
+    cell to 1e6 (minutes, gigabytes); 1e300 overflowed plotext's arithmetic."""
+    from textual.app import App
+    from textual_plotext import PlotextPlot
+
+    from tuidl.core.history import RunHistory
+    from tuidl.ui.widgets.compare_chart import ChartRun, CompareChart
+
+    records = [{"epoch": e, "loss": 1.0 / (e + 1), "val_loss": 1.1 / (e + 1)} for e in range(40)]
+    records[-1]["loss"] = records[-1]["val_loss"] = peak
+
+    class ChartApp(App):
+        def compose(self):
+            yield CompareChart()
+
+    app = ChartApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chart = app.query_one(CompareChart)
+        chart.y_mode = "outliers"
+        with patch_line_walk(max_cells=200_000):
+            chart.set_runs([ChartRun("a", "x", RunHistory.from_records(records), 0)])
+            await pilot.pause()
+            chart.query_one(PlotextPlot).plt.build()
+        assert "y outliers" in chart.last_notes
+
+
+def patch_line_walk(max_cells: int):
+    """plotext's line walk, failing fast (instead of running for minutes) past ``max_cells`` cells."""
+    from unittest import mock
+
+    import plotext._utility as ut
+
+    real = ut.get_line
+
+    def get_line(x, y):
+        if ut.all_numerical(ut.join([x, y])):
+            cells = max(abs(int(x[1]) - int(x[0])), abs(int(y[1]) - int(y[0])))
+            assert cells <= max_cells, f"a line of {cells} cells"
+        return real(x, y)
+
+    return mock.patch.object(ut, "get_line", get_line)

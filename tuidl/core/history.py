@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -332,6 +332,80 @@ def prepare_series(
         # after it: decimating first takes the log of a few hundred points, not of millions.
         y = np.log10(y)
     return PreparedSeries(x, y, nonfinite_xs, nonpositive, n_raw, bool(log_y), last, nonfinite_ys)
+
+
+def _clip_segment(
+    a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The part of segment ``a``-``b`` inside ``box`` (``x0, x1, y0, y1``), Liang-Barsky;
+    an end inside is returned as it is (not recomputed), ``None`` when none is inside."""
+    (xa, ya), (xb, yb) = a, b
+    x0, x1, y0, y1 = box
+    dx, dy = xb - xa, yb - ya
+    t0, t1 = 0.0, 1.0
+    for p, q in ((-dx, xa - x0), (dx, x1 - xa), (-dy, ya - y0), (dy, y1 - ya)):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            if t > t1:
+                return None
+            t0 = max(t0, t)
+        else:
+            if t < t0:
+                return None
+            t1 = min(t1, t)
+    start = a if t0 == 0 else (xa + t0 * dx, ya + t0 * dy)
+    end = b if t1 == 1 else (xa + t1 * dx, ya + t1 * dy)
+    return start, end
+
+
+def clip_polyline(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    margin: float = 1.0,
+) -> list[tuple[list[float], list[float]]]:
+    """The line through ``(xs, ys)`` cut to the plot ``x_range`` x ``y_range`` widened by
+    ``margin`` times its size on each side, as pieces to draw one by one.
+
+    plotext draws a line cell by cell, inside the plot or not: one point far outside (a loss
+    of 1e6 under an outlier-ignoring y range, a point beyond a zoom window) made it walk
+    millions of cells. Inside the widened box the pieces follow the line exactly, so what
+    shows in the plot is unchanged; a piece ends where the line leaves the box.
+
+    Args:
+        xs, ys: the points, equal lengths, finite (:func:`prepare_series`).
+        x_range, y_range: ``(lo, hi)`` of the plot, in the units of ``xs`` and ``ys``.
+        margin: how far beyond the plot the pieces reach, in plot widths/heights.
+
+    Returns:
+        ``[(xs, ys), ...]``: pieces of at least one point; ``[]`` when no point and no
+        segment is in the box.
+    """
+    (xa, xb), (ya, yb) = x_range, y_range
+    mx, my = (xb - xa) * margin, (yb - ya) * margin
+    box = (xa - mx, xb + mx, ya - my, yb + my)
+    pts = list(zip(xs, ys))
+    if len(pts) == 1:
+        (x, y) = pts[0]
+        return [([x], [y])] if box[0] <= x <= box[1] and box[2] <= y <= box[3] else []
+    pieces: list[tuple[list[float], list[float]]] = []
+    cur: list[tuple[float, float]] = []
+    for a, b in zip(pts, pts[1:]):
+        seg = _clip_segment(a, b, box)
+        if seg is not None and cur and cur[-1] == seg[0]:
+            cur.append(seg[1])
+            continue
+        if cur:
+            pieces.append(([p[0] for p in cur], [p[1] for p in cur]))
+        cur = list(seg) if seg is not None else []
+    if cur:
+        pieces.append(([p[0] for p in cur], [p[1] for p in cur]))
+    return pieces
 
 
 def outlier_range(
