@@ -215,3 +215,15 @@ def patch_line_walk(max_cells: int):
         return real(x, y)
 
     return mock.patch.object(ut, "get_line", get_line)
+
+
+def test_run_names_write_exponents_without_a_plus_the_folder_would_turn_into_a_minus():
+    from tuidl.core.presets import load_experiment, run_name_for
+    from tuidl.core.runs.naming import folder_safe
+
+    def name(value: str) -> str:
+        return run_name_for(load_experiment("digits-mlp", [f"compile.optimizer.config.learning_rate={value}"]))
+
+    assert name("1e308") == "digits-mlp learning_rate=1e308"
+    assert folder_safe(name("1e6")) == "digits-mlp-learning_rate-1e6"  # was ...-1e-06: a millionth
+    assert name("1e-5") == "digits-mlp learning_rate=1e-5"
