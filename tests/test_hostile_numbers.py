@@ -227,3 +227,12 @@ def test_run_names_write_exponents_without_a_plus_the_folder_would_turn_into_a_m
     assert name("1e308") == "digits-mlp learning_rate=1e308"
     assert folder_safe(name("1e6")) == "digits-mlp-learning_rate-1e6"  # was ...-1e-06: a millionth
     assert name("1e-5") == "digits-mlp learning_rate=1e-5"
+
+
+def test_a_file_with_thousands_of_problems_or_a_huge_key_gets_a_screenful():
+    text = 'name = "a"\n' + "".join(f"k{i} = 1\n" for i in range(5000)) + '"' + "k" * 100_000 + '" = 1\n'
+    with pytest.raises(SpecError) as e:
+        loads(text, origin="x.toml")
+    msg = str(e.value)
+    assert "5001 problems:" in msg and "... and 4982 more" in msg
+    assert len(msg.splitlines()) <= 25 and len(msg) < 3000, len(msg)
