@@ -236,3 +236,14 @@ def test_a_file_with_thousands_of_problems_or_a_huge_key_gets_a_screenful():
     msg = str(e.value)
     assert "5001 problems:" in msg and "... and 4982 more" in msg
     assert len(msg.splitlines()) <= 25 and len(msg) < 3000, len(msg)
+
+
+def test_json_lines_hold_no_lone_surrogate_of_an_undecodable_file_name(capsys):
+    """Python reads a command line's byte 0xff as the lone surrogate U+DCFF; JSON that holds it
+    (``"\\udcff"``) is refused by strict parsers (serde_json, Go)."""
+    assert main(["check", "--json", "/nonexistent/\udcff.toml"]) == 2
+    out = capsys.readouterr().out
+    events = [json.loads(line) for line in out.splitlines()]
+    text = json.dumps(events, ensure_ascii=False)
+    assert not any("\ud800" <= c <= "\udfff" for c in text), out
+    assert events[0]["target"] == "/nonexistent/\\udcff.toml"
