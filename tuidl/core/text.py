@@ -124,9 +124,9 @@ def format_duration(seconds: float | None) -> str:
         return "-"
     if s >= _MAX_HOURS * 3600:
         return f">{_MAX_HOURS}h"
-    if s < 60:
+    if s < 59.95:  # 59.97 is not "60.0s"
         return f"{s:.1f}s"
-    m, s = divmod(int(s), 60)
+    m, s = divmod(max(60, int(s)), 60)
     if m < 60:
         return f"{m}m{s:02d}s"
     h, m = divmod(m, 60)
