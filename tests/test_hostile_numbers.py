@@ -57,8 +57,9 @@ def test_a_run_folder_with_thousands_of_digits_is_read_without_a_traceback(tmp_p
         (1e308, ">99999h"),
         (10**400, "-"),
         (59.94, "59.9s"),
+        (59.97, "1m00s"),
     ],
-    ids=["nan", "inf", "-inf", "negative", "1e308", "int-10**400", "plain"],
+    ids=["nan", "inf", "-inf", "negative", "1e308", "int-10**400", "plain", "rounds-to-60"],
 )
 def test_format_duration_of_what_is_no_duration(seconds, text):
     assert format_duration(seconds) == text
