@@ -168,6 +168,8 @@ def test_clip_polyline_keeps_the_line_inside_and_cuts_it_near_the_plot():
     assert y2[0] == 2.0 and 2.0 < x2[0] < 3.0 and x2[1:] == [3.0, 4.0] and y2[1:] == [0.7, 0.4]
     assert clip_polyline(xs[:2], ys[:2], (0.0, 4.0), (0.0, 1.0)) == [([0.0, 1.0], [0.5, 0.6])]  # inside: as it is
     assert clip_polyline([1e12], [0.5], (0.0, 4.0), (0.0, 1.0)) == []
+    # from 1e300 down to 0.043: the cut end is on the top edge, not at 1e300 - 1e300 = 0
+    assert clip_polyline([22.0, 23.0], [1e300, 0.043], (1.0, 30.0), (0.0, 0.6)) == [([23.0, 23.0], [1.2, 0.043])]
     # a zoom window with a far neighbour: the piece ends one window-width past the edge
     ((px, _),) = clip_polyline([1.0, 2.0, 1e12], [0.5, 0.5, 0.5], (1.0, 2.0), (0.0, 1.0))
     assert px == [1.0, 2.0, 3.0]

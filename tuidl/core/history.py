@@ -338,12 +338,14 @@ def _clip_segment(
     a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]
 ) -> tuple[tuple[float, float], tuple[float, float]] | None:
     """The part of segment ``a``-``b`` inside ``box`` (``x0, x1, y0, y1``), Liang-Barsky;
-    an end inside is returned as it is (not recomputed), ``None`` when none is inside."""
+    an end inside is returned as it is, a cut end lies exactly on the edge it crosses,
+    the other coordinate measured from the nearer end (``1e300`` to ``0.04`` would lose
+    the small one to rounding); ``None`` when no part is inside."""
     (xa, ya), (xb, yb) = a, b
-    x0, x1, y0, y1 = box
     dx, dy = xb - xa, yb - ya
     t0, t1 = 0.0, 1.0
-    for p, q in ((-dx, xa - x0), (dx, x1 - xa), (-dy, ya - y0), (dy, y1 - ya)):
+    edge0 = edge1 = -1
+    for i, (p, q) in enumerate(((-dx, xa - box[0]), (dx, box[1] - xa), (-dy, ya - box[2]), (dy, box[3] - ya))):
         if p == 0:
             if q < 0:
                 return None
@@ -352,14 +354,23 @@ def _clip_segment(
         if p < 0:
             if t > t1:
                 return None
-            t0 = max(t0, t)
+            if t > t0:
+                t0, edge0 = t, i
         else:
             if t < t0:
                 return None
-            t1 = min(t1, t)
-    start = a if t0 == 0 else (xa + t0 * dx, ya + t0 * dy)
-    end = b if t1 == 1 else (xa + t1 * dx, ya + t1 * dy)
-    return start, end
+            if t < t1:
+                t1, edge1 = t, i
+
+    def on_edge(i: int) -> tuple[float, float]:
+        v = box[i]
+        if i < 2:  # x = v
+            xn, yn = (xa, ya) if abs(v - xa) <= abs(v - xb) else (xb, yb)
+            return v, yn + (v - xn) * (dy / dx)
+        xn, yn = (xa, ya) if abs(v - ya) <= abs(v - yb) else (xb, yb)
+        return xn + (v - yn) * (dx / dy), v
+
+    return (a if edge0 < 0 else on_edge(edge0)), (b if edge1 < 0 else on_edge(edge1))
 
 
 def clip_polyline(
