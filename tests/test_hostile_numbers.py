@@ -250,3 +250,11 @@ def test_json_lines_hold_no_lone_surrogate_of_an_undecodable_file_name(capsys):
     text = json.dumps(events, ensure_ascii=False)
     assert not any("\ud800" <= c <= "\udfff" for c in text), out
     assert events[0]["target"] == "/nonexistent/\\udcff.toml"
+
+
+def test_a_set_index_of_thousands_of_digits_does_not_exist():
+    from tuidl.core.presets import load_experiment
+
+    for sign in ("", "-"):
+        with pytest.raises(SpecError, match="does not exist"):
+            load_experiment("digits-mlp", [f"model.layers[{sign}{HUGE_INT}].config.units=1"])
