@@ -258,3 +258,26 @@ def test_a_set_index_of_thousands_of_digits_does_not_exist():
     for sign in ("", "-"):
         with pytest.raises(SpecError, match="does not exist"):
             load_experiment("digits-mlp", [f"model.layers[{sign}{HUGE_INT}].config.units=1"])
+
+
+def test_a_native_warning_after_a_left_out_record_is_shown():
+    """Only the traceback under an engine-event record is left out; a TensorFlow C++ line that
+    follows (fd 2 is one pipe) was dropped with it until the next record."""
+    from tuidl.core.enginelog import fold_engine_log
+
+    native = "W0000 00:00:1700000000.000000 123 bfc_allocator.cc:291] Allocator ran out of memory"
+    lines = [
+        "2026-12-02 03:35:01,000 ERROR tuidl.engine.events: run r1 failed: boom",
+        "Traceback (most recent call last):",
+        '  File "x.py", line 1, in <module>',
+        "ValueError: boom",
+        "",
+        "During handling of the above exception, another exception occurred:",
+        "Traceback (most recent call last):",
+        '  File "y.py", line 2, in <module>',
+        "RuntimeError: again",
+        native,
+        "2026-12-02 03:35:02,000 INFO tuidl.engine.events: engine ready",
+        native,
+    ]
+    assert fold_engine_log(lines) == [native, native]
