@@ -351,7 +351,7 @@ def parse_ref(text: str, allowed: tuple[str, ...] = ()) -> dict[str, Any]:
     if body:
         try:
             config = tomllib.loads("v = {" + body.replace("=", " = ") + "}")["v"]
-        except tomllib.TOMLDecodeError:
+        except ValueError:  # TOMLDecodeError, or an integer of > 4300 digits
             raise ValueError(
                 f"{text!r}: arguments must be key=value pairs with numbers, true/false "
                 'or "text", e.g. RandomNormal(stddev=0.02)'

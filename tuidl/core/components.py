@@ -90,7 +90,7 @@ def _dirs() -> list[Path]:
 def _read_family(path: Path, family: str) -> dict[str, KerasRef]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
+    except (OSError, ValueError) as e:  # ValueError: TOMLDecodeError, or an integer of > 4300 digits
         raise PresetError(f"{path}: cannot read {family} presets: {e}", title="Invalid preset file") from None
     out = {}
     for name, table in data.items():

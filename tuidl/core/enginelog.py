@@ -10,7 +10,8 @@ shows them through :class:`EngineLogFolder`:
   warning or error (a real problem) is shown as it came.
 - tuidl's own records (``2024-01-01 12:00:00,123 INFO tuidl.engine: message``) are shown as
   ``engine: message`` (``engine WARNING: ...`` above INFO), without the time stamp.
-- records of :data:`EVENT_LOGGER` are left out, with their continuation lines (a traceback): an
+- records of :data:`EVENT_LOGGER` are left out, with their traceback (only lines shaped as one: a
+  native warning that follows is shown): an
   engine event carries the same news (the engine is ready, a run ended or failed) and the App
   writes its own ``tuidl: ...`` line for it. The log file keeps them all.
 
@@ -112,6 +113,7 @@ class EngineLogFolder:
     folds: int = 0
     """Fold lines said so far (the first says "started", later ones "more")."""
     _skipping: bool = field(default=False, repr=False)
+    _traceback: bool = field(default=False, repr=False)
 
     def feed(self, line: str) -> list[str]:
         """The pane lines for one engine log line (often none, sometimes the fold line first)."""
@@ -120,7 +122,7 @@ class EngineLogFolder:
             self._skipping = False
             return []
         record = parse_record(line)
-        if record is None and self._skipping:  # a traceback under a left-out record
+        if record is None and self._skipping and self._in_traceback(line):  # under a left-out record
             return []
         out = self.flush()
         self._skipping = False
@@ -128,11 +130,25 @@ class EngineLogFolder:
             return [*out, line]
         level, logger, message = record
         if logger == EVENT_LOGGER or logger.startswith(EVENT_LOGGER + "."):
-            self._skipping = True
+            self._skipping, self._traceback = True, False
             return out
         if logger == "tuidl" or logger.startswith("tuidl."):
             return [*out, f"engine: {message}" if level == "INFO" else f"engine {level}: {message}"]
         return [*out, f"{logger} {level}: {message}"]
+
+    def _in_traceback(self, line: str) -> bool:
+        """Whether ``line`` belongs to the traceback of the left-out record before it: its first
+        line, indented lines, the exception line that ends it, and what chains two tracebacks.
+        Anything else (a native TensorFlow warning) is a line of its own: shown, skipping ends."""
+        if line.startswith("Traceback (most recent call last)"):
+            self._traceback = True
+            return True
+        if not line.strip() or line.startswith((" ", "\t", "During handling of the above", "The above exception")):
+            return True
+        if self._traceback:  # "ValueError: boom", the traceback's last line
+            self._traceback = False
+            return True
+        return False
 
     def flush(self) -> list[str]:
         """The fold line for the start-up lines held so far (``[]`` when none are held)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
@@ -229,6 +229,12 @@ def _decimate_sorted(x: np.ndarray, y: np.ndarray, n_columns: int) -> tuple[np.n
     return x[keep], y[keep]
 
 
+PLOT_MAX = 1e300
+"""The largest magnitude a chart draws: plotext scales values by ``10**8`` and overflows
+near ``1.8e308`` (a chart of ``1e308`` raised ``OverflowError``); past it a value is marked as
+a non-finite one, with what it was (``✕ 1e+308 at epoch 2``)."""
+
+
 @dataclass(frozen=True)
 class PreparedSeries:
     """A series ready for a plot library that only draws what it is given.
@@ -236,8 +242,8 @@ class PreparedSeries:
     Attributes:
         xs: finite x values, float64, ascending.
         ys: finite y values, float64, smoothed and log10-scaled when asked.
-        nonfinite_xs: x positions (float64, ascending) where the raw y was NaN
-            or +-inf, to be marked on the chart.
+        nonfinite_xs: x positions (float64, ascending) where the raw y was NaN,
+            +-inf or past :data:`PLOT_MAX`, to be marked on the chart.
         nonpositive_count: points dropped because their (smoothed) value was
             <= 0 under a log y axis.
         n_raw: number of raw points before anything was dropped or decimated.
@@ -270,7 +276,9 @@ def prepare_series(
 
     Args:
         xs, ys: raw series, shape ``(n,)`` each (NaN/inf allowed in ``ys``;
-            points whose x is not finite are dropped).
+            points whose x is not finite are dropped). Values past :data:`PLOT_MAX`
+            (a hostile ``metrics.jsonl``'s ``1e308``) count as not finite: an x is
+            dropped, a y goes to ``nonfinite_xs``/``nonfinite_ys`` with its value.
         log_y: plot ``log10(y)``; values <= 0 are dropped and counted in
             ``nonpositive_count`` — never an error.
         smoothing: :func:`smooth_ema` weight in ``[0, 1)``.
@@ -290,13 +298,15 @@ def prepare_series(
     if x.shape != y.shape:
         raise ValueError(f"xs and ys differ in length: {x.size} vs {y.size}")
     n_raw = int(x.size)
-    xok = np.isfinite(x)
+    with np.errstate(invalid="ignore"):
+        xok = np.isfinite(x) & (np.abs(x) <= PLOT_MAX)
     if not xok.all():
         x, y = x[xok], y[xok]
     x, y = _sorted_by_x(x, y)
     if smoothing:
         y = smooth_ema(y, smoothing)
-    finite = np.isfinite(y)
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(y) & (np.abs(y) <= PLOT_MAX)
     if finite.all():
         nonfinite_xs = nonfinite_ys = np.empty(0)
     else:
@@ -322,6 +332,91 @@ def prepare_series(
         # after it: decimating first takes the log of a few hundred points, not of millions.
         y = np.log10(y)
     return PreparedSeries(x, y, nonfinite_xs, nonpositive, n_raw, bool(log_y), last, nonfinite_ys)
+
+
+def _clip_segment(
+    a: tuple[float, float], b: tuple[float, float], box: tuple[float, float, float, float]
+) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """The part of segment ``a``-``b`` inside ``box`` (``x0, x1, y0, y1``), Liang-Barsky;
+    an end inside is returned as it is, a cut end lies exactly on the edge it crosses,
+    the other coordinate measured from the nearer end (``1e300`` to ``0.04`` would lose
+    the small one to rounding); ``None`` when no part is inside."""
+    (xa, ya), (xb, yb) = a, b
+    dx, dy = xb - xa, yb - ya
+    t0, t1 = 0.0, 1.0
+    edge0 = edge1 = -1
+    for i, (p, q) in enumerate(((-dx, xa - box[0]), (dx, box[1] - xa), (-dy, ya - box[2]), (dy, box[3] - ya))):
+        if p == 0:
+            if q < 0:
+                return None
+            continue
+        t = q / p
+        if p < 0:
+            if t > t1:
+                return None
+            if t > t0:
+                t0, edge0 = t, i
+        else:
+            if t < t0:
+                return None
+            if t < t1:
+                t1, edge1 = t, i
+
+    def on_edge(i: int) -> tuple[float, float]:
+        v = box[i]
+        if i < 2:  # x = v
+            xn, yn = (xa, ya) if abs(v - xa) <= abs(v - xb) else (xb, yb)
+            return v, yn + (v - xn) * (dy / dx)
+        xn, yn = (xa, ya) if abs(v - ya) <= abs(v - yb) else (xb, yb)
+        return xn + (v - yn) * (dx / dy), v
+
+    return (a if edge0 < 0 else on_edge(edge0)), (b if edge1 < 0 else on_edge(edge1))
+
+
+def clip_polyline(
+    xs: Sequence[float],
+    ys: Sequence[float],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    margin: float = 1.0,
+) -> list[tuple[list[float], list[float]]]:
+    """The line through ``(xs, ys)`` cut to the plot ``x_range`` x ``y_range`` widened by
+    ``margin`` times its size on each side, as pieces to draw one by one.
+
+    plotext draws a line cell by cell, inside the plot or not: one point far outside (a loss
+    of 1e6 under an outlier-ignoring y range, a point beyond a zoom window) made it walk
+    millions of cells. Inside the widened box the pieces follow the line exactly, so what
+    shows in the plot is unchanged; a piece ends where the line leaves the box.
+
+    Args:
+        xs, ys: the points, equal lengths, finite (:func:`prepare_series`).
+        x_range, y_range: ``(lo, hi)`` of the plot, in the units of ``xs`` and ``ys``.
+        margin: how far beyond the plot the pieces reach, in plot widths/heights.
+
+    Returns:
+        ``[(xs, ys), ...]``: pieces of at least one point; ``[]`` when no point and no
+        segment is in the box.
+    """
+    (xa, xb), (ya, yb) = x_range, y_range
+    mx, my = (xb - xa) * margin, (yb - ya) * margin
+    box = (xa - mx, xb + mx, ya - my, yb + my)
+    pts = list(zip(xs, ys))
+    if len(pts) == 1:
+        (x, y) = pts[0]
+        return [([x], [y])] if box[0] <= x <= box[1] and box[2] <= y <= box[3] else []
+    pieces: list[tuple[list[float], list[float]]] = []
+    cur: list[tuple[float, float]] = []
+    for a, b in zip(pts, pts[1:]):
+        seg = _clip_segment(a, b, box)
+        if seg is not None and cur and cur[-1] == seg[0]:
+            cur.append(seg[1])
+            continue
+        if cur:
+            pieces.append(([p[0] for p in cur], [p[1] for p in cur]))
+        cur = list(seg) if seg is not None else []
+    if cur:
+        pieces.append(([p[0] for p in cur], [p[1] for p in cur]))
+    return pieces
 
 
 def outlier_range(
@@ -384,6 +479,8 @@ class _Column:
 def _float(v: Any) -> float:
     try:
         return float(v)
+    except OverflowError:  # an int past float's range, as JSON can hold: infinite
+        return math.inf if v > 0 else -math.inf
     except (TypeError, ValueError):
         return math.nan
 

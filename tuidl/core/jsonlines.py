@@ -11,23 +11,31 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 __all__ = ["event_line", "finding_fields", "json_safe"]
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def json_safe(value: Any) -> Any:
     """``value`` with every non-finite float as ``"nan"``/``"inf"``/``"-inf"``, tuples as lists,
-    NumPy scalars as Python numbers, dict keys as strings, and anything else JSON cannot hold as
-    its ``str``."""
-    if value is None or isinstance(value, (bool, str, int)):
+    NumPy scalars as Python numbers, dict keys as strings, a lone surrogate in text as the six
+    characters ``\udcff``, and anything else JSON cannot hold as its ``str``."""
+    if isinstance(value, str):
+        # a lone surrogate (a file name's undecodable byte, as Python reads argv) is no Unicode
+        # text: strict parsers (serde_json, Go) refuse its "\udcff"; written as that text instead
+        return _SURROGATE_RE.sub(lambda m: f"\\u{ord(m[0]):04x}", value)
+    if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
         if math.isfinite(value):
             return value
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {json_safe(str(k)): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [json_safe(v) for v in value]
     item = getattr(value, "item", None)  # a NumPy scalar

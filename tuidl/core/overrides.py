@@ -39,7 +39,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     raw = raw.strip()
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # not TOML (TOMLDecodeError), or an integer too long for int() (> 4300 digits)
         value = raw
     except RecursionError:
         raise SpecError(
@@ -108,7 +108,11 @@ def set_path(data: dict[str, Any], key: str, value: Any, sections: tuple[str, ..
         m = _PATH_RE.fullmatch(part)
         if not m:
             raise SpecError(f"--set {key}: {toml_repr(part)} is not a field name")
-        name, idx = m.group(1), [int(i) for i in re.findall(r"-?\d+", m.group(2))]
+        # an index of thousands of digits is past int()'s limit, and past any list: 10**20 says "does not exist"
+        idx = [
+            int(i) if len(i) <= 20 else -(10**20) if i[0] == "-" else 10**20 for i in re.findall(r"-?\d+", m.group(2))
+        ]
+        name = m.group(1)
         last = n == len(parts) - 1 and not idx
         if not isinstance(node, dict):
             raise SpecError(

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -582,6 +583,11 @@ def loads(text: str, origin: str = "<string>") -> Experiment:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise SpecError(f"{origin}: not valid TOML: {e}", hint="check quotes, brackets and '=' on that line") from None
+    except ValueError:  # tomllib lets int()'s limit through: a whole number of thousands of digits
+        raise SpecError(
+            f"{origin}: a whole number of more than {sys.get_int_max_str_digits()} digits",
+            hint="check the file's numbers",
+        ) from None
     except RecursionError:
         raise SpecError(
             f"{origin}: tables or lists nested thousands deep; an experiment nests at most {MAX_NESTING} levels",

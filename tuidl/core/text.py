@@ -9,6 +9,7 @@ instead of being obeyed.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -104,16 +105,28 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
+_MAX_HOURS = 99_999
+
+
 def format_duration(seconds: float | None) -> str:
-    """A duration in seconds as ``"1h02m"``, ``"3m05s"`` or ``"12.3s"``; ``"-"`` for ``None``.
+    """A duration in seconds as ``"1h02m"``, ``"3m05s"`` or ``"12.3s"``; ``"-"`` for ``None``
+    and for what is no duration (negative, NaN, infinite: a run folder can say anything);
+    ``">99999h"`` past that many hours (eleven years), so a cell stays short.
 
     One format for ``tuidl runs``, ``tuidl run`` and the screens."""
     if seconds is None:
         return "-"
-    s = float(seconds)
-    if s < 60:
+    try:
+        s = float(seconds)
+    except (OverflowError, TypeError, ValueError):
+        return "-"
+    if not math.isfinite(s) or s < 0:
+        return "-"
+    if s >= _MAX_HOURS * 3600:
+        return f">{_MAX_HOURS}h"
+    if s < 59.95:  # 59.97 is not "60.0s"
         return f"{s:.1f}s"
-    m, s = divmod(int(s), 60)
+    m, s = divmod(max(60, int(s)), 60)
     if m < 60:
         return f"{m}m{s:02d}s"
     h, m = divmod(m, 60)

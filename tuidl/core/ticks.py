@@ -19,8 +19,10 @@ with these functions, so the two read alike.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 __all__ = [
+    "EPOCH_AXIS_MAX",
     "MAX_LABEL",
     "NICE_STEPS",
     "NONFINITE_MARK",
@@ -99,26 +101,31 @@ def nice_ticks(lo: float, hi: float, count: int, max_len: int = MAX_LABEL) -> tu
         ``(ticks, labels)``: at least two ticks where the range allows, labels with
         the decimals the step needs (``0.5``, ``1.0``, ``1.5``), in scientific
         notation when plain ones would be longer than ``max_len`` (``0``, ``2e33``,
-        ..., ``1e34``); the range's ends when it is too narrow for two round ticks;
+        ..., ``1e34``); the range's ends when it is too narrow for two round ticks
+        (subnormal ends) or too wide for ``count`` of them (``-1e308..1e308``);
         empty lists when ``hi <= lo`` or either is not finite.
     """
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return [], []
     count = max(2, int(count))
-    scale = 10.0 ** math.floor(math.log10((hi - lo) / count))
+    # (hi - lo) / count, without overflowing at -1e308..1e308; 0 when it underflows (subnormal ends)
+    per_tick = hi / count - lo / count
+    scale = 10.0 ** math.floor(math.log10(per_tick)) if per_tick > 0 else 0.0
     ticks: list[float] = []
     step = scale
-    for step in (m * scale for m in (*NICE_STEPS, 10, 20, 50)):
+    for step in (m * scale for m in (*NICE_STEPS, 10, 20, 50)) if scale > 0 else ():
+        if not math.isfinite(step):  # past 1.8e308: no round step left
+            break
         first = math.ceil(lo / step)
         # k * step can land a rounding error outside [lo, hi] (9 * 1e34 > 9e34): clamped
         ticks = [min(max(k * step, lo), hi) for k in range(first, math.floor(hi / step) + 1)]
         if len(ticks) <= count:
             break
-    if len(ticks) < 2:  # too narrow a range for round ticks: its ends
+    if not 2 <= len(ticks) <= count:  # too narrow (or too wide) a range for round ticks: its ends
         ends = [lo, hi]
         labels = [fmt_number(v) for v in ends]
         if max(len(s) for s in labels) > max_len:
-            labels = tick_labels(ends, hi - lo, max_len)
+            labels = tick_labels(ends, hi - lo if math.isfinite(hi - lo) else None, max_len)
         return ends, labels
     return ticks, tick_labels(ticks, step, max_len)
 
@@ -159,6 +166,12 @@ def log_ticks(lo: float, hi: float, count: int, max_len: int = MAX_LABEL) -> tup
     return [math.log10(t) for t in ticks], labels
 
 
+EPOCH_AXIS_MAX = 1e300
+"""The largest epoch an epoch axis reaches (a hostile ``metrics.jsonl`` can say ``1e308``); as
+:data:`tuidl.core.history.PLOT_MAX`, so the axis still reaches every point a chart draws (a point
+past the axis made plotext draw a line of 1e288 cells)."""
+
+
 def epoch_ticks(x_min: float, x_max: float, columns: int) -> tuple[int, int, list[int]]:
     """Whole-epoch x ticks that fit ``columns`` cells.
 
@@ -169,12 +182,13 @@ def epoch_ticks(x_min: float, x_max: float, columns: int) -> tuple[int, int, lis
 
     Returns:
         ``(lo, hi, ticks)``: the axis range in whole epochs (``lo <= x_min``,
-        ``hi >= x_max``, ``hi > lo``, ``lo >= 0``) and the ticks: the multiples of
+        ``hi >= x_max``, ``hi > lo``, ``lo >= 0``; neither past :data:`EPOCH_AXIS_MAX`) and the ticks: the multiples of
         the smallest step of 1, 2, 5, 10, 20, 50, ... epochs that leaves each
         label its width plus 2 cells, within ``[lo, hi]`` (``[lo]`` when none is).
     """
-    lo = max(0, math.floor(x_min)) if math.isfinite(x_min) else 0
-    hi = max(math.ceil(x_max) if math.isfinite(x_max) else 0, lo + 1)
+    # a run folder's metrics.jsonl can say epoch 1e308: the axis stops at EPOCH_AXIS_MAX
+    lo = max(0, math.floor(min(x_min, EPOCH_AXIS_MAX))) if math.isfinite(x_min) else 0
+    hi = max(math.ceil(min(x_max, EPOCH_AXIS_MAX)) if math.isfinite(x_max) else 0, lo + 1)
     need = (len(str(hi)) + 2) * (hi - lo) / max(1, columns)  # epochs between two labels
     step, scale = 1, 1
     while step < need:
@@ -188,10 +202,15 @@ def epoch_ticks(x_min: float, x_max: float, columns: int) -> tuple[int, int, lis
 
 
 def fmt_number(v: float) -> str:
-    """``v`` in at most 4 significant digits (``0.1235``, ``1.2e+34``); ``nan``/``inf`` as such."""
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v:.4g}"
+    """``v`` in at most 4 significant digits (``0.1235``, ``1.2e+34``); ``nan``/``inf`` as such
+    (an ``int`` past float's range too: ``1.000e+400``)."""
+    try:
+        f = float(v)
+    except OverflowError:  # an int of hundreds of digits, as JSON can hold
+        return f"{Decimal(v):.4g}"
+    if not math.isfinite(f):
+        return str(f)
+    return f"{f:.4g}"
 
 
 NONFINITE_MARK = "✕"
@@ -202,7 +221,8 @@ def nonfinite_note(points: list[tuple[float, float]], x_axis: str = "epoch") -> 
     """What a chart says about its non-finite points: the first one, and how many more.
 
     Args:
-        points: ``(x, value)`` of each non-finite point (``value`` NaN, +inf or -inf).
+        points: ``(x, value)`` of each non-finite point (``value`` NaN, +inf or -inf,
+            or a finite one too large to draw, written as it is: ``✕ 1e+308 at epoch 2``).
             On the ``epoch`` axis an epoch's end is at ``epoch + 1`` (1-based) and its
             batches in between, so the point is in epoch ``ceil(x)``.
         x_axis: ``epoch``, ``step`` or ``time`` (seconds).
@@ -215,12 +235,15 @@ def nonfinite_note(points: list[tuple[float, float]], x_axis: str = "epoch") -> 
         return ""
 
     def place(x: float) -> str:
+        if not (math.isfinite(x) and abs(x) < 1e15):  # a hostile metrics.jsonl's x: not 300 digits
+            return f"{x_axis} {fmt_number(x)}" if x_axis != "time" else f"{fmt_number(x)} s"
         if x_axis == "epoch":
             return f"epoch {max(1, math.ceil(x - 1e-9))}"
         return f"step {x:g}" if x_axis == "step" else f"{x:.4g} s"
 
     x, v = min(points, key=lambda p: p[0])
-    kind = "nan" if math.isnan(v) else "inf" if v > 0 else "-inf"
+    # a finite value is one too large to draw (tuidl.core.history.PLOT_MAX): said as it is
+    kind = fmt_number(v) if math.isfinite(v) else "nan" if math.isnan(v) else "inf" if v > 0 else "-inf"
     others = len({place(p[0]) for p in points}) - 1  # a batch and its epoch's end count once
     more = f" +{others} more" if others else ""
     return f"{NONFINITE_MARK} {kind} at {place(x)}{more}"

@@ -247,16 +247,27 @@ def control_problems(data: Any, path: str = "") -> list[tuple[str, Any, str]]:
     return out
 
 
+MAX_PROBLEMS_SHOWN = 20
+"""The most problem lines one :func:`spec_error` lists (the last says how many more there are)."""
+
+
 def spec_error(origin: str, problems: list[tuple[str, Any, str]]) -> SpecError:
-    """One :class:`SpecError` listing ``(path, value, message)`` problems as ``origin: path = value: message``."""
+    """One :class:`SpecError` listing ``(path, value, message)`` problems as ``origin: path = value: message``
+    (at most :data:`MAX_PROBLEMS_SHOWN` lines, paths and values cut to 80 characters)."""
     lines = []
     for path, value, msg in problems:
         text = toml_repr(value)
         if len(text) > 80:
             text = text[:77] + "..."
         shown = "" if value is None or isinstance(value, dict) and len(text) > 60 else f" = {text}"
+        if len(path) > 80:  # a key of a hostile file can be any length
+            path = path[:77] + "..."
         lines.append(f"{path or '(top level)'}{shown}: {msg}")
-    head = lines[0] if len(lines) == 1 else f"{len(lines)} problems:\n  " + "\n  ".join(lines)
+    if len(lines) > MAX_PROBLEMS_SHOWN:  # a wrong file can have thousands: a screenful, then the count
+        left = len(lines) - MAX_PROBLEMS_SHOWN + 1
+        lines[MAX_PROBLEMS_SHOWN - 1 :] = [f"... and {left} more"]
+    n = len(problems)
+    head = lines[0] if n == 1 else f"{n} problems:\n  " + "\n  ".join(lines)
     hint = (
         f"fix the {origin} value and try again"
         if origin.startswith("--")

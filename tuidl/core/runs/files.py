@@ -176,6 +176,8 @@ def read_run_json(run_dir: Path | str, name: str) -> dict[str, Any]:
         raise UnreadableFile(f"{name}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})") from None
     except RecursionError:
         raise UnreadableFile(f"{name}: not valid JSON (nested too deep)") from None
+    except ValueError:  # int()'s limit: a whole number of thousands of digits
+        raise UnreadableFile(f"{name}: not valid JSON (a number thousands of digits long)") from None
     if not isinstance(d, dict):
         raise UnreadableFile(f"{name}: not a JSON object")
     return d

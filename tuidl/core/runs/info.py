@@ -112,7 +112,7 @@ def spec_facts(spec_toml: str) -> dict[str, Any]:
 
     try:
         d = tomllib.loads(spec_toml)
-    except (tomllib.TOMLDecodeError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # ValueError: TOMLDecodeError, an integer of > 4300 digits
         return {}
     out: dict[str, Any] = {}
     data, comp, fit = d.get("data"), d.get("compile"), d.get("fit")

@@ -50,11 +50,12 @@ def _class_of(text: Any) -> str:
 
 
 def _value(v: Any) -> str | None:
-    """A value short and plain enough for a name (``0.01``, ``512``, ``tanh``), else ``None``."""
+    """A value short and plain enough for a name (``0.01``, ``512``, ``tanh``, ``1e-5``, ``1e6``), else ``None``."""
     if isinstance(v, bool):
         text = str(v).lower()
     elif isinstance(v, float):
-        text = f"{v:g}"
+        # 1e+06 -> 1e6, 1e-05 -> 1e-5: no "+" (folder_safe makes it "-": 1e+308 read as 1e-308)
+        text = re.sub(r"e\+?(-?)0*(?=\d)", r"e\1", f"{v:g}")
     elif isinstance(v, (int, str)):
         text = str(v)
     else:

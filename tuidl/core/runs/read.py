@@ -6,6 +6,7 @@ run's ``spec.toml`` for showing (:func:`read_spec_dict`) and a live run's histor
 from __future__ import annotations
 
 import errno
+import math
 import os
 import stat
 from dataclasses import dataclass, field
@@ -127,8 +128,18 @@ def read_spec_dict(run_dir: Path | str) -> dict[str, Any]:
 
     try:
         return printable_data(tomllib.loads(read_run_text(run_dir, "spec.toml")))
-    except (UnreadableFile, tomllib.TOMLDecodeError, RecursionError):
+    except (UnreadableFile, ValueError, RecursionError):  # ValueError: TOMLDecodeError, an integer of > 4300 digits
         return {}
+
+
+def _epoch_of(value: Any, default: int) -> int:
+    """A ``metrics.jsonl`` record's ``epoch`` as an int: ``default`` (the epochs read so far)
+    when it is none, not a number (text, a list, ``null``) or not finite (``NaN``)."""
+    try:
+        f = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return default
+    return int(f) if math.isfinite(f) else default
 
 
 class RunFollower:
@@ -157,7 +168,7 @@ class RunFollower:
             self.history = RunHistory(name=self.history.name)
         for i, rec in enumerate(new):
             self.history.add_epoch(
-                int(rec.get("epoch", self.history.epochs_done)),
+                _epoch_of(rec.get("epoch"), self.history.epochs_done),
                 rec,
                 rec.get("step"),
                 rec.get("time", rec.get("seconds")),

@@ -54,7 +54,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, outlier_range, prepare_series
+from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, clip_polyline, outlier_range, prepare_series
 from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, log_ticks, nice_ticks, nonfinite_note
 
 __all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value", "style_color", "style_markers"]
@@ -509,26 +509,6 @@ class CompareChart(Widget, can_focus=True):
                         nonfinite += 1
                         bad_x.append(x_div)
                         bad.append((x_div, r.diverged[3]))
-        # training curves first, so validation curves (what runs are compared by) stay on top
-        for r, kind, xs, ys in sorted(drawn, key=lambda d: d[1] == "val"):
-            fill, hollow = r.markers
-            x, y = xs.tolist(), ys.tolist()
-            label = f"{r.name} {'val' if kind == 'val' else 'train'}"
-            # No plotext labels: its legend code fails on a labelled series with no point
-            # inside the canvas (zoom, fixed range); tuidl draws its own legend line.
-            # Validation: a solid braille line; training: a dotted line of "·". Each run's
-            # marker (filled for validation, open for training) sits on every point while
-            # they are few, else on the last point only.
-            few = len(x) <= n_columns // 4
-            mx, my = (x, y) if few else (x[-1:], y[-1:])
-            if kind == "val":
-                plt.plot(x, y, marker="braille", color=r.color)
-                plt.scatter(mx, my, marker=fill, color=r.color)
-                legend.append((f"{fill}⣀ {label}", r.color))
-            else:
-                plt.plot(x, y, marker="·", color=r.color)
-                plt.scatter(mx, my, marker=hollow, color=r.color)
-                legend.append((f"{hollow}· {label}", r.color))
         lo_hi = None
         if all_y:
             ys_all = np.concatenate(all_y)
@@ -560,20 +540,48 @@ class CompareChart(Widget, can_focus=True):
                 if yticks:
                     plt.yticks(yticks, ylabels)
         xs_drawn = [float(v) for d in drawn for v in (d[2].min(), d[2].max())] + bad_x
+        x_box = None
         if window is not None or xs_drawn:
             # round ticks as on the dashboard's chart (tuidl.core.ticks): whole epochs on the epoch axis
             cols = max(10, n_columns // 2)
             if window is None and self.x_axis == "epoch":
                 x_lo, x_hi, ticks = epoch_ticks(min(xs_drawn), max(xs_drawn), cols)
+                x_box = (x_lo, x_hi)
                 plt.xlim(x_lo, x_hi)
                 plt.xticks(ticks, [str(t) for t in ticks])
             else:
                 x_lo, x_hi = window if window is not None else (min(xs_drawn), max(xs_drawn))
                 if x_hi > x_lo:
+                    x_box = (x_lo, x_hi)
                     plt.xlim(x_lo, x_hi)
                     xticks, xlabels = nice_ticks(x_lo, x_hi, max(2, cols // 9))
                     if xticks:
                         plt.xticks(xticks, xlabels)
+        # training curves first, so validation curves (what runs are compared by) stay on top
+        for r, kind, xs, ys in sorted(drawn, key=lambda d: d[1] == "val"):
+            fill, hollow = r.markers
+            x, y = xs.tolist(), ys.tolist()
+            label = f"{r.name} {'val' if kind == 'val' else 'train'}"
+            # No plotext labels: its legend code fails on a labelled series with no point
+            # inside the canvas (zoom, fixed range); tuidl draws its own legend line.
+            # Validation: a solid braille line; training: a dotted line of "·". Each run's
+            # marker (filled for validation, open for training) sits on every point while
+            # they are few, else on the last point only.
+            few = len(x) <= n_columns // 4
+            mx, my = (x, y) if few else (x[-1:], y[-1:])
+            # plotext draws a line cell by cell, also outside the plot: cut to near the plot
+            # (a loss of 1e6 under "outliers" made lines of millions of cells, minutes, gigabytes)
+            for px, py in clip_polyline(x, y, x_box, lo_hi) if x_box and lo_hi else [(x, y)]:
+                plt.plot(px, py, marker="braille" if kind == "val" else "·", color=r.color)
+            if x_box and lo_hi:  # a marker far outside overflows plotext's arithmetic: near the plot only
+                near = [p for p in zip(mx, my) if clip_polyline(*zip(p), x_box, lo_hi)]
+                mx, my = [p[0] for p in near], [p[1] for p in near]
+            if kind == "val":
+                plt.scatter(mx, my, marker=fill, color=r.color)
+                legend.append((f"{fill}⣀ {label}", r.color))
+            else:
+                plt.scatter(mx, my, marker=hollow, color=r.color)
+                legend.append((f"{hollow}· {label}", r.color))
         if bad_x and lo_hi is not None:
             plt.scatter(bad_x, [lo_hi[1]] * len(bad_x), marker=NONFINITE_MARK, color="red")
             legend.append((f"{NONFINITE_MARK} non-finite ({nonfinite})", "red"))
