@@ -135,7 +135,6 @@ def diff_words(spec: Mapping[str, Any], base: Mapping[str, Any], labels: Mapping
         ``epochs=50``, ``batch_size=64``); ``[]`` when they are the same.
     """
     labels = labels or {}
-    rows = config_diff([dict(base), dict(spec)])
     return [word for _, word in _ranked_words(spec, base, labels)]
 
 
