@@ -79,3 +79,24 @@ def test_the_pieces():
     assert not is_tf_startup_noise(STARTUP[0]) and not is_tf_startup_noise("W0000 ... a real warning")
     assert parse_record(STARTUP[0]) == ("INFO", "tuidl.engine", "process 12926: importing TensorFlow")
     assert parse_record("INFO tuidl.engine: no time stamp") is None
+
+
+def test_a_cudnn_error_on_a_gpu_box_is_kept_and_its_registration_noise_folded():
+    """On a GPU machine the CUDA loaders' information folds, but an error of theirs says why the
+    GPU goes unused (a cuDNN that does not match the one TensorFlow was built with): shown."""
+    info = "I0000 00:00:1796182451.100000   12926 cuda_dnn.cc:529] Loaded cuDNN version 90300"
+    noise = (
+        "E0000 00:00:1796182451.200000   12926 cuda_dnn.cc:8310] Unable to register cuDNN factory: Attempting "
+        "to register factory for plugin cuDNN when one has already been registered"
+    )
+    mismatch = (
+        "E0000 00:00:1796182452.000000   12926 cuda_dnn.cc:522] Loaded runtime CuDNN library: 8.1.0 but source "
+        "was compiled with: 8.9.4. CuDNN library needs to have matching major version and equal or higher minor."
+    )
+    old_style = "2026-12-02 03:34:10.000000: E tensorflow/stream_executor/cuda/cuda_dnn.cc:377] Loaded runtime CuDNN"
+    assert is_tf_startup_noise(info) and is_tf_startup_noise(noise)
+    assert not is_tf_startup_noise(mismatch) and not is_tf_startup_noise(old_style)
+    assert fold_engine_log([info, noise, mismatch], "engine.log") == [
+        "TensorFlow started (2 lines in engine.log)",
+        mismatch,
+    ]

@@ -54,7 +54,9 @@ TF_STARTUP_NOISE: tuple[re.Pattern[str], ...] = tuple(
         r"cuda_diagnostics\.cc",
         r"Unable to register cu(DNN|FFT|BLAS) factory",
         r"computation placer already registered",
-        r"cuda_dnn\.cc|cuda_fft\.cc|cuda_blas\.cc",
+        # information and warnings of the CUDA libraries' loaders; their errors (a cuDNN version that
+        # does not match, the reason the GPU goes unused) stay in the pane
+        r"(^|\s)[IW]\d{4} [\d:.]+\s+\d+ cuda_(dnn|fft|blas)\.cc|: [IW] \S*cuda_(dnn|fft|blas)\.cc",
         r"Attempting to register factory for plugin",
         r"XLA service 0x[0-9a-f]+ initialized for platform",
         r"StreamExecutor device \(\d+\): ",
