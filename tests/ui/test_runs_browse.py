@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from runfolders import write_finished_run
-from test_runs_screen import Host, _open_screen, _recs, _spec, wait_for
+from test_runs_screen import Host, _open_screen, _recs, _spec, _variants, wait_for
 from textual.widgets import DataTable
 
 from tuidl.ui.screens.runs import RunsScreen
+from tuidl.ui.screens.runs_compare import fit_compare, wrap_cell
 
 
 def _runs(root: Path, first: int, last: int) -> list[str]:
@@ -78,3 +80,41 @@ async def test_home_and_end_move_to_the_first_and_last_run_but_not_in_the_filter
         await pilot.press("slash", *"run", "home")  # typing in the filter: Home is the Input's
         assert isinstance(screen, RunsScreen) and screen.current_run_id() == ids[-1]
         assert screen.query_one("#runs-filter").cursor_position == 0
+
+
+def test_fit_compare_gives_every_run_a_share():
+    # everything fits: natural widths
+    assert fit_compare([10, 8, 8], 40) == [10, 8, 8]
+    # too wide: the key column takes about a third, the runs share the rest evenly
+    widths = fit_compare([34, 25, 25, 25], 78)
+    assert sum(widths) + 2 * 4 <= 78 and widths[0] <= 24 and max(widths[1:]) - min(widths[1:]) <= 1
+    # a run that needs less than its share gives the rest to the others
+    assert fit_compare([30, 4, 40, 40], 78) == [23, 4, 22, 21]
+    assert wrap_cell("layers[dense_1].kernel_initializer", 20) == "layers[dense_1].\nkernel_initializer"
+    assert wrap_cell("Adam(learning_rate=0.008)", 16) == "Adam(\nlearning_rate=\n0.008)"
+    assert wrap_cell("● digits-mlp-he-uniform", 10, 2, breaks=False) == "● digits-m\nlp-he-uni…"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_compare_table_shows_every_runs_values_at_80_columns(tmp_path, size):
+    root = tmp_path / "runs"
+    ids = _variants(root)
+    app = Host(root, tmp_path)
+    async with app.run_test(size=size) as pilot:
+        screen = await _open_screen(app, pilot, 3)
+        screen.set_many([ids["none"], ids["l2"], ids["dropout"]], True)
+        await pilot.press("c")
+        diff = screen.query_one("#runs-diff", DataTable)
+        await wait_for(pilot, lambda: diff.row_count > 0)
+        await pilot.pause()
+        header, rows = screen.compare_rows()
+        # no run is pushed off to the right: the columns fit the table's width
+        assert diff.virtual_size.width <= diff.size.width and diff.max_scroll_x == 0
+        # every value is there whole (wrapped onto more lines where its column is narrow)
+        for i, row in enumerate(rows):
+            shown = [str(c).replace("\n", "") for c in diff.get_row_at(i)]
+            assert shown == row
+        labels = [str(c.label).replace("\n", "") for c in diff.columns.values()]
+        assert labels[1].startswith("▲ digits-mlp-d") and len(labels) == 4
+        if size[0] >= 160:  # room for all: one line each, as wide as the widest cell
+            assert diff.header_height == 1 and all("\n" not in str(c) for c in diff.get_row_at(0))

@@ -138,12 +138,13 @@ class RunListing:
         return out
 
     def on_resize(self, event: Any) -> None:
-        """The screen's size changed: fit the columns to the new width once laid out."""
+        """The screen's size changed: fit the tables' columns to the new width once laid out."""
         self.call_after_refresh(self._refit)  # type: ignore[attr-defined]
 
     def _refit(self) -> None:
         if self._fits is not None and self.is_mounted:  # type: ignore[attr-defined]
             self._fill_table(self.shown)
+            self._update_diff()  # the compare table's columns share the new width
 
     def _table_width(self) -> int:
         """The cells the table's columns can take: its width less a vertical scroll bar."""
