@@ -6,12 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from runfolders import write_finished_run
 from test_runs_screen import Host, _open_screen, _recs, _spec, _variants, wait_for
 from textual.widgets import DataTable
+from textual_plotext import PlotextPlot
 
 from tuidl.ui.screens.runs import RunsScreen
 from tuidl.ui.screens.runs_compare import fit_compare, wrap_cell
+from tuidl.ui.widgets.chart_marks import SHARED_MARKER
 
 
 def _runs(root: Path, first: int, last: int) -> list[str]:
@@ -118,3 +121,35 @@ async def test_compare_table_shows_every_runs_values_at_80_columns(tmp_path, siz
         assert labels[1].startswith("▲ digits-mlp-d") and len(labels) == 4
         if size[0] >= 160:  # room for all: one line each, as wide as the widest cell
             assert diff.header_height == 1 and all("\n" not in str(c) for c in diff.get_row_at(0))
+
+
+def _overlapping(root: Path) -> dict[str, str]:
+    """he-normal learns; zeros-init stays at log(10), where he-normal starts: their markers meet."""
+    curves = {"he-normal": [2.30, 2.29, 1.2, 0.6, 0.4, 0.3, 0.25, 0.22, 0.2, 0.19], "zeros": [2.30] * 10}
+    ids = {}
+    for i, (name, vals) in enumerate(curves.items()):
+        recs = [{"epoch": k, "loss": v, "val_loss": v} for k, v in enumerate(vals)]
+        run_id = f"2024010{i + 1}-000000-{name}-000{i}"
+        write_finished_run(root, _spec(), recs, run_id=run_id, info={"name": name, "started": f"2024-01-0{i + 1}"})
+        ids[name] = run_id
+    return ids
+
+
+async def test_compare_chart_marks_cells_that_runs_share_so_no_run_is_hidden(tmp_path):
+    root = tmp_path / "runs"
+    ids = _overlapping(root)
+    app = Host(root, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open_screen(app, pilot, 2)
+        screen.set_many([ids["zeros"], ids["he-normal"]], True)
+        await pilot.press("v")  # validation curves only
+        chart = screen.chart
+        await wait_for(pilot, lambda: chart.show == "val" and len(chart.runs) == 2)
+        plot = chart.query_one(PlotextPlot)
+        await pilot.pause()
+        canvas = Text.from_ansi(plot.plt.build()).plain
+        zeros, he = (r.markers[0] for r in sorted(chart.runs, key=lambda r: r.run_id != ids["zeros"]))
+        # epochs 1 and 2: both runs at ~2.3, one combined glyph each; every other point keeps its own
+        assert canvas.count(SHARED_MARKER) == 2
+        assert canvas.count(zeros) == 8 and canvas.count(he) == 8
+        assert any(text.startswith(f"{SHARED_MARKER} runs overlap") for text, _ in chart.legend)

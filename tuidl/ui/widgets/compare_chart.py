@@ -56,6 +56,7 @@ from textual_plotext import PlotextPlot
 
 from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, outlier_range, prepare_series
 from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, log_ticks, nice_ticks, nonfinite_note
+from tuidl.ui.widgets.chart_marks import SHARED_MARKER, draw_marks
 
 __all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value", "style_color", "style_markers"]
 
@@ -509,6 +510,7 @@ class CompareChart(Widget, can_focus=True):
                         nonfinite += 1
                         bad_x.append(x_div)
                         bad.append((x_div, r.diverged[3]))
+        marks: list[tuple[str, tuple[list[float], list[float]], str, tuple[int, int, int]]] = []
         # training curves first, so validation curves (what runs are compared by) stay on top
         for r, kind, xs, ys in sorted(drawn, key=lambda d: d[1] == "val"):
             fill, hollow = r.markers
@@ -520,15 +522,9 @@ class CompareChart(Widget, can_focus=True):
             # marker (filled for validation, open for training) sits on every point while
             # they are few, else on the last point only.
             few = len(x) <= n_columns // 4
-            mx, my = (x, y) if few else (x[-1:], y[-1:])
-            if kind == "val":
-                plt.plot(x, y, marker="braille", color=r.color)
-                plt.scatter(mx, my, marker=fill, color=r.color)
-                legend.append((f"{fill}⣀ {label}", r.color))
-            else:
-                plt.plot(x, y, marker="·", color=r.color)
-                plt.scatter(mx, my, marker=hollow, color=r.color)
-                legend.append((f"{hollow}· {label}", r.color))
+            marks.append((r.run_id, (x, y) if few else (x[-1:], y[-1:]), fill if kind == "val" else hollow, r.color))
+            plt.plot(x, y, marker="braille" if kind == "val" else "·", color=r.color)
+            legend.append((f"{fill}⣀ {label}" if kind == "val" else f"{hollow}· {label}", r.color))
         lo_hi = None
         if all_y:
             ys_all = np.concatenate(all_y)
@@ -559,6 +555,10 @@ class CompareChart(Widget, can_focus=True):
                     yticks, ylabels = nice_ticks(lo, hi, rows // 2 + 1)
                 if yticks:
                     plt.yticks(yticks, ylabels)
+        # markers after every line; one ◈ where runs share a cell (else the last would hide the rest)
+        canvas_rows = max(1, self.query_one(PlotextPlot).size.height - 5)  # less title, frame, x ticks, label
+        if draw_marks(plt, marks, lo_hi or (math.inf, -math.inf), canvas_rows):
+            legend.append((f"{SHARED_MARKER} runs overlap", "white"))
         xs_drawn = [float(v) for d in drawn for v in (d[2].min(), d[2].max())] + bad_x
         if window is not None or xs_drawn:
             # round ticks as on the dashboard's chart (tuidl.core.ticks): whole epochs on the epoch axis
