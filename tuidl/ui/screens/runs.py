@@ -62,7 +62,7 @@ from tuidl.ui.screens.runs_chart import ChartControls
 from tuidl.ui.screens.runs_compare import CompareTable
 from tuidl.ui.screens.runs_listing import RunListing
 from tuidl.ui.screens.runs_manage import RunActions
-from tuidl.ui.screens.runs_table import COLUMNS, STATUS_FILTERS, ColumnFit
+from tuidl.ui.screens.runs_table import COLUMNS, STATUS_FILTERS, ColumnFit, RunsTable
 from tuidl.ui.widgets.compare_chart import ChartRun, CompareChart
 from tuidl.ui.widgets.footer import TuidlFooter
 
@@ -342,6 +342,8 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
         self._listing = False
         self._list_again = False
         self._poll_timer: Timer | None = None
+        self._to_newest = True
+        """The next listing puts the cursor on the newest run (on opening the screen)."""
 
     def style_for(self, run_id: str) -> int:
         """The run's style index, given on first use (0, 1, 2 ... in order)."""
@@ -354,7 +356,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
         with Horizontal(id="runs-filterbar"):
             yield Input(placeholder="/ filter runs by name, dataset, optimizer, tag…", id="runs-filter")
             yield Label("", id="runs-status")
-        table: DataTable[str] = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        table = RunsTable(id="runs-table", cursor_type="row", zebra_stripes=True)
         yield table
         with ContentSwitcher(initial="runs-chart", id="runs-bottom"):
             yield CompareChart(id="runs-chart")
@@ -373,9 +375,12 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
         self.reload()
 
     def on_screen_suspend(self) -> None:
-        """Left (the App keeps the screen): stop reading the runs dir meanwhile."""
+        """Left (the App keeps the screen): stop reading the runs dir meanwhile. Closed (not
+        merely under a modal): opened again, the cursor goes to the newest run."""
         if self._poll_timer is not None:
             self._poll_timer.pause()
+        if self not in self.app.screen_stack:
+            self._to_newest = True
 
     def on_screen_resume(self) -> None:
         """Shown again: read the runs dir now, and every :attr:`poll_interval` s."""

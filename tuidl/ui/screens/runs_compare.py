@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from rich.cells import cell_len, chop_cells, set_cell_size
 from rich.text import Text
 from textual.widgets import ContentSwitcher, DataTable
 
@@ -15,7 +17,71 @@ from tuidl.core.runs import config_diff, metric_mode, read_spec_dict
 from tuidl.core.text import format_duration
 from tuidl.ui.widgets.compare_chart import fmt_value
 
-__all__ = ["CompareTable"]
+__all__ = ["CompareTable", "fit_compare", "wrap_cell"]
+
+_BREAK = re.compile(r"(?<=[,( =])|(?<=\.)(?=\D)")
+
+
+def wrap_cell(text: str, width: int, max_lines: int | None = None, *, breaks: bool = True) -> str:
+    """``text`` in lines of at most ``width`` cells, broken after ``,``, ``(``, ``=``, a space or
+    a ``.`` that is not a decimal point where it can (``layers[dense].`` / ``kernel_initializer``),
+    else (or without ``breaks``) folded; past ``max_lines`` lines the last one ends in ``…``."""
+    lines: list[str] = []
+    cur = ""
+    for part in _BREAK.split(text) if breaks else [text]:
+        if cur and cell_len(cur) + cell_len(part) > width:
+            lines.append(cur)
+            cur = ""
+        cur += part
+        while cell_len(cur) > width:
+            head, *_ = chop_cells(cur, width)
+            lines.append(head)
+            cur = cur[len(head) :]
+    if cur or not lines:
+        lines.append(cur)
+    if max_lines is not None and len(lines) > max_lines:
+        last = set_cell_size("".join(lines[max_lines - 1 :]), width - 1) + "…"
+        lines = [*lines[: max_lines - 1], last]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def fit_compare(natural: list[int], width: int, padding: int = 1) -> list[int]:
+    """Column widths (cells) of the compare table: the key column, then one per run.
+
+    Each column is as wide as its widest cell (``natural``) when they all fit in ``width``
+    cells (the table's width less its scroll bar; each column also takes ``2 * padding``).
+    Otherwise the key column gets at most about a third of the room, and the runs share
+    what is left evenly: a run that needs less than its share gives the rest to the
+    others, so every run's values show (wrapped), none is pushed off to the right.
+
+    Args:
+        natural: widest cell of each column, key column first (at least one column).
+        width: cells the table may take.
+        padding: the DataTable's ``cell_padding``.
+
+    Returns:
+        One width per column (at least 4 cells each).
+    """
+    room = width - 2 * padding * len(natural)
+    if sum(natural) <= room:
+        return list(natural)
+    runs = natural[1:]
+    key = max(4, min(natural[0], max(12, room // 3) if runs else room))
+    left = room - key
+    widths = [0] * len(runs)
+    todo = sorted(range(len(runs)), key=lambda i: runs[i])
+    while todo:
+        share = left // len(todo)
+        i = todo[0]
+        if runs[i] <= share:
+            widths[i] = runs[i]
+        else:  # every run left needs more than its share: split the rest evenly
+            for k, j in enumerate(todo):
+                widths[j] = share + (1 if k < left - share * len(todo) else 0)
+            break
+        left -= widths[i]
+        todo.pop(0)
+    return [key, *(max(4, w) for w in widths)]
 
 
 class CompareTable:
@@ -28,6 +94,7 @@ class CompareTable:
     chart_names: Any
     marker: Any
     query_one: Any
+    app: Any
 
     def action_toggle_compare(self) -> None:
         """Switch the bottom pane between the chart and the compare table."""
@@ -85,9 +152,16 @@ class CompareTable:
             return
         header, rows = self.compare_rows()
         diff.clear(columns=True)
-        # Text, not str: a DataTable reads str cells as markup, which would eat "[dense]"
-        diff.add_columns(*(Text(h) for h in header))
         if not rows:
-            diff.add_row("select runs with space", *([""] * (len(header) - 1)))
+            rows = [["select runs with space", *([""] * (len(header) - 1))]]
+        # every run gets a share of the width; a cell too wide for it wraps (rows grow), the
+        # run's name in the header wraps onto a second header line
+        space = (diff.size.width or self.app.size.width) - diff.styles.scrollbar_size_vertical
+        natural = [max(cell_len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        widths = fit_compare(natural, space, diff.cell_padding)
+        diff.header_height = 2 if any(cell_len(h) > w for h, w in zip(header, widths)) else 1
+        # Text, not str: a DataTable reads str cells as markup, which would eat "[dense]"
+        for h, w in zip(header, widths):
+            diff.add_column(Text(wrap_cell(h, w, 2, breaks=False)), width=w)
         for row in rows:
-            diff.add_row(*(Text(c) for c in row))
+            diff.add_row(*(Text(wrap_cell(c, w)) for c, w in zip(row, widths)), height=None)

@@ -42,6 +42,7 @@ class RunListing:
     _index_lock: threading.Lock
     _listing: bool
     _list_again: bool
+    _to_newest: bool
     Listed: Any
     chart: Any
     table: Any
@@ -100,6 +101,11 @@ class RunListing:
         if gone:
             self._update_chart_runs()
         self._apply_view()
+        if self._to_newest and self.shown:
+            # the screen was just opened: the cursor on the newest run, scrolled into view
+            self._to_newest = False
+            newest = max(self.shown, key=lambda r: (r.started_ts or 0.0, r.run_id))
+            self.table.move_cursor(row=self.shown.index(newest), animate=False)
 
     def _apply_view(self) -> None:
         statuses = None if self.status_filter == "all" else {self.status_filter}
@@ -132,12 +138,13 @@ class RunListing:
         return out
 
     def on_resize(self, event: Any) -> None:
-        """The screen's size changed: fit the columns to the new width once laid out."""
+        """The screen's size changed: fit the tables' columns to the new width once laid out."""
         self.call_after_refresh(self._refit)  # type: ignore[attr-defined]
 
     def _refit(self) -> None:
         if self._fits is not None and self.is_mounted:  # type: ignore[attr-defined]
             self._fill_table(self.shown)
+            self._update_diff()  # the compare table's columns share the new width
 
     def _table_width(self) -> int:
         """The cells the table's columns can take: its width less a vertical scroll bar."""

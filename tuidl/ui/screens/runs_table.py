@@ -10,12 +10,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
+from textual.binding import Binding
+from textual.widgets import DataTable
 
 from tuidl.core.runs import STATUSES, UNREADABLE, RunSummary
 from tuidl.core.text import format_duration
 from tuidl.ui.widgets.compare_chart import fmt_value
 
-__all__ = ["COLUMNS", "KEPT", "STATUS_FILTERS", "ColumnFit", "cell", "clip", "fit_columns"]
+__all__ = ["COLUMNS", "KEPT", "STATUS_FILTERS", "ColumnFit", "RunsTable", "cell", "clip", "fit_columns"]
+
+
+class RunsTable(DataTable[str]):
+    """The runs table: a row-cursor :class:`~textual.widgets.DataTable` whose ``home`` and
+    ``end`` move the cursor to the first and last run (a DataTable's own ``home``/``end``
+    scroll sideways in row mode; ``ctrl+home``/``ctrl+end`` still do what they did)."""
+
+    BINDINGS = [
+        Binding("home", "scroll_top", "First run", show=False),
+        Binding("end", "scroll_bottom", "Last run", show=False),
+    ]
+
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("sel", " "),

@@ -56,6 +56,7 @@ from textual_plotext import PlotextPlot
 
 from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, clip_polyline, outlier_range, prepare_series
 from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, log_ticks, nice_ticks, nonfinite_note
+from tuidl.ui.widgets.chart_marks import SHARED_MARKER, draw_marks
 
 __all__ = ["ChartRun", "CompareChart", "PALETTE", "MARKERS", "fmt_value", "style_color", "style_markers"]
 
@@ -557,6 +558,7 @@ class CompareChart(Widget, can_focus=True):
                     xticks, xlabels = nice_ticks(x_lo, x_hi, max(2, cols // 9))
                     if xticks:
                         plt.xticks(xticks, xlabels)
+        marks: list[tuple[str, tuple[list[float], list[float]], str, tuple[int, int, int]]] = []
         # training curves first, so validation curves (what runs are compared by) stay on top
         for r, kind, xs, ys in sorted(drawn, key=lambda d: d[1] == "val"):
             fill, hollow = r.markers
@@ -576,12 +578,12 @@ class CompareChart(Widget, can_focus=True):
             if x_box and lo_hi:  # a marker far outside overflows plotext's arithmetic: near the plot only
                 near = [p for p in zip(mx, my) if clip_polyline(*zip(p), x_box, lo_hi)]
                 mx, my = [p[0] for p in near], [p[1] for p in near]
-            if kind == "val":
-                plt.scatter(mx, my, marker=fill, color=r.color)
-                legend.append((f"{fill}⣀ {label}", r.color))
-            else:
-                plt.scatter(mx, my, marker=hollow, color=r.color)
-                legend.append((f"{hollow}· {label}", r.color))
+            marks.append((r.run_id, (mx, my), fill if kind == "val" else hollow, r.color))
+            legend.append((f"{fill}⣀ {label}" if kind == "val" else f"{hollow}· {label}", r.color))
+        # markers after every line; one ◈ where runs share a cell (else the last would hide the rest)
+        canvas_rows = max(1, self.query_one(PlotextPlot).size.height - 5)  # less title, frame, x ticks, label
+        if draw_marks(plt, marks, lo_hi or (math.inf, -math.inf), canvas_rows):
+            legend.append((f"{SHARED_MARKER} runs overlap", "white"))
         if bad_x and lo_hi is not None:
             plt.scatter(bad_x, [lo_hi[1]] * len(bad_x), marker=NONFINITE_MARK, color="red")
             legend.append((f"{NONFINITE_MARK} non-finite ({nonfinite})", "red"))
