@@ -79,18 +79,19 @@ def curve_labels(metric: str, keys: Iterable[str]) -> dict[str, tuple[str, str]]
     * ``loss`` of a model with a regularizer says it includes the penalty:
       ``loss (incl. penalty)`` (short ``train+pen``).
     * With ``train_eval_<metric>`` logged, the fit-mode curve says how it was computed:
-      ``train (batch stats, dropout on)`` (short ``train (fit)``), and the re-evaluation
-      ``train (inference mode)`` (short ``train (eval)``).
+      ``train (batch stats, dropout on)`` (short ``train``), and the re-evaluation in
+      inference mode ``inference mode`` (short ``inference``: the four short labels fit
+      the dashboard's chart at 80 columns).
     """
     have = set(keys)
     pen = includes_penalty(metric, have)
     train = f"{metric} (incl. penalty)" if pen else metric
     train_short = "train+pen" if pen else "train"
     if f"{TRAIN_EVAL}{metric}" in have:
-        train, train_short = "train (batch stats, dropout on)", "train (fit)"
+        train = "train (batch stats, dropout on)"
     return {
         "batch": (f"batch {metric}", "batch"),
         "train": (train, train_short),
         "val": (f"val_{metric}", "val"),
-        "eval": ("train (inference mode)", "train (eval)"),
+        "eval": ("inference mode", "inference"),
     }
