@@ -334,7 +334,8 @@ class LossChart(Container):
         if h.batches_logged and m in h.keys("batch"):
             xs, ys = h.series(m, x="step", source="batch")
             out.append(("batch", labels["batch"][0], (xs + 1.0) / self.steps_per_epoch, ys.copy()))
-        for role, key in (("train", m), ("val", f"val_{m}"), ("eval", f"{TRAIN_EVAL}{m}")):
+        # the inference-mode curve next to the train curve it corrects, drawn under the val markers
+        for role, key in (("train", m), ("eval", f"{TRAIN_EVAL}{m}"), ("val", f"val_{m}")):
             if h.epochs_done and key in keys:
                 xs, ys = h.series(key, x="epoch", source="epoch")
                 out.append((role, labels[role][0], xs.copy(), ys.copy()))
