@@ -78,6 +78,7 @@ def test_runs_dir_from_environment_and_tensorboard(tmp_path: Path):
         (["--set", "nonsense"], "expected KEY=VALUE"),
         (["--epochs", "0"], "--epochs: fit.epochs = 0"),  # the flag typed, not --set
         (["--set", "compile.optimizer=adamx"], '--set: compile.optimizer = "adamx"'),
+        (["--set", "fit.train_eval=yes"], '--set: fit.train_eval = "yes": must be one of "auto", "on" or "off"'),
     ],
 )
 def test_bad_input_exits_2_without_traceback(tmp_path: Path, args: list[str], expected: str):

@@ -31,6 +31,16 @@ def epoch_logs(n: int) -> list[dict[str, float]]:
     ]
 
 
+def penalty_epoch_logs(n: int) -> list[dict[str, float]]:
+    """:func:`epoch_logs` of a model with a weight penalty: ``regularization_loss`` falling from 0.5,
+    the loss and ``val_loss`` including it (as Keras logs them)."""
+    out = []
+    for i, logs in enumerate(epoch_logs(n)):
+        pen = 0.5 / (i + 2)
+        out.append({**logs, "loss": logs["loss"] + pen, "val_loss": logs["val_loss"] + pen, "regularization_loss": pen})
+    return out
+
+
 class FakeEngineClient:
     """A scripted engine.
 

@@ -24,6 +24,8 @@ from typing import Any, Iterable, Literal, Mapping, Sequence
 
 import numpy as np
 
+from tuidl.core.derived import derive, derived_keys
+
 XAxis = Literal["epoch", "step", "time"]
 Source = Literal["epoch", "batch"]
 
@@ -599,15 +601,18 @@ class RunHistory:
         return self._batches.n
 
     def keys(self, source: Source = "epoch") -> list[str]:
-        """Metric keys logged (sorted; without epoch/step/time)."""
+        """Metric keys logged (sorted; without epoch/step/time), and per epoch the ones derived
+        from them (``data_loss`` when ``regularization_loss`` is logged: :mod:`tuidl.core.derived`)."""
         table = self._epochs if source == "epoch" else self._batches
-        return sorted(k for k in table.cols if k not in _RESERVED)
+        keys = [k for k in table.cols if k not in _RESERVED]
+        return sorted(keys + derived_keys(keys)) if source == "epoch" else sorted(keys)
 
     def series(self, key: str, x: XAxis = "epoch", source: Source = "epoch") -> tuple[np.ndarray, np.ndarray]:
         """``(xs, ys)`` float64 arrays of one metric.
 
         Args:
-            key: a log key, e.g. ``"val_loss"``; unknown keys give all-NaN ys.
+            key: a log key, e.g. ``"val_loss"``, or per epoch a derived one (``data_loss``);
+               unknown keys give all-NaN ys.
             x: ``"epoch"`` (1-based epoch count, as Keras prints it),
                ``"step"`` (global steps) or ``"time"`` (seconds since start).
             source: ``"epoch"`` rows or ``"batch"`` rows (no epoch axis there:
@@ -628,19 +633,23 @@ class RunHistory:
             xs = table.column("step")
         else:
             xs = table.column(x)
+        if source == "epoch" and key not in table.cols:
+            ys = derive(key, table.column)
+            if ys is not None:
+                return xs, ys
         return xs, table.column(key)
 
     def last(self, key: str) -> float | None:
         """The last epoch value of ``key`` (may be NaN), or ``None`` when never logged."""
-        if key not in self._epochs.cols or not self._epochs.n:
+        if key not in self.keys("epoch") or not self._epochs.n:
             return None
-        return float(self._epochs.column(key)[-1])
+        return float(self.series(key)[1][-1])
 
     def best(self, key: str, mode: Literal["min", "max"] = "min") -> tuple[int, float] | None:
         """``(epoch_index, value)`` of the best finite epoch value of ``key``, or ``None``."""
-        if key not in self._epochs.cols:
+        if key not in self.keys("epoch"):
             return None
-        y = self._epochs.column(key)
+        y = self.series(key)[1]
         ok = np.isfinite(y)
         if not ok.any():
             return None

@@ -352,6 +352,12 @@ class FitSpec(BaseModel):
             patience, min_delta, min_lr), ``TerminateOnNaN``. Default: one
             ``TerminateOnNaN`` (write ``callbacks = []`` to turn it off).
             Argument lists and defaults: ``tuidl.core.catalog.CALLBACKS``.
+        train_eval: re-evaluate the model in inference mode (BatchNormalization's
+            moving statistics, Dropout off) on a seeded subset of the training data
+            (at most 1024 samples) at each epoch's end, logged as ``train_eval_loss``
+            and ``train_eval_<metric>``: ``"on"``, ``"off"``, or ``"auto"`` (the
+            default, also when unset): on when the model has BatchNormalization or
+            Dropout layers.
 
     Learning-rate schedules live in the optimizer, in Keras's serialized form:
     ``compile.optimizer = { class_name = "Adam", config = { learning_rate =
@@ -367,6 +373,7 @@ class FitSpec(BaseModel):
     batch_size: Annotated[StrictInt, Number] = Field(default=32, ge=1, le=1_000_000)
     seed: Annotated[StrictInt, Number] = Field(default=0, ge=0, le=MAX_SEED)
     callbacks: list[KerasRef] = Field(default_factory=lambda: [KerasRef(class_name="TerminateOnNaN")])
+    train_eval: Literal["auto", "on", "off"] | None = None
 
 
 class Experiment(BaseModel):

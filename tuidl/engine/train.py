@@ -242,6 +242,14 @@ def train(
             return _train(exp, emit, control, runs_dir, base_dir, extra_callbacks, run_log.attach, t0, run_name)
 
 
+def _extras(model: Any, exp: Experiment, prep: _Prepared) -> list[Any]:
+    """The epoch-extras callback (:mod:`tuidl.engine.epoch_extras`) as a list of zero or one."""
+    from tuidl.engine.epoch_extras import epoch_extras
+
+    cb = epoch_extras(model, exp, prep.x_train, prep.y_train)
+    return [cb] if cb is not None else []
+
+
 def _fail_early(e: BaseException, emit: Callable[[Event], Any], t0: float) -> RunResult:
     """Report a run that failed before its folder existed: ``RunFailed("")``, nothing on disk."""
     err = _error_dict(e, has_run_dir=False)
@@ -417,7 +425,8 @@ def _fit(
             validation_data=(prep.x_val, prep.y_val) if len(prep.x_val) else None,
             shuffle=True,
             class_weight=getattr(prep.dataset, "class_weight", None),
-            callbacks=[cb, *prep.callbacks, *extra],
+            # epoch extras first: the logs they add (regularization_loss, train_eval_*) reach the stream
+            callbacks=[*_extras(model, exp, prep), cb, *prep.callbacks, *extra],
         )
     except KeyboardInterrupt:
         done = len(state.history) if state else 0

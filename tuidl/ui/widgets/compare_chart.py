@@ -54,6 +54,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
+from tuidl.core.derived import includes_penalty
 from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, clip_polyline, outlier_range, prepare_series
 from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, log_ticks, nice_ticks, nonfinite_note
 from tuidl.ui.widgets.chart_marks import SHARED_MARKER, draw_marks
@@ -607,5 +608,6 @@ class CompareChart(Widget, can_focus=True):
         self.last_notes = notes
         self.legend = legend
         self.last_points = sum(len(d[2]) for d in drawn)
-        plt.title(" · ".join([self.metric, *notes]))
+        pen = any(includes_penalty(self.metric, r.history.keys()) for r in self.runs)  # Keras's loss has it
+        plt.title(" · ".join([f"{self.metric} incl. penalty" if pen else self.metric, *notes]))
         plt.xlabel({"epoch": "epoch", "step": "step", "time": "wall time (s)"}[self.x_axis])

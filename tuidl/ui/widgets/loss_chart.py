@@ -44,6 +44,7 @@ from textual.reactive import reactive
 from textual.widgets import Sparkline, Static
 from textual_plotext.plot import Plot
 
+from tuidl.core.derived import TRAIN_EVAL, curve_labels, includes_penalty
 from tuidl.core.history import RunHistory, prepare_series
 from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, fmt_number, nice_ticks, nonfinite_note
 from tuidl.ui.text import plain
@@ -149,8 +150,10 @@ class LossChart(Container):
         "batch": ("braille", "gray", False),
         "train": ("●", "blue", True),
         "val": ("◆", "orange", True),
+        "eval": ("▲", "cyan", True),
     }
-    """Per role of a curve (batch values, epoch train values, epoch validation values):
+    """Per role of a curve (batch values, epoch train values, epoch validation values, epoch train values
+    re-evaluated in inference mode, ``train_eval_<m>``):
     marker, colour (plotext's name), and whether epoch points get their own marker."""
     BOTH_MARKER = "◈"
     """Marks an epoch whose train and validation values fall in one cell (either marker would hide the other)."""
@@ -160,6 +163,7 @@ class LossChart(Container):
         "orange": "color(3)",
         "red": "color(1)",
         "green": "color(2)",
+        "cyan": "color(6)",
     }
     """The Rich colour plotext draws each of its colour names with (under its ``clear`` theme)."""
 
@@ -188,6 +192,7 @@ class LossChart(Container):
         self._plot = Plot()
         self._plot.theme("clear")  # no colours of its own: the widget's background and text colour show
         self._plot_lock = threading.Lock()
+        self._epoch_keys: tuple[str, ...] = ()  # the epoch keys as of the last redraw (curve labels)
         self.draws = 0
         """Redraws started so far (for tests and benchmarks)."""
         self.rendered = 0
@@ -264,12 +269,14 @@ class LossChart(Container):
         """Keys the chart can show: ``loss`` first, then the other logged metrics, ``learning_rate`` last.
 
         Taken from the epoch logs (and the batch logs before the first epoch);
-        ``val_`` keys are not listed on their own (they are drawn with their metric).
+        ``val_`` and ``train_eval_`` keys are not listed on their own (they are drawn with their
+        metric); ``data_loss`` (derived) and ``regularization_loss`` are, when the run logs a penalty.
         """
         h = self.history
         keys = set(h.keys("epoch")) | set(h.keys("batch"))
         keys |= {k[4:] for k in keys if k.startswith("val_")}
-        names = sorted(k for k in keys if not k.startswith("val_") and k not in ("loss", "learning_rate"))
+        keys = {k for k in keys if not k.startswith(("val_", TRAIN_EVAL))}
+        names = sorted(k for k in keys if k not in ("loss", "learning_rate"))
         return ["loss", *names, *(["learning_rate"] if "learning_rate" in keys else [])]
 
     def cycle_metric(self) -> str:
@@ -293,7 +300,8 @@ class LossChart(Container):
         m = self.metric
         parts = []
         if h.epochs_done and h.last(m) is not None:
-            parts.append(f"ep {h.epochs_done} {m} {_fmt(h.last(m))}")
+            pen = "+pen" if includes_penalty(m, h.keys("epoch")) else ""
+            parts.append(f"ep {h.epochs_done} {m}{pen} {_fmt(h.last(m))}")
             if h.last(f"val_{m}") is not None:
                 parts.append(f"val_{m} {_fmt(h.last(f'val_{m}'))}")
         elif h.batches_logged and m in h.keys("batch"):
@@ -316,17 +324,21 @@ class LossChart(Container):
         return prepare_series(xs, ys, log_y=self.log_scale, n_columns=max(1, columns)).ys.tolist()
 
     def _series(self) -> list[tuple[str, str, np.ndarray, np.ndarray]]:
-        """Copies of the curves' (role, label, x, y) as they are now, for :attr:`metric`."""
+        """Copies of the curves' (role, label, x, y) as they are now, for :attr:`metric`
+        (labels: :func:`tuidl.core.derived.curve_labels`)."""
         h = self.history
         m = self.metric
+        keys = h.keys("epoch")
+        labels = curve_labels(m, keys)
         out = []
         if h.batches_logged and m in h.keys("batch"):
             xs, ys = h.series(m, x="step", source="batch")
-            out.append(("batch", f"batch {m}", (xs + 1.0) / self.steps_per_epoch, ys.copy()))
-        for role, key in (("train", m), ("val", f"val_{m}")):
-            if h.epochs_done and key in h.keys("epoch"):
+            out.append(("batch", labels["batch"][0], (xs + 1.0) / self.steps_per_epoch, ys.copy()))
+        # the inference-mode curve next to the train curve it corrects, drawn under the val markers
+        for role, key in (("train", m), ("eval", f"{TRAIN_EVAL}{m}"), ("val", f"val_{m}")):
+            if h.epochs_done and key in keys:
                 xs, ys = h.series(key, x="epoch", source="epoch")
-                out.append((role, key, xs.copy(), ys.copy()))
+                out.append((role, labels[role][0], xs.copy(), ys.copy()))
         return out
 
     def _draw(self) -> None:
@@ -343,6 +355,7 @@ class LossChart(Container):
             self.query_one("#chart-spark", Sparkline).data = spark
             return
         self.draws += 1
+        self._epoch_keys = tuple(self.history.keys("epoch"))  # read by the render thread (labels)
         marks = [(x, v) for x, m, v in self.diverged if m in (self.metric, f"val_{self.metric}")]
         self._render_plot(self.draws, self._series(), (w, h), self.log_scale, self._title, self.metric, marks)
 
@@ -422,7 +435,7 @@ class LossChart(Container):
         cols = max(10, w - 3 - max((len(t) for t in ylabels), default=5))
         both = self._overlaps(prepared, y_lim, rows)
         markers: list[tuple[list[float], list[float], str, str]] = []
-        short = {"batch": "batch", "train": "train", "val": "val"}
+        short = {role: s for role, (_, s) in curve_labels(metric, self._epoch_keys).items()}
         for role, label, x, y in prepared:
             marker, color, points = self.STYLE[role]
             # no plotext labels: its legend is drawn inside the plot area, over the curves
@@ -454,7 +467,9 @@ class LossChart(Container):
                 plt.yticks(yticks, ylabels)
             if y_lim[1] > y_lim[0]:
                 plt.ylim(*y_lim)  # as plotext would, but known here: _overlaps maps values to rows with it
-        extras = [f"log10({metric})" if log else metric if metric != "loss" else ""]
+        pen = includes_penalty(metric, self._epoch_keys)
+        named = f"{metric} incl. penalty" if pen else metric if metric != "loss" else ""
+        extras = [f"log10({named or metric})" if log else named]
         if not series and metric != "loss":
             extras.append(f"no {metric} logged yet")
         if bad:

@@ -11,6 +11,7 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label, ProgressBar, Static
 
+from tuidl.core.derived import PENALTY, TRAIN_EVAL
 from tuidl.ui.text import plain
 
 __all__ = ["EpochLine", "StatusLine", "TrainProgress", "STATES", "format_epoch_line"]
@@ -156,7 +157,9 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
         left out from the end (loss and best first, then the metrics in logged order,
         the learning rate last) and counted as ``+N`` where that still fits. The loss's
         best value is left out where the first metric would not fit beside it, then (on a
-        line too narrow for the loss part) the gap, then its ``val``.
+        line too narrow for the loss part) the gap, then its ``val``. A model with a weight
+        penalty (``regularization_loss`` logged) shows ``loss+pen`` (Keras's loss includes it)
+        and the penalty as ``pen``; the ``train_eval_`` values are the chart's, not the line's.
     """
 
     def pair(name: str, shown: str, with_best: bool = False, with_val: bool = True, with_gap: bool = False) -> Text:
@@ -176,9 +179,10 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
 
     others: list[Text] = []
     for key in logs:
-        if key in ("loss", "learning_rate") or key.startswith("val_"):
+        if key in ("loss", "learning_rate") or key.startswith(("val_", TRAIN_EVAL)):
             continue
-        others.append(pair(key, key))
+        others.append(pair(key, "pen" if key == PENALTY else key))
+    loss_name = "loss+pen" if PENALTY in logs else "loss"
     if "learning_rate" in logs:
         others.append(pair("learning_rate", "lr"))
     parts: list[Text] = []
@@ -188,7 +192,7 @@ def format_epoch_line(epoch: int, logs: Mapping[str, float], best: tuple[int, fl
         sep_len = 3 + len(f"ep {epoch + 1}")
         after = 3 + others[0].cell_len if others else 0
         variants = [
-            pair("loss", "loss", with_best=b, with_val=v, with_gap=g)
+            pair("loss", loss_name, with_best=b, with_val=v, with_gap=g)
             for b, g, v in ((True, True, True), (False, True, True), (False, False, True), (False, False, False))
         ]
         fits = [t for t in variants if sep_len + t.cell_len <= width] or variants[-1:]
