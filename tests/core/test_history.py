@@ -250,3 +250,17 @@ def test_incremental_ema_equals_full_smoothing_as_the_series_grows():
         np.testing.assert_allclose(inc.update(ys[:n]), smooth_ema(ys[:n], 0.95), rtol=1e-10, equal_nan=True)
     # a shorter series (a restarted file) starts over
     np.testing.assert_allclose(inc.update(ys[:5]), smooth_ema(ys[:5], 0.95), equal_nan=True)
+
+
+def test_y_range_of_each_mode():
+    from tuidl.core.history import y_range
+
+    ys = np.array([1.0, 2.0, 3.0, 100.0])
+    assert y_range(ys, "auto") == (1.0, 100.0)
+    assert y_range(ys, "fixed", (0.5, 4.0)) == (0.5, 4.0)
+    assert y_range(np.log10(ys), "fixed", (0.0, 1000.0), log_y=True) == (0.0, 3.0)  # 0 has no log: own min
+    lo, hi = y_range(np.array([2.0, 2.0]), "auto")
+    assert lo < 2.0 < hi  # a flat series gets a range around it
+    lo, hi = y_range(ys, "outliers")
+    assert hi < 100.0  # the spike is left out of the scale
+    assert y_range(np.array([]), "auto") is None

@@ -478,6 +478,46 @@ class _Column:
         return self.data[:n]
 
 
+def y_range(
+    ys: np.ndarray, mode: str, fixed: tuple[float, float] | None = None, log_y: bool = False
+) -> tuple[float, float] | None:
+    """The y range of a chart of the finite values ``ys`` (float64, already log10'd under ``log_y``).
+
+    Args:
+        ys: the plotted values, 1-D.
+        mode: ``"outliers"`` (:func:`outlier_range`), ``"fixed"`` (``fixed``) or anything else
+            (the values' min..max).
+        fixed: ``(lo, hi)`` in data units for ``"fixed"``; under ``log_y`` a bound <= 0 falls back
+            to the values' own.
+        log_y: whether ``ys`` are log10 values (``fixed`` is then converted).
+
+    Returns:
+        ``(lo, hi)`` with ``hi > lo`` (a flat range is widened by 5 % of its value, or 1), or
+        ``None`` when there is nothing to range (no values, or no outlier range).
+    """
+    if not ys.size:
+        return None
+    if mode == "outliers":
+        lo_hi = outlier_range(ys)
+    elif fixed is not None:
+        if log_y:
+            lo_hi = (
+                math.log10(fixed[0]) if fixed[0] > 0 else float(ys.min()),
+                math.log10(fixed[1]) if fixed[1] > 0 else float(ys.max()),
+            )
+        else:
+            lo_hi = (float(fixed[0]), float(fixed[1]))
+    else:
+        lo_hi = (float(ys.min()), float(ys.max()))
+    if lo_hi is None:
+        return None
+    lo, hi = lo_hi
+    if hi <= lo:
+        d = abs(lo) * 0.05 or 1.0
+        lo, hi = lo - d, hi + d
+    return lo, hi
+
+
 def _float(v: Any) -> float:
     try:
         return float(v)

@@ -55,7 +55,7 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from tuidl.core.derived import includes_penalty
-from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, clip_polyline, outlier_range, prepare_series
+from tuidl.core.history import IncrementalEMA, RunHistory, X_AXES, clip_polyline, prepare_series, y_range
 from tuidl.core.ticks import NONFINITE_MARK, epoch_ticks, log_ticks, nice_ticks, nonfinite_note
 from tuidl.ui.widgets.chart_marks import SHARED_MARKER, draw_marks
 
@@ -511,36 +511,15 @@ class CompareChart(Widget, can_focus=True):
                         nonfinite += 1
                         bad_x.append(x_div)
                         bad.append((x_div, r.diverged[3]))
-        lo_hi = None
-        if all_y:
-            ys_all = np.concatenate(all_y)
-            if self.y_mode == "outliers":
-                lo_hi = outlier_range(ys_all)
-            elif fixed is not None:
-                lo_hi = (
-                    (
-                        math.log10(fixed[0]) if fixed[0] > 0 else float(ys_all.min()),
-                        math.log10(fixed[1]) if fixed[1] > 0 else float(ys_all.max()),
-                    )
-                    if self.log_y
-                    else (float(fixed[0]), float(fixed[1]))
-                )
-            else:
-                lo_hi = (float(ys_all.min()), float(ys_all.max()))
-            if lo_hi is not None:
-                lo, hi = lo_hi
-                if hi <= lo:
-                    d = abs(lo) * 0.05 or 1.0
-                    lo, hi = lo - d, hi + d
-                lo_hi = (lo, hi)
-                plt.ylim(lo, hi)
-                rows = max(3, self.size.height - 6)  # less the legend, readout, title, x ticks, frame
-                if self.log_y:
-                    yticks, ylabels = log_ticks(lo, hi, rows // 2 + 1)
-                else:
-                    yticks, ylabels = nice_ticks(lo, hi, rows // 2 + 1)
-                if yticks:
-                    plt.yticks(yticks, ylabels)
+        lo_hi = y_range(np.concatenate(all_y), self.y_mode, fixed, self.log_y) if all_y else None
+        if lo_hi is not None:
+            lo, hi = lo_hi
+            plt.ylim(lo, hi)
+            rows = max(3, self.size.height - 6)  # less the legend, readout, title, x ticks, frame
+            ticks = log_ticks if self.log_y else nice_ticks
+            yticks, ylabels = ticks(lo, hi, rows // 2 + 1)
+            if yticks:
+                plt.yticks(yticks, ylabels)
         xs_drawn = [float(v) for d in drawn for v in (d[2].min(), d[2].max())] + bad_x
         x_box = None
         if window is not None or xs_drawn:
