@@ -119,3 +119,13 @@ def test_reader_refuses_symbolic_links_and_files_too_large(tmp_path):
     (d / "batches.jsonl").write_text('{"step": 10}\n' * 100)
     recs, notes = read_jsonl_checked(d, "batches.jsonl", limit=100)
     assert recs == [] and "over the" in notes[0]
+
+
+def test_the_training_form_keeps_the_insight_section():
+    from tuidl.ui.widgets.training_form import settings_of, with_settings
+
+    exp = Experiment().with_overrides(["insight.enabled=false", "insight.every_epochs=5"])
+    settings = settings_of(exp)
+    settings["fit"]["epochs"] = 3
+    out = with_settings(exp, settings)
+    assert out.fit.epochs == 3 and out.insight == exp.insight

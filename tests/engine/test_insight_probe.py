@@ -182,3 +182,28 @@ def test_no_insight_writes_neither_file_and_training_is_unchanged(runs):
     for a, b in zip(with_, without, strict=True):
         for key in ("loss", "val_loss"):
             assert a[key] == pytest.approx(b[key], rel=1e-6)
+
+
+def test_every_epochs_measures_before_training_every_nth_epoch_and_the_last(tmp_path):
+    from tuidl.engine.train import train
+
+    exp = loads(TINY).with_overrides(["fit.epochs=3", "insight.every_epochs=2"])
+    r = train(exp, runs_dir=tmp_path)
+    assert r.status == "completed"
+    recs, _ = read_insight_checked(r.run_dir)
+    assert sorted({rec["epoch"] for rec in recs}) == [-1, 1, 2]
+
+
+def test_a_measurement_that_fails_never_fails_the_run(tmp_path, monkeypatch):
+    from tuidl.engine.insight import Probe
+    from tuidl.engine.train import train
+
+    def broken(self):
+        raise RuntimeError("probe broke")
+
+    monkeypatch.setattr(Probe, "gradient_norm", broken)
+    r = train(loads(TINY), runs_dir=tmp_path)
+    assert r.status == "completed" and r.epochs_done == 2
+    assert not (r.run_dir / "batches.jsonl").exists()
+    assert {rec["epoch"] for rec in read_insight_checked(r.run_dir)[0]} == {-1}  # measuring stopped there
+    assert "insight: measuring failed (RuntimeError: probe broke)" in (r.run_dir / "engine.log").read_text()

@@ -177,39 +177,60 @@ def insight_callback(probe: Probe, exp: Experiment, state: Any) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.epoch = 0
+            self.measured = -2  # the last epoch measured
+            self.off = False  # a measurement failed: training goes on without insight
 
-        def _write(self, fn: Any, arg: Any) -> None:
+        def _write(self, fn: Any, measure: Any) -> None:
+            if self.off or state.write_error is not None:
+                return
             try:
-                fn(arg)
+                value = measure()
+            except Exception as e:  # measuring is an extra: never the reason a run fails
+                self.off = True
+                log.warning("insight: measuring failed (%s: %s); training goes on without it", type(e).__name__, e)
+                return
+            try:
+                fn(value)
             except OSError as e:  # a full disk: the run ends as failed, as for metrics.jsonl
                 state.write_error = e
                 self.model.stop_training = True
 
+        def _measure(self, epoch: int) -> None:
+            self.measured = epoch
+            self._write(state.writer.insight, lambda: probe.measure(epoch, (epoch + 1) * steps))
+
         def on_train_begin(self, logs=None):
-            self._write(state.writer.insight, probe.measure(-1, 0))
+            self._measure(-1)
 
         def on_epoch_begin(self, epoch, logs=None):
             self.epoch = epoch
 
         def on_train_batch_end(self, batch, logs=None):
-            if state.aborted or state.write_error is not None or (batch + 1) % grad_every:
+            if state.aborted or (batch + 1) % grad_every:
                 return
             loss = (logs or {}).get("loss")
-            row = {
-                "step": self.epoch * steps + batch + 1,
-                "epoch": self.epoch,
-                "batch": batch,
-                "loss": None if loss is None else float(loss),
-                "learning_rate": _learning_rate(self.model),
-                "gradient_norm": probe.gradient_norm(),
-            }
-            self._write(state.writer.batch, row)
+            epoch = self.epoch
+            self._write(
+                state.writer.batch,
+                lambda: {
+                    "step": epoch * steps + batch + 1,
+                    "epoch": epoch,
+                    "batch": batch,
+                    "loss": None if loss is None else float(loss),
+                    "learning_rate": _learning_rate(self.model),
+                    "gradient_norm": probe.gradient_norm(),
+                },
+            )
 
         def on_epoch_end(self, epoch, logs=None):
-            if state.aborted or state.write_error is not None:
+            if state.aborted or state.diverged is not None or ((epoch + 1) % every and epoch + 1 != epochs):
                 return
-            if (epoch + 1) % every and epoch + 1 != epochs:
-                return
-            self._write(state.writer.insight, probe.measure(epoch, (epoch + 1) * steps))
+            self._measure(epoch)
+
+        def on_train_end(self, logs=None):
+            # a run that ended early (EarlyStopping, a stop between epochs) gets its last epoch measured
+            done = len(state.history)
+            if done and self.measured != done - 1 and not state.aborted and state.diverged is None:
+                self._measure(done - 1)
 
     return InsightCallback()
