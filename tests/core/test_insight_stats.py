@@ -129,3 +129,16 @@ def test_the_training_form_keeps_the_insight_section():
     settings["fit"]["epochs"] = 3
     out = with_settings(exp, settings)
     assert out.fit.epochs == 3 and out.insight == exp.insight
+
+
+def test_a_follower_reads_insight_lines_as_they_are_appended(tmp_path):
+    from tuidl.core.runs import JsonlFollower
+
+    w = _writer(tmp_path)
+    f = JsonlFollower(w.dir / "insight.jsonl")
+    assert f.poll() == [] and f.notes(live=True) == []
+    w.insight([{"epoch": -1, "kind": "kernel"}, {"epoch": -1, "kind": "activation"}])
+    assert [r["kind"] for r in f.poll()] == ["kernel", "activation"]
+    with open(w.dir / "insight.jsonl", "ab") as fh:
+        fh.write(b'{"epoch": 0, "ki')
+    assert f.poll() == [] and f.notes(live=False) == ["insight.jsonl: last line incomplete, ignored"]

@@ -82,6 +82,7 @@ from tuidl.core.runs.info import (
 )
 from tuidl.core.runs.insight import (
     MAX_INSIGHT_BYTES,
+    JsonlFollower,
     read_batches_checked,
     read_insight_checked,
     read_jsonl_checked,
@@ -119,6 +120,7 @@ __all__ = [
     "UNREADABLE",
     "ErrorInfo",
     "FindingInfo",
+    "JsonlFollower",
     "MetricsFollower",
     "MetricsSummary",
     "RunError",

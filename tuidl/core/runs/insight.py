@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tuidl.core.runs.files import UnreadableFile, _open_regular, _open_run_dir, _why
-from tuidl.core.runs.metrics import _parse_line
+from tuidl.core.runs.metrics import MetricsFollower, _parse_line
 
 MAX_INSIGHT_BYTES = 256 * 1024 * 1024
 """Largest ``insight.jsonl`` or ``batches.jsonl`` a reader opens (256 MiB). A record is about
@@ -89,3 +89,14 @@ def read_batches_checked(run_dir: Path | str) -> tuple[list[dict[str, Any]], lis
     Each record has ``step``, ``epoch``, ``batch``, ``loss``, ``learning_rate`` and
     ``gradient_norm``."""
     return read_jsonl_checked(run_dir, BATCHES_FILE)
+
+
+class JsonlFollower(MetricsFollower):
+    """Follows ``insight.jsonl`` or ``batches.jsonl`` while another process appends to it:
+    :meth:`poll` returns the new whole records (a torn last line waits for the next poll; a
+    file that shrank is read again from the start), by the rules of
+    :class:`~tuidl.core.runs.metrics.MetricsFollower`, whose notes name the file followed.
+
+    Args:
+        path: ``<run>/insight.jsonl`` or ``<run>/batches.jsonl`` (need not exist yet).
+    """
