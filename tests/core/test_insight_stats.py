@@ -142,3 +142,10 @@ def test_a_follower_reads_insight_lines_as_they_are_appended(tmp_path):
     with open(w.dir / "insight.jsonl", "ab") as fh:
         fh.write(b'{"epoch": 0, "ki')
     assert f.poll() == [] and f.notes(live=False) == ["insight.jsonl: last line incomplete, ignored"]
+
+
+def test_insight_settings_are_no_word_of_a_run_name():
+    from tuidl.core.presets import load_experiment, resolved, run_name_for
+
+    exp = resolved(load_experiment("digits-mlp", ["insight.enabled=false", "insight.probe_size=64", "fit.epochs=3"]))
+    assert run_name_for(exp) == "digits-mlp epochs=3"
