@@ -17,7 +17,7 @@ import pytest
 import tuidl.core.runs.store as store_mod
 from tuidl.core.events import RunFailed, RunFinished
 from tuidl.core.presets import load_experiment
-from tuidl.core.runs import RunWriter, list_summaries, read_metrics
+from tuidl.core.runs import RunWriter, list_summaries, read_insight_checked, read_metrics
 from tuidl.engine.train import train
 
 pytestmark = pytest.mark.keras
@@ -61,6 +61,23 @@ def test_disk_full_at_a_metrics_write_fails_the_run_and_keeps_finished_epochs(ru
     assert not (r.run_dir / "model.keras").exists() and _leftovers(runs_dir) == []
 
 
+def test_disk_full_at_an_insight_write_fails_the_run_as_at_a_metrics_write(runs_dir, monkeypatch):
+    real = RunWriter.insight
+
+    def insight(self, records):
+        if records[0]["epoch"] == 0:
+            raise _full(str(self.dir / "insight.jsonl"))
+        real(self, records)
+
+    monkeypatch.setattr(RunWriter, "insight", insight)
+    evs: list = []
+    r = train(_exp(2), evs.append, runs_dir=runs_dir)
+    assert r.status == "failed" and r.epochs_done == 1
+    assert r.error["message"] == f"{r.run_dir / 'insight.jsonl'}: {ENOSPC}"
+    assert not _events(evs, RunFinished) and json.loads((r.run_dir / "run.json").read_text())["status"] == "failed"
+    assert {rec["epoch"] for rec in read_insight_checked(r.run_dir)[0]} == {-1}
+
+
 def test_disk_full_at_the_model_save_is_failed_not_completed(runs_dir, monkeypatch):
     def save(self, filepath, *a, **kw):
         Path(filepath).write_bytes(b"PK half a zip")  # part of it reached the disk
@@ -75,7 +92,14 @@ def test_disk_full_at_the_model_save_is_failed_not_completed(runs_dir, monkeypat
     assert r.error["message"] == f"{r.run_dir / 'model.keras'}: {ENOSPC}"
     assert not _events(evs, RunFinished)
     assert json.loads((r.run_dir / "run.json").read_text())["status"] == "failed"
-    assert sorted(p.name for p in r.run_dir.iterdir()) == ["engine.log", "metrics.jsonl", "run.json", "spec.toml"]
+    assert sorted(p.name for p in r.run_dir.iterdir()) == [
+        "batches.jsonl",
+        "engine.log",
+        "insight.jsonl",
+        "metrics.jsonl",
+        "run.json",
+        "spec.toml",
+    ]
     assert len(read_metrics(r.run_dir / "metrics.jsonl")) == 2
 
 

@@ -71,6 +71,11 @@ def add_parser(sub: Any) -> None:
         "the progress text, for scripts; messages still go to stderr",
     )
     p.add_argument(
+        "--no-insight",
+        action="store_true",
+        help="do not measure inside the model (no insight.jsonl or batches.jsonl; same as --set insight.enabled=false)",
+    )
+    p.add_argument(
         "--tensorboard",
         action="store_true",
         help="also write TensorBoard event files into <run>/tensorboard (needs the tensorboard "
@@ -321,6 +326,8 @@ def main(args: argparse.Namespace) -> int:
             exp = exp.with_overrides({"fit.epochs": args.epochs}, origin="--epochs")
         exp = resolved(exp)  # presets resolved once, here where the experiment enters; training reads them inline
         name = run_name_for(exp)  # how it differs from its preset: "digits-mlp sgd l2"
+        if getattr(args, "no_insight", False):  # after the name: measuring or not is no difference in the model
+            exp = exp.with_overrides({"insight.enabled": False}, origin="--no-insight")
         root = runs_dir(args.runs_dir)
         check_runs_dir(root)  # before TensorFlow loads: a bad --runs-dir is bad input (exit 2)
     except TuidlError as e:

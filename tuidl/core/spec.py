@@ -376,6 +376,27 @@ class FitSpec(BaseModel):
     train_eval: Literal["auto", "on", "off"] | None = None
 
 
+class InsightSpec(BaseModel):
+    """What tuidl measures inside the model while it trains (``insight.jsonl``, ``batches.jsonl``).
+
+    Attributes:
+        enabled: measure at all (``tuidl run --no-insight`` turns it off).
+        probe_size: samples of the fixed probe batch (drawn once from the training data with
+            ``fit.seed``, the same every epoch), 1 to 4096.
+        every_epochs: measure after every N-th epoch (and after the last), >= 1; always
+            before training too.
+        gradient_every_batches: write a ``batches.jsonl`` row every N batches, >= 1.
+
+    Written to TOML only when it differs from the defaults.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    enabled: StrictBool = True
+    probe_size: Annotated[StrictInt, Number] = Field(default=256, ge=1, le=4096)
+    every_epochs: Annotated[StrictInt, Number] = Field(default=1, ge=1, le=100_000)
+    gradient_every_batches: Annotated[StrictInt, Number] = Field(default=10, ge=1, le=1_000_000)
+
+
 class Experiment(BaseModel):
     """A whole experiment: what to train on what, and how.
 
@@ -383,6 +404,7 @@ class Experiment(BaseModel):
         name: a short name; used in run ids (letters, digits, ``-``, ``_``, ``.``).
         description: free text shown in the UI.
         data, model, compile, fit: the four sections.
+        insight: what is measured inside the model while it trains (:class:`InsightSpec`).
 
     ``source`` (not saved) is the file it was loaded from; relative data paths
     are resolved against its folder.
@@ -395,6 +417,7 @@ class Experiment(BaseModel):
     model: ModelSpec = Field(default_factory=ModelSpec)
     compile: CompileSpec = Field(default_factory=CompileSpec)
     fit: FitSpec = Field(default_factory=FitSpec)
+    insight: InsightSpec = Field(default_factory=InsightSpec)
     _source: Path | None = PrivateAttr(default=None)
     _preset_labels: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -427,8 +450,12 @@ class Experiment(BaseModel):
         return dict(self._preset_labels)
 
     def to_dict(self) -> dict[str, Any]:
-        """The TOML-ready dict (``None`` values dropped, as TOML has no null)."""
-        return drop_none(self.model_dump(mode="python"))
+        """The TOML-ready dict (``None`` values dropped, as TOML has no null; ``insight`` only
+        when it differs from the defaults)."""
+        out = drop_none(self.model_dump(mode="python"))
+        if self.insight == InsightSpec():
+            out.pop("insight", None)
+        return out
 
     def to_toml(self) -> str:
         """Serialize as TOML text in the hand-editable layout of the module docstring.

@@ -271,6 +271,8 @@ class _Prepared:
     callbacks: list[Any]
     summary: Summary
     steps: int
+    probe: Any = None
+    """The :class:`tuidl.engine.insight.Probe` (``None`` when ``insight.enabled`` is off)."""
 
 
 def _prepare(exp: Experiment, base_dir: str | Path | None) -> _Prepared:
@@ -320,7 +322,15 @@ def _prepare(exp: Experiment, base_dir: str | Path | None) -> _Prepared:
         tuple(warnings),
     )
     steps = max(1, math.ceil(len(x_train) / exp.fit.batch_size))
-    return _Prepared(model, x_train, y_train, x_val, y_val, ds, callbacks, summary, steps)
+    probe = None
+    if exp.insight.enabled and len(x_train):
+        from tuidl.engine.insight import Probe
+
+        try:
+            probe = Probe(model, exp, x_train, y_train)
+        except Exception as e:  # measuring is an extra: a model it cannot probe still trains
+            log.warning("insight: cannot probe this model (%s); training without insight.jsonl", e)
+    return _Prepared(model, x_train, y_train, x_val, y_val, ds, callbacks, summary, steps, probe)
 
 
 def _train(
@@ -415,6 +425,12 @@ def _fit(
         state = _Stream(run_id, exp.fit.epochs, prep.steps, emit, control, writer, writer.t_start)
         emit(RunStarted(run_id, str(writer.dir), exp.fit.epochs, prep.steps, prep.summary))
         cb = _callback_class()(state)
+        if prep.probe is not None:  # after the streaming callback: it writes the epoch's metrics first
+            from tuidl.engine.insight import insight_callback
+
+            insight = [insight_callback(prep.probe, exp, state)]
+        else:
+            insight = []
         extra = [c for c in (x(writer.dir) if _is_factory(x) else x for x in extra_callbacks) if c is not None]
         model.fit(
             prep.x_train,
@@ -426,7 +442,7 @@ def _fit(
             shuffle=True,
             class_weight=getattr(prep.dataset, "class_weight", None),
             # epoch extras first: the logs they add (regularization_loss, train_eval_*) reach the stream
-            callbacks=[*_extras(model, exp, prep), cb, *prep.callbacks, *extra],
+            callbacks=[*_extras(model, exp, prep), cb, *insight, *prep.callbacks, *extra],
         )
     except KeyboardInterrupt:
         done = len(state.history) if state else 0

@@ -12,6 +12,9 @@ Layout of ``<runs_dir>/<run_id>/``:
 * ``meta.json``     what a person set in the runs browser: ``{"display_name", "tags"}``. Kept
                     apart from ``run.json`` because a running writer rewrites ``run.json`` from
                     memory and would undo a rename made meanwhile.
+* ``insight.jsonl`` statistics of kernels, layer outputs and gradients on a fixed probe batch,
+                    one JSON object per (epoch, layer, kind); absent when insight is off
+* ``batches.jsonl`` every N-th batch: loss, learning rate, gradient norm
 * ``model.keras``   the trained model, when the run ends with weights
 * ``engine.log``    the engine's log for this run
 
@@ -29,6 +32,7 @@ One module per job:
                   :func:`atomic_write`, the one way a run file is replaced
 * :mod:`.info`    the ``run.json`` model :class:`RunInfo`, statuses, run ids, times
 * :mod:`.metrics` ``metrics.jsonl``: encoding, reading, following, best values
+* :mod:`.insight` reading ``insight.jsonl`` and ``batches.jsonl``
 * :mod:`.store`   the only writer of ``run.json`` and ``meta.json``: :class:`RunWriter`,
                   rename, tags, delete, :func:`mark_run_ended`
 * :mod:`.read`    reading whole runs (:func:`read_run`, :func:`list_runs`, :class:`RunFollower`)
@@ -76,6 +80,13 @@ from tuidl.core.runs.info import (
     runs_dir,
     spec_facts,
 )
+from tuidl.core.runs.insight import (
+    MAX_INSIGHT_BYTES,
+    JsonlFollower,
+    read_batches_checked,
+    read_insight_checked,
+    read_jsonl_checked,
+)
 from tuidl.core.runs.metrics import (
     TORN_LINE_NOTE,
     MetricsFollower,
@@ -100,6 +111,7 @@ from tuidl.core.runs.store import (
 __all__ = [
     "DEFAULT_RUNS_DIR",
     "FORMAT_VERSION",
+    "MAX_INSIGHT_BYTES",
     "MAX_RUN_FILE_BYTES",
     "RUN_NAME_MAX",
     "SORT_COLUMNS",
@@ -108,6 +120,7 @@ __all__ = [
     "UNREADABLE",
     "ErrorInfo",
     "FindingInfo",
+    "JsonlFollower",
     "MetricsFollower",
     "MetricsSummary",
     "RunError",
@@ -137,6 +150,9 @@ __all__ = [
     "metric_mode",
     "new_run_id",
     "pid_alive",
+    "read_batches_checked",
+    "read_insight_checked",
+    "read_jsonl_checked",
     "read_metrics",
     "read_metrics_checked",
     "read_run",

@@ -240,7 +240,9 @@ class MetricsFollower:
     ``NaN``/``Infinity``, or as the strings ``"nan"``/``"inf"`` by older writers).
 
     Args:
-        path: the ``metrics.jsonl`` file (need not exist yet).
+        path: the ``metrics.jsonl`` file (need not exist yet); ``insight.jsonl`` and
+            ``batches.jsonl`` are followed the same way (:class:`~tuidl.core.runs.insight.JsonlFollower`),
+            their notes naming them.
     """
 
     def __init__(self, path: Path) -> None:
@@ -261,10 +263,11 @@ class MetricsFollower:
         symbolic link, not a regular file ...), bad lines, and a torn last line
         (only when ``live`` is false: a live writer may be in the middle of it)."""
         out = [self.problem] if self.problem else []
+        name = self.path.name
         if self.bad_lines:
-            out.append(_bad_lines_note(self.bad_lines))
+            out.append(_bad_lines_note(self.bad_lines).replace("metrics.jsonl", name, 1))
         if self.torn and not live:
-            out.append(TORN_LINE_NOTE)
+            out.append(TORN_LINE_NOTE.replace("metrics.jsonl", name, 1))
         return out
 
     def poll(self) -> list[dict[str, Any]]:

@@ -110,6 +110,8 @@ def _word(key: str, old: Any, new: Any, spec: Mapping[str, Any], labels: Mapping
     if key == "layers (order)":
         return _LAYERS, "reordered"
     top, _, rest = key.partition(".")
+    if top == "insight":  # what tuidl measures while training is no difference in the run
+        return None
     leaf = re.sub(r"\[\d+\]", "", (rest or top).rsplit(".", 1)[-1])
     if key == "data.name":
         leaf = "data"

@@ -1,7 +1,7 @@
 """The run store: the only code that writes a run folder's ``run.json`` and ``meta.json``.
 
 :class:`RunWriter` writes a run as training goes (``spec.toml``, ``metrics.jsonl``,
-``run.json``); :func:`rename_run` and :func:`set_tags` write ``meta.json``;
+``insight.jsonl``, ``batches.jsonl``, ``run.json``); :func:`rename_run` and :func:`set_tags` write ``meta.json``;
 :func:`mark_run_ended` ends a run whose writer died; :func:`delete_run` removes a folder.
 Every ``run.json`` written is validated through :class:`~tuidl.core.runs.info.RunInfo`
 and carries ``format_version`` :data:`~tuidl.core.runs.info.FORMAT_VERSION`; every write
@@ -44,6 +44,51 @@ def _write_run_json(d: Path, info: dict[str, Any]) -> None:
     atomic_write(d / "run.json", RunInfo.for_writing(info).to_json())
 
 
+class _Appender:
+    """One append-only JSON-lines file of a run folder, created on first use (``O_EXCL``, no
+    link followed). Each :meth:`append` is one ``write`` of whole lines; a write that fails
+    part-way is cut off again, so the file keeps only whole records."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+        self.size = 0
+        self.closed = False
+
+    def append(self, records: list[dict[str, Any]]) -> None:
+        """Append ``records`` (encoded by :func:`encode_record`) in one write.
+
+        Raises:
+            OSError: naming the file (``ENOSPC`` ...); ``EBADF`` once closed.
+        """
+        if self.closed:
+            raise OSError(errno.EBADF, f"{self.path.name} is closed", str(self.path))
+        data = b"".join(encode_record(r) for r in records)
+        try:
+            if self.fd is None:
+                self.fd = os.open(
+                    self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | _O_NOFOLLOW | _O_CLOEXEC, 0o644
+                )
+            _write_all(self.fd, data)
+        except OSError as e:
+            if self.fd is not None:
+                try:
+                    os.ftruncate(self.fd, self.size)
+                except OSError:
+                    pass
+            raise OSError(e.errno, e.strerror, str(self.path)) from None
+        self.size += len(data)
+
+    def close(self) -> None:
+        self.closed = True
+        if self.fd is not None:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = None
+
+
 class RunWriter:
     """Writes one run's folder as training goes.
 
@@ -61,6 +106,8 @@ class RunWriter:
         self.dir.mkdir(parents=True, exist_ok=False)
         self.info: dict[str, Any] = {"format_version": FORMAT_VERSION, "run_id": run_id, "status": "running"}
         self._metrics: int | None = None
+        self._insight = _Appender(self.dir / "insight.jsonl")
+        self._batches = _Appender(self.dir / "batches.jsonl")
         try:
             self._metrics = os.open(
                 self.dir / "metrics.jsonl",
@@ -114,6 +161,24 @@ class RunWriter:
         self.info["epochs_done"] = int(record.get("epoch", -1)) + 1
         self._summary.add(record)
 
+    def insight(self, records: list[dict[str, Any]]) -> None:
+        """Append one measurement's records to ``insight.jsonl`` in one ``write`` (the file is
+        created by the first call: a run without insight has none). Records are built by
+        :mod:`tuidl.engine.insight`; non-finite values are written as ``metrics.jsonl``'s are.
+
+        Raises:
+            OSError: naming ``insight.jsonl``; a line written in part is cut off again.
+        """
+        self._insight.append(records)
+
+    def batch(self, record: dict[str, Any]) -> None:
+        """Append one row to ``batches.jsonl`` (created by the first call), as :meth:`insight`.
+
+        Raises:
+            OSError: naming ``batches.jsonl``.
+        """
+        self._batches.append([record])
+
     def finish(self, status: str, error: dict[str, Any] | None = None, **extra: Any) -> None:
         """Set the final status, end time and error, write ``run.json`` and close the metrics file.
 
@@ -156,7 +221,9 @@ class RunWriter:
         _write_run_json(self.dir, self.info)
 
     def close(self) -> None:
-        """Close ``metrics.jsonl`` (idempotent)."""
+        """Close ``metrics.jsonl``, ``insight.jsonl`` and ``batches.jsonl`` (idempotent)."""
+        self._insight.close()
+        self._batches.close()
         if self._metrics is not None:
             try:
                 os.close(self._metrics)
