@@ -14,8 +14,16 @@ from pathlib import Path
 import pytest
 
 # pytest-xdist's workers get COLUMNS=80, and `tuidl runs` fits its table to COLUMNS: removed here, before the
-# test modules copy os.environ into the environments of their subprocesses; a test that wants a width sets it
+# test modules copy os.environ into the environments of their subprocesses; a test that wants a width sets it.
+# `import readline` (loaded during a pytest run) writes COLUMNS (80 without a terminal) into the process's own
+# environment, not into os.environ, and a subprocess started without env= inherits it: loaded first here, so
+# that the unsetenv below removes what it wrote
+try:
+    import readline  # noqa: F401
+except ImportError:  # not on every platform
+    pass
 os.environ.pop("COLUMNS", None)
+os.unsetenv("COLUMNS")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

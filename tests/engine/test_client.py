@@ -139,7 +139,10 @@ def test_engine_death_is_reported(client: EngineClient):
 
 # A stand-in for the UI process: starts an engine, trains a long run, reports, then waits to be killed.
 _UI_STAND_IN = r"""
-import sys, time
+import signal, sys, time
+# a terminal's process dies of SIGHUP; a test run started under nohup (or a CI runner ignoring SIGHUP) would pass
+# its SIG_IGN on to this stand-in and to the engine: reset, so the engine's own handling is what is tested
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 from tuidl.core.events import EngineExited, EpochEnded, RunFailed, RunFinished, RunStarted
 from tuidl.core.presets import load_experiment
 from tuidl.core.protocol import Train
