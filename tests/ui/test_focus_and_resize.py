@@ -79,6 +79,7 @@ async def check_focus_chain(pilot: Any, where: str) -> int:
     return len(chain)
 
 
+@pytest.mark.slow  # a long pilot session (every screen, every focusable widget / size): out of the quick selection
 async def test_every_focusable_widget_shows_focus_by_shape(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -261,6 +262,7 @@ def attach(app: Any, terminal: Terminal) -> None:
     app._display = display
 
 
+@pytest.mark.slow  # a long pilot session (every screen, every focusable widget / size): out of the quick selection
 async def test_no_stale_cells_after_resizing(make_app):
     """Issue 10 saw ``^p paletteu`` in the footer after 160 -> 80 columns under tmux; not reproduced
     (tmux 3.3a, in one step and in steps, idle and mid-run). This keeps what the terminal shows
