@@ -60,7 +60,9 @@ def test_a_closed_pipe_is_one_line_and_exit_1(monkeypatch, capsys, no_keras_chec
     assert err == "tuidl: cannot write the output: Broken pipe\n"
 
 
-@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+@pytest.mark.skipif(
+    not os.path.exists("/dev/full"), reason="/dev/full (a device that is always full) exists on Linux only"
+)
 def test_a_full_device_is_one_line_and_exit_1(monkeypatch, capsys, no_keras_checks) -> None:
     out = open("/dev/full", "w")
     monkeypatch.setattr(sys, "stdout", out)
@@ -90,7 +92,7 @@ def test_stdout_closed_at_start_is_said_before_the_slow_checks(tmp_path: Path) -
 @pytest.mark.parametrize("redirect", ["| true", ">/dev/full"])
 def test_end_to_end_output_failures_leave_no_traceback(tmp_path: Path, redirect: str) -> None:
     if "full" in redirect and not os.path.exists("/dev/full"):
-        pytest.skip("needs /dev/full")
+        pytest.skip("/dev/full (a device that is always full) exists on Linux only")
     cmd = f"{sys.executable} -m tuidl export digits-mlp -o - 2>err {redirect}; echo $? >rc"
     if redirect.startswith("|"):  # the exit code of the first command of the pipe
         cmd = f"( {sys.executable} -m tuidl export digits-mlp -o - 2>err; echo $? >rc ) | true"
