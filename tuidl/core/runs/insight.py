@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tuidl.core.runs.files import UnreadableFile, _open_regular, _open_run_dir, _why
-from tuidl.core.runs.metrics import MetricsFollower, _parse_line
+from tuidl.core.runs.metrics import MetricsFollower, jsonl_records
 
 MAX_INSIGHT_BYTES = 256 * 1024 * 1024
 """Largest ``insight.jsonl`` or ``batches.jsonl`` a reader opens (256 MiB). A record is about
@@ -54,22 +54,12 @@ def read_jsonl_checked(
     if st.st_size > limit:
         os.close(fd)
         return out, [f"{name}: {st.st_size / 1e6:.0f} MB, over the {limit // 1024**2} MiB a reader opens"]
-    bad = 0
-    try:
-        with os.fdopen(fd, "rb") as f:
-            for line in f:
-                if not line.endswith(b"\n"):
-                    notes.append(f"{name}: last line incomplete, ignored")
-                    break
-                if not line.strip():
-                    continue
-                rec = _parse_line(line)
-                if rec is None:
-                    bad += 1
-                else:
-                    out.append(rec)
-    except OSError as e:
-        notes.append(f"{name}: {_why(e)}")
+    records, bad, torn, error = jsonl_records(fd)
+    out.extend(records)
+    if torn:
+        notes.append(f"{name}: last line incomplete, ignored")
+    if error is not None:
+        notes.append(f"{name}: {_why(error)}")
     if bad:
         notes.insert(0, f"{name}: {bad} unreadable line{'s' if bad != 1 else ''} skipped")
     return out, notes

@@ -105,13 +105,32 @@ def read_metrics_checked(path: Path | str) -> tuple[list[dict[str, Any]], list[s
         return out, ([] if e.message.endswith(": missing") else [e.message])
     finally:
         os.close(dfd)
+    records, bad, torn, error = jsonl_records(fd)
+    out.extend(records)
+    if torn:
+        notes.append(TORN_LINE_NOTE)
+    if error is not None:
+        notes.append(f"{path.name}: {_why(error)}")
+    if bad:
+        notes.insert(0, _bad_lines_note(bad))
+    return out, notes
+
+
+def jsonl_records(fd: int) -> tuple[list[dict[str, Any]], int, bool, OSError | None]:
+    """The JSON-object lines of the open file ``fd`` (read from where it stands, then closed).
+
+    Returns:
+        ``(records, bad, torn, error)``: the objects of the whole lines; how many non-blank lines
+        were not a JSON object; whether the last line has no newline (a writer mid-append: not
+        read); the error that stopped reading, or ``None``.
+    """
+    out: list[dict[str, Any]] = []
     bad = 0
     try:
         with os.fdopen(fd, "rb") as f:
             for line in f:
                 if not line.endswith(b"\n"):
-                    notes.append(TORN_LINE_NOTE)
-                    break
+                    return out, bad, True, None
                 if not line.strip():
                     continue
                 rec = _parse_line(line)
@@ -120,10 +139,8 @@ def read_metrics_checked(path: Path | str) -> tuple[list[dict[str, Any]], list[s
                 else:
                     out.append(rec)
     except OSError as e:
-        notes.append(f"{path.name}: {_why(e)}")
-    if bad:
-        notes.insert(0, _bad_lines_note(bad))
-    return out, notes
+        return out, bad, False, e
+    return out, bad, False, None
 
 
 def read_metrics(path: Path | str) -> list[dict[str, Any]]:
