@@ -310,9 +310,11 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
     class Listed(Message):
         """A thread worker read the runs dir: ``runs`` (``RunIndex.refresh()``), or ``None`` when it failed."""
 
-        def __init__(self, runs: list[RunSummary] | None) -> None:
+        def __init__(self, runs: list[RunSummary] | None, opening: int = 0) -> None:
             super().__init__()
             self.runs = runs
+            self.opening = opening
+            """:attr:`RunsScreen._opening` when the read began."""
 
     def __init__(
         self, runs_dir: Path | str, *, export_dir: Path | str | None = None, poll_interval: float = 1.0
@@ -344,6 +346,9 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
         self._poll_timer: Timer | None = None
         self._to_newest = True
         """The next listing puts the cursor on the newest run (on opening the screen)."""
+        self._opening = 0
+        """How many times the screen was closed: a listing read before the last close is older than
+        the opening and does not place the cursor."""
 
     def style_for(self, run_id: str) -> int:
         """The run's style index, given on first use (0, 1, 2 ... in order)."""
@@ -381,6 +386,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
             self._poll_timer.pause()
         if self not in self.app.screen_stack:
             self._to_newest = True
+            self._opening += 1
 
     def on_screen_resume(self) -> None:
         """Shown again: read the runs dir now, and every :attr:`poll_interval` s."""
@@ -401,7 +407,7 @@ class RunsScreen(RunListing, ChartControls, CompareTable, RunActions, Screen["An
     def _listed(self, message: Listed) -> None:
         self._listing = False
         if message.runs is not None:
-            self._show_runs(message.runs)
+            self._show_runs(message.runs, latest=message.opening == self._opening)
         if self._list_again:
             self._list_again = False
             self.reload()

@@ -43,6 +43,7 @@ class RunListing:
     _listing: bool
     _list_again: bool
     _to_newest: bool
+    _opening: int
     Listed: Any
     chart: Any
     table: Any
@@ -73,7 +74,7 @@ class RunListing:
             self._list_again = True
             return
         self._listing = True
-        self._list_runs()
+        self._list_runs(self._opening)
 
     @work(
         thread=True,
@@ -82,16 +83,18 @@ class RunListing:
         name="runs-index",
         description="Reads the runs dir (RunIndex.refresh) off the UI thread",
     )
-    def _list_runs(self) -> None:
+    def _list_runs(self, opening: int = 0) -> None:
         runs: list[RunSummary] | None = None
         try:
             with self._index_lock:
                 runs = self.index.refresh()
         finally:
-            self.post_message(self.Listed(runs))
+            self.post_message(self.Listed(runs, opening))
 
-    def _show_runs(self, runs: list[RunSummary]) -> None:
-        """Show a fresh listing: forget runs that are gone, update the table."""
+    def _show_runs(self, runs: list[RunSummary], latest: bool = True) -> None:
+        """Show a fresh listing: forget runs that are gone, update the table. ``latest``: read
+        since the screen was last opened (a read begun before it was closed does not move the
+        cursor to the newest run)."""
         self.all_runs = runs
         ids = {r.run_id for r in runs}
         gone = [k for k in self.selected if k not in ids]
@@ -101,7 +104,7 @@ class RunListing:
         if gone:
             self._update_chart_runs()
         self._apply_view()
-        if self._to_newest and self.shown:
+        if self._to_newest and latest and self.shown:
             # the screen was just opened: the cursor on the newest run, scrolled into view
             self._to_newest = False
             newest = max(self.shown, key=lambda r: (r.started_ts or 0.0, r.run_id))
